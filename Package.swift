@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies are kept deliberately few: CI builds from scratch on 2 cores.
+let package = Package(
+    name: "feedspool",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "feedspool", targets: ["feedspool"]),
+        .library(name: "FeedCore", targets: ["FeedCore"]),
+        .library(name: "FeedParser", targets: ["FeedParser"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries, each behind one module.
+        .systemLibrary(
+            name: "CLibXML2", pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(
+            name: "CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // The pure core: values in, values out; no I/O, no C libraries.
+        .target(name: "FeedCore"),
+        // Feed documents → items: libxml2 (SAX2 push + HTML SAX), charsets, JSON Feed.
+        .target(name: "FeedParser", dependencies: ["FeedCore", "CLibXML2"]),
+
+        .executableTarget(
+            name: "feedspool",
+            dependencies: [
+                "FeedCore", "FeedParser",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "FeedCoreTests", dependencies: ["FeedCore"]),
+        .testTarget(
+            name: "FeedParserTests", dependencies: ["FeedParser", "FeedCore"],
+            resources: [.copy("Fixtures")]),
+    ],
+    swiftLanguageModes: [.v6]
+)

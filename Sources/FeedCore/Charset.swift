@@ -1,0 +1,303 @@
+/// A character encoding a feed's bytes can be in.
+public enum Charset: Sendable, Hashable, CustomStringConvertible {
+    case utf8
+    /// Also what `ISO-8859-1`, `latin1` and `US-ASCII` labels mean in practice (WHATWG).
+    case windows1252
+    case utf16LE
+    case utf16BE
+    case utf32LE
+    case utf32BE
+    /// Any other encoding, by the name iconv knows it under.
+    case iconv(String)
+
+    public var description: String {
+        switch self {
+        case .utf8: return "UTF-8"
+        case .windows1252: return "windows-1252"
+        case .utf16LE: return "UTF-16LE"
+        case .utf16BE: return "UTF-16BE"
+        case .utf32LE: return "UTF-32LE"
+        case .utf32BE: return "UTF-32BE"
+        case .iconv(let name): return name
+        }
+    }
+
+    /// The encoding a label names (an XML declaration's `encoding`, an HTTP `charset`);
+    /// nil for an empty label. Unknown labels come back as `.iconv(LABEL)`, for the
+    /// transcoder to accept or refuse.
+    public init?(label: String) {
+        let l = String(label.lowercased().filter { !$0.isWhitespace && $0 != "\"" && $0 != "'" })
+        guard !l.isEmpty, l.utf8.count < 64 else { return nil }
+        switch l {
+        case "utf-8", "utf8", "unicode-1-1-utf-8", "x-unicode20utf8": self = .utf8
+        case "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1", "us-ascii",
+            "ascii", "windows-1252", "cp1252", "x-cp1252", "cp819", "ibm819", "iso-ir-100",
+            "ansi_x3.4-1968", "iso_8859-1:1987", "csisolatin1":
+            self = .windows1252
+        case "utf-16", "utf16", "utf-16le", "unicode", "ucs-2": self = .utf16LE
+        case "utf-16be": self = .utf16BE
+        case "utf-32", "utf-32le": self = .utf32LE
+        case "utf-32be": self = .utf32BE
+        // WHATWG: these labels all mean the superset decoders.
+        case "gb2312", "gbk", "x-gbk", "gb_2312-80", "gb_2312", "chinese", "csgb2312",
+            "iso-ir-58", "cp936", "ms936", "windows-936", "gb18030":
+            self = .iconv("GB18030")
+        case "shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji", "csshiftjis", "windows-31j",
+            "ms932", "cp932":
+            self = .iconv("CP932")
+        case "euc-kr", "ks_c_5601-1987", "windows-949", "cp949": self = .iconv("CP949")
+        case "big5", "big5-hkscs", "cn-big5", "x-x-big5": self = .iconv("BIG5-HKSCS")
+        case "koi8-r", "koi8r", "koi8", "cskoi8r": self = .iconv("KOI8-R")
+        case "koi8-u", "koi8-ru": self = .iconv("KOI8-U")
+        case "iso-8859-9", "latin5", "windows-1254", "cp1254": self = .iconv("CP1254")
+        default: self = .iconv(l.uppercased())
+        }
+    }
+}
+
+/// How the sniffer decided, for logs and `feedspool parse -v`.
+public struct CharsetDecision: Sendable, Hashable {
+    public var charset: Charset
+    /// Bytes of byte-order mark to skip.
+    public var bomLength: Int
+    /// Why: "BOM", "XML declaration", "HTTP charset", "valid UTF-8 over a declared X", "default".
+    public var reason: String
+}
+
+/// Decides a document's encoding, in this order: a byte-order mark, then the XML
+/// declaration, then the HTTP `Content-Type` charset, then UTF-8 (decoded lossily: a byte
+/// that is not part of valid UTF-8 is read as windows-1252). Bytes that are valid UTF-8
+/// (with at least one multi-byte character in the first 64 KiB) win over a declaration or
+/// header that names another encoding: that is the commonest lie in real feeds.
+public enum CharsetSniffer {
+    /// How many bytes the sniffer looks at, at most, before deciding.
+    public static let window = 64 * 1024
+
+    /// The decision for a document starting with `prefix`, or nil when it needs more bytes
+    /// (`isComplete` says the prefix is the whole document).
+    public static func decide(
+        prefix p: UnsafeBufferPointer<UInt8>, isComplete: Bool, httpCharset: String?
+    ) -> CharsetDecision? {
+        let n = p.count
+        // Byte-order marks.
+        if n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF {
+            return CharsetDecision(charset: .utf8, bomLength: 3, reason: "BOM")
+        }
+        if n >= 4 && p[0] == 0xFF && p[1] == 0xFE && p[2] == 0 && p[3] == 0 {
+            return CharsetDecision(charset: .utf32LE, bomLength: 4, reason: "BOM")
+        }
+        if n >= 4 && p[0] == 0 && p[1] == 0 && p[2] == 0xFE && p[3] == 0xFF {
+            return CharsetDecision(charset: .utf32BE, bomLength: 4, reason: "BOM")
+        }
+        if n >= 2 && p[0] == 0xFF && p[1] == 0xFE {
+            if n < 4 && !isComplete { return nil }
+            return CharsetDecision(charset: .utf16LE, bomLength: 2, reason: "BOM")
+        }
+        if n >= 2 && p[0] == 0xFE && p[1] == 0xFF {
+            return CharsetDecision(charset: .utf16BE, bomLength: 2, reason: "BOM")
+        }
+        if n < 4 && !isComplete { return nil }
+        // UTF-16 without a BOM: "<?" as 16-bit units.
+        if n >= 4 && p[0] == 0x3C && p[1] == 0 && p[2] == 0x3F && p[3] == 0 {
+            return CharsetDecision(charset: .utf16LE, bomLength: 0, reason: "UTF-16 pattern")
+        }
+        if n >= 4 && p[0] == 0 && p[1] == 0x3C && p[2] == 0 && p[3] == 0x3F {
+            return CharsetDecision(charset: .utf16BE, bomLength: 0, reason: "UTF-16 pattern")
+        }
+
+        // The XML declaration, if the document starts with one.
+        var declared: Charset?
+        switch xmlDeclarationEncoding(p) {
+        case .needMore:
+            if !isComplete && n < 1024 { return nil }
+        case .none:
+            break
+        case .found(let label):
+            declared = Charset(label: label)
+        }
+        let (named, source): (Charset?, String) =
+            declared != nil
+            ? (declared, "XML declaration")
+            : (httpCharset.flatMap { Charset(label: $0) }, "HTTP charset")
+        guard let claim = named, claim != .utf8 else {
+            return CharsetDecision(
+                charset: .utf8, bomLength: 0, reason: named == nil ? "default" : source)
+        }
+        // A declaration naming a 16/32-bit encoding on a document whose bytes are plainly
+        // ASCII-compatible (we read it as such) is wrong.
+        switch claim {
+        case .utf16LE, .utf16BE, .utf32LE, .utf32BE:
+            return CharsetDecision(charset: .utf8, bomLength: 0, reason: "ASCII-compatible bytes over a declared \(claim)")
+        default:
+            break
+        }
+        // Another encoding is named: bytes that are valid UTF-8 still win.
+        if !isComplete && n < window { return nil }
+        switch UTF8Check.classify(UnsafeBufferPointer(rebasing: p[0..<min(n, window)]), isComplete: isComplete && n <= window) {
+        case .validMultibyte:
+            return CharsetDecision(charset: .utf8, bomLength: 0, reason: "valid UTF-8 over a declared \(claim)")
+        case .ascii, .invalid:
+            return CharsetDecision(charset: claim, bomLength: 0, reason: source)
+        }
+    }
+
+    enum DeclarationResult: Equatable {
+        case needMore, none
+        case found(String)
+    }
+
+    /// The `encoding` pseudo-attribute of a leading `<?xml … ?>`.
+    static func xmlDeclarationEncoding(_ p: UnsafeBufferPointer<UInt8>) -> DeclarationResult {
+        let head: [UInt8] = Array("<?xml".utf8)
+        var i = 0
+        while i < p.count && i < 5 {
+            if p[i] != head[i] { return .none }
+            i += 1
+        }
+        if i < 5 { return .needMore }
+        var end = 5
+        while end + 1 < p.count && !(p[end] == 0x3F && p[end + 1] == 0x3E) {
+            if end > 512 { return .none }
+            end += 1
+        }
+        if end + 1 >= p.count { return p.count > 512 ? .none : .needMore }
+        // Find `encoding`, then `=`, then a quoted value, in the declaration's bytes.
+        let decl = Array(p[5..<end])
+        let key = Array("encoding".utf8)
+        guard let at = (0..<max(0, decl.count - key.count + 1)).first(where: { Array(decl[$0..<($0 + key.count)]) == key })
+        else { return .none }
+        func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D }
+        var k = at + key.count
+        while k < decl.count && isSpace(decl[k]) { k += 1 }
+        guard k < decl.count, decl[k] == 0x3D else { return .none }
+        k += 1
+        while k < decl.count && isSpace(decl[k]) { k += 1 }
+        guard k < decl.count, decl[k] == 0x22 || decl[k] == 0x27 else { return .none }
+        let quote = decl[k]
+        k += 1
+        guard let close = decl[k...].firstIndex(of: quote) else { return .none }
+        return .found(String(decoding: decl[k..<close], as: UTF8.self))
+    }
+}
+
+/// UTF-8 validity, for sniffing and for the lossy decoder.
+public enum UTF8Check {
+    public enum Verdict: Sendable { case ascii, validMultibyte, invalid }
+
+    /// Classifies bytes; an incomplete sequence at the very end counts as valid unless
+    /// `isComplete`.
+    public static func classify(_ p: UnsafeBufferPointer<UInt8>, isComplete: Bool) -> Verdict {
+        var i = 0
+        var sawMultibyte = false
+        while i < p.count {
+            let c = p[i]
+            if c < 0x80 { i += 1; continue }
+            let len = sequenceLength(p, i)
+            if len == 0 {
+                if !isComplete && p.count - i < 4 && isPrefixOfValid(p, i) { break }
+                return .invalid
+            }
+            sawMultibyte = true
+            i += len
+        }
+        return sawMultibyte ? .validMultibyte : .ascii
+    }
+
+    /// Length of the valid UTF-8 sequence at `i` (1…4), or 0 when invalid or cut short.
+    /// Rejects overlongs, surrogates and values above U+10FFFF.
+    @inline(__always)
+    public static func sequenceLength(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int {
+        let c = p[i]
+        let n = p.count - i
+        switch c {
+        case 0x00...0x7F:
+            return 1
+        case 0xC2...0xDF:
+            return n >= 2 && p[i + 1] & 0xC0 == 0x80 ? 2 : 0
+        case 0xE0...0xEF:
+            guard n >= 3, p[i + 2] & 0xC0 == 0x80 else { return 0 }
+            let d = p[i + 1]
+            let ok: Bool
+            switch c {
+            case 0xE0: ok = d >= 0xA0 && d <= 0xBF
+            case 0xED: ok = d >= 0x80 && d <= 0x9F
+            default: ok = d & 0xC0 == 0x80
+            }
+            return ok ? 3 : 0
+        case 0xF0...0xF4:
+            guard n >= 4, p[i + 2] & 0xC0 == 0x80, p[i + 3] & 0xC0 == 0x80 else { return 0 }
+            let d = p[i + 1]
+            let ok: Bool
+            switch c {
+            case 0xF0: ok = d >= 0x90 && d <= 0xBF
+            case 0xF4: ok = d >= 0x80 && d <= 0x8F
+            default: ok = d & 0xC0 == 0x80
+            }
+            return ok ? 4 : 0
+        default:
+            return 0
+        }
+    }
+
+    /// True when the bytes from `i` to the end could begin a valid sequence.
+    public static func isPrefixOfValid(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> Bool {
+        let c = p[i]
+        let need: Int
+        switch c {
+        case 0xC2...0xDF: need = 2
+        case 0xE0...0xEF: need = 3
+        case 0xF0...0xF4: need = 4
+        default: return false
+        }
+        let have = p.count - i
+        guard have < need else { return false }
+        for k in 1..<have where p[i + k] & 0xC0 != 0x80 { return false }
+        if have >= 2 {
+            let d = p[i + 1]
+            if c == 0xE0 && d < 0xA0 { return false }
+            if c == 0xED && d > 0x9F { return false }
+            if c == 0xF0 && d < 0x90 { return false }
+            if c == 0xF4 && d > 0x8F { return false }
+        }
+        return true
+    }
+}
+
+/// windows-1252, the encoding behind most mislabelled Western feeds.
+public enum Windows1252 {
+    /// The Unicode scalar for a windows-1252 byte; bytes 0x81, 0x8D, 0x8F, 0x90 and 0x9D
+    /// are undefined and map to their C1 control (dropped later as control characters).
+    @inline(__always)
+    public static func scalar(_ b: UInt8) -> UInt32 {
+        if b < 0x80 || b >= 0xA0 { return UInt32(b) }
+        return high[Int(b - 0x80)]
+    }
+
+    private static let high: [UInt32] = [
+        0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+        0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8D, 0x017D, 0x8F,
+        0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+        0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D, 0x017E, 0x0178,
+    ]
+
+    /// Appends the UTF-8 encoding of `scalar`.
+    @inline(__always)
+    public static func appendUTF8(_ scalar: UInt32, to out: inout [UInt8]) {
+        switch scalar {
+        case 0..<0x80:
+            out.append(UInt8(scalar))
+        case 0x80..<0x800:
+            out.append(UInt8(0xC0 | (scalar >> 6)))
+            out.append(UInt8(0x80 | (scalar & 0x3F)))
+        case 0x800..<0x10000:
+            out.append(UInt8(0xE0 | (scalar >> 12)))
+            out.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
+            out.append(UInt8(0x80 | (scalar & 0x3F)))
+        default:
+            out.append(UInt8(0xF0 | (scalar >> 18)))
+            out.append(UInt8(0x80 | ((scalar >> 12) & 0x3F)))
+            out.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
+            out.append(UInt8(0x80 | (scalar & 0x3F)))
+        }
+    }
+}

@@ -1,0 +1,279 @@
+/// Parses the dates real feeds write, keeping the UTC offset they were written in.
+///
+/// Accepted, leniently: RFC 822 / RFC 2822 and their real-world variants (two-digit years,
+/// a missing or wrong weekday, missing seconds, named zones — UT, GMT, Z, US and a few
+/// common zones, military letters —, month names in English, German, French, Spanish,
+/// Italian, Dutch and Portuguese), RFC 3339 / ISO 8601 / W3C-DTF (date only, no seconds,
+/// fractional seconds, `Z`, `±hh:mm`, `±hhmm`, `±hh`) and asctime. A time without a zone is
+/// taken as UTC. Anything else is `nil`: a date is never invented.
+public enum DateParser {
+    /// Parses one date string; `nil` when it is not a date this parser understands.
+    public static func parse(_ text: String) -> FeedDate? {
+        var copy = text
+        return copy.withUTF8 { parse(bytes: $0) }
+    }
+
+    /// Parses a date from UTF-8 bytes.
+    public static func parse(bytes: UnsafeBufferPointer<UInt8>) -> FeedDate? {
+        var start = 0
+        var end = bytes.count
+        while start < end, isSpace(bytes[start]) { start += 1 }
+        while end > start, isSpace(bytes[end - 1]) { end -= 1 }
+        guard end - start >= 4, end - start <= 128 else { return nil }
+        let s = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        if let iso = parseISO(s) { return iso }
+        return parseWords(s)
+    }
+
+    // MARK: ISO 8601 / RFC 3339 / W3C-DTF
+
+    private static func parseISO(_ s: UnsafeBufferPointer<UInt8>) -> FeedDate? {
+        var i = 0
+        func digits(_ n: Int) -> Int? {
+            guard i + n <= s.count else { return nil }
+            var v = 0
+            for k in i..<(i + n) {
+                let c = s[k]
+                guard c >= 0x30 && c <= 0x39 else { return nil }
+                v = v * 10 + Int(c - 0x30)
+            }
+            i += n
+            return v
+        }
+        func peek(_ c: UInt8) -> Bool { i < s.count && s[i] == c }
+
+        guard let year = digits(4) else { return nil }
+        var month = 1
+        var day = 1
+        let basic: Bool  // 20241205T103000Z
+        if peek(0x2D) {  // '-'
+            basic = false
+            i += 1
+            guard let m = digits(2) else { return nil }
+            month = m
+            if peek(0x2D) {
+                i += 1
+                guard let d = digits(2) else { return nil }
+                day = d
+            }
+        } else if let m = digits(2), let d = digits(2) {
+            basic = true
+            month = m
+            day = d
+        } else {
+            return nil
+        }
+        if i == s.count {
+            return FeedDate(year: year, month: month, day: day, hasTime: false)
+        }
+        // The time: 'T', 't' or a space.
+        guard s[i] == 0x54 || s[i] == 0x74 || s[i] == 0x20 else { return nil }
+        i += 1
+        while peek(0x20) { i += 1 }
+        guard let hour = digits(2) else { return nil }
+        if !basic { guard peek(0x3A) else { return nil }; i += 1 }
+        guard let minute = digits(2) else { return nil }
+        var second = 0
+        if basic ? (i < s.count && s[i] >= 0x30 && s[i] <= 0x39) : peek(0x3A) {
+            if !basic { i += 1 }
+            guard let sec = digits(2) else { return nil }
+            second = sec
+            if peek(0x2E) || peek(0x2C) {  // fraction: dropped
+                i += 1
+                let f = i
+                while i < s.count, s[i] >= 0x30 && s[i] <= 0x39 { i += 1 }
+                guard i > f else { return nil }
+            }
+        }
+        while peek(0x20) { i += 1 }
+        var offset = 0
+        if i < s.count {
+            let rest = UnsafeBufferPointer(rebasing: s[i...])
+            guard let off = parseZone(rest) else { return nil }
+            offset = off
+        }
+        return FeedDate(
+            year: year, month: month, day: day, hour: hour, minute: minute, second: second,
+            offsetSeconds: offset)
+    }
+
+    /// A whole zone token: `Z`, `±hh:mm`, `±hhmm`, `±hh`, or a zone name (`UTC`, `EST`, …).
+    private static func parseZone(_ s: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard !s.isEmpty else { return nil }
+        if s[0] == 0x2B || s[0] == 0x2D {
+            return parseNumericOffset(s).flatMap { $0.length == s.count ? $0.seconds : nil }
+        }
+        var name = [UInt8]()
+        for c in s {
+            guard isLetter(c) else { return nil }
+            name.append(lower(c))
+        }
+        return DateTables.zoneOffset(name)
+    }
+
+    /// `+hh:mm`, `+hhmm`, `+hh`, `+h`, `-…`: the offset in seconds and the bytes used.
+    private static func parseNumericOffset(_ s: UnsafeBufferPointer<UInt8>) -> (seconds: Int, length: Int)? {
+        guard s.count >= 2 else { return nil }
+        let sign = s[0] == 0x2D ? -1 : 1
+        var i = 1
+        var ds = [Int]()
+        var colonAt = -1
+        while i < s.count, ds.count < 4 {
+            let c = s[i]
+            if c >= 0x30 && c <= 0x39 {
+                ds.append(Int(c - 0x30))
+            } else if c == 0x3A && colonAt < 0 && (ds.count == 2 || ds.count == 1) {
+                colonAt = ds.count
+            } else {
+                break
+            }
+            i += 1
+        }
+        let hours: Int
+        let minutes: Int
+        switch (ds.count, colonAt) {
+        case (1, -1): hours = ds[0]; minutes = 0
+        case (2, -1): hours = ds[0] * 10 + ds[1]; minutes = 0
+        case (3, -1): hours = ds[0]; minutes = ds[1] * 10 + ds[2]
+        case (4, -1), (4, 2): hours = ds[0] * 10 + ds[1]; minutes = ds[2] * 10 + ds[3]
+        case (3, 1): hours = ds[0]; minutes = ds[1] * 10 + ds[2]
+        default: return nil
+        }
+        guard hours <= 18, minutes < 60 else { return nil }
+        return (sign * (hours * 3600 + minutes * 60), i)
+    }
+
+    // MARK: RFC 822 and friends, token by token
+
+    private static func parseWords(_ s: UnsafeBufferPointer<UInt8>) -> FeedDate? {
+        var numbers: [(value: Int, digits: Int)] = []
+        var month: Int?
+        var hour: Int?
+        var minute = 0
+        var second = 0
+        var offset: Int?
+        var pm: Bool?
+        var zoneWordEnds = -1  // index just past "gmt"/"utc": a following ±hh is its offset
+        var i = 0
+        var word = [UInt8]()
+        word.reserveCapacity(16)
+
+        while i < s.count {
+            let c = s[i]
+            if c >= 0x30 && c <= 0x39 {
+                var v = 0
+                var n = 0
+                while i < s.count, s[i] >= 0x30 && s[i] <= 0x39, n < 9 {
+                    v = v * 10 + Int(s[i] - 0x30)
+                    n += 1
+                    i += 1
+                }
+                if i < s.count && s[i] == 0x3A && hour == nil {  // a time: h:mm[:ss[.fff]]
+                    guard n <= 2 else { return nil }
+                    hour = v
+                    i += 1
+                    guard let mm = twoDigitField(s, &i) else { return nil }
+                    minute = mm
+                    if i < s.count && s[i] == 0x3A {
+                        i += 1
+                        guard let ss = twoDigitField(s, &i) else { return nil }
+                        second = ss
+                        if i + 1 < s.count && (s[i] == 0x2E || s[i] == 0x2C) && isDigit(s[i + 1]) {
+                            i += 1
+                            while i < s.count && isDigit(s[i]) { i += 1 }
+                        }
+                    }
+                } else {
+                    numbers.append((v, n))
+                }
+            } else if (c == 0x2B || c == 0x2D) && i + 1 < s.count && isDigit(s[i + 1])
+                && (hour != nil || zoneWordEnds == i)
+            {
+                guard let (off, len) = parseNumericOffset(UnsafeBufferPointer(rebasing: s[i...]))
+                else { return nil }
+                offset = off
+                i += len
+            } else if isLetter(c) {
+                word.removeAll(keepingCapacity: true)
+                while i < s.count, isLetter(s[i]) {
+                    word.append(lower(s[i]))
+                    i += 1
+                }
+                if (word == [0x61] || word == [0x70]) && i + 1 < s.count && s[i] == 0x2E
+                    && (s[i + 1] | 0x20) == 0x6D
+                {
+                    pm = word[0] == 0x70  // "a.m." / "p.m."
+                    i += 2
+                } else if let m = DateTables.month(word) {
+                    if month != nil { return nil }
+                    month = m
+                } else if word == [0x61, 0x6D] || word == [0x70, 0x6D] {  // am / pm
+                    pm = word[0] == 0x70
+                } else if hour != nil, let z = DateTables.zoneOffset(word) {
+                    offset = z
+                    zoneWordEnds = i
+                }
+                // Any other word (a weekday in any language, "at", "de", …) is ignored.
+            } else {
+                i += 1
+            }
+        }
+
+        // Day, month and year from the loose numbers.
+        var year: Int?
+        var day: Int?
+        if month != nil {
+            if let four = numbers.firstIndex(where: { $0.digits == 4 }) {
+                year = numbers[four].value
+                numbers.remove(at: four)
+                guard let d = numbers.first, d.digits <= 2 else { return nil }
+                day = d.value
+            } else {
+                guard numbers.count >= 2, numbers[0].digits <= 2, numbers[1].digits <= 2
+                else { return nil }
+                day = numbers[0].value
+                year = expandYear(numbers[1].value)
+            }
+        } else if numbers.count >= 3, numbers[0].digits == 4, numbers[1].digits <= 2,
+            numbers[2].digits <= 2
+        {
+            // 2024/12/05 10:00
+            year = numbers[0].value
+            month = numbers[1].value
+            day = numbers[2].value
+        } else {
+            return nil
+        }
+        guard let y = year, let mo = month, let d = day else { return nil }
+        var h = hour ?? 0
+        if let isPM = pm, hour != nil {
+            guard h >= 1 && h <= 12 else { return nil }
+            h = isPM ? (h % 12) + 12 : h % 12
+        }
+        return FeedDate(
+            year: y, month: mo, day: d, hour: h, minute: minute, second: second,
+            offsetSeconds: offset ?? 0, hasTime: hour != nil)
+    }
+
+    private static func twoDigitField(_ s: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> Int? {
+        guard i + 1 < s.count, isDigit(s[i]), isDigit(s[i + 1]) else { return nil }
+        let v = Int(s[i] - 0x30) * 10 + Int(s[i + 1] - 0x30)
+        i += 2
+        return v
+    }
+
+    /// RFC 2822 §4.3: 00–49 are 2000–2049, 50–99 are 1950–1999.
+    private static func expandYear(_ y: Int) -> Int { y < 50 ? 2000 + y : 1900 + y }
+
+    @inline(__always) private static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+    @inline(__always) private static func isSpace(_ c: UInt8) -> Bool {
+        c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D
+    }
+    /// ASCII letters and any non-ASCII byte (month names such as "mär", "févr.", "déc").
+    @inline(__always) private static func isLetter(_ c: UInt8) -> Bool {
+        (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A || c >= 0x80
+    }
+    @inline(__always) private static func lower(_ c: UInt8) -> UInt8 {
+        c >= 0x41 && c <= 0x5A ? c | 0x20 : c
+    }
+}

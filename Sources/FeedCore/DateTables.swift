@@ -1,0 +1,71 @@
+/// Month and zone names the date parser knows.
+enum DateTables {
+    /// Month number for a lower-cased month name or abbreviation in English, German,
+    /// French, Spanish, Italian, Dutch or Portuguese.
+    static func month(_ word: [UInt8]) -> Int? {
+        months[word]
+    }
+
+    /// Offset in seconds east of UTC for a lower-cased zone name.
+    static func zoneOffset(_ word: [UInt8]) -> Int? {
+        if word.count == 1 {
+            // Military zones: A–I = +1…+9, K–M = +10…+12, N–Y = −1…−12, Z = 0; J is local.
+            let c = word[0]
+            switch c {
+            case 0x7A: return 0
+            case 0x61...0x69: return Int(c - 0x60) * 3600
+            case 0x6B...0x6D: return Int(c - 0x61) * 3600
+            case 0x6E...0x79: return -Int(c - 0x6D) * 3600
+            default: return nil
+            }
+        }
+        return zones[word]
+    }
+
+    private static let months: [[UInt8]: Int] = {
+        let names: [(Int, [String])] = [
+            (1, ["jan", "january", "januar", "janvier", "janv", "enero", "ene", "gennaio", "gen",
+                 "januari", "janeiro"]),
+            (2, ["feb", "february", "februar", "février", "fevrier", "févr", "fevr", "febrero",
+                 "febbraio", "februari", "fevereiro", "fev"]),
+            (3, ["mar", "march", "märz", "maerz", "mär", "mars", "marzo", "maart", "mrt", "março",
+                 "marco"]),
+            (4, ["apr", "april", "avril", "avr", "abril", "abr", "aprile"]),
+            (5, ["may", "mai", "mayo", "maggio", "mag", "mei", "maio"]),
+            (6, ["jun", "june", "juni", "juin", "junio", "giugno", "giu", "junho"]),
+            (7, ["jul", "july", "juli", "juillet", "juil", "julio", "luglio", "lug", "julho"]),
+            (8, ["aug", "august", "août", "aout", "agosto", "ago", "augustus"]),
+            (9, ["sep", "sept", "september", "septembre", "septiembre", "setiembre", "settembre",
+                 "set", "setembro"]),
+            (10, ["oct", "october", "oktober", "okt", "octobre", "octubre", "ottobre", "ott",
+                  "outubro", "out"]),
+            (11, ["nov", "november", "novembre", "noviembre", "novembro"]),
+            (12, ["dec", "december", "dezember", "dez", "décembre", "decembre", "déc", "diciembre",
+                  "dic", "dicembre", "dezembro"]),
+        ]
+        var table = [[UInt8]: Int]()
+        for (number, list) in names {
+            for name in list { table[Array(name.utf8)] = number }
+        }
+        return table
+    }()
+
+    private static let zones: [[UInt8]: Int] = {
+        let h = 3600
+        let list: [(String, Int)] = [
+            ("ut", 0), ("utc", 0), ("gmt", 0), ("wet", 0),
+            ("est", -5 * h), ("edt", -4 * h), ("cst", -6 * h), ("cdt", -5 * h), ("mst", -7 * h),
+            ("mdt", -6 * h), ("pst", -8 * h), ("pdt", -7 * h), ("akst", -9 * h), ("akdt", -8 * h),
+            ("hst", -10 * h), ("ast", -4 * h), ("adt", -3 * h), ("nst", -(3 * h + 1800)),
+            ("bst", h), ("west", h), ("cet", h), ("cest", 2 * h), ("met", h), ("mest", 2 * h),
+            ("eet", 2 * h), ("eest", 3 * h), ("msk", 3 * h),
+            ("ist", 5 * h + 1800),  // India: by far the most common IST in feeds
+            ("jst", 9 * h), ("kst", 9 * h), ("hkt", 8 * h), ("sgt", 8 * h), ("awst", 8 * h),
+            ("acst", 9 * h + 1800), ("aest", 10 * h), ("aedt", 11 * h), ("nzst", 12 * h),
+            ("nzdt", 13 * h),
+        ]
+        var table = [[UInt8]: Int]()
+        for (name, seconds) in list { table[Array(name.utf8)] = seconds }
+        return table
+    }()
+}

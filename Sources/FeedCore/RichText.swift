@@ -1,0 +1,69 @@
+/// A text field as the feed carried it, before it becomes article text.
+public enum RichText: Sendable, Hashable {
+    /// Plain text, taken literally (RSS titles, Atom `type="text"`, JSON Feed `content_text`).
+    case text(String)
+    /// HTML markup (RSS `description`, `content:encoded`, Atom `type="html"`, `content_html`).
+    case html(String)
+    /// Markup already reduced to text while parsing (Atom `type="xhtml"`): paragraphs
+    /// joined by `"\n\n"`.
+    case paragraphs(String)
+
+    /// True when the field holds no characters at all.
+    public var isEmpty: Bool {
+        switch self {
+        case .text(let s), .html(let s), .paragraphs(let s): return s.isEmpty
+        }
+    }
+}
+
+/// Reduces HTML markup to article text. The core stays free of C libraries; the parser
+/// module supplies the libxml2 implementation.
+public protocol MarkupConverter {
+    /// The text of an HTML fragment: paragraphs joined by `"\n\n"`, folded and trimmed
+    /// by the article format's rules.
+    mutating func text(fromHTML html: String) -> String
+}
+
+extension RichText {
+    /// The field as article text: paragraphs joined by `"\n\n"`.
+    ///
+    /// Plain text keeps every character; a blank line in it separates paragraphs, any
+    /// other white space folds to one space.
+    public func articleText(using converter: inout some MarkupConverter) -> String {
+        switch self {
+        case .html(let html):
+            return converter.text(fromHTML: html)
+        case .paragraphs(let text):
+            return text
+        case .text(let text):
+            return RichText.plainParagraphs(text)
+        }
+    }
+
+    /// Plain text → paragraphs: a line holding only white space separates paragraphs.
+    public static func plainParagraphs(_ text: String) -> String {
+        var builder = TextBuilder()
+        var s = text
+        s.withUTF8 { p in
+            var lineStart = 0
+            var i = 0
+            var lastLineBlank = false
+            while i <= p.count {
+                if i == p.count || p[i] == 0x0A {
+                    let line = UnsafeBufferPointer(rebasing: p[lineStart..<i])
+                    let blank = line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+                    if blank {
+                        if !lastLineBlank { builder.breakParagraph() }
+                    } else {
+                        builder.append(line)
+                        builder.space()
+                    }
+                    lastLineBlank = blank
+                    lineStart = i + 1
+                }
+                i += 1
+            }
+        }
+        return builder.string
+    }
+}

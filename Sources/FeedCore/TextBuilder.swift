@@ -1,0 +1,121 @@
+/// Builds article text from pieces of UTF-8: folds white space, drops control characters
+/// and joins paragraphs with exactly one empty line.
+///
+/// This is the article format's text rules in one place (rules 4 and 6): any run of
+/// spaces, tabs, line breaks and no-break spaces becomes one space, every paragraph is
+/// trimmed at both ends, empty paragraphs vanish, and no control character but the line
+/// feeds between paragraphs survives (C0, DEL and C1 controls are dropped).
+public struct TextBuilder: Sendable {
+    /// The text so far: paragraphs separated by `"\n\n"`.
+    public private(set) var bytes: [UInt8] = []
+    /// True when input was dropped because the text reached `limit` bytes.
+    public private(set) var truncated = false
+    private var pendingSpace = false
+    private var pendingBreak = false
+    private let limit: Int
+
+    /// - Parameter limit: the most bytes of text kept; the rest is dropped and flagged.
+    public init(limit: Int = 8 << 20) {
+        self.limit = limit
+    }
+
+    /// True when no text has been added.
+    public var isEmpty: Bool { bytes.isEmpty }
+
+    /// Ends the current paragraph; the next text starts a new one.
+    public mutating func breakParagraph() {
+        if !bytes.isEmpty { pendingBreak = true }
+        pendingSpace = false
+    }
+
+    /// Separates words without ending the paragraph (a single `<br>`, a table cell).
+    public mutating func space() {
+        if !bytes.isEmpty && !pendingBreak { pendingSpace = true }
+    }
+
+    /// Appends a string's text.
+    public mutating func append(_ string: String) {
+        var s = string
+        s.withUTF8 { _ = append($0) }
+    }
+
+    /// Appends UTF-8 text, folding white space. Returns true when it held visible text.
+    @discardableResult
+    public mutating func append(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        var sawText = false
+        var i = 0
+        let n = p.count
+        while i < n {
+            let c = p[i]
+            if c > 0x20 && c != 0x7F && c != 0xC2 {
+                // A run of ordinary bytes, copied in one go.
+                var j = i + 1
+                while j < n {
+                    let d = p[j]
+                    if d <= 0x20 || d == 0x7F || d == 0xC2 { break }
+                    j += 1
+                }
+                emitSeparator()
+                guard bytes.count + (j - i) <= limit else {
+                    truncated = true
+                    return sawText
+                }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[i..<j]))
+                sawText = true
+                i = j
+                continue
+            }
+            switch c {
+            case 0x20, 0x09, 0x0A, 0x0D, 0x0C, 0x0B:
+                space()
+                i += 1
+            case 0xC2 where i + 1 < n:
+                let d = p[i + 1]
+                if d == 0xA0 {
+                    space()  // no-break space folds like any space
+                } else if d >= 0x80 && d <= 0x9F {
+                    // C1 control: dropped
+                } else {
+                    emitSeparator()
+                    guard bytes.count + 2 <= limit else {
+                        truncated = true
+                        return sawText
+                    }
+                    bytes.append(c)
+                    bytes.append(d)
+                    sawText = true
+                }
+                i += 2
+            case 0xC2:
+                i += 1  // a lone lead byte at the very end: not text
+            default:
+                i += 1  // C0 control or DEL: dropped
+            }
+        }
+        return sawText
+    }
+
+    @inline(__always)
+    private mutating func emitSeparator() {
+        if pendingBreak {
+            bytes.append(0x0A)
+            bytes.append(0x0A)
+            pendingBreak = false
+            pendingSpace = false
+        } else if pendingSpace {
+            bytes.append(0x20)
+            pendingSpace = false
+        }
+    }
+
+    /// The text as a string (paragraphs joined by `"\n\n"`).
+    public var string: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Folds a string to one line: every paragraph break and white-space run becomes one space.
+    public static func oneLine(_ string: String) -> String {
+        var b = TextBuilder()
+        var s = string
+        s.withUTF8 { _ = b.append($0) }
+        return b.string
+    }
+}

@@ -1,0 +1,87 @@
+/// Resolves relative references against a base URL (RFC 3986 §5.2), for `xml:base` and
+/// relative links in feeds. Works on strings; no URL is fetched or validated beyond that.
+public enum URLResolver {
+    /// `reference` resolved against `base`; the reference itself when it is absolute or
+    /// there is no usable base.
+    public static func resolve(_ reference: String, against base: String?) -> String {
+        let ref = trimmed(reference)
+        if scheme(of: ref) != nil { return ref }
+        guard let base = base, let baseScheme = scheme(of: base) else { return ref }
+        let afterScheme = base.dropFirst(baseScheme.count + 1)
+        var authority = ""
+        var rest = Substring(afterScheme)
+        if rest.hasPrefix("//") {
+            let a = rest.dropFirst(2)
+            let end = a.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? a.endIndex
+            authority = "//" + a[..<end]
+            rest = a[end...]
+        }
+        let baseNoFragment = rest.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
+        let baseParts = baseNoFragment.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let basePath = baseParts[0]
+        let baseQuery = baseParts.count > 1 ? "?" + baseParts[1] : ""
+
+        if ref.hasPrefix("//") { return baseScheme + ":" + ref }
+        if ref.isEmpty { return baseScheme + ":" + authority + basePath + baseQuery }
+        if ref.hasPrefix("#") { return baseScheme + ":" + authority + basePath + baseQuery + ref }
+        if ref.hasPrefix("?") { return baseScheme + ":" + authority + basePath + ref }
+
+        let suffixStart = ref.firstIndex(where: { $0 == "?" || $0 == "#" }) ?? ref.endIndex
+        let refPath = ref[..<suffixStart]
+        let suffix = ref[suffixStart...]
+        let merged: String
+        if refPath.hasPrefix("/") {
+            merged = String(refPath)
+        } else if !authority.isEmpty && basePath.isEmpty {
+            merged = "/" + refPath
+        } else if let slash = basePath.lastIndex(of: "/") {
+            merged = String(basePath[...slash]) + refPath
+        } else {
+            merged = String(refPath)
+        }
+        return baseScheme + ":" + authority + removeDotSegments(merged) + suffix
+    }
+
+    /// The scheme of an absolute URL (`http` of `http://…`), or nil.
+    public static func scheme(of s: String) -> String? {
+        guard let colon = s.firstIndex(of: ":"), colon != s.startIndex else { return nil }
+        let candidate = s[..<colon]
+        guard let first = candidate.unicodeScalars.first, first.isASCIILetter,
+            candidate.unicodeScalars.allSatisfy({
+                $0.isASCIILetter || ("0"..."9").contains($0) || $0 == "+" || $0 == "-" || $0 == "."
+            })
+        else { return nil }
+        return String(candidate)
+    }
+
+    static func removeDotSegments(_ path: String) -> String {
+        guard path.contains(".") else { return path }
+        var output: [Substring] = []
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        for (i, seg) in segments.enumerated() {
+            let last = i == segments.count - 1
+            if seg == "." {
+                if last { output.append("") }
+            } else if seg == ".." {
+                if output.count > 1 { output.removeLast() }
+                if last { output.append("") }
+            } else {
+                output.append(seg)
+            }
+        }
+        var result = output.joined(separator: "/")
+        if path.hasPrefix("/") && !result.hasPrefix("/") { result = "/" + result }
+        return result
+    }
+
+    private static func trimmed(_ s: String) -> String {
+        let scalars = s.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+        return String(scalars[first...last])
+    }
+}
+
+extension Unicode.Scalar {
+    fileprivate var isASCIILetter: Bool { ("a"..."z").contains(self) || ("A"..."Z").contains(self) }
+}

@@ -1,0 +1,357 @@
+import FeedCore
+
+// Which element feeds which field, per dialect. The mapping follows the universal feed
+// parser's where the formats overlap (e.g. a permalink `guid` is the link of an item with
+// no `link`; `dc:date` is a publication date).
+extension FeedDocumentBuilder {
+    mutating func detectFormat(ns: FeedNamespace, name: String, attributes: [FeedAttribute]) {
+        switch (ns, name) {
+        case (.none, "rss"):
+            switch attributes["version"]?.trimmingXMLSpace {
+            case "0.91"?: info.format = .rss091
+            case "0.92"?: info.format = .rss092
+            case "0.90"?: info.format = .rss090
+            default: info.format = .rss20
+            }
+        case (.rdf, "RDF"):
+            info.format = .rss10
+        case (.atom, "feed"):
+            info.format = .atom10
+        case (.atom03, "feed"):
+            info.format = .atom03
+        case (.none, "feed"):
+            info.format = attributes["version"] == "0.3" ? .atom03 : .atom10
+        case (_, "channel") where ns.isRSS:
+            info.format = .rss091  // a bare channel: pre-2.0 RSS without its wrapper
+        case (_, "html"), (_, "HTML"):
+            failureFound(.notAFeed("an HTML page (root element <html>), not a feed"))
+        default:
+            failureFound(.notAFeed("root element <\(name)> is not RSS, RDF or Atom"))
+        }
+    }
+
+    private mutating func failureFound(_ f: Failure) {
+        setFailure(f)
+    }
+
+    func isItemElement(_ ns: FeedNamespace, _ name: String) -> Bool {
+        if info.format.isAtom { return name == "entry" && (ns.isAtom || ns == .none) }
+        if name == "item" && ns.isRSS {
+            if info.format == .rss10 && ns == .rss090 { return true }
+            return true
+        }
+        return false
+    }
+
+    /// Atom text constructs: `type` (text, html, xhtml or a MIME type); Atom 0.3's `mode`.
+    func atomTextKind(_ attributes: [FeedAttribute]) -> TextKind {
+        let type = attributes["type"]?.lowercased().trimmingXMLSpace ?? ""
+        if info.format == .atom03 {
+            let mode = attributes["mode"]?.lowercased() ?? "xml"
+            let isHTML = type.hasPrefix("text/html") || type == "html"
+            let isXHTML = type.hasPrefix("application/xhtml") || type == "xhtml"
+            switch mode {
+            case "escaped": return isHTML || isXHTML ? .html : .text
+            case "base64": return .unsupported
+            default: return isHTML || isXHTML ? .xhtml : .text
+            }
+        }
+        switch type {
+        case "", "text", "text/plain": return .text
+        case "html", "text/html": return .html
+        case "xhtml", "application/xhtml+xml": return .xhtml
+        default: return type.hasPrefix("text/") ? .text : .unsupported
+        }
+    }
+
+    /// `type="plain"` or `type="html"` on `media:description`/`media:title`.
+    func mediaTextKind(_ attributes: [FeedAttribute]) -> TextKind {
+        attributes["type"]?.lowercased() == "html" ? .html : .text
+    }
+
+    mutating func channelChild(
+        _ ns: FeedNamespace, _ name: String, _ a: [FeedAttribute], _ frame: inout Frame, depth: Int
+    ) {
+        let base = frame.base
+        let atom = info.format.isAtom
+        switch ns {
+        case _ where (ns.isRSS && !atom) || (atom && (ns.isAtom || ns == .none)):
+            switch name {
+            case "title": begin(.feedTitle(atom ? atomTextKind(a) : .rssTitle), depth: depth, base: base)
+            case "link":
+                if atom { atomLink(a, base: base, forItem: false) } else { begin(.feedLink, depth: depth, base: base) }
+            case "description" where !atom: begin(.feedSubtitle(.html), depth: depth, base: base)
+            case "subtitle", "tagline": begin(.feedSubtitle(atomTextKind(a)), depth: depth, base: base)
+            case "id" where atom: begin(.feedId, depth: depth, base: base)
+            case "language": begin(.feedLanguage, depth: depth, base: base)
+            case "lastBuildDate", "updated", "modified": begin(.feedUpdated, depth: depth, base: base)
+            case "pubDate", "published": begin(.feedPublished, depth: depth, base: base)
+            case "managingEditor", "webMaster": begin(.feedRSSAuthor, depth: depth, base: base)
+            case "author":
+                if atom { frame.role = .person(owner: .feed) } else { begin(.feedRSSAuthor, depth: depth, base: base) }
+            case "logo", "icon": if info.image == nil { begin(.feedImage, depth: depth, base: base) }
+            case "image": frame.role = .image
+            case "ttl": begin(.feedTTL, depth: depth, base: base)
+            case "entry", "item": break
+            default: break
+            }
+        case .atom:
+            if name == "link" { atomLink(a, base: base, forItem: false) }
+        case .dc:
+            switch name {
+            case "creator", "publisher": begin(.feedCreator, depth: depth, base: base)
+            case "language": begin(.feedLanguage, depth: depth, base: base)
+            case "date": begin(.feedDCDate, depth: depth, base: base)
+            case "title": if info.title == nil { begin(.feedTitle(.rssTitle), depth: depth, base: base) }
+            default: break
+            }
+        case .sy:
+            if name == "updatePeriod" { begin(.updatePeriod, depth: depth, base: base) }
+            if name == "updateFrequency" { begin(.updateFrequency, depth: depth, base: base) }
+        case .itunes:
+            if name == "image", let href = a["href"], info.image == nil {
+                info.image = URLResolver.resolve(href, against: base)
+            }
+            if name == "author" && info.authors.isEmpty { begin(.feedCreator, depth: depth, base: base) }
+        default:
+            break
+        }
+    }
+
+    mutating func itemChild(
+        _ ns: FeedNamespace, _ name: String, _ a: [FeedAttribute], _ frame: inout Frame, depth: Int
+    ) {
+        let base = frame.base
+        let atom = info.format.isAtom
+        switch ns {
+        case _ where (ns.isRSS && !atom) || (atom && (ns.isAtom || ns == .none)) || (ns == .atom && !atom):
+            switch name {
+            case "title": begin(.title(ns.isAtom || atom ? atomTextKind(a) : .rssTitle), depth: depth, base: base)
+            case "link":
+                if atom || ns.isAtom {
+                    atomLink(a, base: base, forItem: true)
+                } else {
+                    begin(.link, depth: depth, base: base)
+                }
+            case "description" where !atom: begin(.summary(.html), depth: depth, base: base)
+            case "summary": begin(.summary(atomTextKind(a)), depth: depth, base: base)
+            case "content":
+                if a["src"] == nil { begin(.content(atomTextKind(a)), depth: depth, base: base) }
+            case "guid" where !atom:
+                let permaLink = a["isPermaLink"]?.lowercased().trimmingXMLSpace != "false"
+                begin(.guid(permaLink: permaLink), depth: depth, base: base)
+            case "id" where atom || ns.isAtom: begin(.guid(permaLink: false), depth: depth, base: base)
+            case "pubDate", "published", "issued", "created": begin(.published, depth: depth, base: base)
+            case "updated", "modified": begin(.updated, depth: depth, base: base)
+            case "author":
+                if atom || ns.isAtom { frame.role = .person(owner: .item) } else { begin(.rssAuthor, depth: depth, base: base) }
+            case "category":
+                if let term = a["term"] ?? a["label"] {
+                    let t = term.trimmingXMLSpace
+                    if !t.isEmpty { itemState.item.categories.append(t) }
+                } else {
+                    begin(.category, depth: depth, base: base)
+                }
+            case "comments": begin(.comments, depth: depth, base: base)
+            case "enclosure":
+                if let url = a["url"], !url.trimmingXMLSpace.isEmpty {
+                    addEnclosure(
+                        URLResolver.resolve(url, against: base), type: a["type"], length: a["length"])
+                }
+            case "source" where atom || ns.isAtom:
+                frame.role = .skip  // the entry's origin feed: its title and id are not ours
+            default:
+                break
+            }
+        case .content:
+            if name == "encoded" { begin(.content(.html), depth: depth, base: base) }
+        case .dc:
+            switch name {
+            case "creator", "contributor": begin(.creator, depth: depth, base: base)
+            case "date": begin(.dcDate, depth: depth, base: base)
+            case "subject": begin(.category, depth: depth, base: base)
+            case "title": begin(.dcTitle, depth: depth, base: base)
+            case "description": begin(.dcDescription, depth: depth, base: base)
+            case "language": begin(.itemLanguage, depth: depth, base: base)
+            default: break
+            }
+        case .dcterms:
+            switch name {
+            case "issued", "created", "available": begin(.dctermsIssued, depth: depth, base: base)
+            case "modified": begin(.dctermsModified, depth: depth, base: base)
+            default: break
+            }
+        case .media:
+            switch name {
+            case "content":
+                if let url = a["url"], !url.trimmingXMLSpace.isEmpty {
+                    addEnclosure(URLResolver.resolve(url, against: base), type: a["type"], length: a["fileSize"])
+                }
+            case "thumbnail":
+                if let url = a["url"], itemState.item.thumbnail == nil {
+                    itemState.item.thumbnail = URLResolver.resolve(url, against: base)
+                }
+            case "description": begin(.mediaDescription(mediaTextKind(a)), depth: depth, base: base)
+            case "title": begin(.mediaTitle, depth: depth, base: base)
+            case "category": begin(.category, depth: depth, base: base)
+            default: break  // media:group's children arrive here too: the group is transparent
+            }
+        case .itunes:
+            switch name {
+            case "summary": begin(.itunesSummary, depth: depth, base: base)
+            case "author": begin(.itunesAuthor, depth: depth, base: base)
+            case "image":
+                if let href = a["href"] { itemState.itunesImage = URLResolver.resolve(href, against: base) }
+            default: break
+            }
+        default:
+            break
+        }
+        // media:group is transparent: its children are read as the item's own.
+        if ns == .media && name == "group" { frame.role = .item }
+    }
+
+    private mutating func addEnclosure(_ url: String, type: String?, length: String?) {
+        guard !itemState.item.enclosures.contains(where: { $0.url == url }) else { return }
+        let len = length.flatMap { Int64($0.trimmingXMLSpace) }.flatMap { $0 >= 0 ? $0 : nil }
+        let t = type?.trimmingXMLSpace
+        itemState.item.enclosures.append(Enclosure(url: url, type: t?.isEmpty == false ? t : nil, length: len))
+    }
+
+    /// An Atom `link`: `rel` alternate (the default), enclosure or self.
+    private mutating func atomLink(_ a: [FeedAttribute], base: String?, forItem: Bool) {
+        guard let href = a["href"], !href.trimmingXMLSpace.isEmpty else { return }
+        let url = URLResolver.resolve(href, against: base)
+        let rel = a["rel"]?.trimmingXMLSpace.lowercased() ?? "alternate"
+        let type = a["type"]?.lowercased()
+        let isHTML = type == nil || type!.hasPrefix("text/html") || type!.hasPrefix("application/xhtml")
+        switch rel {
+        case "alternate", "http://www.iana.org/assignments/relation/alternate":
+            if forItem {
+                if itemState.item.link == nil || (isHTML && !itemState.alternateIsHTML) {
+                    itemState.item.link = url
+                    itemState.alternateIsHTML = isHTML
+                }
+            } else if info.link == nil {
+                info.link = url
+            }
+        case "enclosure":
+            if forItem { addEnclosure(url, type: a["type"], length: a["length"]) }
+        case "self":
+            if !forItem && info.selfLink == nil { info.selfLink = url }
+        default:
+            break
+        }
+    }
+
+    // MARK: Storing captured text
+
+    mutating func store(_ field: Field, raw: String, isXHTML: Bool, base: String?) {
+        switch field {
+        case .feedTitle(let k): if info.title == nil { info.title = richText(raw, kind: k, isXHTML: isXHTML) }
+        case .feedLink:
+            let t = raw.trimmingXMLSpace
+            if !t.isEmpty && info.link == nil { info.link = URLResolver.resolve(t, against: base) }
+        case .feedId: info.id = raw.trimmingXMLSpace.nilIfEmpty
+        case .feedUpdated: if info.updated == nil { info.updated = parseDate(raw, "updated") }
+        case .feedPublished: if info.published == nil { info.published = parseDate(raw, "pubDate") }
+        case .feedDCDate: if info.updated == nil { info.updated = parseDate(raw, "dc:date") }
+        case .feedLanguage: if let l = raw.trimmingXMLSpace.nilIfEmpty { info.language = l }
+        case .feedSubtitle(let k): if info.subtitle == nil { info.subtitle = richText(raw, kind: k, isXHTML: isXHTML) }
+        case .feedImage:
+            if let u = raw.trimmingXMLSpace.nilIfEmpty, info.image == nil { info.image = URLResolver.resolve(u, against: base) }
+        case .feedTTL: info.ttlMinutes = Int(raw.trimmingXMLSpace)
+        case .updatePeriod: info.updatePeriod = raw.trimmingXMLSpace.nilIfEmpty
+        case .updateFrequency: info.updateFrequency = Int(raw.trimmingXMLSpace)
+        case .feedRSSAuthor:
+            if let p = Self.rssPerson(raw), info.authors.isEmpty { info.authors.append(p) }
+        case .feedCreator:
+            if let n = TextBuilder.oneLine(raw).nilIfEmpty, info.authors.isEmpty { info.authors.append(Person(name: n)) }
+        case .personName: person.name = TextBuilder.oneLine(raw).nilIfEmpty
+        case .personEmail: person.email = raw.trimmingXMLSpace.nilIfEmpty
+        case .personURI: person.uri = raw.trimmingXMLSpace.nilIfEmpty.map { URLResolver.resolve($0, against: base) }
+
+        case .title(let k): if itemState.item.title == nil { itemState.item.title = richText(raw, kind: k, isXHTML: isXHTML) }
+        case .link:
+            if let t = raw.trimmingXMLSpace.nilIfEmpty, itemState.item.link == nil {
+                itemState.item.link = URLResolver.resolve(t, against: base)
+            }
+        case .guid(let permaLink):
+            if itemState.item.guid == nil, let g = raw.trimmingXMLSpace.nilIfEmpty {
+                itemState.item.guid = g
+                itemState.item.guidIsPermaLink = permaLink
+            }
+        case .pubDate, .published:
+            if itemState.item.published == nil { itemState.item.published = parseDate(raw, "published") }
+        case .updated: if itemState.item.updated == nil { itemState.item.updated = parseDate(raw, "updated") }
+        case .dcDate: if itemState.dcDate == nil { itemState.dcDate = parseDate(raw, "dc:date") }
+        case .dctermsIssued: if itemState.dctermsIssued == nil { itemState.dctermsIssued = parseDate(raw, "dcterms:issued") }
+        case .dctermsModified: if itemState.dctermsModified == nil { itemState.dctermsModified = parseDate(raw, "dcterms:modified") }
+        case .summary(let k): if itemState.item.summary == nil { itemState.item.summary = richText(raw, kind: k, isXHTML: isXHTML) }
+        case .content(let k):
+            if itemState.item.content == nil { itemState.item.content = richText(raw, kind: k, isXHTML: isXHTML) }
+        case .rssAuthor: if let p = Self.rssPerson(raw) { itemState.item.authors.append(p) }
+        case .creator:
+            if let n = TextBuilder.oneLine(raw).nilIfEmpty { itemState.item.authors.append(Person(name: n)) }
+        case .category:
+            if let c = TextBuilder.oneLine(raw).nilIfEmpty { itemState.item.categories.append(c) }
+        case .comments:
+            if let c = raw.trimmingXMLSpace.nilIfEmpty { itemState.item.commentsURL = URLResolver.resolve(c, against: base) }
+        case .mediaDescription(let k):
+            if itemState.mediaDescription == nil { itemState.mediaDescription = richText(raw, kind: k, isXHTML: false) }
+        case .mediaTitle: itemState.mediaTitle = raw
+        case .dcTitle: itemState.dcTitle = raw
+        case .dcDescription: itemState.dcDescription = .html(raw)
+        case .itunesSummary: itemState.itunesSummary = raw
+        case .itunesAuthor: itemState.itunesAuthor = raw
+        case .itemLanguage: itemState.item.language = raw.trimmingXMLSpace.nilIfEmpty ?? itemState.item.language
+        }
+    }
+
+    /// RSS `author`: "jane@example.com (Jane Doe)", "Jane Doe <jane@example.com>", an address,
+    /// or a name.
+    static func rssPerson(_ raw: String) -> Person? {
+        let s = TextBuilder.oneLine(raw)
+        guard !s.isEmpty else { return nil }
+        if let open = s.firstIndex(of: "("), s.hasSuffix(")") {
+            let email = s[..<open].trimmingXMLSpace
+            let name = s[s.index(after: open)..<s.index(before: s.endIndex)].trimmingXMLSpace
+            return Person(name: name.nilIfEmpty, email: email.nilIfEmpty)
+        }
+        if let open = s.firstIndex(of: "<"), s.hasSuffix(">") {
+            let name = s[..<open].trimmingXMLSpace
+            let email = s[s.index(after: open)..<s.index(before: s.endIndex)].trimmingXMLSpace
+            return Person(name: name.nilIfEmpty, email: email.nilIfEmpty)
+        }
+        if s.contains("@") && !s.contains(" ") { return Person(email: s) }
+        return Person(name: s)
+    }
+
+    mutating func finishItem() {
+        var st = itemState
+        var item = st.item
+        if item.published == nil { item.published = st.dcDate ?? st.dctermsIssued }
+        if item.updated == nil { item.updated = st.dctermsModified }
+        if item.summary == nil {
+            item.summary = st.dcDescription ?? st.mediaDescription ?? st.itunesSummary.map { RichText.text($0) }
+        }
+        if item.title == nil {
+            if let t = st.dcTitle ?? st.mediaTitle { item.title = richText(t, kind: .rssTitle, isXHTML: false) }
+        }
+        if item.authors.isEmpty, let a = st.itunesAuthor.flatMap({ TextBuilder.oneLine($0).nilIfEmpty }) {
+            item.authors.append(Person(name: a))
+        }
+        if item.thumbnail == nil { item.thumbnail = st.itunesImage }
+        items.append(item)
+        st = ItemState()
+        itemState = st
+    }
+}
+
+extension StringProtocol {
+    var trimmingXMLSpace: String { String(self).trimmingXMLSpace }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}

@@ -1,0 +1,317 @@
+import FeedCore
+
+/// Builds a feed's metadata and items from the events of a streaming XML parse.
+///
+/// Pure Swift over plain values: the libxml2 glue (`XMLFeedParser`) turns SAX callbacks
+/// into calls of `start`, `characters` and `end`. The builder tracks where it is (channel,
+/// item, author, …), the `xml:base` and `xml:lang` in force, and captures the text of the
+/// elements that matter. Atom `xhtml` content is reduced to text on the fly.
+struct FeedDocumentBuilder {
+    /// Longest text kept for one field; the rest is dropped with a warning.
+    static let fieldLimit = 8 << 20
+
+    enum Failure: Equatable {
+        /// The root element is not one of a feed's (an HTML page, some other XML).
+        case notAFeed(String)
+    }
+
+    var info = FeedInfo()
+    private(set) var failure: Failure?
+
+    mutating func setFailure(_ f: Failure) {
+        if failure == nil { failure = f }
+    }
+    private(set) var rootSeen = false
+    var warnings: [ParseWarning] = []
+    /// Items completed so far, in document order; the caller may take them as they come.
+    var items: [FeedItem] = []
+
+    /// What an open element is, for the builder.
+    enum Role: Equatable {
+        case root, channel, item, person(owner: PersonOwner), skip, image, other
+    }
+    enum PersonOwner: Equatable { case feed, item }
+
+    struct Frame {
+        var role: Role
+        var base: String?
+        var lang: String?
+    }
+
+    private var frames: [Frame] = []
+    private var capture: Capture?
+    var itemState = ItemState()
+    var person = Person()
+    private var inItem = false
+    private var skipDepth = 0
+
+    /// Where the text of the element being captured goes.
+    enum Field: Equatable {
+        case feedTitle(TextKind), feedLink, feedId, feedUpdated, feedPublished, feedLanguage
+        case feedSubtitle(TextKind), feedImage, feedTTL, updatePeriod, updateFrequency
+        case feedRSSAuthor, feedCreator, feedDCDate
+        case personName, personEmail, personURI
+        case title(TextKind), link, guid(permaLink: Bool), pubDate, published, updated, dcDate
+        case dctermsIssued, dctermsModified
+        case summary(TextKind), content(TextKind), rssAuthor, creator, category, comments
+        case mediaDescription(TextKind), mediaTitle, itunesSummary, itunesAuthor, itemLanguage
+        case dcTitle, dcDescription
+    }
+
+    enum TextKind: Equatable { case text, html, xhtml, rssTitle, unsupported }
+
+    struct Capture {
+        var field: Field
+        var depth: Int
+        var base: String?
+        var bytes: [UInt8] = []
+        var xhtml: HTMLTextExtractor?
+        var truncated = false
+    }
+
+    /// Fields of the item being read that settle only at its end.
+    struct ItemState {
+        var item = FeedItem()
+        var dcDate: FeedDate?
+        var dctermsIssued: FeedDate?
+        var dctermsModified: FeedDate?
+        var mediaDescription: RichText?
+        var mediaTitle: String?
+        var dcTitle: String?
+        var dcDescription: RichText?
+        var itunesSummary: String?
+        var itunesAuthor: String?
+        var itunesImage: String?
+        var alternateIsHTML = false
+    }
+
+    init(baseURL: String?) {
+        frames.reserveCapacity(32)
+        frames.append(Frame(role: .other, base: baseURL, lang: nil))
+    }
+
+    // MARK: Events
+
+    mutating func start(namespace ns: FeedNamespace, name: String, attributes: [FeedAttribute]) {
+        let parent = frames[frames.count - 1]
+        var frame = Frame(role: .other, base: parent.base, lang: parent.lang)
+        for a in attributes where a.namespace == .xml {
+            if a.name == "base" { frame.base = URLResolver.resolve(a.value, against: parent.base) }
+            if a.name == "lang" { frame.lang = a.value.isEmpty ? nil : a.value }
+        }
+        let depth = frames.count
+
+        if var cap = capture {
+            // Inside a captured element: markup of an xhtml field, or stray tags in text.
+            if cap.xhtml != nil {
+                cap.xhtml!.start(HTMLTag.classify(name))
+                capture = cap
+            }
+            frames.append(frame)
+            return
+        }
+        if skipDepth > 0 || failure != nil {
+            skipDepth += 1
+            frames.append(frame)
+            return
+        }
+        if !rootSeen {
+            rootSeen = true
+            frame.role = .root
+            detectFormat(ns: ns, name: name, attributes: attributes)
+            if failure != nil { skipDepth = 1 }
+            if info.format.isAtom { frame.role = .channel }
+            if info.language == nil { info.language = frame.lang }
+            frames.append(frame)
+            return
+        }
+        switch parent.role {
+        case .root, .channel, .other, .image:
+            if isItemElement(ns, name) && !inItem {
+                frame.role = .item
+                inItem = true
+                itemState = ItemState()
+                itemState.item.language = frame.lang
+            } else if parent.role == .root && ns.isRSS && name == "channel" {
+                frame.role = .channel
+            } else if parent.role == .channel {
+                channelChild(ns, name, attributes, &frame, depth: depth)
+            } else if parent.role == .image && ns.isRSS && name == "url" {
+                begin(.feedImage, depth: depth, base: frame.base)
+            }
+        case .item:
+            itemChild(ns, name, attributes, &frame, depth: depth)
+        case .person:
+            if ns.isAtom || ns == .none {
+                switch name {
+                case "name": begin(.personName, depth: depth, base: frame.base)
+                case "email": begin(.personEmail, depth: depth, base: frame.base)
+                case "uri", "url": begin(.personURI, depth: depth, base: frame.base)
+                default: break
+                }
+            }
+        case .skip:
+            break
+        }
+        if frame.role == .skip { skipDepth = 1 }
+        frames.append(frame)
+    }
+
+    mutating func characters(_ p: UnsafeBufferPointer<UInt8>) {
+        guard capture != nil else { return }
+        if capture!.xhtml != nil {
+            capture!.xhtml!.characters(p)
+            return
+        }
+        if capture!.bytes.count + p.count > Self.fieldLimit {
+            capture!.truncated = true
+            let room = Self.fieldLimit - capture!.bytes.count
+            if room > 0 { capture!.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[0..<room])) }
+            return
+        }
+        capture!.bytes.append(contentsOf: p)
+    }
+
+    mutating func end(namespace ns: FeedNamespace, name: String) {
+        guard frames.count > 1 else { return }
+        let frame = frames.removeLast()
+        let depth = frames.count
+        if let cap = capture {
+            if depth == cap.depth {
+                capture = nil
+                finish(cap)
+            } else if cap.xhtml != nil {
+                capture!.xhtml!.end(HTMLTag.classify(name))
+            }
+            return
+        }
+        if skipDepth > 0 {
+            skipDepth -= 1
+            return
+        }
+        switch frame.role {
+        case .item:
+            finishItem()
+            inItem = false
+        case .person(let owner):
+            if person.displayName != nil || person.uri != nil {
+                if owner == .item { itemState.item.authors.append(person) } else { info.authors.append(person) }
+            }
+            person = Person()
+        default:
+            break
+        }
+    }
+
+    /// Called when the document ends: an item left open by a truncated document is kept.
+    mutating func finishDocument() {
+        if let cap = capture {
+            capture = nil
+            finish(cap)
+        }
+        if inItem {
+            finishItem()
+            inItem = false
+        }
+    }
+
+    // MARK: Capturing
+
+    mutating func begin(_ field: Field, depth: Int, base: String?) {
+        var cap = Capture(field: field, depth: depth, base: base)
+        if case .xhtml = field.textKind { cap.xhtml = HTMLTextExtractor(limit: Self.fieldLimit) }
+        capture = cap
+    }
+
+    private mutating func finish(_ cap: Capture) {
+        if cap.truncated || cap.xhtml?.text.truncated == true {
+            warn("a field longer than \(Self.fieldLimit >> 20) MiB was cut to that length")
+        }
+        let raw: String
+        if let x = cap.xhtml {
+            raw = x.string
+        } else {
+            raw = String(decoding: cap.bytes, as: UTF8.self)
+        }
+        store(cap.field, raw: raw, isXHTML: cap.xhtml != nil, base: cap.base)
+    }
+
+    func richText(_ raw: String, kind: TextKind, isXHTML: Bool) -> RichText? {
+        if isXHTML { return raw.isEmpty ? nil : .paragraphs(raw) }
+        switch kind {
+        case .text: return .text(raw)
+        case .html: return .html(raw)
+        case .xhtml: return .paragraphs(raw)
+        case .rssTitle: return Self.looksLikeMarkup(raw) ? .html(raw) : .text(raw)
+        case .unsupported: return nil
+        }
+    }
+
+    mutating func parseDate(_ raw: String, _ what: String) -> FeedDate? {
+        let trimmed = raw.trimmingXMLSpace
+        guard !trimmed.isEmpty else { return nil }
+        if let d = DateParser.parse(trimmed) { return d }
+        warn("unparseable date \"\(trimmed.prefix(64))\" in <\(what)>")
+        return nil
+    }
+
+    mutating func warn(_ message: String) {
+        if warnings.count < 50 { warnings.append(ParseWarning(line: 0, column: 0, message: message)) }
+    }
+
+    /// RSS titles are text, but many carry escaped markup or double-escaped entities
+    /// ("AT&amp;amp;T"); those are read as HTML.
+    static func looksLikeMarkup(_ s: String) -> Bool {
+        let u = Array(s.utf8)
+        var i = 0
+        while i < u.count {
+            let c = u[i]
+            if c == 0x3C, i + 1 < u.count {
+                let d = u[i + 1] | 0x20
+                if (d >= 0x61 && d <= 0x7A) || u[i + 1] == 0x2F {
+                    if u[(i + 1)...].contains(0x3E) { return true }
+                }
+            } else if c == 0x26 {
+                var j = i + 1
+                if j < u.count && u[j] == 0x23 { j += 1 }
+                let start = j
+                while j < u.count, j - start < 10,
+                    (u[j] | 0x20) >= 0x61 && (u[j] | 0x20) <= 0x7A || (u[j] >= 0x30 && u[j] <= 0x39)
+                {
+                    j += 1
+                }
+                if j > start && j < u.count && u[j] == 0x3B { return true }
+            }
+            i += 1
+        }
+        return false
+    }
+}
+
+extension FeedDocumentBuilder.Field {
+    var textKind: FeedDocumentBuilder.TextKind? {
+        switch self {
+        case .feedTitle(let k), .feedSubtitle(let k), .title(let k), .summary(let k), .content(let k),
+            .mediaDescription(let k):
+            return k
+        default:
+            return nil
+        }
+    }
+}
+
+extension String {
+    /// Without leading and trailing XML white space (space, tab, CR, LF).
+    var trimmingXMLSpace: String {
+        let u = utf8
+        guard let first = u.firstIndex(where: { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D) })
+        else { return "" }
+        let last = u.lastIndex(where: { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D) })!
+        if first == u.startIndex && last == u.index(before: u.endIndex) { return self }
+        return String(self[first...last])
+    }
+}
+
+extension FeedFormat {
+    var isAtom: Bool { self == .atom03 || self == .atom10 }
+}

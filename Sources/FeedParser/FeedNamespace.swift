@@ -1,0 +1,57 @@
+/// The XML namespaces feeds use, recognised by URI — or, when a feed forgot to declare
+/// one, by its customary prefix.
+enum FeedNamespace: Sendable, Equatable {
+    case none, atom, atom03, rss10, rss090, rdf, content, dc, dcterms, media, itunes, sy, xhtml
+    case xml, other
+
+    init(uri: String?, prefix: String?) {
+        if let uri {
+            self = Self.byURI[uri] ?? Self.byURI[uri.hasSuffix("/") ? String(uri.dropLast()) : uri + "/"] ?? .other
+        } else if let prefix {
+            self = Self.byPrefix[prefix] ?? .other
+        } else {
+            self = .none
+        }
+    }
+
+    /// RSS's own elements: no namespace in RSS 0.9x/2.0, the RSS 1.0 or 0.90 namespace in RDF.
+    var isRSS: Bool { self == .none || self == .rss10 || self == .rss090 }
+    var isAtom: Bool { self == .atom || self == .atom03 }
+
+    private static let byURI: [String: FeedNamespace] = [
+        "http://www.w3.org/2005/Atom": .atom,
+        "http://purl.org/atom/ns#": .atom03,
+        "http://purl.org/rss/1.0/": .rss10,
+        "http://my.netscape.com/rdf/simple/0.9/": .rss090,
+        "http://www.w3.org/1999/02/22-rdf-syntax-ns#": .rdf,
+        "http://purl.org/rss/1.0/modules/content/": .content,
+        "http://purl.org/dc/elements/1.1/": .dc,
+        "http://purl.org/dc/terms/": .dcterms,
+        "http://search.yahoo.com/mrss/": .media,
+        "http://search.yahoo.com/rss/": .media,
+        "http://www.itunes.com/dtds/podcast-1.0.dtd": .itunes,
+        "http://www.itunes.com/DTDs/Podcast-1.0.dtd": .itunes,
+        "http://purl.org/rss/1.0/modules/syndication/": .sy,
+        "http://www.w3.org/1999/xhtml": .xhtml,
+        "http://www.w3.org/XML/1998/namespace": .xml,
+    ]
+
+    private static let byPrefix: [String: FeedNamespace] = [
+        "atom": .atom, "content": .content, "dc": .dc, "dcterms": .dcterms, "media": .media,
+        "itunes": .itunes, "sy": .sy, "rdf": .rdf, "xhtml": .xhtml, "xml": .xml,
+    ]
+}
+
+/// One attribute of an element, as the builder sees it.
+struct FeedAttribute: Sendable {
+    var namespace: FeedNamespace
+    var name: String
+    var value: String
+}
+
+extension Array where Element == FeedAttribute {
+    /// The value of the un-namespaced attribute `name`.
+    subscript(_ name: String) -> String? {
+        first(where: { $0.name == name && ($0.namespace == .none || $0.namespace == .other) })?.value
+    }
+}

@@ -1,0 +1,254 @@
+import FeedCore
+
+/// Options for parsing one document.
+public struct FeedParserOptions: Sendable {
+    /// The document's URL: the base for relative links (before any `xml:base`).
+    public var baseURL: String?
+    /// The HTTP `Content-Type` the document came with; its `charset` is a hint.
+    public var contentType: String?
+    /// The most bytes the parser accepts; more is `FeedParseError.tooLarge`.
+    public var maxBytes: Int
+
+    public init(baseURL: String? = nil, contentType: String? = nil, maxBytes: Int = Int.max) {
+        self.baseURL = baseURL
+        self.contentType = contentType
+        self.maxBytes = maxBytes
+    }
+
+    /// The `charset` parameter of `contentType`.
+    public var httpCharset: String? {
+        guard let ct = contentType else { return nil }
+        for part in ct.split(separator: ";").dropFirst() {
+            let kv = part.split(separator: "=", maxSplits: 1)
+            if kv.count == 2, kv[0].trimmingXMLSpace.lowercased() == "charset" {
+                return kv[1].trimmingXMLSpace.trimmingCharacters(in: "\"'")
+            }
+        }
+        return nil
+    }
+}
+
+/// Parses a feed document fed in pieces of any size — whole, byte by byte, or as curl hands
+/// them over — with the same result. RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 stream through
+/// libxml2's SAX2 push parser (memory bounded by the largest item, not the document);
+/// JSON Feed is collected and decoded at the end.
+///
+/// The pipeline: charset sniffing → conversion to UTF-8 → `XMLRepair` → libxml2 →
+/// `FeedDocumentBuilder`.
+public final class StreamingFeedParser {
+    private enum Mode { case sniffing, xml, json }
+
+    private let options: FeedParserOptions
+    private var mode = Mode.sniffing
+    private var head: [UInt8] = []
+    private var total = 0
+    private var failure: FeedParseError?
+    private var transcoder: Transcoder?
+    private var repair = XMLRepair(lookupEntity: LibXML.htmlEntity)
+    private var xml: XMLFeedParser?
+    private var json: [UInt8] = []
+    private var scratch: [UInt8] = []
+    private var repaired: [UInt8] = []
+    private var notes: [ParseWarning] = []
+    /// How the character encoding was decided, once it is.
+    public private(set) var charsetDecision: CharsetDecision?
+
+    /// Pieces larger than this are handed to libxml2 in slices, to bound its buffers.
+    static let sliceSize = 64 * 1024
+
+    public init(options: FeedParserOptions = FeedParserOptions()) {
+        self.options = options
+    }
+
+    /// Feeds the next bytes of the document.
+    public func feed(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard failure == nil, !bytes.isEmpty else { return }
+        total += bytes.count
+        if total > options.maxBytes {
+            failure = .tooLarge(limit: options.maxBytes)
+            return
+        }
+        var offset = 0
+        while offset < bytes.count {
+            let end = min(bytes.count, offset + Self.sliceSize)
+            push(UnsafeBufferPointer(rebasing: bytes[offset..<end]), isFinal: false)
+            offset = end
+        }
+    }
+
+    /// Feeds bytes from an array.
+    public func feed(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { feed($0) }
+    }
+
+    /// Items completed so far, handed over (and forgotten by the parser).
+    public func takeItems() -> [FeedItem] {
+        guard let xml else { return [] }
+        let items = xml.builder.items
+        xml.builder.items.removeAll(keepingCapacity: true)
+        return items
+    }
+
+    /// Ends the document: the feed's metadata, the items not yet taken, and warnings.
+    public func finish() throws(FeedParseError) -> ParsedFeed {
+        if let failure { throw failure }
+        if mode == .sniffing {
+            head.withUnsafeBufferPointer { _ = decide($0, isComplete: true) }
+            if let failure { throw failure }
+        }
+        switch mode {
+        case .sniffing:
+            throw .empty
+        case .json:
+            if let t = transcoder, !t.isPassThrough {
+                var out: [UInt8] = []
+                t.convert(UnsafeBufferPointer(start: nil, count: 0), into: &out, isFinal: true)
+                json.append(contentsOf: out)
+            }
+            var feed = try JSONFeedParser.parse(json, baseURL: options.baseURL)
+            feed.warnings = notes + feed.warnings
+            return feed
+        case .xml:
+            push(UnsafeBufferPointer(start: nil, count: 0), isFinal: true)
+            guard let xml else { throw .empty }
+            xml.builder.finishDocument()
+            if case .notAFeed(let why)? = xml.builder.failure { throw .notAFeed(why) }
+            guard xml.builder.rootSeen else {
+                let first = xml.xmlWarnings.first.map { " (\($0))" } ?? ""
+                throw .notAFeed("no XML root element: the document is not XML\(first)")
+            }
+            var warnings = notes
+            let c = repair.counts
+            if c.total > 0 {
+                var parts: [String] = []
+                if c.escapedAmpersands > 0 { parts.append("\(c.escapedAmpersands) bare '&' escaped") }
+                if c.htmlEntities > 0 { parts.append("\(c.htmlEntities) HTML entities undefined in XML decoded") }
+                if c.escapedLessThan > 0 { parts.append("\(c.escapedLessThan) stray '<' escaped") }
+                if c.invalidUTF8 > 0 { parts.append("\(c.invalidUTF8) bytes of invalid UTF-8 read as windows-1252") }
+                if c.removedControls > 0 { parts.append("\(c.removedControls) characters illegal in XML removed") }
+                if c.removedReferences > 0 { parts.append("\(c.removedReferences) references to illegal characters removed") }
+                warnings.append(ParseWarning(line: 0, column: 0, message: "repaired: " + parts.joined(separator: ", ")))
+            }
+            warnings += xml.xmlWarnings
+            if xml.xmlErrorCount > xml.xmlWarnings.count {
+                warnings.append(ParseWarning(line: 0, column: 0, message: "\(xml.xmlErrorCount - xml.xmlWarnings.count) more XML errors"))
+            }
+            warnings += xml.builder.warnings
+            let items = xml.builder.items
+            xml.builder.items = []
+            return ParsedFeed(info: xml.builder.info, items: items, warnings: warnings)
+        }
+    }
+
+    // MARK: The pipeline
+
+    private func push(_ p: UnsafeBufferPointer<UInt8>, isFinal: Bool) {
+        switch mode {
+        case .sniffing:
+            head.append(contentsOf: p)
+            let decided = head.withUnsafeBufferPointer { decide($0, isComplete: false) }
+            if decided, failure == nil {
+                let buffered = head
+                head = []
+                buffered.withUnsafeBufferPointer { push(sliceAfterDecision($0), isFinal: false) }
+            }
+        case .json:
+            if let t = transcoder, !t.isPassThrough {
+                t.convert(p, into: &json, isFinal: isFinal)
+            } else {
+                json.append(contentsOf: p)
+            }
+        case .xml:
+            guard let xml, let transcoder else { return }
+            repaired.removeAll(keepingCapacity: true)
+            if transcoder.isPassThrough {
+                repair.process(p, isFinal: isFinal, into: &repaired)
+            } else {
+                scratch.removeAll(keepingCapacity: true)
+                transcoder.convert(p, into: &scratch, isFinal: isFinal)
+                scratch.withUnsafeBufferPointer { repair.process($0, isFinal: isFinal, into: &repaired) }
+            }
+            repaired.withUnsafeBufferPointer { xml.parse($0, isFinal: isFinal) }
+        }
+    }
+
+    private var skipBytes = 0
+
+    /// What of the buffered head follows the byte-order mark and leading white space.
+    private func sliceAfterDecision(_ h: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: h[min(skipBytes, h.count)...])
+    }
+
+    /// Decides encoding and format from the head; false when more bytes are needed.
+    private func decide(_ h: UnsafeBufferPointer<UInt8>, isComplete: Bool) -> Bool {
+        // A BOM or a 16/32-bit pattern first, on the raw bytes.
+        guard let raw = CharsetSniffer.decide(prefix: h, isComplete: isComplete, httpCharset: options.httpCharset)
+            ?? nil
+        else { return false }
+        var decision = raw
+        var start = raw.bomLength
+        let asciiCompatible: Bool
+        switch raw.charset {
+        case .utf16LE, .utf16BE, .utf32LE, .utf32BE: asciiCompatible = false
+        default: asciiCompatible = true
+        }
+        if asciiCompatible {
+            // Leading white space (even before the XML declaration) is dropped: libxml2 would
+            // take a declaration after it as an error.
+            while start < h.count, h[start] == 0x20 || h[start] == 0x09 || h[start] == 0x0A || h[start] == 0x0D {
+                start += 1
+            }
+            if start == h.count {
+                if isComplete { failure = .empty }
+                return isComplete
+            }
+            if start > raw.bomLength {
+                let rest = UnsafeBufferPointer(rebasing: h[start...])
+                guard let d = CharsetSniffer.decide(prefix: rest, isComplete: isComplete, httpCharset: options.httpCharset)
+                else { return false }
+                decision = d
+                decision.bomLength = raw.bomLength
+            }
+        }
+        charsetDecision = decision
+        skipBytes = start
+        let t: Transcoder
+        do {
+            t = try Transcoder(decision.charset)
+        } catch {
+            notes.append(ParseWarning(line: 0, column: 0, message: "unknown character encoding \"\(decision.charset)\" (\(decision.reason)): read as UTF-8"))
+            t = try! Transcoder(.utf8)  // UTF-8 needs no iconv handle and cannot fail
+        }
+        transcoder = t
+        let first = start < h.count ? h[start] : 0
+        if asciiCompatible && (first == 0x7B || first == 0x5B) {  // '{' or '[': JSON
+            mode = .json
+        } else {
+            mode = .xml
+            xml = XMLFeedParser(baseURL: options.baseURL)
+        }
+        return true
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        var s = Substring(self)
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return String(s)
+    }
+}
+
+/// One-call parsing of a whole document.
+public enum FeedParser {
+    /// Parses a complete document.
+    public static func parse(_ bytes: [UInt8], options: FeedParserOptions = FeedParserOptions()) throws(FeedParseError) -> ParsedFeed {
+        let parser = StreamingFeedParser(options: options)
+        parser.feed(bytes)
+        return try parser.finish()
+    }
+
+    /// The libxml2 version in use.
+    public static var libxml2Version: String { LibXML.version }
+}

@@ -1,0 +1,109 @@
+import FeedCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Converts a document's bytes, chunk by chunk, from its encoding into UTF-8.
+///
+/// UTF-8 passes through untouched (invalid bytes are mended downstream, by `XMLRepair`);
+/// windows-1252 is converted by table; everything else goes through iconv. A sequence cut
+/// by a chunk boundary is carried over to the next chunk.
+final class Transcoder {
+    enum Failure: Error { case unsupported(String) }
+
+    private let charset: Charset
+    private var cd: iconv_t?
+    private var carry: [UInt8] = []
+
+    init(_ charset: Charset) throws(Failure) {
+        self.charset = charset
+        switch charset {
+        case .utf8, .windows1252:
+            cd = nil
+        default:
+            let handle = iconv_open("UTF-8", charset.description)
+            guard let h = handle, h != iconv_t(bitPattern: -1) else {
+                throw .unsupported(charset.description)
+            }
+            cd = h
+        }
+    }
+
+    deinit {
+        if let cd { iconv_close(cd) }
+    }
+
+    var isPassThrough: Bool { charset == .utf8 }
+
+    /// Converts `input`, appending UTF-8 to `out`.
+    func convert(_ input: UnsafeBufferPointer<UInt8>, into out: inout [UInt8], isFinal: Bool) {
+        switch charset {
+        case .utf8:
+            out.append(contentsOf: input)
+        case .windows1252:
+            out.reserveCapacity(out.count + input.count + input.count / 8)
+            for b in input {
+                if b < 0x80 {
+                    out.append(b)
+                } else {
+                    Windows1252.appendUTF8(Windows1252.scalar(b), to: &out)
+                }
+            }
+        default:
+            if carry.isEmpty {
+                iconvConvert(input, into: &out, isFinal: isFinal)
+            } else {
+                var joined = carry
+                joined.append(contentsOf: input)
+                carry.removeAll()
+                joined.withUnsafeBufferPointer { iconvConvert($0, into: &out, isFinal: isFinal) }
+            }
+        }
+    }
+
+    private func iconvConvert(_ input: UnsafeBufferPointer<UInt8>, into out: inout [UInt8], isFinal: Bool) {
+        guard let cd, let base = input.baseAddress else { return }
+        var inPtr = UnsafeMutablePointer(mutating: UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self))
+        var inLeft = input.count
+        var buffer = [UInt8](repeating: 0, count: max(4096, input.count * 4))
+        while inLeft > 0 {
+            let produced: Int
+            let result: Int
+            let err: Int32
+            (result, produced, err) = buffer.withUnsafeMutableBufferPointer { ob in
+                var outPtr: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(ob.baseAddress!)
+                    .assumingMemoryBound(to: CChar.self)
+                var outLeft = ob.count
+                var inP: UnsafeMutablePointer<CChar>? = inPtr
+                let r = iconv(cd, &inP, &inLeft, &outPtr, &outLeft)
+                let e = errno
+                inPtr = inP!
+                return (r, ob.count - outLeft, e)
+            }
+            out.append(contentsOf: buffer[0..<produced])
+            if result != -1 { break }
+            switch err {
+            case E2BIG:
+                continue
+            case EINVAL:
+                // A sequence cut by the chunk's end: keep it for the next chunk.
+                if isFinal {
+                    out.append(contentsOf: [0xEF, 0xBF, 0xBD])
+                    inLeft = 0
+                } else {
+                    carry = Array(UnsafeBufferPointer(start: UnsafeRawPointer(inPtr).assumingMemoryBound(to: UInt8.self), count: inLeft))
+                    inLeft = 0
+                }
+            default:
+                // An invalid byte: U+FFFD, skip it, go on.
+                out.append(contentsOf: [0xEF, 0xBF, 0xBD])
+                inPtr += 1
+                inLeft -= 1
+            }
+        }
+        if isFinal { _ = iconv(cd, nil, nil, nil, nil) }
+    }
+}

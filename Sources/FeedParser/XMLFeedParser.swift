@@ -1,0 +1,130 @@
+import CLibXML2
+import FeedCore
+
+/// The libxml2 SAX2 push parser over a feed's (already UTF-8, already repaired) bytes,
+/// forwarding events to a `FeedDocumentBuilder`.
+///
+/// Hardened: no network (`XML_PARSE_NONET`), no external DTD or entity loading (neither
+/// `DTDLOAD` nor `NOENT`; `XMLRepair` also keeps undeclared references literal), libxml2's
+/// own depth (256) and text-node (10 MB) limits left on (no `XML_PARSE_HUGE`), recover mode
+/// for what repair could not mend. The encoding declaration is ignored: the bytes were
+/// converted to UTF-8 before.
+final class XMLFeedParser {
+    var builder: FeedDocumentBuilder
+    private(set) var xmlWarnings: [ParseWarning] = []
+    private(set) var xmlErrorCount = 0
+    private var ctxt: xmlParserCtxtPtr?
+    // libxml2 interns names and namespace URIs in the parser's dictionary, so a pointer
+    // identifies a string for the whole document: convert each one once.
+    private var names: [UnsafeRawPointer: String] = [:]
+    private var namespaces: [UnsafeRawPointer: FeedNamespace] = [:]
+    private var prefixNamespaces: [UnsafeRawPointer: FeedNamespace] = [:]
+    private var stopped = false
+
+    static let options = Int32(
+        XML_PARSE_RECOVER.rawValue | XML_PARSE_NONET.rawValue | XML_PARSE_NOWARNING.rawValue
+            | XML_PARSE_NOERROR.rawValue | XML_PARSE_IGNORE_ENC.rawValue | XML_PARSE_NOCDATA.rawValue)
+
+    init(baseURL: String?) {
+        _ = LibXML.initialized
+        builder = FeedDocumentBuilder(baseURL: baseURL)
+        var handler = Self.makeHandler()
+        ctxt = xmlCreatePushParserCtxt(&handler, Unmanaged.passUnretained(self).toOpaque(), nil, 0, nil)
+        if let ctxt { xmlCtxtUseOptions(ctxt, Self.options) }
+    }
+
+    deinit {
+        if let ctxt { xmlFreeParserCtxt(ctxt) }
+    }
+
+    /// Parses the next piece of the document.
+    func parse(_ chunk: UnsafeBufferPointer<UInt8>, isFinal: Bool) {
+        guard let ctxt, !stopped else { return }
+        var offset = 0
+        // xmlParseChunk takes an Int32 size.
+        repeat {
+            let n = min(chunk.count - offset, 1 << 30)
+            let last = isFinal && offset + n == chunk.count
+            let base = chunk.baseAddress.map { UnsafeRawPointer($0 + offset).assumingMemoryBound(to: CChar.self) }
+            _ = xmlParseChunk(ctxt, base, Int32(n), last ? 1 : 0)
+            offset += n
+        } while offset < chunk.count && !stopped
+        if isFinal && chunk.isEmpty { _ = xmlParseChunk(ctxt, nil, 0, 1) }
+        if builder.failure != nil && !stopped {
+            stopped = true
+            xmlStopParser(ctxt)
+        }
+    }
+
+    fileprivate func name(_ p: UnsafePointer<xmlChar>) -> String {
+        let key = UnsafeRawPointer(p)
+        if let s = names[key] { return s }
+        let s = String(cString: p)
+        names[key] = s
+        return s
+    }
+
+    fileprivate func namespace(uri: UnsafePointer<xmlChar>?, prefix: UnsafePointer<xmlChar>?) -> FeedNamespace {
+        if let uri {
+            let key = UnsafeRawPointer(uri)
+            if let ns = namespaces[key] { return ns }
+            let ns = FeedNamespace(uri: String(cString: uri), prefix: nil)
+            namespaces[key] = ns
+            return ns
+        }
+        guard let prefix else { return .none }
+        let key = UnsafeRawPointer(prefix)
+        if let ns = prefixNamespaces[key] { return ns }
+        let ns = FeedNamespace(uri: nil, prefix: String(cString: prefix))
+        prefixNamespaces[key] = ns
+        return ns
+    }
+
+    fileprivate func recordError(_ error: xmlErrorPtr) {
+        xmlErrorCount += 1
+        if xmlWarnings.count < 20 { xmlWarnings.append(ParseWarning(error)) }
+    }
+
+    private static func makeHandler() -> xmlSAXHandler {
+        var h = xmlSAXHandler()
+        h.initialized = XML_SAX2_MAGIC
+        h.startElementNs = { ctx, localname, prefix, uri, _, _, nbAttributes, _, attributes in
+            guard let ctx, let localname else { return }
+            let parser = Unmanaged<XMLFeedParser>.fromOpaque(ctx).takeUnretainedValue()
+            var attrs: [FeedAttribute] = []
+            if nbAttributes > 0, let attributes {
+                attrs.reserveCapacity(Int(nbAttributes))
+                for i in 0..<Int(nbAttributes) {
+                    let a = attributes + 5 * i
+                    guard let local = a[0], let start = a[3], let end = a[4] else { continue }
+                    let value = String(
+                        decoding: UnsafeBufferPointer(start: start, count: end - start), as: UTF8.self)
+                    attrs.append(
+                        FeedAttribute(
+                            namespace: parser.namespace(uri: a[2].map { UnsafePointer($0) }, prefix: a[1].map { UnsafePointer($0) }),
+                            name: parser.name(local), value: value))
+                }
+            }
+            parser.builder.start(
+                namespace: parser.namespace(uri: uri, prefix: prefix), name: parser.name(localname),
+                attributes: attrs)
+        }
+        h.endElementNs = { ctx, localname, prefix, uri in
+            guard let ctx, let localname else { return }
+            let parser = Unmanaged<XMLFeedParser>.fromOpaque(ctx).takeUnretainedValue()
+            parser.builder.end(namespace: parser.namespace(uri: uri, prefix: prefix), name: parser.name(localname))
+        }
+        let characters: charactersSAXFunc = { ctx, ch, len in
+            guard let ctx, let ch, len > 0 else { return }
+            let parser = Unmanaged<XMLFeedParser>.fromOpaque(ctx).takeUnretainedValue()
+            parser.builder.characters(UnsafeBufferPointer(start: ch, count: Int(len)))
+        }
+        h.characters = characters
+        h.cdataBlock = characters
+        h.serror = { ctx, error in
+            guard let ctx, let error else { return }
+            Unmanaged<XMLFeedParser>.fromOpaque(ctx).takeUnretainedValue().recordError(error)
+        }
+        return h
+    }
+}

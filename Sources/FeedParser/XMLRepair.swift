@@ -1,0 +1,371 @@
+import FeedCore
+
+/// Mends the ways real feeds break XML, as a streaming pass over UTF-8 bytes before libxml2
+/// sees them, so that the document parses as well-formed instead of through libxml2's
+/// recovery.
+///
+/// Why not rely on recovery alone: after its first well-formedness error libxml2 2.9
+/// silently drops *every* later named entity reference, `&amp;` and `&lt;` included, so
+/// one stray `&` in a title would garble all escaped HTML after it. The repairs:
+/// - a bare `&` that starts no valid reference becomes `&amp;`;
+/// - an HTML named entity (`&nbsp;`, `&mdash;`, …), undefined in XML, becomes a numeric
+///   reference; a reference to any other undeclared name (including a DTD's own, as in
+///   billion-laughs and XXE documents) is kept as literal text, never expanded;
+/// - numeric references to C1 code points (`&#146;`) mean windows-1252 and are mapped;
+///   references to characters XML forbids (`&#0;`) are removed;
+/// - `<` that cannot start markup (`a < b`), and `<` inside an attribute value, become `&lt;`;
+/// - control characters XML forbids are removed, everywhere;
+/// - a byte that is not part of valid UTF-8 is read as windows-1252.
+/// CDATA sections, comments, processing instructions and the DOCTYPE pass through (only
+/// controls and UTF-8 are mended there). A token cut by a chunk boundary is held back until
+/// the next chunk, so any chunking gives the same output.
+struct XMLRepair {
+    /// How many repairs of each kind were made, for the parser's warnings.
+    struct Counts: Equatable {
+        var escapedAmpersands = 0
+        var htmlEntities = 0
+        var escapedLessThan = 0
+        var removedControls = 0
+        var invalidUTF8 = 0
+        var removedReferences = 0
+
+        var total: Int {
+            escapedAmpersands + htmlEntities + escapedLessThan + removedControls + invalidUTF8
+                + removedReferences
+        }
+    }
+
+    private enum State: Equatable {
+        case text, tag, attribute(UInt8), cdata, comment, pi, doctype
+    }
+
+    private var state = State.text
+    private var run = 0  // ']' in CDATA, '-' in a comment, '?' seen in a PI
+    private var doctypeDepth = 0
+    private var doctypeQuote: UInt8 = 0
+    private var pending: [UInt8] = []
+    private(set) var counts = Counts()
+    private let lookupEntity: (UnsafeBufferPointer<UInt8>) -> UInt32?
+
+    /// - Parameter lookupEntity: the code point of an HTML entity name, or nil.
+    init(lookupEntity: @escaping (UnsafeBufferPointer<UInt8>) -> UInt32?) {
+        self.lookupEntity = lookupEntity
+    }
+
+    /// Repairs `input`, appending to `out`. `isFinal` marks the end of the document.
+    mutating func process(_ input: UnsafeBufferPointer<UInt8>, isFinal: Bool, into out: inout [UInt8]) {
+        out.reserveCapacity(out.count + input.count + 64)
+        if pending.isEmpty {
+            let used = step(input, isFinal: isFinal, out: &out)
+            if used < input.count { pending = Array(input[used...]) }
+        } else {
+            var work = pending
+            work.append(contentsOf: input)
+            pending.removeAll(keepingCapacity: true)
+            let used = work.withUnsafeBufferPointer { step($0, isFinal: isFinal, out: &out) }
+            if used < work.count { pending = Array(work[used...]) }
+        }
+    }
+
+    // Byte classes for the fast scan in text: 1 = needs a look.
+    private static let textSpecial: [Bool] = (0..<256).map { b in
+        b == 0x3C || b == 0x26 || b >= 0x80 || (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D)
+    }
+    private static let tagSpecial: [Bool] = (0..<256).map { b in
+        b == 0x22 || b == 0x27 || b == 0x3E || b >= 0x80 || (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D)
+    }
+    private static let attributeSpecial: [Bool] = (0..<256).map { b in
+        b == 0x22 || b == 0x27 || b == 0x26 || b == 0x3C || b >= 0x80
+            || (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D)
+    }
+    private static let otherSpecial: [Bool] = (0..<256).map { b in
+        b == 0x5D || b == 0x2D || b == 0x3F || b == 0x3E || b == 0x22 || b == 0x27 || b == 0x5B
+            || b >= 0x80 || (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D)
+    }
+
+    /// Processes as much of `p` as can be decided; returns how many bytes were used.
+    private mutating func step(_ p: UnsafeBufferPointer<UInt8>, isFinal: Bool, out: inout [UInt8]) -> Int {
+        let n = p.count
+        var i = 0
+        while i < n {
+            // Fast path: copy a run of bytes that need no look.
+            let table: [Bool]
+            switch state {
+            case .text: table = Self.textSpecial
+            case .tag: table = Self.tagSpecial
+            case .attribute: table = Self.attributeSpecial
+            default: table = Self.otherSpecial
+            }
+            let start = i
+            table.withUnsafeBufferPointer { t in
+                while i < n && !t[Int(p[i])] { i += 1 }
+            }
+            if i > start {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: p[start..<i]))
+                // Markers that end a comment/CDATA/PI span only special bytes, so a run of
+                // ordinary bytes resets them.
+                run = 0
+            }
+            if i == n { break }
+            let c = p[i]
+
+            if c >= 0x80 {
+                let len = UTF8Check.sequenceLength(p, i)
+                if len > 0 {
+                    // U+FFFE and U+FFFF are not XML characters.
+                    if len == 3 && c == 0xEF && p[i + 1] == 0xBF && p[i + 2] >= 0xBE {
+                        counts.removedControls += 1
+                    } else {
+                        out.append(contentsOf: UnsafeBufferPointer(rebasing: p[i..<(i + len)]))
+                    }
+                    i += len
+                } else if !isFinal && UTF8Check.isPrefixOfValid(p, i) {
+                    return i
+                } else {
+                    // Not UTF-8: read the byte as windows-1252; its five undefined bytes
+                    // would be C1 controls, which are dropped.
+                    let scalar = Windows1252.scalar(c)
+                    if scalar > 0x9F { Windows1252.appendUTF8(scalar, to: &out) }
+                    counts.invalidUTF8 += 1
+                    i += 1
+                }
+                run = 0
+                continue
+            }
+            if c < 0x20 {
+                counts.removedControls += 1
+                i += 1
+                continue
+            }
+
+            switch state {
+            case .text:
+                if c == 0x26 {
+                    guard let used = reference(p, i, isFinal: isFinal, out: &out) else { return i }
+                    i += used
+                } else {  // '<'
+                    guard let used = markupStart(p, i, isFinal: isFinal, out: &out) else { return i }
+                    i += used
+                }
+            case .tag:
+                out.append(c)
+                if c == 0x3E { state = .text } else if c == 0x22 || c == 0x27 { state = .attribute(c) }
+                i += 1
+            case .attribute(let quote):
+                if c == quote {
+                    out.append(c)
+                    state = .tag
+                    i += 1
+                } else if c == 0x26 {
+                    guard let used = reference(p, i, isFinal: isFinal, out: &out) else { return i }
+                    i += used
+                } else if c == 0x3C {
+                    out.append(contentsOf: [0x26, 0x6C, 0x74, 0x3B])  // &lt;
+                    counts.escapedLessThan += 1
+                    i += 1
+                } else {
+                    out.append(c)
+                    i += 1
+                }
+            case .cdata:
+                out.append(c)
+                if c == 0x5D {
+                    run += 1
+                } else {
+                    if c == 0x3E && run >= 2 { state = .text }
+                    run = 0
+                }
+                i += 1
+            case .comment:
+                out.append(c)
+                if c == 0x2D {
+                    run += 1
+                } else {
+                    if c == 0x3E && run >= 2 { state = .text }
+                    run = 0
+                }
+                i += 1
+            case .pi:
+                out.append(c)
+                if c == 0x3E && run > 0 { state = .text }
+                run = c == 0x3F ? 1 : 0
+                i += 1
+            case .doctype:
+                out.append(c)
+                if doctypeQuote != 0 {
+                    if c == doctypeQuote { doctypeQuote = 0 }
+                } else if c == 0x22 || c == 0x27 {
+                    doctypeQuote = c
+                } else if c == 0x5B {
+                    doctypeDepth += 1
+                } else if c == 0x5D {
+                    doctypeDepth = max(0, doctypeDepth - 1)
+                } else if c == 0x3E && doctypeDepth == 0 {
+                    state = .text
+                }
+                i += 1
+            }
+        }
+        return n
+    }
+
+    /// Handles `<` in text. Returns the bytes used, or nil when more input is needed.
+    private mutating func markupStart(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, isFinal: Bool, out: inout [UInt8]) -> Int? {
+        let n = p.count
+        guard i + 1 < n else {
+            if !isFinal { return nil }
+            return literalLessThan(&out)
+        }
+        let d = p[i + 1]
+        if isNameStart(d) || d == 0x2F {
+            out.append(0x3C)
+            state = .tag
+            return 1
+        }
+        if d == 0x3F {
+            out.append(contentsOf: [0x3C, 0x3F])
+            state = .pi
+            run = 0
+            return 2
+        }
+        guard d == 0x21 else { return literalLessThan(&out) }
+        // "<!": a comment, a CDATA section, or a declaration.
+        let comment: [UInt8] = [0x3C, 0x21, 0x2D, 0x2D]
+        let cdata: [UInt8] = Array("<![CDATA[".utf8)
+        if matches(p, i, comment) == true {
+            out.append(contentsOf: comment)
+            state = .comment
+            run = 0
+            return 4
+        }
+        switch matches(p, i, cdata) {
+        case true?:
+            out.append(contentsOf: cdata)
+            state = .cdata
+            run = 0
+            return cdata.count
+        case nil where !isFinal:
+            return nil
+        default:
+            break
+        }
+        if matches(p, i, comment) == nil && !isFinal { return nil }
+        if i + 2 < n && isNameStart(p[i + 2]) {
+            out.append(contentsOf: [0x3C, 0x21])
+            state = .doctype
+            doctypeDepth = 0
+            doctypeQuote = 0
+            return 2
+        }
+        if i + 2 >= n && !isFinal { return nil }
+        return literalLessThan(&out)
+    }
+
+    private mutating func literalLessThan(_ out: inout [UInt8]) -> Int {
+        out.append(contentsOf: [0x26, 0x6C, 0x74, 0x3B])
+        counts.escapedLessThan += 1
+        return 1
+    }
+
+    /// true/false when `p[i...]` does/doesn't start with `word`; nil when it is too short to tell.
+    private func matches(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ word: [UInt8]) -> Bool? {
+        for k in 0..<word.count {
+            if i + k >= p.count { return nil }
+            if p[i + k] != word[k] { return false }
+        }
+        return true
+    }
+
+    /// Handles `&`. Returns the bytes used, or nil when more input is needed.
+    private mutating func reference(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, isFinal: Bool, out: inout [UInt8]) -> Int? {
+        let n = p.count
+        var j = i + 1
+        if j < n && p[j] == 0x23 {  // '#'
+            j += 1
+            var hex = false
+            if j < n && (p[j] | 0x20) == 0x78 { hex = true; j += 1 }
+            var value: UInt32 = 0
+            var digits = 0
+            while j < n, digits <= 8, let v = digitValue(p[j], hex: hex) {
+                value = value &* (hex ? 16 : 10) &+ v
+                digits += 1
+                j += 1
+            }
+            if j == n && !isFinal { return nil }
+            guard digits > 0, digits <= 8 else { return escapeAmpersand(&out) }
+            let terminated = j < n && p[j] == 0x3B
+            let used = terminated ? j + 1 - i : j - i
+            var scalar = value
+            if scalar >= 0x80 && scalar <= 0x9F { scalar = Windows1252.scalar(UInt8(scalar)) }
+            guard isXMLChar(scalar), !(scalar >= 0x80 && scalar <= 0x9F) else {
+                counts.removedReferences += 1
+                return used
+            }
+            if terminated && scalar == value {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: p[i..<(i + used)]))
+            } else {
+                appendNumericReference(scalar, &out)
+            }
+            return used
+        }
+        let nameStart = j
+        while j < n, j - nameStart <= 32, isNameChar(p[j]) { j += 1 }
+        if j == n && !isFinal && j - nameStart <= 32 { return nil }
+        guard j < n, p[j] == 0x3B, j > nameStart else { return escapeAmpersand(&out) }
+        let name = UnsafeBufferPointer(rebasing: p[nameStart..<j])
+        let used = j + 1 - i
+        if isPredefined(name) {
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: p[i..<(i + used)]))
+            return used
+        }
+        if let value = lookupEntity(name) {
+            appendNumericReference(value, &out)
+            counts.htmlEntities += 1
+            return used
+        }
+        return escapeAmpersand(&out)
+    }
+
+    private mutating func escapeAmpersand(_ out: inout [UInt8]) -> Int {
+        out.append(contentsOf: [0x26, 0x61, 0x6D, 0x70, 0x3B])  // &amp;
+        counts.escapedAmpersands += 1
+        return 1
+    }
+
+    private func appendNumericReference(_ value: UInt32, _ out: inout [UInt8]) {
+        out.append(0x26)
+        out.append(0x23)
+        out.append(contentsOf: String(value).utf8)
+        out.append(0x3B)
+    }
+
+    private func isPredefined(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch name.count {
+        case 2: return (name[0] == 0x6C || name[0] == 0x67) && name[1] == 0x74  // lt gt
+        case 3: return name[0] == 0x61 && name[1] == 0x6D && name[2] == 0x70  // amp
+        case 4:
+            return (name[0] == 0x71 && name[1] == 0x75 && name[2] == 0x6F && name[3] == 0x74)  // quot
+                || (name[0] == 0x61 && name[1] == 0x70 && name[2] == 0x6F && name[3] == 0x73)  // apos
+        default: return false
+        }
+    }
+
+    @inline(__always) private func isNameStart(_ c: UInt8) -> Bool {
+        (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A || c == 0x5F || c == 0x3A || c >= 0x80
+    }
+    @inline(__always) private func isNameChar(_ c: UInt8) -> Bool {
+        (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A || (c >= 0x30 && c <= 0x39)
+    }
+    @inline(__always) private func digitValue(_ c: UInt8, hex: Bool) -> UInt32? {
+        if c >= 0x30 && c <= 0x39 { return UInt32(c - 0x30) }
+        if hex {
+            let l = c | 0x20
+            if l >= 0x61 && l <= 0x66 { return UInt32(l - 0x61 + 10) }
+        }
+        return nil
+    }
+    @inline(__always) private func isXMLChar(_ v: UInt32) -> Bool {
+        v == 0x9 || v == 0xA || v == 0xD || (v >= 0x20 && v <= 0xD7FF)
+            || (v >= 0xE000 && v <= 0xFFFD) || (v >= 0x10000 && v <= 0x10FFFF)
+    }
+}

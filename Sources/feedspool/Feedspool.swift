@@ -1,0 +1,14 @@
+import ArgumentParser
+
+@main
+struct Feedspool: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "feedspool",
+        abstract: "Turn RSS, Atom and JSON feeds into plain-text articles; talk to feedspoold.",
+        version: FeedspoolVersion.string,
+        subcommands: [ParseCommand.self, DatesCommand.self])
+}
+
+enum FeedspoolVersion {
+    static let string = "0.1.0"
+}

@@ -1,0 +1,119 @@
+import ArgumentParser
+import FeedCore
+import FeedParser
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+struct ParseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "parse",
+        abstract: "Parse feed files into articles.",
+        discussion: """
+            Reads RSS 0.9x/1.0/2.0, Atom 0.3/1.0 or JSON Feed documents (the format is detected \
+            from the content) and prints their items as articles, each after a line \
+            "==> NAME <==". --out writes them as article files instead; --json prints one JSON \
+            object per file. Exits 0 when every file was a feed (problems it recovered from are \
+            reported on stderr), 1 when any file could not be read or is not a feed.
+            """)
+
+    @Flag(help: "Print one JSON object per file (one line each) instead of articles.")
+    var json = false
+
+    @Option(help: ArgumentHelp("Write articles as files into this directory.", valueName: "dir"))
+    var out: String?
+
+    @Option(help: ArgumentHelp("The documents' URL: the base for relative links and the scope of article ids.", valueName: "url"))
+    var baseURL: String?
+
+    @Option(help: ArgumentHelp("The HTTP Content-Type the documents came with (its charset is a hint).", valueName: "type"))
+    var contentType: String?
+
+    @Flag(name: .shortAndLong, help: "Do not report recovered problems.")
+    var quiet = false
+
+    @Flag(name: .shortAndLong, help: "Also report the detected format and character encoding.")
+    var verbose = false
+
+    @Argument(help: ArgumentHelp("Feed files; - reads standard input.", valueName: "file"))
+    var files: [String] = ["-"]
+
+    func validate() throws {
+        if json && out != nil { throw ValidationError("--json and --out cannot be combined") }
+        if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read once") }
+    }
+
+    func run() throws {
+        let stdout = Output()
+        var converter = HTMLToText()
+        var failed = 0
+        var seq = 0
+        var directory: ArticleDirectory?
+        if let out {
+            do {
+                directory = try ArticleDirectory(path: out)
+            } catch {
+                Diagnostics.print("\(error)")
+                throw ExitCode(1)
+            }
+            seq = directory!.nextSequence
+        }
+        let now = FeedDate(secondsSinceEpoch: Int64(time(nil)))
+        let options = FeedParserOptions(baseURL: baseURL, contentType: contentType)
+        for path in files {
+            let parser = StreamingFeedParser(options: options)
+            let feed: ParsedFeed
+            do {
+                try InputFile(path: path).read { parser.feed($0) }
+                feed = try parser.finish()
+            } catch let e as InputFile.Failure {
+                Diagnostics.print("\(e)")
+                failed += 1
+                continue
+            } catch let e as FeedParseError {
+                Diagnostics.print("\(path): \(e)")
+                failed += 1
+                continue
+            }
+            if verbose {
+                let cs = parser.charsetDecision.map { "\($0.charset) (\($0.reason))" } ?? "-"
+                Diagnostics.print("\(path): \(feed.info.format.rawValue), \(feed.items.count) items, encoding \(cs)")
+            }
+            if !quiet {
+                for w in feed.warnings { Diagnostics.print("\(path): warning: \(w)") }
+            }
+            let feedKey = baseURL ?? feed.info.selfLink ?? feed.info.id ?? feed.info.link ?? ""
+            if json {
+                stdout.write(feed.json(using: &converter, feedKey: feedKey))
+                stdout.write("\n")
+                continue
+            }
+            var builder = ArticleBuilder(converter: converter)
+            let identities = ItemIdentity.assign(to: feed.items)
+            for (item, identity) in zip(feed.items, identities) {
+                let id = ArticleID.make(feedKey: feedKey, identity: identity)
+                let article = builder.article(for: item, id: id, firstSeen: now)
+                if let dir = directory {
+                    do {
+                        try dir.write(article, seq: seq)
+                    } catch {
+                        Diagnostics.print("\(error)")
+                        throw ExitCode(1)
+                    }
+                } else {
+                    stdout.write("==> \(Article.fileName(seq: seq, id: id)) <==\n")
+                    stdout.write(article.rendered)
+                    stdout.write("\n\n")
+                }
+                seq += 1
+            }
+            converter = builder.converter
+        }
+        stdout.flush()
+        if let directory {
+            do { try directory.sync() } catch { Diagnostics.print("\(error)"); throw ExitCode(1) }
+        }
+        if failed > 0 { throw ExitCode(1) }
+    }
+}
