@@ -57,7 +57,7 @@ enum DateTables {
             ("est", -5 * h), ("edt", -4 * h), ("cst", -6 * h), ("cdt", -5 * h), ("mst", -7 * h),
             ("mdt", -6 * h), ("pst", -8 * h), ("pdt", -7 * h), ("akst", -9 * h), ("akdt", -8 * h),
             ("hst", -10 * h), ("ast", -4 * h), ("adt", -3 * h), ("nst", -(3 * h + 1800)),
-            ("bst", h), ("west", h), ("cet", h), ("cest", 2 * h), ("met", h), ("mest", 2 * h),
+            ("bst", h), ("west", h), ("cet", h), ("cest", 2 * h), ("met", h), ("mest", 2 * h), ("mez", h), ("mesz", 2 * h),
             ("eet", 2 * h), ("eest", 3 * h), ("msk", 3 * h),
             ("ist", 5 * h + 1800),  // India: by far the most common IST in feeds
             ("jst", 9 * h), ("kst", 9 * h), ("hkt", 8 * h), ("sgt", 8 * h), ("awst", 8 * h),

@@ -208,7 +208,7 @@ extension FeedDocumentBuilder {
             break
         }
         // media:group is transparent: its children are read as the item's own.
-        if ns == .media && name == "group" { frame.role = .item }
+        if ns == .media && name == "group" { frame.role = .mediaGroup }
     }
 
     private mutating func addEnclosure(_ url: String, type: String?, length: String?) {

@@ -29,6 +29,11 @@ struct FeedDocumentBuilder {
     /// What an open element is, for the builder.
     enum Role: Equatable {
         case root, channel, item, person(owner: PersonOwner), skip, image, other
+        /// `media:group`: its children are read as the item's own.
+        case mediaGroup
+        /// An element left open by broken markup after the builder recovered past it; it
+        /// is ignored when looking for an element's parent.
+        case transparent
     }
     enum PersonOwner: Equatable { case feed, item }
 
@@ -102,13 +107,22 @@ struct FeedDocumentBuilder {
         let depth = frames.count
 
         if var cap = capture {
-            // Inside a captured element: markup of an xhtml field, or stray tags in text.
             if cap.xhtml != nil {
+                // Markup of an xhtml field.
                 cap.xhtml!.start(HTMLTag.classify(name))
                 capture = cap
+                frames.append(frame)
+                return
             }
-            frames.append(frame)
-            return
+            guard Self.isStructural(ns, name) else {
+                frames.append(frame)  // a stray tag inside text: only its text counts
+                return
+            }
+            // A feed element inside a text field: the field's end tag was lost in broken
+            // markup (`<title>a <b>b</title><guid>…`). End the field here and read on.
+            capture = nil
+            finish(cap)
+            for k in cap.depth..<frames.count { frames[k].role = .transparent }
         }
         if skipDepth > 0 || failure != nil {
             skipDepth += 1
@@ -125,21 +139,29 @@ struct FeedDocumentBuilder {
             frames.append(frame)
             return
         }
-        switch parent.role {
-        case .root, .channel, .other, .image:
+        let parentIndex = logicalParent()
+        let parentRole = frames[parentIndex].role
+        if isItemElement(ns, name) && inItem && (parentRole == .item || parentRole == .mediaGroup) {
+            // An item inside an item: the previous one was never closed.
+            finishItem()
+            inItem = false
+            for k in parentIndex..<frames.count { frames[k].role = .transparent }
+        }
+        switch inItem ? parentRole : (parentRole == .item ? .other : parentRole) {
+        case .root, .channel, .other, .image, .transparent:
             if isItemElement(ns, name) && !inItem {
                 frame.role = .item
                 inItem = true
                 itemState = ItemState()
                 itemState.item.language = frame.lang
-            } else if parent.role == .root && ns.isRSS && name == "channel" {
+            } else if parentRole == .root && ns.isRSS && name == "channel" {
                 frame.role = .channel
-            } else if parent.role == .channel {
+            } else if parentRole == .channel {
                 channelChild(ns, name, attributes, &frame, depth: depth)
-            } else if parent.role == .image && ns.isRSS && name == "url" {
+            } else if parentRole == .image && ns.isRSS && name == "url" {
                 begin(.feedImage, depth: depth, base: frame.base)
             }
-        case .item:
+        case .item, .mediaGroup:
             itemChild(ns, name, attributes, &frame, depth: depth)
         case .person:
             if ns.isAtom || ns == .none {
@@ -155,6 +177,33 @@ struct FeedDocumentBuilder {
         }
         if frame.role == .skip { skipDepth = 1 }
         frames.append(frame)
+    }
+
+    /// The index of the innermost open element that is not `.transparent`.
+    private func logicalParent() -> Int {
+        var i = frames.count - 1
+        while i > 0 && frames[i].role == .transparent { i -= 1 }
+        return i
+    }
+
+    /// Elements that never occur inside a text field, so meeting one there means the
+    /// field's end tag was lost.
+    static func isStructural(_ ns: FeedNamespace, _ name: String) -> Bool {
+        switch ns {
+        case .none, .rss10, .rss090, .atom, .atom03:
+            switch name {
+            case "item", "entry", "title", "link", "description", "guid", "pubDate", "author",
+                "category", "enclosure", "comments", "source", "id", "updated", "published",
+                "summary", "content", "channel":
+                return true
+            default:
+                return false
+            }
+        case .content, .dc, .dcterms, .media, .itunes:
+            return true
+        default:
+            return false
+        }
     }
 
     mutating func characters(_ p: UnsafeBufferPointer<UInt8>) {
@@ -203,15 +252,14 @@ struct FeedDocumentBuilder {
         }
     }
 
-    /// Called when the document ends: an item left open by a truncated document is kept.
+    /// Called when the document ends. An item still open then was cut short (a truncated
+    /// download, a broken file): it is dropped, never delivered torn — the next complete
+    /// copy of the feed delivers it whole.
     mutating func finishDocument() {
-        if let cap = capture {
-            capture = nil
-            finish(cap)
-        }
+        capture = nil
         if inItem {
-            finishItem()
             inItem = false
+            warn("the document ended inside item \(items.count + 1): that item was dropped as incomplete")
         }
     }
 

@@ -93,8 +93,9 @@ public final class StreamingFeedParser {
     public func finish() throws(FeedParseError) -> ParsedFeed {
         if let failure { throw failure }
         if mode == .sniffing {
-            head.withUnsafeBufferPointer { _ = decide($0, isComplete: true) }
+            let decided = head.withUnsafeBufferPointer { decide($0, isComplete: true) }
             if let failure { throw failure }
+            if decided { flushHead() }
         }
         switch mode {
         case .sniffing:
@@ -147,11 +148,7 @@ public final class StreamingFeedParser {
         case .sniffing:
             head.append(contentsOf: p)
             let decided = head.withUnsafeBufferPointer { decide($0, isComplete: false) }
-            if decided, failure == nil {
-                let buffered = head
-                head = []
-                buffered.withUnsafeBufferPointer { push(sliceAfterDecision($0), isFinal: false) }
-            }
+            if decided, failure == nil { flushHead() }
         case .json:
             if let t = transcoder, !t.isPassThrough {
                 t.convert(p, into: &json, isFinal: isFinal)
@@ -173,6 +170,13 @@ public final class StreamingFeedParser {
     }
 
     private var skipBytes = 0
+
+    /// Sends the bytes buffered while sniffing down the decided pipeline.
+    private func flushHead() {
+        let buffered = head
+        head = []
+        buffered.withUnsafeBufferPointer { push(sliceAfterDecision($0), isFinal: false) }
+    }
 
     /// What of the buffered head follows the byte-order mark and leading white space.
     private func sliceAfterDecision(_ h: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {

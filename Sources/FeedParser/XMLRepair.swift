@@ -133,6 +133,9 @@ struct XMLRepair {
                 continue
             }
             if c < 0x20 {
+                // Vertical tab and form feed are white space to a reader: a space keeps
+                // the words they separated apart. Other controls go.
+                if c == 0x0B || c == 0x0C { out.append(0x20) }
                 counts.removedControls += 1
                 i += 1
                 continue
