@@ -35,9 +35,10 @@ let package = Package(
             ]),
 
         .testTarget(name: "FeedCoreTests", dependencies: ["FeedCore"]),
+        // Fixtures are read from the source tree (#filePath), not bundled.
         .testTarget(
-            name: "FeedParserTests", dependencies: ["FeedParser", "FeedCore"],
-            resources: [.copy("Fixtures")]),
+            name: "FeedParserTests", dependencies: ["FeedParser", "FeedCore", "feedspool"],
+            exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -105,6 +105,8 @@ public struct ArticleBuilder<Converter: MarkupConverter> {
         let first = body.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)[0]
         if first.count <= limit { return String(first) }
         let cut = first.prefix(limit)
+        // The limit fell exactly on a word's end: keep the whole word.
+        if first[cut.endIndex] == " " { return String(cut) }
         if let space = cut.lastIndex(of: " "), space > cut.startIndex {
             return String(cut[..<space])
         }

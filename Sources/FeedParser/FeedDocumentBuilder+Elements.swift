@@ -36,11 +36,7 @@ extension FeedDocumentBuilder {
 
     func isItemElement(_ ns: FeedNamespace, _ name: String) -> Bool {
         if info.format.isAtom { return name == "entry" && (ns.isAtom || ns == .none) }
-        if name == "item" && ns.isRSS {
-            if info.format == .rss10 && ns == .rss090 { return true }
-            return true
-        }
-        return false
+        return name == "item" && ns.isRSS
     }
 
     /// Atom text constructs: `type` (text, html, xhtml or a MIME type); Atom 0.3's `mode`.

@@ -10,10 +10,17 @@ struct FeedDocumentBuilder {
     /// Longest text kept for one field; the rest is dropped with a warning.
     static let fieldLimit = 8 << 20
 
+    /// Deepest element nesting read; deeper documents stop parsing there. (libxml2's own
+    /// limit of 256 is not applied by its push parser in 2.9.)
+    static let maxDepth = 256
+
     enum Failure: Equatable {
         /// The root element is not one of a feed's (an HTML page, some other XML).
         case notAFeed(String)
     }
+
+    /// True once the document nested deeper than `maxDepth`: the parser must stop.
+    private(set) var tooDeep = false
 
     var info = FeedInfo()
     private(set) var failure: Failure?
@@ -105,6 +112,13 @@ struct FeedDocumentBuilder {
             if a.name == "lang" { frame.lang = a.value.isEmpty ? nil : a.value }
         }
         let depth = frames.count
+        if depth > Self.maxDepth {
+            if !tooDeep {
+                tooDeep = true
+                warn("elements nested deeper than \(Self.maxDepth): parsing stopped there")
+            }
+            return
+        }
 
         if var cap = capture {
             if cap.xhtml != nil {
@@ -139,6 +153,8 @@ struct FeedDocumentBuilder {
             frames.append(frame)
             return
         }
+        // RDF is RSS 1.0 unless its channel and items are in Netscape's 0.90 namespace.
+        if ns == .rss090 && info.format == .rss10 { info.format = .rss090 }
         let parentIndex = logicalParent()
         let parentRole = frames[parentIndex].role
         if isItemElement(ns, name) && inItem && (parentRole == .item || parentRole == .mediaGroup) {
@@ -222,7 +238,7 @@ struct FeedDocumentBuilder {
     }
 
     mutating func end(namespace ns: FeedNamespace, name: String) {
-        guard frames.count > 1 else { return }
+        guard frames.count > 1, !tooDeep else { return }
         let frame = frames.removeLast()
         let depth = frames.count
         if let cap = capture {

@@ -183,6 +183,17 @@ public final class StreamingFeedParser {
         UnsafeBufferPointer(rebasing: h[min(skipBytes, h.count)...])
     }
 
+    /// True for a document that opens like an HTML page.
+    static func looksLikeHTML(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        func startsWith(_ word: String) -> Bool {
+            let w = Array(word.utf8)
+            guard p.count >= w.count else { return false }
+            for i in 0..<w.count where (p[i] | (w[i] >= 0x61 ? 0x20 : 0)) != w[i] { return false }
+            return true
+        }
+        return startsWith("<!doctype html") || startsWith("<html")
+    }
+
     /// Decides encoding and format from the head; false when more bytes are needed.
     private func decide(_ h: UnsafeBufferPointer<UInt8>, isComplete: Bool) -> Bool {
         // A BOM or a 16/32-bit pattern first, on the raw bytes.
@@ -213,6 +224,12 @@ public final class StreamingFeedParser {
                 decision = d
                 decision.bomLength = raw.bomLength
             }
+        }
+        // Enough bytes to recognise "<!DOCTYPE html" whatever the chunking.
+        if asciiCompatible && !isComplete && h.count - start < 16 { return false }
+        if asciiCompatible && Self.looksLikeHTML(UnsafeBufferPointer(rebasing: h[start...])) {
+            failure = .notAFeed("an HTML page (it starts with <!DOCTYPE html> or <html>), not a feed")
+            return true
         }
         charsetDecision = decision
         skipBytes = start

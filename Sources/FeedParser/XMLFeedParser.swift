@@ -50,7 +50,7 @@ final class XMLFeedParser {
             offset += n
         } while offset < chunk.count && !stopped
         if isFinal && chunk.isEmpty { _ = xmlParseChunk(ctxt, nil, 0, 1) }
-        if builder.failure != nil && !stopped {
+        if (builder.failure != nil || builder.tooDeep) && !stopped {
             stopped = true
             xmlStopParser(ctxt)
         }

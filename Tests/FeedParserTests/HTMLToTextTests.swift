@@ -1,0 +1,42 @@
+import FeedParser
+import Testing
+
+@Suite struct HTMLToTextTests {
+    func text(_ html: String) -> String {
+        var c = HTMLToText()
+        return c.text(fromHTML: html)
+    }
+
+    @Test(arguments: [
+        ("<p>One</p><p>Two</p>", "One\n\nTwo"),
+        ("plain text, no markup", "plain text, no markup"),
+        ("a &amp; b &lt;c&gt; &#8217; &nbsp;x&nbsp;&nbsp;y", "a & b <c> ’ x y"),
+        ("<div>a<div>b</div>c</div>", "a\n\nb\n\nc"),
+        ("one<br>two<br/><br />three", "one two\n\nthree"),
+        ("<h1>Head</h1>text <em>em</em> <strong>strong</strong>", "Head\n\ntext em strong"),
+        ("<ul><li>a</li><li>b</li></ul>", "a\n\nb"),
+        ("<p>x<script>alert('no')</script><style>p{}</style>y</p>", "xy"),
+        ("<p>a<iframe src=x>frame text</iframe><noscript>ns</noscript><svg><text>s</text></svg>b</p>", "ab"),
+        ("<p>img <img src='x.png' alt='alt text'> gone</p>", "img gone"),
+        ("<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>", "a b\n\nc"),
+        ("<pre>  code\n   block  </pre>after", "code block\n\nafter"),
+        ("<blockquote>q</blockquote><hr>after<figure><img><figcaption>cap</figcaption></figure>", "q\n\nafter\n\ncap"),
+        ("<dl><dt>term</dt><dd>def</dd></dl>", "term\n\ndef"),
+        ("<p>unclosed <b>bold <p>next", "unclosed bold\n\nnext"),
+        ("<p></p><p> </p><p>only</p>", "only"),
+        ("<form><input value=x>form text</form>kept", "kept"),
+        ("caf\u{E9} \u{201C}quotes\u{201D}", "caf\u{E9} \u{201C}quotes\u{201D}"),
+        ("<p>caf\u{E9} na\u{EF}ve</p>", "caf\u{E9} na\u{EF}ve"),
+        ("<html><head><title>T</title></head><body><p>b</p></body></html>", "b"),
+    ])
+    func converts(_ c: (String, String)) {
+        #expect(text(c.0) == c.1, "\(c.0)")
+    }
+
+    @Test func contextIsReusedCleanly() {
+        var c = HTMLToText()
+        for i in 0..<200 {
+            #expect(c.text(fromHTML: "<p>n\(i)</p><script>x") == "n\(i)")
+        }
+    }
+}

@@ -1,0 +1,48 @@
+@testable import FeedParser
+import Testing
+
+@Suite struct XMLRepairTests {
+    func repair(_ s: [UInt8], chunk: Int = Int.max) -> String {
+        var r = XMLRepair(lookupEntity: LibXML.htmlEntity)
+        var out: [UInt8] = []
+        var i = 0
+        repeat {
+            let n = min(chunk, s.count - i)
+            s[i..<(i + n)].withUnsafeBufferPointer { r.process($0, isFinal: i + n == s.count, into: &out) }
+            i += n
+        } while i < s.count
+        if s.isEmpty { [UInt8]().withUnsafeBufferPointer { r.process($0, isFinal: true, into: &out) } }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    func repair(_ s: String) -> String { repair(Array(s.utf8)) }
+
+    @Test(arguments: [
+        ("<a>AT&T</a>", "<a>AT&amp;T</a>"),
+        ("<a>&amp; &lt; &gt; &quot; &apos;</a>", "<a>&amp; &lt; &gt; &quot; &apos;</a>"),
+        ("<a>&nbsp;&mdash;&eacute;</a>", "<a>&#160;&#8212;&#233;</a>"),
+        ("<a>&#146;&#x93;&#8217;&#0;&#x1;</a>", "<a>&#8217;&#8220;&#8217;</a>"),
+        ("<a>&#8217 x</a>", "<a>&#8217; x</a>"),
+        ("<a>&bogus; & &;</a>", "<a>&amp;bogus; &amp; &amp;;</a>"),
+        ("<a href=\"?a=1&b=2\" t='<'>x</a>", "<a href=\"?a=1&amp;b=2\" t='&lt;'>x</a>"),
+        ("<a>1 < 2 <3</a>", "<a>1 &lt; 2 &lt;3</a>"),
+        ("<a><![CDATA[a & b < c &nbsp;]]> & </a>", "<a><![CDATA[a & b < c &nbsp;]]> &amp; </a>"),
+        ("<!-- a & b --><a/>", "<!-- a & b --><a/>"),
+        ("<?pi a & b?><a/>", "<?pi a & b?><a/>"),
+        ("<!DOCTYPE x [<!ENTITY e \"&#38;\">]><a>&e;</a>", "<!DOCTYPE x [<!ENTITY e \"&#38;\">]><a>&amp;e;</a>"),
+        ("<a>x\u{0001}y\u{0000}z\u{000B}w</a>", "<a>xyz w</a>"),
+        ("<a>\u{FFFE}ok\u{FFFF}</a>", "<a>ok</a>"),
+    ])
+    func repairs(_ c: (String, String)) {
+        #expect(repair(c.0) == c.1, "\(c.0)")
+        #expect(repair(Array(c.0.utf8), chunk: 1) == c.1, "\(c.0) byte by byte")
+        #expect(repair(Array(c.0.utf8), chunk: 3) == c.1, "\(c.0) in threes")
+    }
+
+    @Test func invalidUTF8IsReadAsWindows1252() {
+        let bytes: [UInt8] = Array("<a>".utf8) + [0x92, 0xE9, 0x81, 0xE2, 0x80, 0x99, 0xE2, 0x28] + Array("</a>".utf8)
+        for chunk in [1, 2, 5, 100] {
+            #expect(repair(bytes, chunk: chunk) == "<a>’é’â(</a>", "chunk \(chunk)")
+        }
+    }
+}
