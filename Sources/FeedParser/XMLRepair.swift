@@ -67,38 +67,49 @@ struct XMLRepair {
         }
     }
 
-    // Byte classes for the fast scan in text: 1 = needs a look.
-    private static let textSpecial: [Bool] = (0..<256).map { b in
-        b == 0x3C || b == 0x26 || b >= 0x80 || (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D)
-    }
-    private static let tagSpecial: [Bool] = (0..<256).map { b in
-        b == 0x22 || b == 0x27 || b == 0x3E || b >= 0x80 || (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D)
-    }
-    private static let attributeSpecial: [Bool] = (0..<256).map { b in
-        b == 0x22 || b == 0x27 || b == 0x26 || b == 0x3C || b >= 0x80
-            || (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D)
-    }
-    private static let otherSpecial: [Bool] = (0..<256).map { b in
-        b == 0x5D || b == 0x2D || b == 0x3F || b == 0x3E || b == 0x22 || b == 0x27 || b == 0x5B
-            || b >= 0x80 || (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D)
+    // Byte classes for the fast scan, one bit per state: set = the byte needs a look.
+    private static let textBit: UInt8 = 1, tagBit: UInt8 = 2, attributeBit: UInt8 = 4, otherBit: UInt8 = 8
+    private static let classes: [UInt8] = (0..<256).map { b in
+        let control = b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D
+        let high = b >= 0x80
+        var m: UInt8 = 0
+        if b == 0x3C || b == 0x26 || high || control { m |= textBit }
+        if b == 0x22 || b == 0x27 || b == 0x3E || high || control { m |= tagBit }
+        if b == 0x22 || b == 0x27 || b == 0x26 || b == 0x3C || high || control { m |= attributeBit }
+        if b == 0x5D || b == 0x2D || b == 0x3F || b == 0x3E || b == 0x22 || b == 0x27 || b == 0x5B || high || control {
+            m |= otherBit
+        }
+        return m
     }
 
     /// Processes as much of `p` as can be decided; returns how many bytes were used.
     private mutating func step(_ p: UnsafeBufferPointer<UInt8>, isFinal: Bool, out: inout [UInt8]) -> Int {
         let n = p.count
         var i = 0
+        return Self.classes.withUnsafeBufferPointer { classes in
         while i < n {
-            // Fast path: copy a run of bytes that need no look.
-            let table: [Bool]
+            // Fast path: copy a run of bytes that need no look, valid multi-byte UTF-8
+            // included.
+            let bit: UInt8
             switch state {
-            case .text: table = Self.textSpecial
-            case .tag: table = Self.tagSpecial
-            case .attribute: table = Self.attributeSpecial
-            default: table = Self.otherSpecial
+            case .text: bit = Self.textBit
+            case .tag: bit = Self.tagBit
+            case .attribute: bit = Self.attributeBit
+            default: bit = Self.otherBit
             }
             let start = i
-            table.withUnsafeBufferPointer { t in
-                while i < n && !t[Int(p[i])] { i += 1 }
+            while i < n {
+                let c = p[i]
+                if classes[Int(c)] & bit == 0 {
+                    i += 1
+                } else if c >= 0x80 {
+                    let len = UTF8Check.sequenceLength(p, i)
+                    // U+FFFE/U+FFFF (EF BF BE/BF) are not XML characters: the slow path drops them.
+                    if len == 0 || (len == 3 && c == 0xEF && p[i + 1] == 0xBF && p[i + 2] >= 0xBE) { break }
+                    i += len
+                } else {
+                    break
+                }
             }
             if i > start {
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: p[start..<i]))
@@ -210,6 +221,7 @@ struct XMLRepair {
             }
         }
         return n
+        }
     }
 
     /// Handles `<` in text. Returns the bytes used, or nil when more input is needed.

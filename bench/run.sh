@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# `make bench`: feedspool's parse benchmark against its peers, in the same run.
+#   - corpus: bench/make-corpus.py (ours, 2,000 feeds), regenerated only when missing;
+#   - when ../shared/bench/make-corpus.py is present, its corpus is measured too, as the
+#     yardstick the peers' published figures come from.
+# Peers: xmllint --stream --noout (the libxml2 floor: parse only, no text extraction) and
+# sfeed (one process per feed, as sfeed_update runs it). Output: bench/out/results.md.
+# env: ROUNDS (default 3)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=bench/out
+mkdir -p "$OUT"
+BIN=.build/release/feedspool
+ROUNDS=${ROUNDS:-3}
+
+corpus_bytes() { awk -F'\t' 'NR>1{s+=$NF}END{print s}' "$1/manifest.tsv"; }
+
+measure() {  # title, corpus dir, item count
+  local title=$1 dir=$2 items=$3
+  python3 bench/measure.py --rounds "$ROUNDS" --bytes "$(corpus_bytes "$dir")" --items "$items" \
+    --ref xmllint-stream --title "$title" \
+    "feedspool-parse=$BIN parse -q $dir/*.xml" \
+    "xmllint-stream=xmllint --stream --noout $dir/*.xml" \
+    "sfeed-per-feed=for f in $dir/*.xml; do sfeed < \$f; done"
+}
+
+[ -f "$OUT/corpus/manifest.tsv" ] || python3 bench/make-corpus.py --out "$OUT/corpus"
+{
+  echo "# feedspool parse benchmark ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores)"
+  measure "feedspool corpus (bench/make-corpus.py)" "$OUT/corpus" \
+    "$(awk -F'\t' 'NR>1{s+=$3}END{print s}' "$OUT/corpus/manifest.tsv")"
+  SHARED=../shared/bench/make-corpus.py
+  if [ -f "$SHARED" ]; then
+    [ -f "$OUT/shared-corpus/manifest.tsv" ] || python3 "$SHARED" --out "$OUT/shared-corpus" >/dev/null
+    measure "shared yardstick corpus (../shared/bench)" "$OUT/shared-corpus" \
+      "$(awk -F'\t' 'NR>1{s+=$4}END{print s}' "$OUT/shared-corpus/manifest.tsv")"
+  fi
+} | tee "$OUT/results.md"
