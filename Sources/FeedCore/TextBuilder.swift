@@ -52,8 +52,13 @@ public struct TextBuilder: Sendable {
                 var j = i + 1
                 while j < n {
                     let d = p[j]
-                    if d <= 0x20 || d == 0x7F || d == 0xC2 { break }
-                    j += 1
+                    if d > 0x20 && d != 0x7F && d != 0xC2 {
+                        j += 1
+                    } else if d == 0x20 && j + 1 < n && p[j + 1] > 0x20 && p[j + 1] != 0x7F && p[j + 1] != 0xC2 {
+                        j += 2  // one space between words needs no folding: keep the run going
+                    } else {
+                        break
+                    }
                 }
                 emitSeparator()
                 guard bytes.count + (j - i) <= limit else {
