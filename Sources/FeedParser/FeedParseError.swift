@@ -5,8 +5,6 @@ public enum FeedParseError: Error, Sendable, Equatable, CustomStringConvertible 
     case empty
     /// A document of another kind (an HTML page, other XML, a binary file).
     case notAFeed(String)
-    /// The encoding the document declares is one this system cannot convert.
-    case unsupportedEncoding(String)
     /// A JSON document that does not parse.
     case invalidJSON(String)
     /// The document is larger than the parser was allowed to read.
@@ -16,7 +14,6 @@ public enum FeedParseError: Error, Sendable, Equatable, CustomStringConvertible 
         switch self {
         case .empty: return "empty document: not a feed"
         case .notAFeed(let why): return "not a feed: \(why)"
-        case .unsupportedEncoding(let name): return "unsupported character encoding \"\(name)\""
         case .invalidJSON(let why): return "invalid JSON: \(why)"
         case .tooLarge(let limit): return "document larger than \(limit) bytes"
         }

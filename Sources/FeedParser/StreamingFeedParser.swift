@@ -198,7 +198,6 @@ public final class StreamingFeedParser {
     private func decide(_ h: UnsafeBufferPointer<UInt8>, isComplete: Bool) -> Bool {
         // A BOM or a 16/32-bit pattern first, on the raw bytes.
         guard let raw = CharsetSniffer.decide(prefix: h, isComplete: isComplete, httpCharset: options.httpCharset)
-            ?? nil
         else { return false }
         var decision = raw
         var start = raw.bomLength
