@@ -16,7 +16,7 @@ public struct HTMLTextExtractor: Sendable {
         text = TextBuilder(limit: limit)
     }
 
-    /// An element starts. `name` is the tag's name (any case).
+    /// An element starts (`HTMLTag.classify` turns its name into `kind`).
     public mutating func start(_ kind: HTMLTag) {
         switch kind {
         case .skip:

@@ -24,14 +24,10 @@ extension FeedDocumentBuilder {
         case (_, "channel") where ns.isRSS:
             info.format = .rss091  // a bare channel: pre-2.0 RSS without its wrapper
         case (_, "html"), (_, "HTML"):
-            failureFound(.notAFeed("an HTML page (root element <html>), not a feed"))
+            setFailure(.notAFeed("an HTML page (root element <html>), not a feed"))
         default:
-            failureFound(.notAFeed("root element <\(name)> is not RSS, RDF or Atom"))
+            setFailure(.notAFeed("root element <\(name)> is not RSS, RDF or Atom"))
         }
-    }
-
-    private mutating func failureFound(_ f: Failure) {
-        setFailure(f)
     }
 
     func isItemElement(_ ns: FeedNamespace, _ name: String) -> Bool {
@@ -88,7 +84,6 @@ extension FeedDocumentBuilder {
             case "logo", "icon": if info.image == nil { begin(.feedImage, depth: depth, base: base) }
             case "image": frame.role = .image
             case "ttl": begin(.feedTTL, depth: depth, base: base)
-            case "entry", "item": break
             default: break
             }
         case .atom:
@@ -324,7 +319,7 @@ extension FeedDocumentBuilder {
     }
 
     mutating func finishItem() {
-        var st = itemState
+        let st = itemState
         var item = st.item
         if item.published == nil { item.published = st.dcDate ?? st.dctermsIssued }
         if item.updated == nil { item.updated = st.dctermsModified }
@@ -339,8 +334,7 @@ extension FeedDocumentBuilder {
         }
         if item.thumbnail == nil { item.thumbnail = st.itunesImage }
         items.append(item)
-        st = ItemState()
-        itemState = st
+        itemState = ItemState()
     }
 }
 

@@ -41,7 +41,8 @@ final class XMLFeedParser {
     func parse(_ chunk: UnsafeBufferPointer<UInt8>, isFinal: Bool) {
         guard let ctxt, !stopped else { return }
         var offset = 0
-        // xmlParseChunk takes an Int32 size.
+        // xmlParseChunk takes an Int32 size. An empty final chunk runs the loop once, with
+        // terminate set.
         repeat {
             let n = min(chunk.count - offset, 1 << 30)
             let last = isFinal && offset + n == chunk.count
@@ -49,7 +50,6 @@ final class XMLFeedParser {
             _ = xmlParseChunk(ctxt, base, Int32(n), last ? 1 : 0)
             offset += n
         } while offset < chunk.count && !stopped
-        if isFinal && chunk.isEmpty { _ = xmlParseChunk(ctxt, nil, 0, 1) }
         if (builder.failure != nil || builder.tooDeep) && !stopped {
             stopped = true
             xmlStopParser(ctxt)

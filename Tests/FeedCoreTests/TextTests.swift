@@ -94,17 +94,68 @@ struct LiteralConverter: MarkupConverter {
         #expect(s == "a b\n\nc")
     }
 
-    @Test func classification() {
-        #expect(HTMLTag.classify("blockquote") == .block)
-        #expect(HTMLTag.classify("FIGCAPTION") == .block)
-        #expect(HTMLTag.classify("noscript") == .skip)
+    /// The classification contract (ARTICLE-FORMAT rules 7 and 8, plus the other block
+    /// containers and the elements whose content is never text).
+    static let blocks = [
+        "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "tr", "dt", "dd",
+        "figcaption", "hr", "ul", "ol", "dl", "table", "thead", "tbody", "tfoot", "caption", "section",
+        "article", "aside", "header", "footer", "nav", "figure", "main", "address", "details", "summary",
+        "center", "menu", "dir", "hgroup", "fieldset", "legend", "body", "html", "listing", "xmp",
+        "plaintext", "frameset", "noframes",
+    ]
+    static let skips = [
+        "script", "style", "noscript", "template", "iframe", "object", "svg", "math", "form", "head",
+        "title", "select", "textarea", "button", "applet", "embed", "audio", "video", "canvas", "map",
+    ]
+    static let known: [String: HTMLTag] = {
+        var k = [String: HTMLTag]()
+        for b in blocks { k[b] = .block }
+        for s in skips { k[s] = .skip }
+        k["br"] = .lineBreak
+        k["td"] = .cell
+        k["th"] = .cell
+        return k
+    }()
+
+    @Test func knownNamesInAnyCase() {
+        for (name, kind) in Self.known {
+            #expect(HTMLTag.classify(name) == kind, "\(name)")
+            #expect(HTMLTag.classify(name.uppercased()) == kind, "\(name)")
+        }
         #expect(HTMLTag.classify("span") == .inline)
-        #expect(HTMLTag.classify("a") == .inline)
         #expect(HTMLTag.classify("x-unknown") == .inline)
         #expect(HTMLTag.classify("averyveryverylongname") == .inline)
-        // Names differing only past what a naive hash would see are distinct.
-        #expect(HTMLTag.classify("az") == .inline)
-        #expect(HTMLTag.classify("c0") == .inline)
+    }
+
+    /// The lookup works on a numeric encoding of the name: no other name may land on a
+    /// known tag's key. Checked over every name of 1–3 letters or digits and every known
+    /// name with two adjacent characters changed.
+    @Test func noOtherNameIsMistakenForAKnownTag() {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        func check(_ name: String) {
+            let kind = HTMLTag.classify(name)
+            if kind != .inline { #expect(Self.known[name] == kind, "\(name) classified \(kind)") }
+        }
+        for a in alphabet {
+            check(String(a))
+            for b in alphabet {
+                check(String([a, b]))
+                for c in alphabet { check(String([a, b, c])) }
+            }
+        }
+        for name in Self.known.keys {
+            let chars = Array(name)
+            for i in 0..<(chars.count - 1) {
+                var m = chars
+                for a in alphabet {
+                    m[i] = a
+                    for b in alphabet {
+                        m[i + 1] = b
+                        check(String(m))
+                    }
+                }
+            }
+        }
     }
 }
 
