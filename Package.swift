@@ -10,11 +10,12 @@ let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], 
 
 let package = Package(
     name: "feedspool",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "feedspool", targets: ["feedspool"]),
         .library(name: "FeedCore", targets: ["FeedCore"]),
         .library(name: "FeedParser", targets: ["FeedParser"]),
+        .library(name: "FeedFetch", targets: ["FeedFetch"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -33,18 +34,25 @@ let package = Package(
         // Feed documents → items: libxml2 (SAX2 push + HTML SAX), charsets, JSON Feed.
         .target(name: "FeedParser", dependencies: ["FeedCore", "CLibXML2"], swiftSettings: hotPath),
 
+        // HTTP(S) fetching: the only libcurl importer (multi interface, one engine thread).
+        .target(name: "FeedFetch", dependencies: ["FeedCore", "CCurl"]),
+
         .executableTarget(
             name: "feedspool",
             dependencies: [
-                "FeedCore", "FeedParser",
+                "FeedCore", "FeedParser", "FeedFetch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+
+        // For integration tests: a scripted HTTP server on 127.0.0.1, running real binaries.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
 
         .testTarget(name: "FeedCoreTests", dependencies: ["FeedCore"]),
         // Fixtures are read from the source tree (#filePath), not bundled.
         .testTarget(
             name: "FeedParserTests", dependencies: ["FeedParser", "FeedCore", "feedspool"],
             exclude: ["Fixtures"]),
+        .testTarget(name: "FeedFetchTests", dependencies: ["FeedFetch", "FeedCore", "TestSupport", "feedspool"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -34,6 +34,10 @@ typedef curl_socket_t (*fs_curl_opensocket_callback)(void *, curlsocktype, struc
 static inline CURLcode fs_curl_easy_setopt_opensocket(CURL *h, fs_curl_opensocket_callback f) {
     return curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, f);
 }
+typedef int (*fs_curl_debug_callback)(CURL *, curl_infotype, char *, size_t, void *);
+static inline CURLcode fs_curl_easy_setopt_debug(CURL *h, fs_curl_debug_callback f) {
+    return curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, f);
+}
 static inline CURLcode fs_curl_easy_getinfo_long(CURL *h, CURLINFO i, long *v) {
     return curl_easy_getinfo(h, i, v);
 }
@@ -49,5 +53,15 @@ static inline CURLcode fs_curl_easy_getinfo_pointer(CURL *h, CURLINFO i, void **
 static inline CURLMcode fs_curl_multi_setopt_long(CURLM *m, CURLMoption o, long v) {
     return curl_multi_setopt(m, o, v);
 }
+
+static inline CURLMcode fs_curl_multi_setopt_off(CURLM *m, CURLMoption o, curl_off_t v) {
+    return curl_multi_setopt(m, o, v);
+}
+
+// CURLVERSION_NOW is a macro naming an enum case; Swift does not import it.
+static inline curl_version_info_data *fs_curl_version_info(void) { return curl_version_info(CURLVERSION_NOW); }
+
+// CURL_SOCKET_BAD is a macro Swift does not import as a value of the right type.
+static inline curl_socket_t fs_curl_socket_bad(void) { return CURL_SOCKET_BAD; }
 
 #endif

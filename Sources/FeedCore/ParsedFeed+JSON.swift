@@ -7,7 +7,8 @@ extension ParsedFeed {
     /// "enclosures":[{"url","type","length"}],…}]}`. Absent values are `null`, dates are UTC
     /// `YYYY-MM-DDTHH:MM:SSZ`, text fields are plain text (paragraphs joined by `"\n\n"`).
     /// - Parameter feedKey: the feed key for `article_id` (see `ArticleID`).
-    public func json(using converter: inout some MarkupConverter, feedKey: String) -> String {
+    /// - Parameter extra: writes further top-level keys (e.g. `feedspool fetch`'s `http`).
+    public func json(using converter: inout some MarkupConverter, feedKey: String, extra: (inout JSONWriter) -> Void = { _ in }) -> String {
         var w = JSONWriter()
         var builder = ArticleBuilder(converter: converter)
         w.beginObject()
@@ -57,6 +58,7 @@ extension ParsedFeed {
             w.endObject()
         }
         w.endArray()
+        extra(&w)
         w.endObject()
         converter = builder.converter
         return w.string

@@ -1,12 +1,12 @@
 import ArgumentParser
 
 @main
-struct Feedspool: ParsableCommand {
+struct Feedspool: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "feedspool",
         abstract: "Turn RSS, Atom and JSON feeds into plain-text articles; talk to feedspoold.",
         version: FeedspoolVersion.string,
-        subcommands: [ParseCommand.self, DatesCommand.self])
+        subcommands: [ParseCommand.self, FetchCommand.self, DatesCommand.self])
 }
 
 enum FeedspoolVersion {

@@ -1,0 +1,287 @@
+import CCurl
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The engine thread: takes submissions, starts transfers as the limits allow, drives
+/// `curl_multi_poll`, and answers each caller when its transfer completes.
+final class EngineLoop {
+    private let multi: UnsafeMutableRawPointer
+    private let mailbox: Mailbox
+    private let configuration: FetchConfiguration
+    private let proxyAddresses: Set<String>
+
+    /// Waiting requests per host, and the hosts in the order they are served (round robin,
+    /// so one host with many feeds cannot starve the others).
+    private var waiting: [String: [Submission]] = [:]
+    private var hostOrder: [String] = []
+    private var nextHost = 0
+    private var waitingCount = 0
+    private var inFlightPerHost: [String: Int] = [:]
+    private var lastStartPerHost: [String: Int64] = [:]
+    private var active: [UInt64: Transfer] = [:]
+    /// Cancellations that arrived before their submission.
+    private var earlyCancellations: Set<UInt64> = []
+    private var idleHandles: [UnsafeMutableRawPointer] = []
+
+    init(multi: UnsafeMutableRawPointer, mailbox: Mailbox, configuration: FetchConfiguration, proxyAddresses: Set<String>) {
+        self.multi = multi
+        self.mailbox = mailbox
+        self.configuration = configuration
+        self.proxyAddresses = proxyAddresses
+        _ = fs_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, max(16, configuration.maxConcurrent * 2))
+        _ = fs_curl_multi_setopt_long(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX)
+    }
+
+    func run() {
+        while true {
+            let inbox = mailbox.take()
+            for s in inbox.submissions { enqueue(s) }
+            for id in inbox.cancellations { cancel(id) }
+            if inbox.stopping { break }
+            let wakeIn = startWhatTheLimitsAllow()
+            var running: Int32 = 0
+            curl_multi_perform(multi, &running)
+            // Slots freed by completed transfers are refilled at once, not after a poll.
+            if collectCompleted() > 0, waitingCount > 0 { continue }
+            var timeout = 1000
+            if let w = wakeIn { timeout = min(timeout, w) }
+            var curlTimeout = -1
+            curl_multi_timeout(multi, &curlTimeout)
+            if curlTimeout >= 0 { timeout = min(timeout, curlTimeout) }
+            if timeout > 0 { curl_multi_poll(multi, nil, 0, Int32(timeout), nil) }
+        }
+        shutdownAll()
+    }
+
+    // MARK: Queueing
+
+    private func enqueue(_ s: Submission) {
+        if earlyCancellations.remove(s.id) != nil {
+            s.continuation.resume(returning: Self.cancelled(s.request))
+            return
+        }
+        if let failure = validate(s.request.url) {
+            s.continuation.resume(returning: FetchResult(request: s.request, outcome: .failed(failure), http: nil))
+            return
+        }
+        let host = hostKey(of: s.request.url) ?? "file"
+        if waiting[host] == nil {
+            waiting[host] = []
+            hostOrder.append(host)
+        }
+        waiting[host]!.append(s)
+        waitingCount += 1
+    }
+
+    private func validate(_ url: String) -> FetchError? {
+        let scheme = url.prefix { $0 != ":" }.lowercased()
+        switch scheme {
+        case "http", "https":
+            guard let host = hostKey(of: url), !host.isEmpty else {
+                return FetchError(stage: .url, message: "\(url): no host in the URL")
+            }
+            return nil
+        case "file":
+            return configuration.allowFileURLs ? nil : FetchError(stage: .url, message: "\(url): file:// URLs are not allowed here (allow them in the configuration)")
+        default:
+            if !url.contains(":") { return FetchError(stage: .url, message: "\(url): not an absolute URL") }
+            return FetchError(stage: .url, message: "\(url): the scheme \"\(scheme)\" is not supported (http and https only)")
+        }
+    }
+
+    private func cancel(_ id: UInt64) {
+        if let t = active.removeValue(forKey: id) {
+            if let easy = t.easy { curl_multi_remove_handle(multi, easy) }
+            release(t)
+            t.continuation.resume(returning: Self.cancelled(t.request))
+            return
+        }
+        for (host, queue) in waiting {
+            if let i = queue.firstIndex(where: { $0.id == id }) {
+                let s = waiting[host]!.remove(at: i)
+                waitingCount -= 1
+                s.continuation.resume(returning: Self.cancelled(s.request))
+                return
+            }
+        }
+        earlyCancellations.insert(id)
+    }
+
+    private static func cancelled(_ r: FetchRequest) -> FetchResult {
+        FetchResult(request: r, outcome: .failed(FetchError(stage: .cancelled, message: "cancelled")), http: nil)
+    }
+
+    /// Starts waiting requests while the global and per-host limits allow; returns the
+    /// milliseconds until a per-host gap lets the next one start, if one is held back by it.
+    private func startWhatTheLimitsAllow() -> Int? {
+        guard waitingCount > 0 else { return nil }
+        var soonest: Int?
+        let now = monotonicMilliseconds()
+        var progressed = true
+        while progressed, waitingCount > 0, active.count < configuration.maxConcurrent {
+            progressed = false
+            var visited = 0
+            while visited < hostOrder.count, active.count < configuration.maxConcurrent {
+                if nextHost >= hostOrder.count { nextHost = 0 }
+                let host = hostOrder[nextHost]
+                visited += 1
+                guard var queue = waiting[host], !queue.isEmpty else {
+                    // Forget hosts with nothing waiting, so the ring stays short.
+                    waiting[host] = nil
+                    hostOrder.remove(at: nextHost)
+                    visited -= 1
+                    if hostOrder.isEmpty { break }
+                    continue
+                }
+                nextHost += 1
+                guard inFlightPerHost[host, default: 0] < configuration.maxPerHost else { continue }
+                if configuration.perHostGapMilliseconds > 0, let last = lastStartPerHost[host] {
+                    let readyAt = last + Int64(configuration.perHostGapMilliseconds)
+                    if readyAt > now {
+                        let wait = Int(readyAt - now)
+                        soonest = min(soonest ?? wait, wait)
+                        continue
+                    }
+                }
+                let s = queue.removeFirst()
+                waiting[host] = queue
+                waitingCount -= 1
+                start(s, host: host, now: now)
+                progressed = true
+            }
+        }
+        return waitingCount > 0 && active.count < configuration.maxConcurrent ? soonest : nil
+    }
+
+    // MARK: Transfers
+
+    private func start(_ s: Submission, host: String, now: Int64) {
+        let t = Transfer(id: s.id, request: s.request, continuation: s.continuation, host: host, configuration: configuration, proxyAddresses: proxyAddresses)
+        guard let easy = idleHandles.popLast() ?? curl_easy_init() else {
+            s.continuation.resume(returning: FetchResult(request: s.request, outcome: .failed(FetchError(stage: .connect, message: "libcurl could not create a transfer")), http: nil))
+            return
+        }
+        t.easy = easy
+        configure(easy, for: t)
+        let rc = curl_multi_add_handle(multi, easy)
+        guard rc == CURLM_OK else {
+            release(t)
+            s.continuation.resume(returning: FetchResult(request: s.request, outcome: .failed(FetchError(stage: .connect, message: "libcurl refused the transfer: \(String(cString: curl_multi_strerror(rc)))")), http: nil))
+            return
+        }
+        active[t.id] = t
+        inFlightPerHost[host, default: 0] += 1
+        lastStartPerHost[host] = now
+    }
+
+    private func configure(_ h: UnsafeMutableRawPointer, for t: Transfer) {
+        let c = configuration
+        let me = Unmanaged.passUnretained(t).toOpaque()
+        _ = fs_curl_easy_setopt_string(h, CURLOPT_URL, t.request.url)
+        _ = fs_curl_easy_setopt_pointer(h, CURLOPT_PRIVATE, me)
+        _ = fs_curl_easy_setopt_long(h, CURLOPT_NOSIGNAL, 1)
+        _ = fs_curl_easy_setopt_string(h, CURLOPT_PROTOCOLS_STR, c.allowFileURLs ? "http,https,file" : "http,https")
+        _ = fs_curl_easy_setopt_string(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
+        _ = fs_curl_easy_setopt_long(h, CURLOPT_FOLLOWLOCATION, 1)
+        _ = fs_curl_easy_setopt_long(h, CURLOPT_MAXREDIRS, c.maxRedirects)
+        // "" advertises every encoding this libcurl decodes (gzip, deflate, br, zstd here).
+        _ = fs_curl_easy_setopt_string(h, CURLOPT_ACCEPT_ENCODING, "")
+        _ = fs_curl_easy_setopt_long(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS)
+        _ = fs_curl_easy_setopt_long(h, CURLOPT_PIPEWAIT, 1)
+        _ = fs_curl_easy_setopt_long(h, CURLOPT_CONNECTTIMEOUT_MS, c.connectTimeoutMilliseconds)
+        _ = fs_curl_easy_setopt_long(h, CURLOPT_TIMEOUT_MS, c.totalTimeoutMilliseconds)
+        _ = fs_curl_easy_setopt_long(h, CURLOPT_LOW_SPEED_LIMIT, c.lowSpeedBytesPerSecond)
+        _ = fs_curl_easy_setopt_long(h, CURLOPT_LOW_SPEED_TIME, c.lowSpeedSeconds)
+        _ = fs_curl_easy_setopt_off(h, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(c.maxBodyBytes))
+        _ = fs_curl_easy_setopt_string(h, CURLOPT_USERAGENT, c.userAgent)
+        _ = fs_curl_easy_setopt_long(h, CURLOPT_SSL_VERIFYPEER, 1)
+        _ = fs_curl_easy_setopt_long(h, CURLOPT_SSL_VERIFYHOST, 2)
+        _ = fs_curl_easy_setopt_long(h, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1)
+        _ = fs_curl_easy_setopt_pointer(h, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(t.errorBuffer))
+        _ = fs_curl_easy_setopt_data_callback(h, CURLOPT_WRITEFUNCTION, writeCallback)
+        _ = fs_curl_easy_setopt_pointer(h, CURLOPT_WRITEDATA, me)
+        _ = fs_curl_easy_setopt_data_callback(h, CURLOPT_HEADERFUNCTION, headerCallback)
+        _ = fs_curl_easy_setopt_pointer(h, CURLOPT_HEADERDATA, me)
+        if !c.allowPrivateNetworks {
+            _ = fs_curl_easy_setopt_opensocket(h, openSocketCallback)
+            _ = fs_curl_easy_setopt_pointer(h, CURLOPT_OPENSOCKETDATA, me)
+        }
+        var list: UnsafeMutablePointer<curl_slist>?
+        list = curl_slist_append(list, "Accept: \(c.accept)")
+        if let etag = t.request.validators.etag, Self.isHeaderSafe(etag) {
+            list = curl_slist_append(list, "If-None-Match: \(etag)")
+        }
+        if let lm = t.request.validators.lastModified, Self.isHeaderSafe(lm) {
+            list = curl_slist_append(list, "If-Modified-Since: \(lm)")
+        }
+        t.headerList = list
+        _ = fs_curl_easy_setopt_slist(h, CURLOPT_HTTPHEADER, list)
+        if t.request.recordHeaders {
+            _ = fs_curl_easy_setopt_long(h, CURLOPT_VERBOSE, 1)
+            _ = fs_curl_easy_setopt_debug(h, debugCallback)
+            _ = fs_curl_easy_setopt_pointer(h, CURLOPT_DEBUGDATA, me)
+        }
+    }
+
+    /// A stored validator goes back into a header line: never let it carry a line break.
+    private static func isHeaderSafe(_ v: String) -> Bool {
+        !v.utf8.contains { $0 == 0x0A || $0 == 0x0D || $0 == 0 }
+    }
+
+    @discardableResult
+    private func collectCompleted() -> Int {
+        var completed = 0
+        var left: Int32 = 0
+        while let msg = curl_multi_info_read(multi, &left) {
+            guard msg.pointee.msg == CURLMSG_DONE, let easy = msg.pointee.easy_handle else { continue }
+            let code = msg.pointee.data.result
+            var priv: UnsafeMutableRawPointer?
+            _ = fs_curl_easy_getinfo_pointer(easy, CURLINFO_PRIVATE, &priv)
+            guard let priv else { continue }
+            let t = Unmanaged<Transfer>.fromOpaque(priv).takeUnretainedValue()
+            curl_multi_remove_handle(multi, easy)
+            guard active.removeValue(forKey: t.id) != nil else { continue }
+            let result = ResultBuilder.result(for: t, easy: easy, code: code, configuration: configuration)
+            release(t)
+            t.continuation.resume(returning: result)
+            completed += 1
+        }
+        return completed
+    }
+
+    /// Returns the transfer's handle to the pool and frees its slot.
+    private func release(_ t: Transfer) {
+        if let n = inFlightPerHost[t.host] {
+            inFlightPerHost[t.host] = n > 1 ? n - 1 : nil
+        }
+        guard let easy = t.easy else { return }
+        t.easy = nil
+        curl_easy_reset(easy)
+        if idleHandles.count < configuration.maxConcurrent {
+            idleHandles.append(easy)
+        } else {
+            curl_easy_cleanup(easy)
+        }
+    }
+
+    private func shutdownAll() {
+        for (_, t) in active {
+            if let easy = t.easy { curl_multi_remove_handle(multi, easy) }
+            release(t)
+            t.continuation.resume(returning: Self.cancelled(t.request))
+        }
+        active.removeAll()
+        for (_, queue) in waiting {
+            for s in queue { s.continuation.resume(returning: Self.cancelled(s.request)) }
+        }
+        waiting.removeAll()
+        // Late submissions can no longer arrive (stopping is set); answer any that did.
+        for s in mailbox.take().submissions { s.continuation.resume(returning: Self.cancelled(s.request)) }
+        mailbox.close()
+        for h in idleHandles { curl_easy_cleanup(h) }
+        idleHandles.removeAll()
+        curl_multi_cleanup(multi)
+    }
+}

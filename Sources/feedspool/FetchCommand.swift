@@ -1,0 +1,240 @@
+import ArgumentParser
+import FeedCore
+import FeedFetch
+import FeedParser
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+struct FetchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fetch",
+        abstract: "Fetch feeds over HTTP(S) and print their articles.",
+        discussion: """
+            Fetches every URL through the same engine the daemon uses (libcurl, many transfers \
+            in flight, per-host limits, size and time bounds, no private addresses unless \
+            allowed), parses what arrives and prints the articles, or with --json one line per \
+            URL: the `parse --json` object plus "url" and an "http" object (status, effective \
+            URL, redirects with each hop's status, validators, cache headers, and the error with \
+            its stage). Results are printed as they complete. A status line per URL goes to \
+            stderr. Exits 0 when every URL was fetched (or unchanged) and parsed, 1 otherwise.
+            """)
+
+    @Flag(help: "Print one JSON object per URL (one line each) instead of articles.")
+    var json = false
+
+    @Flag(name: .shortAndLong, help: "Show request and response headers and parser warnings.")
+    var verbose = false
+
+    @Flag(name: .shortAndLong, help: "No status lines or warnings on stderr; errors only.")
+    var quiet = false
+
+    @Flag(help: "Allow loopback, private, link-local and unique-local addresses.")
+    var allowPrivateNetworks = false
+
+    @Flag(help: "Allow file:// URLs.")
+    var allowFileURLs = false
+
+    @Option(help: ArgumentHelp("Transfers in flight at once.", valueName: "n"))
+    var concurrency = 32
+
+    @Option(help: ArgumentHelp("Transfers in flight at once to one host.", valueName: "n"))
+    var perHost = 2
+
+    @Option(help: ArgumentHelp("Milliseconds between two request starts to one host.", valueName: "ms"))
+    var perHostGap = 0
+
+    @Option(help: ArgumentHelp("The largest body accepted (after decoding).", valueName: "bytes"))
+    var maxBodySize = 16 << 20
+
+    @Option(help: ArgumentHelp("Seconds allowed for the whole transfer.", valueName: "s"))
+    var timeout = 30
+
+    @Option(help: ArgumentHelp("Seconds allowed to connect.", valueName: "s"))
+    var connectTimeout = 10
+
+    @Option(help: ArgumentHelp("The User-Agent header.", valueName: "text"))
+    var userAgent: String?
+
+    @Option(help: ArgumentHelp("Send If-None-Match with this ETag.", valueName: "etag"))
+    var etag: String?
+
+    @Option(help: ArgumentHelp("Send If-Modified-Since with this date.", valueName: "date"))
+    var lastModified: String?
+
+    @Argument(help: ArgumentHelp("Feed URLs.", valueName: "url"))
+    var urls: [String]
+
+    func validate() throws {
+        if urls.isEmpty { throw ValidationError("give at least one URL") }
+        if concurrency < 1 || concurrency > 1024 { throw ValidationError("--concurrency must be between 1 and 1024") }
+        if perHost < 1 || perHost > concurrency { throw ValidationError("--per-host must be between 1 and --concurrency") }
+        if maxBodySize < 1 { throw ValidationError("--max-body-size must be positive") }
+        if timeout < 1 || connectTimeout < 1 { throw ValidationError("timeouts must be at least 1 second") }
+        if perHostGap < 0 { throw ValidationError("--per-host-gap cannot be negative") }
+    }
+
+    func run() async throws {
+        var config = FetchConfiguration()
+        config.maxConcurrent = concurrency
+        config.maxPerHost = perHost
+        config.perHostGapMilliseconds = perHostGap
+        config.maxBodyBytes = maxBodySize
+        config.totalTimeoutMilliseconds = timeout * 1000
+        config.connectTimeoutMilliseconds = connectTimeout * 1000
+        config.allowPrivateNetworks = allowPrivateNetworks
+        config.allowFileURLs = allowFileURLs
+        if let userAgent { config.userAgent = userAgent }
+        let engine: FetchEngine
+        do {
+            engine = try FetchEngine(configuration: config)
+        } catch {
+            Diagnostics.print("\(error)")
+            throw ExitCode(1)
+        }
+        defer { engine.shutdown() }
+
+        let job = FetchJob(json: json, verbose: verbose, validators: Validators(etag: etag, lastModified: lastModified))
+        let stdout = Output()
+        var failed = 0
+        var seq = 0
+        // A sliding window: enough work queued to keep every transfer slot busy while
+        // results are parsed, never every body of a long URL list in memory at once.
+        let window = concurrency + 4
+        await withTaskGroup(of: FeedReport.self) { group in
+            var next = 0
+            while next < min(window, urls.count) {
+                let url = urls[next]
+                group.addTask { await job.run(url, engine: engine) }
+                next += 1
+            }
+            while let report = await group.next() {
+                if report.failed { failed += 1 }
+                if !quiet {
+                    for line in report.diagnostics { Diagnostics.print(line) }
+                } else if report.failed, let last = report.diagnostics.last {
+                    Diagnostics.print(last)
+                }
+                if let line = report.json {
+                    stdout.write(line)
+                    stdout.write("\n")
+                }
+                for article in report.articles {
+                    stdout.write("==> \(Article.fileName(seq: seq, id: article.id)) <==\n")
+                    stdout.write(article.text)
+                    stdout.write("\n\n")
+                    seq += 1
+                }
+                if next < urls.count {
+                    let url = urls[next]
+                    group.addTask { await job.run(url, engine: engine) }
+                    next += 1
+                }
+            }
+        }
+        stdout.flush()
+        if failed > 0 { throw ExitCode(1) }
+    }
+}
+
+/// What one URL produced, ready to print.
+struct FeedReport: Sendable {
+    var failed = false
+    var diagnostics: [String] = []
+    var json: String?
+    var articles: [(id: String, text: String)] = []
+}
+
+/// Fetch, parse and render one URL (runs in a child task; the engine does the I/O).
+struct FetchJob: Sendable {
+    var json: Bool
+    var verbose: Bool
+    var validators: Validators
+
+    func run(_ url: String, engine: FetchEngine) async -> FeedReport {
+        var result = await engine.fetch(FetchRequest(url: url, validators: validators, recordHeaders: verbose))
+        var report = FeedReport()
+        if verbose, let http = result.http {
+            for l in http.requestHeaderLines { report.diagnostics.append("\(url): > \(l)") }
+            for l in http.responseHeaderLines { report.diagnostics.append("\(url): < \(l)") }
+        }
+        var feed: ParsedFeed?
+        var parseError: String?
+        if case .fetched(let body) = result.outcome {
+            let options = FeedParserOptions(baseURL: result.http?.effectiveURL ?? url, contentType: result.http?.headers.contentType)
+            do {
+                feed = try FeedParser.parse(body, options: options)
+            } catch {
+                parseError = "\(error)"
+            }
+            // The body is not needed past this point; do not carry it to the printer.
+            result.outcome = .fetched([])
+        }
+        report.diagnostics.append(statusLine(url, result, feed: feed, parseError: parseError))
+        if let feed, verbose || !json {
+            for w in feed.warnings { report.diagnostics.append("\(url): warning: \(w)") }
+        }
+        report.failed = parseError != nil || {
+            switch result.outcome {
+            case .failed, .gone: return true
+            case .fetched, .notModified: return false
+            }
+        }()
+
+        var converter = HTMLToText()
+        if json {
+            let later = parseError.map { (stage: "parse", message: $0) }
+            if let feed {
+                report.json = feed.json(using: &converter, feedKey: url) { w in
+                    w.string("url", url)
+                    result.writeJSON(into: &w)
+                }
+            } else {
+                var w = JSONWriter()
+                w.beginObject()
+                w.raw("feed", "null")
+                w.beginArray("items")
+                w.endArray()
+                w.string("url", url)
+                result.writeJSON(into: &w, later: later)
+                w.endObject()
+                report.json = w.string
+            }
+        } else if let feed {
+            let now = FeedDate(secondsSinceEpoch: Int64(time(nil)))
+            var builder = ArticleBuilder(converter: converter)
+            for (item, identity) in zip(feed.items, ItemIdentity.assign(to: feed.items)) {
+                let id = ArticleID.make(feedKey: url, identity: identity)
+                report.articles.append((id, builder.article(for: item, id: id, firstSeen: now).rendered))
+            }
+        }
+        return report
+    }
+
+    private func statusLine(_ url: String, _ r: FetchResult, feed: ParsedFeed?, parseError: String?) -> String {
+        var s = "\(url): "
+        let hops = r.http?.redirects ?? []
+        switch r.outcome {
+        case .fetched:
+            if let parseError {
+                s += "FAIL (parse): \(parseError)"
+            } else {
+                s += "OK \(r.http?.status ?? 0), \(feed?.items.count ?? 0) items, \(r.http?.bodyBytes ?? 0) bytes"
+            }
+        case .notModified(let why):
+            s += "unchanged (\(why.rawValue))"
+        case .gone:
+            s += "GONE 410: the feed was removed; stop polling it"
+        case .failed(let e):
+            s += "FAIL (\(e.stage.rawValue)): \(e.message)"
+            if let m = e.curlMessage, !m.isEmpty, !e.message.contains(m) { s += " [curl: \(m)]" }
+        }
+        if !hops.isEmpty {
+            let chain = hops.map { "\($0.status) \($0.location)" }.joined(separator: " → ")
+            let kind = r.http?.permanentRedirect != nil ? "permanent" : "temporary"
+            s += "; redirected (\(kind)): \(chain)"
+        }
+        return s
+    }
+}

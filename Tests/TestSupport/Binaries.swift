@@ -1,0 +1,89 @@
+import Foundation
+
+/// The package's real executables, run as a user would, with a time limit.
+public enum Binaries {
+    /// The package root (for fixtures and built products).
+    public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// A built executable of this package: beside the test bundle first (the build that
+    /// runs the tests), then `.build/debug`.
+    public static func url(_ name: String) -> URL {
+        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for dir in [besideTests, besideTests.deletingLastPathComponent(), packageRoot.appendingPathComponent(".build/debug")] {
+            let candidate = dir.appendingPathComponent(name)
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        return packageRoot.appendingPathComponent(".build/debug/\(name)")
+    }
+
+    public struct Result: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+        public var timedOut: Bool
+    }
+
+    /// Runs `name` with `args`; both outputs are read concurrently (no pipe deadlock) and the
+    /// process is killed after `timeout` seconds.
+    public static func run(_ name: String, _ args: [String], stdin: String? = nil, environment: [String: String]? = nil, timeout: Double = 60) throws -> Result {
+        let p = Process()
+        p.executableURL = url(name)
+        p.arguments = args
+        if let environment { p.environment = environment }
+        let out = Pipe()
+        let err = Pipe()
+        let input = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = input
+        let collected = Collected()
+        out.fileHandleForReading.readabilityHandler = { h in collected.add(h.availableData, toErr: false) }
+        err.fileHandleForReading.readabilityHandler = { h in collected.add(h.availableData, toErr: true) }
+        try p.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let deadline = Date().addingTimeInterval(timeout)
+        var timedOut = false
+        while p.isRunning {
+            if Date() > deadline {
+                timedOut = true
+                kill(p.processIdentifier, SIGKILL)
+                break
+            }
+            usleep(5000)
+        }
+        p.waitUntilExit()
+        out.fileHandleForReading.readabilityHandler = nil
+        err.fileHandleForReading.readabilityHandler = nil
+        collected.add(out.fileHandleForReading.readDataToEndOfFile(), toErr: false)
+        collected.add(err.fileHandleForReading.readDataToEndOfFile(), toErr: true)
+        let (o, e) = collected.take()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self), timedOut: timedOut)
+    }
+
+    private final class Collected: @unchecked Sendable {
+        private let lock = NSLock()
+        private var out = Data()
+        private var err = Data()
+
+        func add(_ d: Data, toErr: Bool) {
+            lock.lock()
+            defer { lock.unlock() }
+            if toErr { err.append(d) } else { out.append(d) }
+        }
+
+        func take() -> (Data, Data) {
+            lock.lock()
+            defer { lock.unlock() }
+            return (out, err)
+        }
+    }
+
+    /// A fresh temporary directory.
+    public static func tempDirectory(_ tag: String) throws -> URL {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("feedspool-\(tag)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        return d
+    }
+}
