@@ -12,7 +12,7 @@ DESTDIR ?=
 
 # System packages the build needs (Debian names), and those only the benchmarks need.
 BUILD_DEPS := pkg-config libxml2-dev libcurl4-openssl-dev
-BENCH_DEPS := libxml2-utils sfeed hyperfine nginx time
+BENCH_DEPS := libxml2-utils sfeed hyperfine nginx time curl
 
 .PHONY: all build release run test bench deps bench-deps clean
 

@@ -7,7 +7,7 @@ Each command runs under `sh -c` with output discarded. CPU time (user+sys of the
 and its children) and peak RSS come from wait4(); MB/s and items/s are computed on CPU
 time, which a shared, noisy machine disturbs less than wall time. Ratios are to --ref.
 """
-import argparse, os, statistics, subprocess, time
+import argparse, json, os, statistics, subprocess, time
 
 def run(cmd):
     t0 = time.monotonic()
@@ -23,6 +23,7 @@ def main():
     ap.add_argument("--items", type=int, required=True)
     ap.add_argument("--ref", required=True)
     ap.add_argument("--title", default="")
+    ap.add_argument("--json", help="also write the medians to this file")
     ap.add_argument("cmds", nargs="+")
     a = ap.parse_args()
     cmds = [c.split("=", 1) for c in a.cmds]
@@ -32,6 +33,9 @@ def main():
             res[n].append(run(c))
     med = {n: (statistics.median(x[0] for x in r), statistics.median(x[1] for x in r), max(x[2] for x in r), max(x[3] for x in r)) for n, r in res.items()}
     ref_cpu = med[a.ref][1]
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({n: {"wall": w, "cpu": c, "rss": r, "exit": x} for n, (w, c, r, x) in med.items()}, f)
     if a.title: print("\n### " + a.title)
     print("\n%d bytes (%.1f MB), %d items, %d rounds, medians\n" % (a.bytes, a.bytes / 1e6, a.items, a.rounds))
     print("| command | wall s | CPU s | MB/s (CPU) | items/s (CPU) | peak RSS MB | CPU vs %s | exit |" % a.ref)

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# `make bench`: feedspool's parse benchmark against its peers, in the same run.
+# `make bench`: feedspool's benchmarks against their peers, in the same run.
+#   - parse (issue #2): feedspool parse vs xmllint --stream and sfeed over the corpus files;
+#   - fetch (issue #3): bench/fetch.sh, the corpus served by a local nginx on 127.0.0.1.
 #   - corpus: bench/make-corpus.py (ours, 2,000 feeds), regenerated only when missing;
 #   - when ../shared/bench/make-corpus.py is present, its corpus is measured too, as the
 #     yardstick the peers' published figures come from.
@@ -34,5 +36,9 @@ measure() {  # title, corpus dir, item count
     [ -f "$OUT/shared-corpus/manifest.tsv" ] || python3 "$SHARED" --out "$OUT/shared-corpus" >/dev/null
     measure "shared yardstick corpus (../shared/bench)" "$OUT/shared-corpus" \
       "$(awk -F'\t' 'NR>1{s+=$4}END{print s}' "$OUT/shared-corpus/manifest.tsv")"
+  fi
+  bash bench/fetch.sh "$OUT/corpus" "feedspool corpus"
+  if [ -f "$OUT/shared-corpus/manifest.tsv" ]; then
+    bash bench/fetch.sh "$OUT/shared-corpus" "shared yardstick corpus"
   fi
 } | tee "$OUT/results.md"

@@ -5,6 +5,8 @@ import FeedCore
 public struct ResponseHeaders: Sendable, Equatable {
     /// Every field as received: name as sent, value trimmed of surrounding whitespace.
     public internal(set) var fields: [(name: String, value: String)] = []
+    // Lowercased names, parallel to `fields`: lookups compare without re-lowercasing.
+    private var keys: [String] = []
 
     public init() {}
 
@@ -18,20 +20,28 @@ public struct ResponseHeaders: Sendable, Equatable {
 
     mutating func append(name: String, value: String) {
         fields.append((name, value))
+        keys.append(name.lowercased())
+    }
+
+    mutating func removeLast() -> (name: String, value: String)? {
+        guard !fields.isEmpty else { return nil }
+        keys.removeLast()
+        return fields.removeLast()
     }
 
     /// The last value of a field (case-insensitive name), or every value joined by ", " for
     /// fields that may repeat (`Cache-Control`).
     public subscript(_ name: String) -> String? {
+        let key = name.lowercased()
         var found: String?
-        for f in fields where f.name.lowercased() == name.lowercased() {
-            found = found.map { $0 + ", " + f.value } ?? f.value
+        for (i, k) in keys.enumerated() where k == key {
+            found = found.map { $0 + ", " + fields[i].value } ?? fields[i].value
         }
         return found
     }
 
-    private func last(_ name: String) -> String? {
-        fields.last { $0.name.lowercased() == name }?.value
+    private func last(_ key: String) -> String? {
+        keys.lastIndex(of: key).map { fields[$0].value }
     }
 
     /// `ETag`, as sent (weak validators keep their `W/` prefix: they are echoed verbatim).
@@ -40,6 +50,8 @@ public struct ResponseHeaders: Sendable, Equatable {
     public var lastModified: String? { last("last-modified").flatMap { $0.isEmpty ? nil : $0 } }
     /// `Location`, as sent.
     public var location: String? { last("location") }
+    /// `Content-Length`, when it is a number.
+    public var contentLength: Int? { last("content-length").flatMap { Int($0) } }
     /// `Content-Type`, as sent.
     public var contentType: String? { last("content-type") }
     /// The `charset` parameter of `Content-Type`, lowercased, without quotes.

@@ -62,7 +62,7 @@ final class Transfer {
             startResponse(statusLine: line)
         } else if n > 0, line[0] == 0x20 || line[0] == 0x09 {
             // An obsolete folded continuation line: part of the previous field's value.
-            if var last = headers.fields.popLast() {
+            if var last = headers.removeLast() {
                 last.value += " " + String(decoding: line, as: UTF8.self).trimmingASCIISpaces()
                 headers.append(name: last.name, value: last.value)
             }
@@ -91,7 +91,7 @@ final class Transfer {
         }
         status = code
         headers = ResponseHeaders()
-        body.removeAll(keepingCapacity: true)
+        body = []
     }
 
     /// Takes body bytes; false aborts the transfer (the limit was crossed).
@@ -102,7 +102,7 @@ final class Transfer {
             tooLarge = true
             return false
         }
-        if body.isEmpty, let length = headers["content-length"].flatMap({ Int($0) }), length > 0 {
+        if body.capacity == 0, let length = headers.contentLength, length > 0 {
             // Content-Length is the encoded size; it is a floor for the decoded one.
             body.reserveCapacity(min(length, maxBody))
         }

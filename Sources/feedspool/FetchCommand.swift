@@ -63,11 +63,17 @@ struct FetchCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Send If-Modified-Since with this date.", valueName: "date"))
     var lastModified: String?
 
+    @Flag(help: "Fetch only: report each URL's status (and with --json its http object), parse nothing.")
+    var noParse = false
+
+    @Option(help: ArgumentHelp("Read more URLs from this file, one per line (- for standard input; # starts a comment).", valueName: "file"))
+    var urlFile: String?
+
     @Argument(help: ArgumentHelp("Feed URLs.", valueName: "url"))
-    var urls: [String]
+    var arguments: [String] = []
 
     func validate() throws {
-        if urls.isEmpty { throw ValidationError("give at least one URL") }
+        if arguments.isEmpty && urlFile == nil { throw ValidationError("give at least one URL") }
         if concurrency < 1 || concurrency > 1024 { throw ValidationError("--concurrency must be between 1 and 1024") }
         if perHost < 1 || perHost > concurrency { throw ValidationError("--per-host must be between 1 and --concurrency") }
         if maxBodySize < 1 { throw ValidationError("--max-body-size must be positive") }
@@ -75,7 +81,29 @@ struct FetchCommand: AsyncParsableCommand {
         if perHostGap < 0 { throw ValidationError("--per-host-gap cannot be negative") }
     }
 
+    /// The URLs of the arguments, then those of --url-file.
+    private func allURLs() throws -> [String] {
+        guard let urlFile else { return arguments }
+        var bytes: [UInt8] = []
+        do {
+            try InputFile(path: urlFile).read { bytes.append(contentsOf: $0) }
+        } catch {
+            Diagnostics.print("\(error)")
+            throw ExitCode(1)
+        }
+        let lines = String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        // A URL has no spaces: the first word of a line is its URL.
+        let urls = lines.compactMap { $0.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).first.map(String.init) }
+            .filter { !$0.hasPrefix("#") }
+        return arguments + urls
+    }
+
     func run() async throws {
+        let urls = try allURLs()
+        if urls.isEmpty {
+            Diagnostics.print("\(urlFile ?? "-"): no URLs in the file")
+            throw ExitCode(1)
+        }
         var config = FetchConfiguration()
         config.maxConcurrent = concurrency
         config.maxPerHost = perHost
@@ -95,7 +123,7 @@ struct FetchCommand: AsyncParsableCommand {
         }
         defer { engine.shutdown() }
 
-        let job = FetchJob(json: json, verbose: verbose, validators: Validators(etag: etag, lastModified: lastModified))
+        let job = FetchJob(json: json, verbose: verbose, parse: !noParse, validators: Validators(etag: etag, lastModified: lastModified))
         let stdout = Output()
         var failed = 0
         var seq = 0
@@ -150,6 +178,7 @@ struct FeedReport: Sendable {
 struct FetchJob: Sendable {
     var json: Bool
     var verbose: Bool
+    var parse: Bool
     var validators: Validators
 
     func run(_ url: String, engine: FetchEngine) async -> FeedReport {
@@ -161,16 +190,16 @@ struct FetchJob: Sendable {
         }
         var feed: ParsedFeed?
         var parseError: String?
-        if case .fetched(let body) = result.outcome {
+        if parse, case .fetched(let body) = result.outcome {
             let options = FeedParserOptions(baseURL: result.http?.effectiveURL ?? url, contentType: result.http?.headers.contentType)
             do {
                 feed = try FeedParser.parse(body, options: options)
             } catch {
                 parseError = "\(error)"
             }
-            // The body is not needed past this point; do not carry it to the printer.
-            result.outcome = .fetched([])
         }
+        // The body is not needed past this point; do not carry it to the printer.
+        if case .fetched = result.outcome { result.outcome = .fetched([]) }
         report.diagnostics.append(statusLine(url, result, feed: feed, parseError: parseError))
         if let feed, verbose || !json {
             for w in feed.warnings { report.diagnostics.append("\(url): warning: \(w)") }
@@ -219,6 +248,8 @@ struct FetchJob: Sendable {
         case .fetched:
             if let parseError {
                 s += "FAIL (parse): \(parseError)"
+            } else if !parse {
+                s += "OK \(r.http?.status ?? 0), \(r.http?.bodyBytes ?? 0) bytes"
             } else {
                 s += "OK \(r.http?.status ?? 0), \(feed?.items.count ?? 0) items, \(r.http?.bodyBytes ?? 0) bytes"
             }
