@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "feedspool", targets: ["feedspool"]),
+        .executable(name: "feedspoold", targets: ["feedspoold"]),
         .library(name: "FeedCore", targets: ["FeedCore"]),
         .library(name: "FeedParser", targets: ["FeedParser"]),
         .library(name: "FeedFetch", targets: ["FeedFetch"]),
@@ -28,6 +29,9 @@ let package = Package(
         .systemLibrary(
             name: "CCurl", pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
+            name: "CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
 
         // The pure core: values in, values out; no I/O, no C libraries.
         .target(name: "FeedCore", swiftSettings: hotPath),
@@ -37,10 +41,25 @@ let package = Package(
         // HTTP(S) fetching: the only libcurl importer (multi interface, one engine thread).
         .target(name: "FeedFetch", dependencies: ["FeedCore", "CCurl"]),
 
+        // Configuration: a TOML subset and the config model (pure).
+        .target(name: "FeedConfig", dependencies: ["FeedCore"]),
+        // Persistent state: the only SQLite importer.
+        .target(name: "FeedStore", dependencies: ["CSQLite"]),
+        // The spool directory: the only writer of article files.
+        .target(name: "FeedSpool"),
+        // Exactly-once ingest: identities, duplicates, delivery protocol, the one-shot run.
+        .target(name: "FeedIngest", dependencies: ["FeedCore", "FeedParser", "FeedFetch", "FeedConfig", "FeedStore", "FeedSpool"]),
+
+        .executableTarget(
+            name: "feedspoold",
+            dependencies: [
+                "FeedIngest", "FeedConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .executableTarget(
             name: "feedspool",
             dependencies: [
-                "FeedCore", "FeedParser", "FeedFetch",
+                "FeedCore", "FeedParser", "FeedFetch", "FeedConfig", "FeedStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -14,6 +14,13 @@ public enum RichText: Sendable, Hashable {
         case .text(let s), .html(let s), .paragraphs(let s): return s.isEmpty
         }
     }
+
+    /// The characters as carried, whatever their kind.
+    public var rawText: String {
+        switch self {
+        case .text(let s), .html(let s), .paragraphs(let s): return s
+        }
+    }
 }
 
 /// Reduces HTML markup to article text. The core stays free of C libraries; the parser

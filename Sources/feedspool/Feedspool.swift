@@ -6,7 +6,7 @@ struct Feedspool: AsyncParsableCommand {
         commandName: "feedspool",
         abstract: "Turn RSS, Atom and JSON feeds into plain-text articles; talk to feedspoold.",
         version: FeedspoolVersion.string,
-        subcommands: [ParseCommand.self, FetchCommand.self, DatesCommand.self])
+        subcommands: [ParseCommand.self, FetchCommand.self, ShowCommand.self, DatesCommand.self])
 }
 
 enum FeedspoolVersion {

@@ -1,0 +1,254 @@
+import FeedCore
+
+/// A configuration problem: the file, the line, what is wrong and how to fix it.
+public struct ConfigError: Error, Sendable, CustomStringConvertible, Equatable {
+    public var file: String
+    public var line: Int
+    public var message: String
+    public var fix: String?
+
+    public var description: String {
+        let place = line > 0 ? "\(file):\(line)" : file
+        return fix.map { "\(place): \($0 == "" ? message : message + "; " + $0)" } ?? "\(place): \(message)"
+    }
+}
+
+/// One feed of the configuration.
+public struct FeedConfig: Sendable, Equatable {
+    public var url: String
+    public var name: String?
+    public var dedup: DedupPolicy?
+    public var onUpdate: UpdatePolicy?
+    /// Seconds; on the first poll, older items are recorded as seen but not delivered.
+    public var maxAge: Int64?
+    /// On the first poll, only the newest this many items are delivered.
+    public var maxItems: Int?
+    public var line: Int
+
+    public init(url: String, name: String? = nil, dedup: DedupPolicy? = nil, onUpdate: UpdatePolicy? = nil, maxAge: Int64? = nil, maxItems: Int? = nil, line: Int = 0) {
+        self.url = url
+        self.name = name
+        self.dedup = dedup
+        self.onUpdate = onUpdate
+        self.maxAge = maxAge
+        self.maxItems = maxItems
+        self.line = line
+    }
+}
+
+/// The daemon's configuration (a TOML file; see config/feedspool.toml for every key).
+public struct Config: Sendable, Equatable {
+    public var path: String
+    public var spoolDir: String
+    public var stateDir: String
+    public var dedup: DedupPolicy = .global
+    public var onUpdate: UpdatePolicy = .ignore
+    public var maxAge: Int64?
+    public var maxItems: Int?
+    /// How long identities of items that left their feed are remembered (seconds).
+    public var grace: Int64 = 90 * 86400
+    public var allowPrivateNetworks = false
+    public var allowFileURLs = false
+    public var userAgent: String?
+    public var maxBodyBytes = 16 << 20
+    public var concurrency = 32
+    public var perHost = 2
+    public var perHostGapMilliseconds = 0
+    public var timeoutSeconds = 30
+    public var connectTimeoutSeconds = 10
+    public var feeds: [FeedConfig] = []
+
+    /// The settings that apply to one feed.
+    public func dedup(for f: FeedConfig) -> DedupPolicy { f.dedup ?? dedup }
+    public func onUpdate(for f: FeedConfig) -> UpdatePolicy { f.onUpdate ?? onUpdate }
+    public func maxAge(for f: FeedConfig) -> Int64? { f.maxAge ?? maxAge }
+    public func maxItems(for f: FeedConfig) -> Int? { f.maxItems ?? maxItems }
+
+    /// Parses a configuration; relative paths are taken relative to the file's directory.
+    public static func parse(_ text: String, path: String) throws(ConfigError) -> Config {
+        let root: TOMLTable
+        do {
+            root = try TOMLParser.parse(text)
+        } catch {
+            throw ConfigError(file: path, line: error.line, message: error.message, fix: nil)
+        }
+        var reader = ConfigReader(file: path)
+        return try reader.read(root)
+    }
+}
+
+/// Turns the TOML tree into a `Config`, with an error naming the line of every bad key.
+struct ConfigReader {
+    let file: String
+
+    static let topKeys = ["spool_dir", "state_dir", "dedup", "near_threshold", "on_update", "max_age", "max_items", "grace",
+        "allow_private_networks", "allow_file_urls", "user_agent", "max_body_size", "concurrency", "per_host", "per_host_gap",
+        "timeout", "connect_timeout", "feed"]
+    static let feedKeys = ["url", "name", "dedup", "near_threshold", "on_update", "max_age", "max_items"]
+
+    func fail(_ line: Int, _ message: String, fix: String? = nil) -> ConfigError {
+        ConfigError(file: file, line: line, message: message, fix: fix)
+    }
+
+    mutating func read(_ root: TOMLTable) throws(ConfigError) -> Config {
+        let dir = file.contains("/") ? String(file[..<file.lastIndex(of: "/")!]) : "."
+        func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : (dir == "." ? p : dir + "/" + p) }
+        for e in root.entries where !Self.topKeys.contains(e.key) {
+            throw fail(e.line, "unknown key \(e.key)", fix: suggestion(e.key, Self.topKeys))
+        }
+        var c = Config(path: file, spoolDir: resolve(try string(root, "spool_dir") ?? "spool"), stateDir: resolve(try string(root, "state_dir") ?? "state"))
+        let threshold = try int(root, "near_threshold", in: 0...DedupPolicy.maxNearThreshold) ?? DedupPolicy.defaultNearThreshold
+        if let d = try dedup(root, threshold: threshold) { c.dedup = d }
+        if let u = try onUpdate(root) { c.onUpdate = u }
+        c.maxAge = try duration(root, "max_age")
+        c.maxItems = try int(root, "max_items", in: 0...1_000_000)
+        c.grace = try duration(root, "grace") ?? c.grace
+        c.allowPrivateNetworks = try bool(root, "allow_private_networks") ?? false
+        c.allowFileURLs = try bool(root, "allow_file_urls") ?? false
+        c.userAgent = try string(root, "user_agent")
+        c.maxBodyBytes = try size(root, "max_body_size") ?? c.maxBodyBytes
+        c.concurrency = try int(root, "concurrency", in: 1...1024) ?? c.concurrency
+        c.perHost = try int(root, "per_host", in: 1...64) ?? c.perHost
+        c.perHostGapMilliseconds = Int(try duration(root, "per_host_gap", milliseconds: true) ?? 0)
+        c.timeoutSeconds = Int(try duration(root, "timeout") ?? 30)
+        c.connectTimeoutSeconds = Int(try duration(root, "connect_timeout") ?? 10)
+        if c.perHost > c.concurrency, let e = root["per_host"] {
+            throw fail(e.line, "per_host (\(c.perHost)) is larger than concurrency (\(c.concurrency))", fix: "lower per_host or raise concurrency")
+        }
+        if let feeds = root["feed"] {
+            guard case .array(let list) = feeds.value else {
+                throw fail(feeds.line, "feed must be written as [[feed]] tables", fix: "write each feed as a [[feed]] table with a url key")
+            }
+            var seen: [String: Int] = [:]
+            for v in list {
+                guard case .table(let t) = v else { throw fail(feeds.line, "feed must be written as [[feed]] tables") }
+                let f = try feed(t, defaultThreshold: threshold)
+                if let other = seen[f.url] {
+                    throw fail(t.line, "the feed \(f.url) is already configured on line \(other)", fix: "remove one of the two")
+                }
+                seen[f.url] = t.line
+                c.feeds.append(f)
+            }
+        }
+        return c
+    }
+
+    func feed(_ t: TOMLTable, defaultThreshold: Int) throws(ConfigError) -> FeedConfig {
+        for e in t.entries where !Self.feedKeys.contains(e.key) {
+            throw fail(e.line, "unknown key \(e.key) in [[feed]]", fix: suggestion(e.key, Self.feedKeys))
+        }
+        guard let url = try string(t, "url") else {
+            throw fail(t.line, "a [[feed]] has no url", fix: "add url = \"https://…\"")
+        }
+        let scheme = url.prefix { $0 != ":" }.lowercased()
+        guard ["http", "https", "file"].contains(scheme), url.contains("://") else {
+            throw fail(t["url"]!.line, "\(url) is not an http, https or file URL", fix: "write the full URL, e.g. https://example.com/feed.xml")
+        }
+        let threshold = try int(t, "near_threshold", in: 0...DedupPolicy.maxNearThreshold) ?? defaultThreshold
+        return FeedConfig(
+            url: url, name: try string(t, "name"), dedup: try dedup(t, threshold: threshold), onUpdate: try onUpdate(t),
+            maxAge: try duration(t, "max_age"), maxItems: try int(t, "max_items", in: 0...1_000_000), line: t.line)
+    }
+
+    func string(_ t: TOMLTable, _ key: String) throws(ConfigError) -> String? {
+        guard let e = t[key] else { return nil }
+        guard case .string(let s) = e.value else { throw fail(e.line, "\(key) must be a string, not \(e.value.typeName)", fix: "put the value in quotes") }
+        return s
+    }
+
+    func bool(_ t: TOMLTable, _ key: String) throws(ConfigError) -> Bool? {
+        guard let e = t[key] else { return nil }
+        guard case .boolean(let b) = e.value else { throw fail(e.line, "\(key) must be true or false, not \(e.value.typeName)") }
+        return b
+    }
+
+    func int(_ t: TOMLTable, _ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int? {
+        guard let e = t[key] else { return nil }
+        guard case .integer(let n) = e.value else { throw fail(e.line, "\(key) must be a whole number, not \(e.value.typeName)") }
+        guard n >= range.lowerBound, n <= range.upperBound else {
+            throw fail(e.line, "\(key) = \(n) is out of range", fix: "use a value from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return Int(n)
+    }
+
+    func dedup(_ t: TOMLTable, threshold: Int) throws(ConfigError) -> DedupPolicy? {
+        guard let name = try string(t, "dedup") else { return nil }
+        guard let p = DedupPolicy(name: name, threshold: threshold) else {
+            throw fail(t["dedup"]!.line, "dedup = \"\(name)\" is not a policy", fix: "use \"feed\", \"global\" or \"near\"")
+        }
+        return p
+    }
+
+    func onUpdate(_ t: TOMLTable) throws(ConfigError) -> UpdatePolicy? {
+        guard let name = try string(t, "on_update") else { return nil }
+        guard let p = UpdatePolicy(rawValue: name) else {
+            throw fail(t["on_update"]!.line, "on_update = \"\(name)\" is not a policy", fix: "use \"ignore\" or \"redeliver\"")
+        }
+        return p
+    }
+
+    /// A duration: whole seconds, or a string like "90d", "12h", "30m", "45s", "2w"
+    /// ("500ms" too when `milliseconds`; the result is then in milliseconds).
+    func duration(_ t: TOMLTable, _ key: String, milliseconds: Bool = false) throws(ConfigError) -> Int64? {
+        guard let e = t[key] else { return nil }
+        let scale: Int64 = milliseconds ? 1000 : 1
+        switch e.value {
+        case .integer(let n) where n >= 0: return n * scale
+        case .string(let s):
+            if let v = Duration.parse(s, milliseconds: milliseconds) { return v }
+            throw fail(e.line, "\(key) = \"\(s)\" is not a duration", fix: "write e.g. \"30d\", \"12h\", \"15m\" or \"45s\"")
+        default:
+            throw fail(e.line, "\(key) must be a duration like \"30d\" or a number of seconds")
+        }
+    }
+
+    /// A size: bytes, or a string like "16MiB", "512KiB", "1GiB" (also MB/KB/GB as powers of 1000).
+    func size(_ t: TOMLTable, _ key: String) throws(ConfigError) -> Int? {
+        guard let e = t[key] else { return nil }
+        switch e.value {
+        case .integer(let n) where n > 0: return Int(n)
+        case .string(let s):
+            let units: [(String, Int)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("KB", 1000), ("MB", 1_000_000), ("GB", 1_000_000_000), ("B", 1)]
+            for (u, m) in units where s.hasSuffix(u) {
+                if let n = Int(s.dropLast(u.count).filter { $0 != " " }), n > 0 { return n * m }
+            }
+            fallthrough
+        default:
+            throw fail(e.line, "\(key) must be a size like \"16MiB\" or a number of bytes")
+        }
+    }
+
+    /// "did you mean …" for a misspelt key.
+    func suggestion(_ key: String, _ known: [String]) -> String {
+        let best = known.min { editDistance($0, key) < editDistance($1, key) }
+        if let best, editDistance(best, key) <= 3 { return "did you mean \(best)?" }
+        return "known keys: " + known.joined(separator: ", ")
+    }
+}
+
+/// Durations as configuration strings.
+public enum Duration {
+    public static func parse(_ s: String, milliseconds: Bool = false) -> Int64? {
+        let t = s.filter { $0 != " " }
+        let units: [(String, Int64)] = [("ms", 0), ("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)]
+        for (u, secs) in units where t.hasSuffix(u) {
+            guard let n = Int64(t.dropLast(u.count)), n >= 0 else { return nil }
+            if u == "ms" { return milliseconds ? n : nil }
+            return milliseconds ? n * secs * 1000 : n * secs
+        }
+        return nil
+    }
+}
+
+func editDistance(_ a: String, _ b: String) -> Int {
+    let x = Array(a), y = Array(b)
+    var prev = Array(0...y.count)
+    for i in 1...max(1, x.count) where !x.isEmpty {
+        var cur = [i] + Array(repeating: 0, count: y.count)
+        for j in 1...max(1, y.count) where !y.isEmpty {
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+        }
+        prev = cur
+    }
+    return x.isEmpty ? y.count : prev[y.count]
+}

@@ -1,0 +1,124 @@
+import FeedSpool
+import FeedStore
+
+/// Why a delivery failed; nothing of the failed batch is recorded as seen.
+public enum DeliveryError: Error, Sendable, CustomStringConvertible {
+    case spool(SpoolError)
+    case state(StoreError)
+
+    public var description: String {
+        switch self {
+        case .spool(let e): return "\(e)"
+        case .state(let e): return "\(e)"
+        }
+    }
+
+    public var isDiskFull: Bool {
+        switch self {
+        case .spool(let e): return e.isDiskFull
+        case .state(let e): return e.isDiskFull
+        }
+    }
+}
+
+/// An article ready to be written: its spool file name and its exact text.
+public struct ArticleFile: Sendable {
+    public var name: String
+    public var text: String
+
+    public init(name: String, text: String) {
+        self.name = name
+        self.text = text
+    }
+}
+
+/// Exactly-once delivery into the spool, with the state as the ledger.
+///
+/// The protocol, per batch (one poll of one feed):
+/// 1. write every article into `tmp/` and fsync it; fsync `tmp/`;
+/// 2. commit the poll to the state: the delivery intents (not yet delivered), the items
+///    seen, the validators — one transaction;
+/// 3. rename each file into the spool; fsync the spool directory (and `tmp/`);
+/// 4. mark the intents delivered.
+///
+/// A crash anywhere leaves one of three states, each resolved by `recover()`: before 2 —
+/// nothing is recorded, the leftovers in `tmp/` are removed and the items are delivered
+/// on a later poll; between 2 and 4 — each pending intent's file is either still in
+/// `tmp/` (complete and durable since step 1: it is renamed now) or already renamed
+/// (perhaps even taken by a consumer: the intent is marked delivered, never written
+/// again). Readers of the spool only ever see renamed, complete files.
+public final class Deliverer {
+    public let store: StateStore
+    public let spool: SpoolDirectory
+    /// A publish step failed after its commit: run `recover()` before the next batch.
+    public private(set) var needsRecovery = true
+
+    public init(store: StateStore, spool: SpoolDirectory) {
+        self.store = store
+        self.spool = spool
+    }
+
+    public struct Recovery: Sendable {
+        /// Intents completed by renaming their staged file.
+        public var published: Int
+        /// Intents whose file had already been renamed.
+        public var alreadyPublished: Int
+        /// Staged files no intent knew of (a crash before the commit), removed.
+        public var leftovers: [String]
+    }
+
+    /// Completes what a crash interrupted and clears `tmp/`. Run before delivering.
+    @discardableResult
+    public func recover() throws(DeliveryError) -> Recovery {
+        var r = Recovery(published: 0, alreadyPublished: 0, leftovers: [])
+        let pending: [Delivery]
+        do { pending = try store.pendingDeliveries() } catch { throw .state(error) }
+        do {
+            for d in pending {
+                if spool.isStaged(d.file) {
+                    try spool.publish(d.file)
+                    r.published += 1
+                } else {
+                    r.alreadyPublished += 1
+                }
+            }
+            if !pending.isEmpty { try spool.syncPublished() }
+        } catch { throw .spool(error) }
+        do { try store.markDelivered(pending.map(\.seq)) } catch { throw .state(error) }
+        do { r.leftovers = try spool.clearStaging() } catch { throw .spool(error) }
+        needsRecovery = false
+        return r
+    }
+
+    /// Delivers one batch by the protocol above. On failure before the commit nothing is
+    /// recorded (the batch's staged files are removed) and the error says why.
+    public func deliver(_ files: [ArticleFile], commit: PollCommit) throws(DeliveryError) {
+        if needsRecovery { try recover() }
+        var staged: [String] = []
+        do {
+            for f in files {
+                try spool.stage(f.name, f.text)
+                staged.append(f.name)
+            }
+            if !staged.isEmpty { try spool.syncStaging() }
+        } catch {
+            for n in staged { spool.discardStaged(n) }
+            // A file whose write failed may exist half-written.
+            if let f = files.dropFirst(staged.count).first { spool.discardStaged(f.name) }
+            throw .spool(error)
+        }
+        do {
+            try store.commit(commit)
+        } catch {
+            for n in staged { spool.discardStaged(n) }
+            throw .state(error)
+        }
+        needsRecovery = true
+        do {
+            for n in staged { try spool.publish(n) }
+            if !staged.isEmpty { try spool.syncPublished() }
+        } catch { throw .spool(error) }
+        do { try store.markDelivered(commit.intents.map(\.seq)) } catch { throw .state(error) }
+        needsRecovery = false
+    }
+}

@@ -1,0 +1,194 @@
+import FeedCore
+import FeedParser
+import FeedStore
+
+/// The settings that decide what of a feed is delivered.
+public struct IngestSettings: Sendable {
+    public var dedup: DedupPolicy
+    public var onUpdate: UpdatePolicy
+    /// First poll only: items older than this many seconds are recorded, not delivered.
+    public var maxAge: Int64?
+    /// First poll only: at most this many (the newest) are delivered.
+    public var maxItems: Int?
+
+    public init(dedup: DedupPolicy = .global, onUpdate: UpdatePolicy = .ignore, maxAge: Int64? = nil, maxItems: Int? = nil) {
+        self.dedup = dedup
+        self.onUpdate = onUpdate
+        self.maxAge = maxAge
+        self.maxItems = maxItems
+    }
+}
+
+/// What one poll of one feed did.
+public struct IngestReport: Sendable {
+    public var delivered: [Delivery] = []
+    public var updates = 0
+    public var duplicates: [(identity: Int64, reason: String)] = []
+    public var alreadySeen = 0
+    public var tooOld = 0
+    public var overMaxItems = 0
+    public var firstPoll = false
+}
+
+/// Turns a parsed feed into deliveries: item identity, the seen check, first-poll limits,
+/// duplicate policy, article rendering; then hands the batch to the `Deliverer`.
+/// Owned by one task (it holds the state and an HTML converter).
+public final class Ingestor {
+    public let deliverer: Deliverer
+    public var store: StateStore { deliverer.store }
+    private var converter = HTMLToText()
+    private let clock: @Sendable () -> Int64
+
+    public init(deliverer: Deliverer, clock: @escaping @Sendable () -> Int64) {
+        self.deliverer = deliverer
+        self.clock = clock
+    }
+
+    /// The 64 bits of an article id, as the state stores identities.
+    static func identityBits(_ articleID: String) -> Int64 {
+        Int64(bitPattern: UInt64(articleID, radix: 16) ?? 0)
+    }
+
+    private struct Candidate {
+        var index: Int
+        var item: FeedItem
+        var identity: ItemIdentity
+        var articleID: String
+        var bits: Int64
+        var raw: Int64
+        var isUpdate: Bool
+    }
+
+    public func ingest(_ parsed: ParsedFeed, feed: FeedRecord, settings: IngestSettings, etag: String?, lastModified: String?) throws(DeliveryError) -> IngestReport {
+        let now = clock()
+        var report = IngestReport()
+        var commit = PollCommit(feedID: feed.id, now: now)
+        commit.etag = etag
+        commit.lastModified = lastModified
+        var builder = ArticleBuilder(converter: converter)
+        defer { converter = builder.converter }
+        commit.title = parsed.info.title.map { builder.titleText($0) }
+
+        let firstPoll: Bool
+        do { firstPoll = try store.hasNoItems(feedID: feed.id) } catch { throw .state(error) }
+        report.firstPoll = firstPoll
+
+        // 1. Which items are new, or changed under an identity already delivered.
+        var candidates: [Candidate] = []
+        var inDocument = Set<Int64>()
+        for (index, (item, identity)) in zip(parsed.items, ItemIdentity.assign(to: parsed.items)).enumerated() {
+            let articleID = ArticleID.make(feedKey: feed.key, identity: identity)
+            let bits = Self.identityBits(articleID)
+            guard inDocument.insert(bits).inserted else { continue }
+            let raw = Int64(bitPattern: ContentHash.rawContent(of: item))
+            let seen: SeenItem?
+            do { seen = try store.seen(feedID: feed.id, identity: bits) } catch { throw .state(error) }
+            if let seen {
+                commit.present.append(bits)
+                report.alreadySeen += 1
+                guard seen.content != raw, settings.onUpdate == .redeliver, seen.seq != nil else { continue }
+                candidates.append(Candidate(index: index, item: item, identity: identity, articleID: articleID, bits: bits, raw: raw, isUpdate: true))
+                report.alreadySeen -= 1
+            } else {
+                candidates.append(Candidate(index: index, item: item, identity: identity, articleID: articleID, bits: bits, raw: raw, isUpdate: false))
+            }
+        }
+
+        // 2. A new subscription does not flood the spool with its archive.
+        if firstPoll {
+            if let maxAge = settings.maxAge {
+                candidates.removeAll { c in
+                    guard let d = c.item.articleDate, d.secondsSinceEpoch < now - maxAge else { return false }
+                    commit.items.append(ItemRecord(identity: c.bits, content: c.raw, seq: nil, decision: "too old (first poll, max_age)"))
+                    report.tooOld += 1
+                    return true
+                }
+            }
+            if let maxItems = settings.maxItems, candidates.count > maxItems {
+                // Newest first by date; undated items keep document order (feeds list newest first).
+                let ranked = candidates.enumerated().sorted { a, b in
+                    let da = a.element.item.articleDate?.secondsSinceEpoch, db = b.element.item.articleDate?.secondsSinceEpoch
+                    if let da, let db, da != db { return da > db }
+                    if (da == nil) != (db == nil) { return da != nil }
+                    return a.offset < b.offset
+                }
+                let keep = Set(ranked.prefix(maxItems).map(\.offset))
+                var kept: [Candidate] = []
+                for (i, c) in candidates.enumerated() {
+                    if keep.contains(i) {
+                        kept.append(c)
+                    } else {
+                        commit.items.append(ItemRecord(identity: c.bits, content: c.raw, seq: nil, decision: "over max_items (first poll)"))
+                        report.overMaxItems += 1
+                    }
+                }
+                candidates = kept
+            }
+        }
+
+        // 3. Oldest first, so spool order follows publication order.
+        candidates = candidates.enumerated().sorted { a, b in
+            let da = a.element.item.articleDate?.secondsSinceEpoch ?? now, db = b.element.item.articleDate?.secondsSinceEpoch ?? now
+            return da != db ? da < db : a.element.index > b.element.index
+        }.map(\.element)
+
+        // 4. Duplicates, then the batch.
+        let firstSeq = store.nextSequence
+        var files: [ArticleFile] = []
+        var batchFingerprints: [Int64: Int64] = [:]
+        var batchSimHashes: [(UInt64, Int64)] = []
+        for c in candidates {
+            let article = builder.article(for: c.item, id: c.articleID, firstSeen: FeedDate(secondsSinceEpoch: now))
+            let fp = Int64(bitPattern: ContentHash.fingerprint(title: article.title, body: article.body))
+            let sim = SimHash.of(article.title + "\n" + article.body)
+            var duplicateOf: String?
+            if settings.dedup.checksText {
+                var owner = batchFingerprints[fp]
+                if owner == nil {
+                    do { owner = try store.fingerprintOwner(fp) } catch { throw .state(error) }
+                }
+                if let owner { duplicateOf = "duplicate of \(owner) (same text)" }
+            }
+            if duplicateOf == nil, case .near(let threshold) = settings.dedup {
+                var best: (Int64, Int)?
+                for (h, seq) in batchSimHashes {
+                    let d = SimHash.distance(h, sim)
+                    if d <= threshold, d < (best?.1 ?? Int.max) { best = (seq, d) }
+                }
+                if best == nil {
+                    do { best = try store.nearestSimHash(sim, threshold: threshold) } catch { throw .state(error) }
+                }
+                if let (seq, d) = best { duplicateOf = "near-duplicate of \(seq) (SimHash distance \(d))" }
+            }
+            if let reason = duplicateOf {
+                commit.items.append(ItemRecord(identity: c.bits, content: c.raw, seq: nil, decision: reason))
+                commit.duplicates += 1
+                report.duplicates.append((c.bits, reason))
+                continue
+            }
+            let seq = store.reserveSequences(1).lowerBound
+            let name = Article.fileName(seq: Int(seq), id: c.articleID, width: store.sequenceWidth)
+            let d = c.item.articleDate
+            let delivery = Delivery(
+                seq: seq, delivered: false, articleID: c.articleID, file: name, feedID: feed.id, feedURL: feed.url,
+                link: c.item.effectiveLink, guid: c.item.guid, title: article.title, published: d?.secondsSinceEpoch,
+                publishedOffset: d.map { Int($0.offsetSeconds) }, firstSeen: now, decision: c.isUpdate ? "update" : "new",
+                fingerprint: fp, simhash: Int64(bitPattern: sim))
+            commit.intents.append(delivery)
+            commit.items.append(ItemRecord(identity: c.bits, content: c.raw, seq: seq, decision: c.isUpdate ? "delivered (update)" : "delivered"))
+            files.append(ArticleFile(name: name, text: article.rendered))
+            batchFingerprints[fp] = seq
+            batchSimHashes.append((sim, seq))
+            if c.isUpdate { report.updates += 1 }
+        }
+        do {
+            try deliverer.deliver(files, commit: commit)
+        } catch {
+            // Nothing of this batch is recorded: its numbers are free again.
+            if !deliverer.needsRecovery { store.releaseSequences(from: firstSeq) }
+            throw error
+        }
+        report.delivered = commit.intents.map { var d = $0; d.delivered = true; return d }
+        return report
+    }
+}

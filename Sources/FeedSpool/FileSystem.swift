@@ -1,0 +1,108 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A filesystem failure: the operation, the path and the system's reason.
+public struct SpoolError: Error, Sendable, CustomStringConvertible {
+    public var operation: String
+    public var path: String
+    public var code: Int32
+
+    public init(_ operation: String, _ path: String, code: Int32) {
+        self.operation = operation
+        self.path = path
+        self.code = code
+    }
+
+    public var description: String {
+        "\(operation) \(path): \(String(cString: strerror(code)))"
+    }
+
+    public var isDiskFull: Bool { code == ENOSPC || code == EDQUOT }
+}
+
+/// The few filesystem operations the spool needs. Injected, so tests can make a disk fill
+/// up at a chosen byte.
+public protocol SpoolFileSystem: Sendable {
+    /// Creates (or replaces) `path` with `bytes`, fsyncs it, and closes it.
+    func writeDurably(_ path: String, _ bytes: UnsafeRawBufferPointer) throws(SpoolError)
+    func rename(_ from: String, _ to: String) throws(SpoolError)
+    /// fsyncs a directory, making the entries created or renamed in it durable.
+    func syncDirectory(_ path: String) throws(SpoolError)
+    func makeDirectory(_ path: String) throws(SpoolError)
+    func remove(_ path: String) throws(SpoolError)
+    func exists(_ path: String) -> Bool
+    /// The names in a directory (no "." or "..").
+    func list(_ path: String) throws(SpoolError) -> [String]
+    /// Bytes available to unprivileged users on the filesystem holding `path`.
+    func freeBytes(_ path: String) -> Int64?
+}
+
+/// The real filesystem.
+public struct PosixFileSystem: SpoolFileSystem {
+    public init() {}
+
+    public func writeDurably(_ path: String, _ bytes: UnsafeRawBufferPointer) throws(SpoolError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SpoolError("create", path, code: errno) }
+        var off = 0
+        while off < bytes.count {
+            let n = write(fd, bytes.baseAddress! + off, bytes.count - off)
+            if n < 0 {
+                if errno == EINTR { continue }
+                let e = errno
+                close(fd)
+                throw SpoolError("write", path, code: e)
+            }
+            off += n
+        }
+        if fsync(fd) != 0 {
+            let e = errno
+            close(fd)
+            throw SpoolError("fsync", path, code: e)
+        }
+        if close(fd) != 0 && errno != EINTR { throw SpoolError("close", path, code: errno) }
+    }
+
+    public func rename(_ from: String, _ to: String) throws(SpoolError) {
+        guard Glibc.rename(from, to) == 0 else { throw SpoolError("rename to \(to):", from, code: errno) }
+    }
+
+    public func syncDirectory(_ path: String) throws(SpoolError) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw SpoolError("open", path, code: errno) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw SpoolError("fsync", path, code: errno) }
+    }
+
+    public func makeDirectory(_ path: String) throws(SpoolError) {
+        if mkdir(path, 0o755) != 0 && errno != EEXIST { throw SpoolError("mkdir", path, code: errno) }
+    }
+
+    public func remove(_ path: String) throws(SpoolError) {
+        if unlink(path) != 0 && errno != ENOENT { throw SpoolError("unlink", path, code: errno) }
+    }
+
+    public func exists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+
+    public func list(_ path: String) throws(SpoolError) -> [String] {
+        guard let dir = opendir(path) else { throw SpoolError("opendir", path, code: errno) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    public func freeBytes(_ path: String) -> Int64? {
+        var s = statvfs()
+        guard statvfs(path, &s) == 0 else { return nil }
+        return Int64(s.f_bavail) * Int64(s.f_frsize)
+    }
+}

@@ -1,0 +1,68 @@
+/// The spool: article files `<seq>_<id>.txt` in one directory, staged in its `tmp/`
+/// subdirectory (same filesystem, so the final rename is atomic). Readers listing the spool
+/// see whole files only; they should skip the `tmp` directory.
+public struct SpoolDirectory: Sendable {
+    public let root: String
+    public let staging: String
+    public let fileSystem: any SpoolFileSystem
+
+    /// Creates the directories when missing.
+    public init(root: String, fileSystem: any SpoolFileSystem = PosixFileSystem()) throws(SpoolError) {
+        self.root = root
+        self.staging = root + "/tmp"
+        self.fileSystem = fileSystem
+        try fileSystem.makeDirectory(root)
+        try fileSystem.makeDirectory(staging)
+    }
+
+    func stagedPath(_ name: String) -> String { staging + "/" + name + ".tmp" }
+    public func path(_ name: String) -> String { root + "/" + name }
+
+    /// Writes a file into staging and fsyncs it.
+    public func stage(_ name: String, _ text: String) throws(SpoolError) {
+        var t = text
+        let path = stagedPath(name)
+        let fs = fileSystem
+        var failure: SpoolError?
+        t.withUTF8 { p in
+            do throws(SpoolError) { try fs.writeDurably(path, UnsafeRawBufferPointer(p)) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    public func isStaged(_ name: String) -> Bool { fileSystem.exists(stagedPath(name)) }
+
+    /// Makes the staged names durable.
+    public func syncStaging() throws(SpoolError) { try fileSystem.syncDirectory(staging) }
+
+    /// Moves a staged file into the spool (atomic: readers see all of it or nothing).
+    public func publish(_ name: String) throws(SpoolError) {
+        try fileSystem.rename(stagedPath(name), path(name))
+    }
+
+    /// Makes the published names durable (and their removal from staging).
+    public func syncPublished() throws(SpoolError) {
+        try fileSystem.syncDirectory(root)
+        try fileSystem.syncDirectory(staging)
+    }
+
+    public func discardStaged(_ name: String) {
+        try? fileSystem.remove(stagedPath(name))
+    }
+
+    /// Removes everything left in staging; returns what it removed.
+    @discardableResult
+    public func clearStaging() throws(SpoolError) -> [String] {
+        let names = try fileSystem.list(staging)
+        for n in names { try fileSystem.remove(staging + "/" + n) }
+        if !names.isEmpty { try fileSystem.syncDirectory(staging) }
+        return names
+    }
+
+    /// The article files in the spool, by name.
+    public func articleNames() throws(SpoolError) -> [String] {
+        try fileSystem.list(root).filter { $0.hasSuffix(".txt") }
+    }
+
+    public var freeBytes: Int64? { fileSystem.freeBytes(root) }
+}

@@ -1,0 +1,65 @@
+/// The state database's schema, as numbered migrations. `PRAGMA user_version` holds the
+/// number of migrations applied; each runs once, in one transaction with its bump.
+enum Schema {
+    static let migrations: [String] = [
+        // 1: feeds, seen items, deliveries (with provenance), fingerprints, SimHash bands.
+        """
+        CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE feeds(
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            url TEXT NOT NULL,
+            name TEXT,
+            title TEXT,
+            etag TEXT,
+            last_modified TEXT,
+            added INTEGER NOT NULL,
+            last_fetch INTEGER,
+            last_success INTEGER,
+            last_status INTEGER,
+            failure_streak INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            last_error_stage TEXT,
+            next_due INTEGER,
+            due_reason TEXT,
+            retired INTEGER NOT NULL DEFAULT 0,
+            delivered INTEGER NOT NULL DEFAULT 0,
+            duplicates INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE items(
+            feed_id INTEGER NOT NULL,
+            identity INTEGER NOT NULL,
+            content INTEGER NOT NULL,
+            first_seen INTEGER NOT NULL,
+            last_seen INTEGER NOT NULL,
+            seq INTEGER,
+            decision TEXT NOT NULL,
+            PRIMARY KEY(feed_id, identity)
+        ) WITHOUT ROWID;
+        CREATE INDEX items_last_seen ON items(last_seen);
+        CREATE TABLE deliveries(
+            seq INTEGER PRIMARY KEY,
+            state INTEGER NOT NULL,
+            article_id TEXT NOT NULL,
+            file TEXT NOT NULL,
+            feed_id INTEGER NOT NULL,
+            feed_url TEXT NOT NULL,
+            link TEXT,
+            guid TEXT,
+            title TEXT NOT NULL,
+            published INTEGER,
+            published_offset INTEGER,
+            first_seen INTEGER NOT NULL,
+            decision TEXT NOT NULL,
+            fingerprint INTEGER NOT NULL,
+            simhash INTEGER
+        );
+        CREATE INDEX deliveries_article ON deliveries(article_id);
+        CREATE INDEX deliveries_pending ON deliveries(state) WHERE state = 0;
+        CREATE TABLE fingerprints(fingerprint INTEGER PRIMARY KEY, seq INTEGER NOT NULL, seen INTEGER NOT NULL);
+        CREATE TABLE simhashes(band INTEGER NOT NULL, simhash INTEGER NOT NULL, seq INTEGER NOT NULL, seen INTEGER NOT NULL);
+        CREATE INDEX simhashes_band ON simhashes(band);
+        CREATE INDEX simhashes_seen ON simhashes(seen);
+        """,
+    ]
+}

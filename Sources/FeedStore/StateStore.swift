@@ -1,0 +1,392 @@
+import CSQLite
+
+/// A feed as the state knows it. `key` is its stable identity (the URL it was first
+/// configured with); `url` follows permanent redirects.
+public struct FeedRecord: Sendable, Equatable {
+    public var id: Int64
+    public var key: String
+    public var url: String
+    public var name: String?
+    public var title: String?
+    public var etag: String?
+    public var lastModified: String?
+    public var added: Int64
+    public var lastFetch: Int64?
+    public var lastSuccess: Int64?
+    public var lastStatus: Int?
+    public var failureStreak: Int
+    public var lastError: String?
+    public var lastErrorStage: String?
+    public var nextDue: Int64?
+    public var dueReason: String?
+    public var retired: Bool
+    public var delivered: Int64
+    public var duplicates: Int64
+}
+
+/// What the state remembers of an item of a feed.
+public struct SeenItem: Sendable, Equatable {
+    public var content: Int64
+    public var seq: Int64?
+    public var decision: String
+}
+
+/// An item's row, written with a poll's commit.
+public struct ItemRecord: Sendable {
+    public var identity: Int64
+    public var content: Int64
+    public var seq: Int64?
+    public var decision: String
+
+    public init(identity: Int64, content: Int64, seq: Int64?, decision: String) {
+        self.identity = identity
+        self.content = content
+        self.seq = seq
+        self.decision = decision
+    }
+}
+
+/// One delivered (or being delivered) article and where it came from.
+public struct Delivery: Sendable, Equatable {
+    public var seq: Int64
+    /// False while only the intent is recorded (the file may not be in the spool yet).
+    public var delivered: Bool
+    public var articleID: String
+    public var file: String
+    public var feedID: Int64
+    public var feedURL: String
+    public var link: String?
+    public var guid: String?
+    public var title: String
+    public var published: Int64?
+    public var publishedOffset: Int?
+    public var firstSeen: Int64
+    /// "new" or "update".
+    public var decision: String
+    public var fingerprint: Int64
+    public var simhash: Int64?
+
+    public init(seq: Int64, delivered: Bool, articleID: String, file: String, feedID: Int64, feedURL: String, link: String?, guid: String?, title: String, published: Int64?, publishedOffset: Int?, firstSeen: Int64, decision: String, fingerprint: Int64, simhash: Int64?) {
+        self.seq = seq
+        self.delivered = delivered
+        self.articleID = articleID
+        self.file = file
+        self.feedID = feedID
+        self.feedURL = feedURL
+        self.link = link
+        self.guid = guid
+        self.title = title
+        self.published = published
+        self.publishedOffset = publishedOffset
+        self.firstSeen = firstSeen
+        self.decision = decision
+        self.fingerprint = fingerprint
+        self.simhash = simhash
+    }
+}
+
+/// Everything one poll of one feed records, committed in one transaction: the delivery
+/// intents, the items seen (new, skipped or updated), the items still present, and the
+/// validators to send next time.
+public struct PollCommit: Sendable {
+    public var feedID: Int64
+    public var now: Int64
+    public var intents: [Delivery] = []
+    public var items: [ItemRecord] = []
+    public var present: [Int64] = []
+    public var etag: String?
+    public var lastModified: String?
+    public var title: String?
+    public var duplicates = 0
+
+    public init(feedID: Int64, now: Int64) {
+        self.feedID = feedID
+        self.now = now
+    }
+}
+
+/// The daemon's persistent state: one SQLite database in WAL mode, `synchronous=FULL`
+/// (a commit is durable when it returns: the delivery protocol depends on it).
+/// Single writer; not thread-safe (owned by one actor).
+public final class StateStore {
+    let db: SQLiteDatabase
+    public let path: String
+    /// The width `<seq>` is zero-padded to in spool file names; fixed when the state is
+    /// created, so that `ls` order stays delivery order.
+    public let sequenceWidth: Int
+    public private(set) var nextSequence: Int64
+
+    /// Opens (creating and migrating when needed) `directory/state.sqlite`.
+    public init(directory: String, readOnly: Bool = false) throws(StoreError) {
+        path = directory + "/state.sqlite"
+        db = try SQLiteDatabase(path: path, readOnly: readOnly)
+        if !readOnly {
+            try db.execute("PRAGMA journal_mode=WAL")
+            try db.execute("PRAGMA synchronous=FULL")
+            try Self.migrate(db)
+        }
+        let width = try db.statement("SELECT value FROM meta WHERE key = 'seq_width'")
+        sequenceWidth = try width.step() ? Int(width.text(0) ?? "") ?? 9 : 9
+        let s = try db.statement("SELECT COALESCE(MAX(seq) + 1, 0) FROM deliveries")
+        nextSequence = try s.step() ? s.int(0) : 0
+    }
+
+    static func migrate(_ db: SQLiteDatabase) throws(StoreError) {
+        let v = try db.statement("PRAGMA user_version")
+        let version = try v.step() ? Int(v.int(0)) : 0
+        guard version <= Schema.migrations.count else {
+            throw StoreError("\(db.path): the state was written by a newer feedspool (schema \(version), this one knows \(Schema.migrations.count))")
+        }
+        for n in version..<Schema.migrations.count {
+            try db.transaction { () throws(StoreError) in
+                try db.execute(Schema.migrations[n])
+                if n == 0 { try db.execute("INSERT INTO meta(key, value) VALUES('seq_width', '9')") }
+                try db.execute("PRAGMA user_version = \(n + 1)")
+            }
+        }
+    }
+
+    /// Reserves `count` sequence numbers.
+    public func reserveSequences(_ count: Int) -> Range<Int64> {
+        let r = nextSequence..<(nextSequence + Int64(count))
+        nextSequence = r.upperBound
+        return r
+    }
+
+    /// Gives back numbers reserved for a batch that was not recorded.
+    public func releaseSequences(from first: Int64) {
+        if first < nextSequence { nextSequence = first }
+    }
+
+    // MARK: Feeds
+
+    static let feedColumns = "id, key, url, name, title, etag, last_modified, added, last_fetch, last_success, last_status, failure_streak, last_error, last_error_stage, next_due, due_reason, retired, delivered, duplicates"
+
+    private func readFeed(_ s: Statement) -> FeedRecord {
+        FeedRecord(
+            id: s.int(0), key: s.text(1) ?? "", url: s.text(2) ?? "", name: s.text(3), title: s.text(4),
+            etag: s.text(5), lastModified: s.text(6), added: s.int(7), lastFetch: s.optionalInt(8),
+            lastSuccess: s.optionalInt(9), lastStatus: s.optionalInt(10).map { Int($0) },
+            failureStreak: Int(s.int(11)), lastError: s.text(12), lastErrorStage: s.text(13),
+            nextDue: s.optionalInt(14), dueReason: s.text(15), retired: s.int(16) != 0,
+            delivered: s.int(17), duplicates: s.int(18))
+    }
+
+    public func feed(key: String) throws(StoreError) -> FeedRecord? {
+        let s = try db.statement("SELECT \(Self.feedColumns) FROM feeds WHERE key = ?").bind(.text(key))
+        return try s.step() ? readFeed(s) : nil
+    }
+
+    public func feed(id: Int64) throws(StoreError) -> FeedRecord? {
+        let s = try db.statement("SELECT \(Self.feedColumns) FROM feeds WHERE id = ?").bind(.int(id))
+        return try s.step() ? readFeed(s) : nil
+    }
+
+    public func allFeeds() throws(StoreError) -> [FeedRecord] {
+        let s = try db.statement("SELECT \(Self.feedColumns) FROM feeds ORDER BY id")
+        var out: [FeedRecord] = []
+        while try s.step() { out.append(readFeed(s)) }
+        return out
+    }
+
+    /// The feed with this key, created on first sight.
+    public func ensureFeed(key: String, name: String?, now: Int64) throws(StoreError) -> FeedRecord {
+        if var f = try feed(key: key) {
+            if f.name != name {
+                try db.statement("UPDATE feeds SET name = ? WHERE id = ?").bind(.of(name), .int(f.id)).run()
+                f.name = name
+            }
+            return f
+        }
+        try db.statement("INSERT INTO feeds(key, url, name, added) VALUES(?, ?, ?, ?)")
+            .bind(.text(key), .text(key), .of(name), .int(now)).run()
+        guard let f = try feed(key: key) else { throw StoreError("\(path): the new feed \(key) was not stored") }
+        return f
+    }
+
+    /// Records how a fetch went (not what it delivered: see `commit`).
+    public func recordFetch(feedID: Int64, now: Int64, status: Int?, error: (stage: String, message: String)?, newURL: String? = nil, retired: Bool? = nil) throws(StoreError) {
+        try db.transaction { () throws(StoreError) in
+            if let error {
+                try db.statement("UPDATE feeds SET last_fetch = ?, last_status = ?, failure_streak = failure_streak + 1, last_error = ?, last_error_stage = ? WHERE id = ?")
+                    .bind(.int(now), .of(status), .text(error.message), .text(error.stage), .int(feedID)).run()
+            } else {
+                try db.statement("UPDATE feeds SET last_fetch = ?, last_success = ?, last_status = ?, failure_streak = 0, last_error = NULL, last_error_stage = NULL WHERE id = ?")
+                    .bind(.int(now), .int(now), .of(status), .int(feedID)).run()
+            }
+            if let newURL {
+                try db.statement("UPDATE feeds SET url = ? WHERE id = ?").bind(.text(newURL), .int(feedID)).run()
+            }
+            if let retired {
+                try db.statement("UPDATE feeds SET retired = ? WHERE id = ?").bind(.int(retired ? 1 : 0), .int(feedID)).run()
+            }
+        }
+    }
+
+    public func setSchedule(feedID: Int64, nextDue: Int64?, reason: String?) throws(StoreError) {
+        try db.statement("UPDATE feeds SET next_due = ?, due_reason = ? WHERE id = ?").bind(.of(nextDue), .of(reason), .int(feedID)).run()
+    }
+
+    // MARK: Items and duplicates
+
+    public func seen(feedID: Int64, identity: Int64) throws(StoreError) -> SeenItem? {
+        let s = try db.statement("SELECT content, seq, decision FROM items WHERE feed_id = ? AND identity = ?").bind(.int(feedID), .int(identity))
+        return try s.step() ? SeenItem(content: s.int(0), seq: s.optionalInt(1), decision: s.text(2) ?? "") : nil
+    }
+
+    /// True before the first poll of a feed recorded anything.
+    public func hasNoItems(feedID: Int64) throws(StoreError) -> Bool {
+        let s = try db.statement("SELECT 1 FROM items WHERE feed_id = ? LIMIT 1").bind(.int(feedID))
+        return try !s.step()
+    }
+
+    /// The delivery whose exact fingerprint this is, if any.
+    public func fingerprintOwner(_ fingerprint: Int64) throws(StoreError) -> Int64? {
+        let s = try db.statement("SELECT seq FROM fingerprints WHERE fingerprint = ?").bind(.int(fingerprint))
+        return try s.step() ? s.int(0) : nil
+    }
+
+    /// The closest earlier delivery within `threshold` bits of SimHash, if any.
+    public func nearestSimHash(_ h: UInt64, threshold: Int) throws(StoreError) -> (seq: Int64, distance: Int)? {
+        var best: (Int64, Int)?
+        for band in SimHashBands.of(h) {
+            let s = try db.statement("SELECT simhash, seq FROM simhashes WHERE band = ?").bind(.int(band))
+            while try s.step() {
+                let d = (UInt64(bitPattern: s.int(0)) ^ h).nonzeroBitCount
+                if d <= threshold, d < (best?.1 ?? Int.max) { best = (s.int(1), d) }
+            }
+        }
+        return best
+    }
+
+    // MARK: Delivery protocol
+
+    /// Records one poll's outcome in one transaction. Intents are stored as not yet
+    /// delivered; `markDelivered` completes them once their files are in the spool.
+    public func commit(_ c: PollCommit) throws(StoreError) {
+        try db.transaction { () throws(StoreError) in
+            let insert = try db.statement("""
+                INSERT INTO deliveries(seq, state, article_id, file, feed_id, feed_url, link, guid, title, published, published_offset, first_seen, decision, fingerprint, simhash)
+                VALUES(?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for d in c.intents {
+                insert.reset()
+                insert.bind(.int(d.seq), .text(d.articleID), .text(d.file), .int(d.feedID), .text(d.feedURL), .of(d.link), .of(d.guid), .text(d.title),
+                    .of(d.published), .of(d.publishedOffset), .int(d.firstSeen), .text(d.decision), .int(d.fingerprint), .of(d.simhash))
+                try insert.run()
+                try db.statement("INSERT OR IGNORE INTO fingerprints(fingerprint, seq, seen) VALUES(?, ?, ?)").bind(.int(d.fingerprint), .int(d.seq), .int(c.now)).run()
+                if let sh = d.simhash {
+                    let band = try db.statement("INSERT INTO simhashes(band, simhash, seq, seen) VALUES(?, ?, ?, ?)")
+                    for b in SimHashBands.of(UInt64(bitPattern: sh)) {
+                        band.reset()
+                        try band.bind(.int(b), .int(sh), .int(d.seq), .int(c.now)).run()
+                    }
+                }
+            }
+            let upsert = try db.statement("""
+                INSERT INTO items(feed_id, identity, content, first_seen, last_seen, seq, decision) VALUES(?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(feed_id, identity) DO UPDATE SET content = excluded.content, last_seen = excluded.last_seen,
+                    seq = COALESCE(excluded.seq, items.seq), decision = excluded.decision
+                """)
+            for i in c.items {
+                upsert.reset()
+                try upsert.bind(.int(c.feedID), .int(i.identity), .int(i.content), .int(c.now), .int(c.now), .of(i.seq), .text(i.decision)).run()
+            }
+            let touch = try db.statement("UPDATE items SET last_seen = ? WHERE feed_id = ? AND identity = ?")
+            for id in c.present {
+                touch.reset()
+                try touch.bind(.int(c.now), .int(c.feedID), .int(id)).run()
+            }
+            try db.statement("""
+                UPDATE feeds SET etag = ?, last_modified = ?, title = COALESCE(?, title),
+                    delivered = delivered + ?, duplicates = duplicates + ? WHERE id = ?
+                """).bind(.of(c.etag), .of(c.lastModified), .of(c.title), .int(Int64(c.intents.count)), .int(Int64(c.duplicates)), .int(c.feedID)).run()
+        }
+    }
+
+    /// Marks intents as delivered (their files are in the spool, durably).
+    public func markDelivered(_ seqs: [Int64]) throws(StoreError) {
+        guard !seqs.isEmpty else { return }
+        try db.transaction { () throws(StoreError) in
+            let s = try db.statement("UPDATE deliveries SET state = 1 WHERE seq = ?")
+            for q in seqs {
+                s.reset()
+                try s.bind(.int(q)).run()
+            }
+        }
+    }
+
+    /// Intents recorded but not yet marked delivered: a crash came between the two.
+    public func pendingDeliveries() throws(StoreError) -> [Delivery] {
+        try deliveries(where: "state = 0", .null)
+    }
+
+    // MARK: Provenance
+
+    static let deliveryColumns = "seq, state, article_id, file, feed_id, feed_url, link, guid, title, published, published_offset, first_seen, decision, fingerprint, simhash"
+
+    private func deliveries(where clause: String, _ value: SQLValue) throws(StoreError) -> [Delivery] {
+        let s = try db.statement("SELECT \(Self.deliveryColumns) FROM deliveries WHERE \(clause) ORDER BY seq")
+        if case .null = value {} else { s.bind(value) }
+        var out: [Delivery] = []
+        while try s.step() {
+            out.append(Delivery(
+                seq: s.int(0), delivered: s.int(1) != 0, articleID: s.text(2) ?? "", file: s.text(3) ?? "", feedID: s.int(4),
+                feedURL: s.text(5) ?? "", link: s.text(6), guid: s.text(7), title: s.text(8) ?? "", published: s.optionalInt(9),
+                publishedOffset: s.optionalInt(10).map { Int($0) }, firstSeen: s.int(11), decision: s.text(12) ?? "",
+                fingerprint: s.int(13), simhash: s.optionalInt(14)))
+        }
+        return out
+    }
+
+    public func delivery(seq: Int64) throws(StoreError) -> Delivery? {
+        try deliveries(where: "seq = ?", .int(seq)).first
+    }
+
+    /// Every delivery of an article id (more than one when updates are redelivered).
+    public func deliveries(articleID: String) throws(StoreError) -> [Delivery] {
+        try deliveries(where: "article_id = ?", .text(articleID))
+    }
+
+    public var deliveredCount: Int64 {
+        get throws(StoreError) {
+            let s = try db.statement("SELECT COUNT(*) FROM deliveries WHERE state = 1")
+            return try s.step() ? s.int(0) : 0
+        }
+    }
+
+    public var seenCount: Int64 {
+        get throws(StoreError) {
+            let s = try db.statement("SELECT COUNT(*) FROM items")
+            return try s.step() ? s.int(0) : 0
+        }
+    }
+
+    // MARK: Bounds
+
+    /// Forgets items not seen in any document since `cutoff`, and fingerprints and
+    /// SimHashes older than it. Until then an item that left its feed and comes back is
+    /// still known (a tombstone) and not delivered again.
+    @discardableResult
+    public func prune(before cutoff: Int64) throws(StoreError) -> Int {
+        try db.transaction { () throws(StoreError) -> Int in
+            try db.statement("DELETE FROM items WHERE last_seen < ?").bind(.int(cutoff)).run()
+            let n = db.changes
+            try db.statement("DELETE FROM fingerprints WHERE seen < ?").bind(.int(cutoff)).run()
+            try db.statement("DELETE FROM simhashes WHERE seen < ?").bind(.int(cutoff)).run()
+            return n
+        }
+    }
+
+    /// Runs `body` in one transaction (bulk loading in benchmarks and tests).
+    public func inTransaction(_ body: () throws(StoreError) -> Void) throws(StoreError) {
+        try db.transaction(body)
+    }
+}
+
+/// The SimHash bands the store indexes: 4 × 16 bits, tagged with their position.
+enum SimHashBands {
+    static func of(_ h: UInt64) -> [Int64] {
+        (0..<4).map { Int64(($0 << 16) | Int((h >> UInt64($0 * 16)) & 0xFFFF)) }
+    }
+}
