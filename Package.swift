@@ -72,6 +72,10 @@ let package = Package(
             name: "FeedParserTests", dependencies: ["FeedParser", "FeedCore", "feedspool"],
             exclude: ["Fixtures"]),
         .testTarget(name: "FeedFetchTests", dependencies: ["FeedFetch", "FeedCore", "TestSupport", "feedspool"]),
+        .testTarget(name: "FeedConfigTests", dependencies: ["FeedConfig", "FeedCore"]),
+        .testTarget(
+            name: "FeedIngestTests",
+            dependencies: ["FeedIngest", "FeedConfig", "FeedStore", "FeedSpool", "FeedParser", "FeedCore", "TestSupport", "feedspoold", "feedspool"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -47,6 +47,8 @@ public struct Config: Sendable, Equatable {
     public var maxItems: Int?
     /// How long identities of items that left their feed are remembered (seconds).
     public var grace: Int64 = 90 * 86400
+    /// How far back near-duplicates are looked for (seconds).
+    public var nearWindow: Int64 = 7 * 86400
     public var allowPrivateNetworks = false
     public var allowFileURLs = false
     public var userAgent: String?
@@ -57,6 +59,13 @@ public struct Config: Sendable, Equatable {
     public var timeoutSeconds = 30
     public var connectTimeoutSeconds = 10
     public var feeds: [FeedConfig] = []
+
+    /// A configuration with every default.
+    public init(path: String, spoolDir: String, stateDir: String) {
+        self.path = path
+        self.spoolDir = spoolDir
+        self.stateDir = stateDir
+    }
 
     /// The settings that apply to one feed.
     public func dedup(for f: FeedConfig) -> DedupPolicy { f.dedup ?? dedup }
@@ -81,7 +90,7 @@ public struct Config: Sendable, Equatable {
 struct ConfigReader {
     let file: String
 
-    static let topKeys = ["spool_dir", "state_dir", "dedup", "near_threshold", "on_update", "max_age", "max_items", "grace",
+    static let topKeys = ["spool_dir", "state_dir", "dedup", "near_threshold", "on_update", "max_age", "max_items", "grace", "near_window",
         "allow_private_networks", "allow_file_urls", "user_agent", "max_body_size", "concurrency", "per_host", "per_host_gap",
         "timeout", "connect_timeout", "feed"]
     static let feedKeys = ["url", "name", "dedup", "near_threshold", "on_update", "max_age", "max_items"]
@@ -103,6 +112,7 @@ struct ConfigReader {
         c.maxAge = try duration(root, "max_age")
         c.maxItems = try int(root, "max_items", in: 0...1_000_000)
         c.grace = try duration(root, "grace") ?? c.grace
+        c.nearWindow = try duration(root, "near_window") ?? c.nearWindow
         c.allowPrivateNetworks = try bool(root, "allow_private_networks") ?? false
         c.allowFileURLs = try bool(root, "allow_file_urls") ?? false
         c.userAgent = try string(root, "user_agent")

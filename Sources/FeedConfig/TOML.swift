@@ -201,8 +201,8 @@ public struct TOMLParser {
             items.append(try value())
             skipBlankAndComments()
             if i < bytes.count, bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-            skipBlankAndComments()
-            guard i < bytes.count, bytes[i] == UInt8(ascii: "]") else { throw err("expected ',' or ']' in an array") }
+            guard i < bytes.count else { throw err("an array is not closed with ]") }
+            guard bytes[i] == UInt8(ascii: "]") else { throw err("expected ',' or ']' in an array") }
         }
     }
 

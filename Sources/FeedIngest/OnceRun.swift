@@ -50,7 +50,7 @@ public final class IngestSite {
         ingestor = Ingestor(deliverer: Deliverer(store: store, spool: spool), clock: clock)
         do {
             try ingestor.deliverer.recover()
-            _ = try? store.prune(before: clock() - config.grace)
+            _ = try? store.prune(before: clock() - config.grace, nearBefore: clock() - config.nearWindow)
         } catch {
             // Not fatal: the next delivery retries the recovery and reports what fails.
         }

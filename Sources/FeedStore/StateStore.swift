@@ -364,16 +364,17 @@ public final class StateStore {
 
     // MARK: Bounds
 
-    /// Forgets items not seen in any document since `cutoff`, and fingerprints and
-    /// SimHashes older than it. Until then an item that left its feed and comes back is
-    /// still known (a tombstone) and not delivered again.
+    /// Forgets items not seen in any document since `cutoff`, and fingerprints older than
+    /// it; SimHashes older than `nearCutoff` (near-duplicates are a news-cycle matter, and
+    /// the band lookups stay short). Until then an item that left its feed and comes back
+    /// is still known (a tombstone) and not delivered again.
     @discardableResult
-    public func prune(before cutoff: Int64) throws(StoreError) -> Int {
+    public func prune(before cutoff: Int64, nearBefore nearCutoff: Int64? = nil) throws(StoreError) -> Int {
         try db.transaction { () throws(StoreError) -> Int in
             try db.statement("DELETE FROM items WHERE last_seen < ?").bind(.int(cutoff)).run()
             let n = db.changes
             try db.statement("DELETE FROM fingerprints WHERE seen < ?").bind(.int(cutoff)).run()
-            try db.statement("DELETE FROM simhashes WHERE seen < ?").bind(.int(cutoff)).run()
+            try db.statement("DELETE FROM simhashes WHERE seen < ?").bind(.int(max(cutoff, nearCutoff ?? cutoff))).run()
             return n
         }
     }
@@ -384,9 +385,17 @@ public final class StateStore {
     }
 }
 
-/// The SimHash bands the store indexes: 4 × 16 bits, tagged with their position.
+/// The SimHash bands the store indexes: 7 bands (six of 9 bits, one of 10), each tagged
+/// with its position. Two hashes at most 6 bits apart agree on at least one band
+/// (pigeonhole), so a lookup by band finds every match up to that distance.
 enum SimHashBands {
+    static let guaranteedDistance = 6
+
     static func of(_ h: UInt64) -> [Int64] {
-        (0..<4).map { Int64(($0 << 16) | Int((h >> UInt64($0 * 16)) & 0xFFFF)) }
+        (0..<7).map { i in
+            let width: UInt64 = i == 6 ? 10 : 9
+            let value = (h >> UInt64(i * 9)) & ((1 << width) - 1)
+            return Int64(i << 16) | Int64(value)
+        }
     }
 }

@@ -1,0 +1,125 @@
+import FeedConfig
+import FeedCore
+import Testing
+
+@Suite struct TOMLTests {
+    @Test func valuesTablesAndArraysOfTables() throws {
+        let t = try TOMLParser.parse("""
+            # comment
+            name = "a \\"quoted\\" \\u00e9"   # trailing comment
+            path = 'C:\\raw'
+            n = 1_000
+            f = 2.5
+            yes = true
+            list = [1, 2,
+                    3,]   # across lines
+            [section]
+            key = "v"
+            [[feed]]
+            url = "https://a"
+            [[feed]]
+            url = "https://b"
+            """)
+        #expect(t["name"]?.value == .string("a \"quoted\" é"))
+        #expect(t["path"]?.value == .string("C:\\raw"))
+        #expect(t["n"]?.value == .integer(1000))
+        #expect(t["f"]?.value == .float(2.5))
+        #expect(t["yes"]?.value == .boolean(true))
+        #expect(t["list"]?.value == .array([.integer(1), .integer(2), .integer(3)]))
+        guard case .table(let section)? = t["section"]?.value else { Issue.record("no section"); return }
+        #expect(section["key"]?.line == 10)
+        guard case .array(let feeds)? = t["feed"]?.value else { Issue.record("no feeds"); return }
+        #expect(feeds.count == 2)
+    }
+
+    @Test func errorsNameTheirLine() {
+        let cases: [(String, Int, String)] = [
+            ("a = 1\nb = \"open\n", 2, "not closed"),
+            ("a = 1\na = 2\n", 2, "set twice"),
+            ("x = bare\n", 1, "strings need quotes"),
+            ("\n\nt = { a = 1 }\n", 3, "inline tables"),
+            ("a.b = 1\n", 1, "dotted keys"),
+            ("[t]\n[t]\n", 2, "defined twice"),
+            ("v = [1, 2\n", 2, "not closed"),
+            ("s = \"\\q\"\n", 1, "unknown escape"),
+        ]
+        for (text, line, words) in cases {
+            do {
+                _ = try TOMLParser.parse(text)
+                Issue.record("accepted: \(text)")
+            } catch {
+                #expect(error.line == line, "\(text)")
+                #expect(error.message.contains(words), "\(error.message)")
+            }
+        }
+    }
+}
+
+@Suite struct ConfigTests {
+    @Test func theKeysAndTheirDefaults() throws {
+        let c = try Config.parse("""
+            spool_dir = "out"
+            state_dir = "/var/lib/feedspool"
+            dedup = "near"
+            near_threshold = 4
+            max_age = "30d"
+            grace = "12w"
+            allow_private_networks = true
+            max_body_size = "8MiB"
+            per_host_gap = "500ms"
+
+            [[feed]]
+            url = "https://example.com/feed.xml"
+            name = "Example"
+            dedup = "feed"
+            max_items = 20
+            on_update = "redeliver"
+
+            [[feed]]
+            url = "file:///srv/feeds/local.xml"
+            """, path: "/etc/feedspool/feedspool.toml")
+        #expect(c.spoolDir == "/etc/feedspool/out")
+        #expect(c.stateDir == "/var/lib/feedspool")
+        #expect(c.dedup == .near(threshold: 4))
+        #expect(c.maxAge == Int64(30 * 86400))
+        #expect(c.grace == 84 * 86400)
+        #expect(c.allowPrivateNetworks)
+        #expect(c.maxBodyBytes == 8 << 20)
+        #expect(c.perHostGapMilliseconds == 500)
+        #expect(c.feeds.count == 2)
+        #expect(c.dedup(for: c.feeds[0]) == .feed)
+        #expect(c.dedup(for: c.feeds[1]) == .near(threshold: 4))
+        #expect(c.maxItems(for: c.feeds[0]) == 20)
+        #expect(c.onUpdate(for: c.feeds[0]) == .redeliver)
+        #expect(c.onUpdate(for: c.feeds[1]) == .ignore)
+        #expect(c.maxAge(for: c.feeds[1]) == Int64(30 * 86400))
+        let d = try Config.parse("", path: "rel/feedspool.toml")
+        #expect(d.spoolDir == "rel/spool")
+        #expect(d.dedup == .global)
+        #expect(d.feeds.isEmpty)
+    }
+
+    @Test func mistakesAreReportedWithLineAndFix() {
+        let cases: [(String, Int, String)] = [
+            ("dedupe = \"global\"\n", 1, "did you mean dedup?"),
+            ("dedup = \"fuzzy\"\n", 1, "use \"feed\", \"global\" or \"near\""),
+            ("[[feed]]\nname = \"x\"\n", 1, "has no url"),
+            ("[[feed]]\nurl = \"example.com/feed\"\n", 2, "not an http, https or file URL"),
+            ("[[feed]]\nurl = \"https://a\"\nmax_age = \"soon\"\n", 3, "not a duration"),
+            ("[[feed]]\nurl = \"https://a\"\n[[feed]]\nurl = \"https://a\"\n", 3, "already configured on line 1"),
+            ("concurrency = 4\nper_host = 8\n", 2, "larger than concurrency"),
+            ("allow_private_networks = \"yes\"\n", 1, "true or false"),
+            ("near_threshold = 20\n", 1, "out of range"),
+        ]
+        for (text, line, words) in cases {
+            do {
+                _ = try Config.parse(text, path: "f.toml")
+                Issue.record("accepted: \(text)")
+            } catch {
+                #expect(error.line == line, "\(text): \(error)")
+                #expect(error.description.contains(words), "\(error)")
+                #expect(error.description.hasPrefix("f.toml:\(line): "))
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import FeedCore
+import FeedIngest
+import FeedSpool
+import FeedStore
+import Foundation
+import Testing
+
+func items(_ range: Range<Int>, prefix: String = "i") -> [TestItem] {
+    range.map { TestItem(guid: "\(prefix)\($0)", link: "https://e.com/\(prefix)\($0)", title: "Item \(prefix)\($0)", body: "Body of \(prefix)\($0), long enough to be a paragraph of its own.") }
+}
+
+@Suite struct FullDiskTests {
+    @Test func aFullDiskLosesNothingAndTearsNothing() throws {
+        let fs = FullDiskFileSystem(budget: 600)  // room for about three articles
+        let s = try Site("fulldisk", fileSystem: fs)
+        let doc = rss(items(0..<10))
+        #expect(throws: DeliveryError.self) { try s.ingest("https://e.com/feed", doc) }
+        // Nothing was recorded, nothing is in the spool or left in staging.
+        #expect(try s.spoolFiles().isEmpty)
+        #expect(try s.staged().isEmpty)
+        #expect(try s.site.store.seenCount == 0)
+        // The error is what a status display will show.
+        do {
+            try s.ingest("https://e.com/feed", doc)
+        } catch let error as DeliveryError {
+            #expect(error.isDiskFull)
+            #expect("\(error)".contains("No space left on device"))
+        }
+        // Space comes back: everything is delivered, once.
+        fs.refill()
+        let r = try s.ingest("https://e.com/feed", doc)
+        #expect(r.delivered.count == 10)
+        #expect(r.delivered.map(\.seq) == Array(0..<10))  // the failed attempts used no numbers
+        #expect(try s.spoolFiles().count == 10)
+        #expect(try s.ingest("https://e.com/feed", doc).delivered.isEmpty)
+    }
+
+    @Test func anUnwritableSpoolReportsAndRecovers() throws {
+        let s = try Site("unwritable")
+        let spool = s.dir.path + "/spool"
+        try FileManager.default.setAttributes([.posixPermissions: 0o500], ofItemAtPath: spool + "/tmp")
+        defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: spool + "/tmp") }
+        if getuid() != 0 {  // root ignores permissions; the disk-full test covers that case
+            #expect(throws: DeliveryError.self) { try s.ingest("https://e.com/feed", rss(items(0..<3))) }
+            #expect(try s.site.store.seenCount == 0)
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: spool + "/tmp")
+        #expect(try s.ingest("https://e.com/feed", rss(items(0..<3))).delivered.count == 3)
+    }
+}
+
+@Suite struct RecoveryTests {
+    @Test func aCrashBetweenCommitAndRenameIsCompletedAtStartup() throws {
+        let fs = FullDiskFileSystem(budget: Int.max / 2)
+        let s = try Site("crash-publish", fileSystem: fs)
+        fs.breakRenames()
+        // The commit happened, the renames did not: the items are recorded, their files staged.
+        #expect(throws: DeliveryError.self) { try s.ingest("https://e.com/feed", rss(items(0..<4))) }
+        #expect(try s.spoolFiles().isEmpty)
+        #expect(try s.staged().count == 4)
+        #expect(try s.site.store.pendingDeliveries().count == 4)
+        // "Restart": recovery publishes the staged files; nothing is fetched or written again.
+        let restarted = try Site(reopening: s)
+        #expect(try restarted.spoolFiles().count == 4)
+        #expect(try restarted.staged().isEmpty)
+        #expect(try restarted.site.store.pendingDeliveries().isEmpty)
+        #expect(try restarted.ingest("https://e.com/feed", rss(items(0..<4))).delivered.isEmpty)
+    }
+
+    @Test func aFileAConsumerTookBeforeTheLedgerCaughtUpIsNotWrittenAgain() throws {
+        let fs = FullDiskFileSystem(budget: Int.max / 2)
+        let s = try Site("crash-consumed", fileSystem: fs)
+        fs.breakRenames()
+        _ = try? s.ingest("https://e.com/feed", rss(items(0..<2)))
+        // Simulate: the renames happened (then the crash), and a consumer moved one file away.
+        let staged = try s.staged()
+        for name in staged { try FileManager.default.moveItem(atPath: s.dir.path + "/spool/tmp/" + name, toPath: s.dir.path + "/spool/" + String(name.dropLast(4))) }
+        let taken = try #require(try s.spoolFiles().keys.sorted().first)
+        try FileManager.default.removeItem(atPath: s.dir.path + "/spool/" + taken)
+        let restarted = try Site(reopening: s)
+        #expect(try restarted.site.store.pendingDeliveries().isEmpty)
+        #expect(try restarted.spoolFiles().count == 1)
+        #expect(try restarted.ingest("https://e.com/feed", rss(items(0..<2))).delivered.isEmpty)
+    }
+
+    @Test func leftoversWithoutARecordAreRemoved() throws {
+        let s = try Site("leftovers")
+        try "half an artic".write(toFile: s.dir.path + "/spool/tmp/000000000_0123456789abcdef.txt.tmp", atomically: false, encoding: .utf8)
+        let restarted = try Site(reopening: s)
+        #expect(try restarted.staged().isEmpty)
+        #expect(try restarted.ingest("https://e.com/feed", rss(items(0..<2))).delivered.count == 2)
+    }
+}
+
+@Suite struct ProvenanceTests {
+    @Test func everyDeliveryKeepsWhereItCameFrom() throws {
+        let s = try Site("provenance")
+        let doc = rss([TestItem(guid: "g-1", link: "https://e.com/story", title: "Story", body: "Text.", date: "Thu, 05 Dec 2024 21:30:00 -0500")])
+        let d = try s.ingest("https://e.com/feed.xml", doc).delivered[0]
+        let stored = try #require(try s.site.store.delivery(seq: d.seq))
+        #expect(stored.delivered)
+        #expect(stored.feedURL == "https://e.com/feed.xml")
+        #expect(stored.link == "https://e.com/story")
+        #expect(stored.guid == "g-1")
+        #expect(stored.published == 1_733_452_200)
+        #expect(stored.publishedOffset == -5 * 3600)
+        #expect(stored.firstSeen == s.clock.now)
+        #expect(stored.decision == "new")
+        #expect(try s.site.store.deliveries(articleID: d.articleID).map(\.seq) == [d.seq])
+        // The article is dated in the feed's own offset (2024-12-05, not UTC's 12-06).
+        #expect(try s.spoolFiles()[d.file]?.hasPrefix(" date 2024-12-05 Story") == true)
+    }
+}

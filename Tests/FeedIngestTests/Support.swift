@@ -1,0 +1,130 @@
+import FeedConfig
+import FeedCore
+import FeedIngest
+import FeedParser
+import FeedSpool
+import FeedStore
+import Foundation
+import Synchronization
+import TestSupport
+import Testing
+
+/// A clock the test moves.
+final class TestClock: Sendable {
+    private let value: Mutex<Int64>
+    init(_ start: Int64 = 1_733_400_000) { value = Mutex(start) }
+    var now: Int64 { value.withLock { $0 } }
+    func advance(_ seconds: Int64) { value.withLock { $0 += seconds } }
+    var function: @Sendable () -> Int64 { { self.now } }
+}
+
+struct TestItem {
+    var guid: String?
+    var link: String?
+    var title: String
+    var body: String
+    var date: String = "Thu, 05 Dec 2024 09:00:00 GMT"
+}
+
+/// An RSS 2.0 document of these items.
+func rss(_ items: [TestItem], title: String = "Feed") -> String {
+    func esc(_ s: String) -> String { s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;") }
+    var s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel><title>\(esc(title))</title><link>https://example.com/</link>\n"
+    for i in items {
+        s += "<item><title>\(esc(i.title))</title>"
+        if let l = i.link { s += "<link>\(esc(l))</link>" }
+        if let g = i.guid { s += "<guid isPermaLink=\"false\">\(esc(g))</guid>" }
+        s += "<pubDate>\(i.date)</pubDate><description>\(esc("<p>" + i.body + "</p>"))</description></item>\n"
+    }
+    return s + "</channel></rss>\n"
+}
+
+func parsed(_ text: String) throws -> ParsedFeed {
+    try FeedParser.parse(Array(text.utf8))
+}
+
+/// A spool and state in a fresh temporary directory.
+struct Site {
+    let dir: URL
+    let site: IngestSite
+    let clock: TestClock
+
+    init(_ tag: String, fileSystem: any SpoolFileSystem = PosixFileSystem(), clock: TestClock = TestClock(), configure: (inout Config) -> Void = { _ in }) throws {
+        dir = try Binaries.tempDirectory(tag)
+        var c = Config(path: dir.path + "/feedspool.toml", spoolDir: dir.path + "/spool", stateDir: dir.path + "/state")
+        configure(&c)
+        self.clock = clock
+        site = try IngestSite(config: c, fileSystem: fileSystem, clock: clock.function)
+    }
+
+    init(reopening other: Site, fileSystem: any SpoolFileSystem = PosixFileSystem()) throws {
+        dir = other.dir
+        clock = other.clock
+        site = try IngestSite(config: other.site.config, fileSystem: fileSystem, clock: clock.function)
+    }
+
+    func feed(_ url: String) throws -> FeedRecord {
+        try site.store.ensureFeed(key: url, name: nil, now: clock.now)
+    }
+
+    @discardableResult
+    func ingest(_ url: String, _ doc: String, settings: IngestSettings = IngestSettings()) throws -> IngestReport {
+        try site.ingestor.ingest(try parsed(doc), feed: try feed(url), settings: settings, etag: nil, lastModified: nil)
+    }
+
+    /// The spool's article files: name → text.
+    func spoolFiles() throws -> [String: String] {
+        var out: [String: String] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: dir.path + "/spool") where name.hasSuffix(".txt") {
+            out[name] = try String(contentsOfFile: dir.path + "/spool/" + name, encoding: .utf8)
+        }
+        return out
+    }
+
+    func staged() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: dir.path + "/spool/tmp")
+    }
+}
+
+/// A filesystem whose disk "fills up": writes fail with ENOSPC once `budget` bytes have been
+/// written, until `refill` gives space back. Other operations can be made to fail too.
+final class FullDiskFileSystem: SpoolFileSystem, @unchecked Sendable {
+    private let real = PosixFileSystem()
+    private let lock = NSLock()
+    private var budget: Int
+    private var failRenames = false
+
+    init(budget: Int) { self.budget = budget }
+
+    func refill(_ bytes: Int = Int.max / 2) {
+        lock.lock(); budget = bytes; failRenames = false; lock.unlock()
+    }
+
+    func breakRenames() { lock.lock(); failRenames = true; lock.unlock() }
+
+    func writeDurably(_ path: String, _ bytes: UnsafeRawBufferPointer) throws(SpoolError) {
+        lock.lock()
+        let allowed = budget >= bytes.count
+        if allowed { budget -= bytes.count } else { budget = 0 }
+        lock.unlock()
+        if !allowed {
+            // Like a real full disk: the file exists, partly written, and the write fails.
+            try real.writeDurably(path, UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.count / 2)]))
+            throw SpoolError("write", path, code: ENOSPC)
+        }
+        try real.writeDurably(path, bytes)
+    }
+
+    func rename(_ from: String, _ to: String) throws(SpoolError) {
+        lock.lock(); let fail = failRenames; lock.unlock()
+        if fail { throw SpoolError("rename", from, code: EIO) }
+        try real.rename(from, to)
+    }
+
+    func syncDirectory(_ path: String) throws(SpoolError) { try real.syncDirectory(path) }
+    func makeDirectory(_ path: String) throws(SpoolError) { try real.makeDirectory(path) }
+    func remove(_ path: String) throws(SpoolError) { try real.remove(path) }
+    func exists(_ path: String) -> Bool { real.exists(path) }
+    func list(_ path: String) throws(SpoolError) -> [String] { try real.list(path) }
+    func freeBytes(_ path: String) -> Int64? { Int64(budget) }
+}
