@@ -2,6 +2,7 @@
 #
 #   make run     build (release) and run on the bundled sample feeds
 #   make test    build and run every test
+#   make stress  the long crash loop (kill -9 at random moments, 120 cycles)
 #   make bench   the benchmarks (see bench/README.md)
 
 SHELL := /bin/bash
@@ -11,10 +12,10 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 
 # System packages the build needs (Debian names), and those only the benchmarks need.
-BUILD_DEPS := pkg-config libxml2-dev libcurl4-openssl-dev
+BUILD_DEPS := pkg-config libxml2-dev libcurl4-openssl-dev libsqlite3-dev
 BENCH_DEPS := libxml2-utils sfeed hyperfine nginx time curl
 
-.PHONY: all build release run test bench deps bench-deps clean
+.PHONY: all build release run test stress bench deps bench-deps clean
 
 all: build
 
@@ -45,12 +46,16 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-# Until the daemon lands (issue #5), `make run` ingests the bundled sample feeds once
-# into ./spool with `feedspool parse --out`.
+# Until the long-running daemon lands (issue #5), `make run` polls the bundled sample
+# feeds once (config/demo.toml) into ./spool, exactly as cron would run feedspoold.
 run: release
-	@mkdir -p spool
-	.build/release/feedspool parse --out spool config/samples/*.xml config/samples/*.json
-	@echo "articles in ./spool:"; ls spool | tail -n 20
+	.build/release/feedspoold --once --config config/demo.toml
+	@echo "articles in ./spool:"; ls spool | grep -v '^tmp$$' | tail -n 20
+
+# The long crash loop: feedspoold --once killed with SIGKILL 120 times while feeds grow.
+stress: deps
+	$(SWIFT) build --build-tests
+	FEEDSPOOL_CRASH_CYCLES=120 $(SWIFT) test --skip-build --filter CrashTests
 
 bench: bench-deps release
 	bash bench/run.sh

@@ -147,8 +147,14 @@ struct ConfigReader {
         for e in t.entries where !Self.feedKeys.contains(e.key) {
             throw fail(e.line, "unknown key \(e.key) in [[feed]]", fix: suggestion(e.key, Self.feedKeys))
         }
-        guard let url = try string(t, "url") else {
+        guard let written = try string(t, "url") else {
             throw fail(t.line, "a [[feed]] has no url", fix: "add url = \"https://…\"")
+        }
+        var url = written
+        // "file:relative/path" names a file beside the configuration (the bundled demo).
+        if url.hasPrefix("file:"), !url.hasPrefix("file:/") {
+            let dir = file.contains("/") ? String(file[..<file.lastIndex(of: "/")!]) : "."
+            url = "file://" + (dir.hasPrefix("/") ? "" : "/") + dir + "/" + url.dropFirst(5)
         }
         let scheme = url.prefix { $0 != ":" }.lowercased()
         guard ["http", "https", "file"].contains(scheme), url.contains("://") else {

@@ -24,6 +24,12 @@ extension Config {
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw ConfigError(file: path, line: 0, message: "the configuration is not UTF-8 text", fix: "save it as UTF-8")
         }
-        return try parse(text, path: path)
+        // Relative paths in the file are relative to its directory: anchor it absolutely.
+        var absolute = path
+        if let resolved = realpath(path, nil) {
+            absolute = String(cString: resolved)
+            free(resolved)
+        }
+        return try parse(text, path: absolute)
     }
 }

@@ -1,0 +1,74 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The real `feedspoold --once` and `feedspool show` against the scripted server.
+@Suite struct OnceCLITests {
+    @Test func summaryLinesExitStatusRedirectsAndProvenance() throws {
+        let feed = rss([TestItem(guid: "n1", link: "https://news.example/1", title: "First", body: "One."), TestItem(guid: "n2", link: "https://news.example/2", title: "Second", body: "Two.")])
+        let server = try TestHTTPServer { req in
+            switch req.path {
+            case "/news.xml":
+                if req.header("if-none-match") == "\"n\"" { return .respond(.init(status: 304)) }
+                return .respond(.init(headers: [("ETag", "\"n\"")], text: feed))
+            case "/old.xml": return .respond(.init(status: 301, headers: [("Location", "/new.xml")]))
+            case "/new.xml": return .respond(.init(text: rss([TestItem(guid: "m1", link: "https://moved.example/1", title: "Moved", body: "Here now.")])))
+            case "/page.html": return .respond(.init(headers: [("Content-Type", "text/html")], text: "<!doctype html><html><body>hi</body></html>"))
+            case "/gone.xml": return .respond(.init(status: 410))
+            default: return .respond(.init(status: 404))
+            }
+        }
+        defer { server.stop() }
+        let dir = try Binaries.tempDirectory("once-cli")
+        let urls = ["news.xml", "old.xml", "page.html", "gone.xml", "missing.xml"].map { "\(server.baseURL)/\($0)" }
+        var toml = "spool_dir = \"spool\"\nstate_dir = \"state\"\nallow_private_networks = true\n"
+        for u in urls { toml += "[[feed]]\nurl = \"\(u)\"\n" }
+        let config = dir.appendingPathComponent("feedspool.toml").path
+        try toml.write(toFile: config, atomically: true, encoding: .utf8)
+
+        let first = try Binaries.run("feedspoold", ["--once", "--config", config], timeout: 60)
+        #expect(first.status == 1)
+        let lines = Set(first.stdout.split(separator: "\n").map(String.init))
+        #expect(lines.contains("OK \(urls[0]): 2 new"))
+        #expect(lines.contains("OK \(urls[1]): 1 new; moved permanently to \(server.baseURL)/new.xml"))
+        #expect(lines.contains { $0.hasPrefix("FAIL (PARSE) \(urls[2]): ") })
+        #expect(lines.contains("FAIL (FETCH) \(urls[3]): 410 Gone: the publisher removed the feed; it is retired"))
+        #expect(lines.contains("FAIL (FETCH) \(urls[4]): http: HTTP 404 Not Found"))
+        #expect(lines.count == 5)
+
+        let second = try Binaries.run("feedspoold", ["--once", "--config", config], timeout: 60)
+        let again = Set(second.stdout.split(separator: "\n").map(String.init))
+        #expect(again.contains("304 \(urls[0])"))
+        #expect(again.contains("OK \(urls[1]): 0 new, 1 seen before"))
+        #expect(again.contains("FAIL (FETCH) \(urls[3]): retired after 410 Gone; remove it from the configuration"))
+        // The permanent redirect was remembered: the old URL is not asked again; the retired
+        // feed is not polled at all.
+        #expect(server.count(path: "/old.xml") == 1)
+        #expect(server.count(path: "/gone.xml") == 1)
+        #expect(server.requests.last { $0.path == "/news.xml" }?.header("if-none-match") == "\"n\"")
+
+        let spool = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("spool").path).filter { $0.hasSuffix(".txt") }
+        #expect(spool.count == 3)
+        let show = try Binaries.run("feedspool", ["show", "--json", "--config", config, "0"], timeout: 30)
+        #expect(show.status == 0, "\(show.stderr)")
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
+        #expect(o["seq"] as? Int == 0)
+        #expect(o["decision"] as? String == "new")
+        #expect([urls[0], urls[1]].contains(o["feed_url"] as? String ?? ""))
+        #expect(spool.contains(o["file"] as? String ?? ""))
+        let byID = try Binaries.run("feedspool", ["show", "--config", config, String((o["id"] as? String) ?? "")], timeout: 30)
+        #expect(byID.stdout.contains("seq        0\n"))
+        let missing = try Binaries.run("feedspool", ["show", "--config", config, "999"], timeout: 30)
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("999: no such article"))
+    }
+
+    @Test func aBrokenConfigurationSaysWhereAndExits2() throws {
+        let dir = try Binaries.tempDirectory("once-badconfig")
+        let config = dir.appendingPathComponent("feedspool.toml").path
+        try "spool_dir = \"spool\"\n[[feed]]\nurl = \"https://example.com/a\"\nmax_itmes = 5\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let r = try Binaries.run("feedspoold", ["--once", "--config", config], timeout: 30)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("feedspool.toml:4: unknown key max_itmes in [[feed]]; did you mean max_items?"))
+    }
+}
