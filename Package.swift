@@ -56,6 +56,8 @@ let package = Package(
                 "FeedIngest", "FeedConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // make bench's state and spool benchmark; not installed.
+        .executableTarget(name: "feedspool-bench", dependencies: ["FeedIngest", "FeedConfig", "FeedStore", "FeedCore"]),
         .executableTarget(
             name: "feedspool",
             dependencies: [

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: feedspool's benchmarks against their peers, in the same run.
 #   - parse (issue #2): feedspool parse vs xmllint --stream and sfeed over the corpus files;
-#   - fetch (issue #3): bench/fetch.sh, the corpus served by a local nginx on 127.0.0.1.
+#   - fetch (issue #3): bench/fetch.sh, the corpus served by a local nginx on 127.0.0.1;
+#   - state and spool (issue #4): feedspool-bench state (delivery rate, seen checks, start-up).
 #   - corpus: bench/make-corpus.py (ours, 2,000 feeds), regenerated only when missing;
 #   - when ../shared/bench/make-corpus.py is present, its corpus is measured too, as the
 #     yardstick the peers' published figures come from.
@@ -37,6 +38,10 @@ measure() {  # title, corpus dir, item count
     measure "shared yardstick corpus (../shared/bench)" "$OUT/shared-corpus" \
       "$(awk -F'\t' 'NR>1{s+=$4}END{print s}' "$OUT/shared-corpus/manifest.tsv")"
   fi
+  echo; echo "### state and spool (feedspool-bench state: full durability, this machine's disk)"
+  echo; echo "| measure | time | rate | target |"; echo "|---|---|---|---|"
+  .build/release/feedspool-bench state "$OUT/state" 100000 1000000
+  rm -rf "$OUT/state"
   bash bench/fetch.sh "$OUT/corpus" "feedspool corpus"
   if [ -f "$OUT/shared-corpus/manifest.tsv" ]; then
     bash bench/fetch.sh "$OUT/shared-corpus" "shared yardstick corpus"

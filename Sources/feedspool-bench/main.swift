@@ -1,0 +1,123 @@
+// The state and spool benchmark (make bench; issue #4): not installed, not a test.
+//
+//   feedspool-bench state DIR [ARTICLES] [SEEN]
+//
+// In DIR (emptied first), with full durability (fsync per file, WAL with synchronous=FULL):
+//  1. deliver ARTICLES (100,000) new articles into an empty spool through the real ingest
+//     path (identity, seen check, exact-duplicate check, HTML to text, delivery protocol),
+//     100 items per feed poll;
+//  2. grow the state to SEEN (1,000,000) seen identities, then check 100,000 items of
+//     which every one is already seen (the steady-state poll path), and time raw lookups;
+//  3. time start-up (open, migrate check, crash recovery, pruning) with SEEN identities.
+// Prints markdown rows.
+import FeedConfig
+import FeedCore
+import FeedIngest
+import FeedStore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+func item(_ feed: Int, _ i: Int) -> FeedItem {
+    var it = FeedItem()
+    it.guid = "urn:bench:\(feed):\(i)"
+    it.link = "https://bench\(feed).example/story/\(i)"
+    it.title = .text("Story \(i) of feed \(feed): a headline of ordinary length")
+    it.published = FeedDate(secondsSinceEpoch: 1_733_000_000 + Int64(i) * 60)
+    it.summary = .html("<p>The first paragraph of story \(i) in feed \(feed), with <b>some</b> markup and a <a href=\"x\">link</a>. " + String(repeating: "More words of an ordinary news article body follow here. ", count: 12) + "</p><p>A second paragraph (\(feed * 1000 + i)).</p>")
+    return it
+}
+
+func feedDoc(_ feed: Int, _ range: Range<Int>) -> ParsedFeed {
+    var info = FeedInfo()
+    info.title = .text("Bench feed \(feed)")
+    return ParsedFeed(info: info, items: range.map { item(feed, $0) }, warnings: [])
+}
+
+func rmrf(_ path: String) {
+    _ = system("rm -rf '\(path)'")
+}
+
+let args = CommandLine.arguments
+guard args.count >= 3, args[1] == "state" else {
+    print("usage: feedspool-bench state DIR [ARTICLES] [SEEN]")
+    exit(2)
+}
+let dir = args[2]
+let articles = args.count > 3 ? Int(args[3]) ?? 100_000 : 100_000
+let seenTarget = args.count > 4 ? Int(args[4]) ?? 1_000_000 : 1_000_000
+let perPoll = 100
+rmrf(dir)
+mkdir(dir, 0o755)
+var config = Config(path: dir + "/feedspool.toml", spoolDir: dir + "/spool", stateDir: dir + "/state")
+config.dedup = .global
+let clock: @Sendable () -> Int64 = { 1_733_500_000 }
+
+do {
+    let site = try IngestSite(config: config, clock: clock)
+    let feeds = articles / perPoll
+    var records: [FeedRecord] = []
+    for f in 0..<feeds { records.append(try site.store.ensureFeed(key: "https://bench\(f).example/feed", name: nil, now: clock())) }
+    let docs = (0..<feeds).map { feedDoc($0, 0..<perPoll) }
+
+    // 1. Delivery into an empty spool.
+    var delivered = 0
+    let t0 = now()
+    for f in 0..<feeds {
+        delivered += try site.ingestor.ingest(docs[f], feed: records[f], settings: IngestSettings(), etag: nil, lastModified: nil).delivered.count
+    }
+    let deliverSeconds = now() - t0
+    print("| deliver \(delivered) new articles (fsync per file, group commit per poll of \(perPoll)) | \(String(format: "%.2f", deliverSeconds)) s | **\(Int(Double(delivered) / deliverSeconds)) articles/s** | >= 2,000/s |")
+
+    // 2. Grow the state to `seenTarget` identities (bulk, untimed), then the poll path.
+    var seen = Int(try site.store.seenCount)
+    var filler = 0
+    while seen < seenTarget {
+        let n = min(10_000, seenTarget - seen)
+        var c = PollCommit(feedID: records[filler % feeds].id, now: clock())
+        for k in 0..<n {
+            c.items.append(ItemRecord(identity: Int64(bitPattern: ContentHash.mix(UInt64(seen + k) &+ 0xABCDEF)), content: 0, seq: nil, decision: "bench filler"))
+        }
+        try site.store.commit(c)
+        seen += n
+        filler += 1
+    }
+    let t1 = now()
+    var alreadySeen = 0
+    for f in 0..<feeds {
+        alreadySeen += try site.ingestor.ingest(docs[f], feed: records[f], settings: IngestSettings(), etag: nil, lastModified: nil).alreadySeen
+    }
+    let checkSeconds = now() - t1
+    print("| check \(alreadySeen) items against \(try site.store.seenCount) seen identities (full poll path, \(feeds) commits) | \(String(format: "%.2f", checkSeconds)) s | \(Int(Double(alreadySeen) / checkSeconds)) items/s | - |")
+    let t2 = now()
+    var hits = 0
+    for f in 0..<feeds {
+        for i in 0..<perPoll {
+            let id = ArticleID.make(feedKey: records[f].key, identity: .guid("urn:bench:\(f):\(i)"))
+            if try site.store.seen(feedID: records[f].id, identity: Int64(bitPattern: UInt64(id, radix: 16) ?? 0)) != nil { hits += 1 }
+        }
+    }
+    let lookupSeconds = now() - t2
+    print("| raw seen lookups: \(hits) hits | \(String(format: "%.3f", lookupSeconds)) s | \(String(format: "%.1f", lookupSeconds / Double(max(hits, 1)) * 1e6)) us each | - |")
+} catch {
+    print("bench failed: \(error)")
+    exit(1)
+}
+
+// 3. Start-up with the grown state (a fresh process would do exactly this).
+do {
+    let t3 = now()
+    let site = try IngestSite(config: config, clock: clock)
+    let startup = now() - t3
+    print("| start-up with \(try site.store.seenCount) seen identities (open, recovery, pruning) | \(String(format: "%.3f", startup)) s | - | <= 1 s |")
+} catch {
+    print("bench failed: \(error)")
+    exit(1)
+}
