@@ -123,3 +123,18 @@ import Testing
         }
     }
 }
+
+@Suite struct ShippedConfigTests {
+    static let root = #filePath.components(separatedBy: "/Tests/")[0]
+
+    @Test func theShippedConfigurationsParse() throws {
+        let documented = try Config.load(path: Self.root + "/config/feedspool.toml")
+        #expect(documented.spoolDir == "/var/spool/feedspool")
+        #expect(documented.dedup == .global)
+        #expect(documented.perHost == 2)
+        let demo = try Config.load(path: Self.root + "/config/demo.toml")
+        #expect(demo.feeds.count == 4)
+        #expect(demo.feeds.allSatisfy { $0.url.hasPrefix("file:///") && $0.url.contains("/config/samples/") })
+        #expect(demo.spoolDir.hasSuffix("/config/../spool"))
+    }
+}
