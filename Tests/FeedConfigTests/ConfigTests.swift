@@ -1,5 +1,6 @@
 import FeedConfig
 import FeedCore
+import Foundation
 import Testing
 
 @Suite struct TOMLTests {
@@ -125,7 +126,7 @@ import Testing
 }
 
 @Suite struct ShippedConfigTests {
-    static let root = #filePath.components(separatedBy: "/Tests/")[0]
+    static let root = String(#filePath.prefix(upTo: #filePath.range(of: "/Tests/")!.lowerBound))
 
     @Test func theShippedConfigurationsParse() throws {
         let documented = try Config.load(path: Self.root + "/config/feedspool.toml")
