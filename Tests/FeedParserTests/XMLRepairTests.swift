@@ -17,6 +17,22 @@ import Testing
 
     func repair(_ s: String) -> String { repair(Array(s.utf8)) }
 
+    /// Random documents of the tokens the eight-bytes-at-a-time scans must stop at (CDATA
+    /// ends split and doubled, entities, markup, controls, UTF-8, invalid bytes): the output
+    /// is the same whole, byte by byte and in random chunks.
+    @Test func anyChunkingGivesTheSameOutput() {
+        let tokens: [[UInt8]] = ["<a>", "</a>", "<![CDATA[", "]]>", "]", "]]", "]>", ">", "<", "&", "&amp;", "&nbsp;", "\"", "'", "x=\"1\"",
+            "plain words ", "longer run of ordinary text", "\t", "\n", "\u{1}", "é", "€", "<!-- ", " -->", "-", "<?p ", "?>"].map { Array($0.utf8) } + [[0xFF], [0xE2, 0x82]]
+        var rng = SplitMix64(state: 42)
+        for _ in 0..<300 {
+            var doc: [UInt8] = Array("<r>".utf8)
+            for _ in 0..<Int.random(in: 5...60, using: &rng) { doc += tokens.randomElement(using: &rng)! }
+            let whole = repair(doc)
+            #expect(repair(doc, chunk: 1) == whole)
+            #expect(repair(doc, chunk: Int.random(in: 2...13, using: &rng)) == whole)
+        }
+    }
+
     @Test(arguments: [
         ("<a>AT&T</a>", "<a>AT&amp;T</a>"),
         ("<a>&amp; &lt; &gt; &quot; &apos;</a>", "<a>&amp; &lt; &gt; &quot; &apos;</a>"),
