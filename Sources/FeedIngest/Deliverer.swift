@@ -1,5 +1,17 @@
+import FeedCore
 import FeedSpool
 import FeedStore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Spool file names, as the format defines them.
+enum ArticleFileName {
+    static func parse(_ name: String) -> (seq: Int, id: String)? {
+        Article.parseFileName(name).map { ($0.seq, $0.id) }
+    }
+}
 
 /// Why a delivery failed; nothing of the failed batch is recorded as seen.
 public enum DeliveryError: Error, Sendable, CustomStringConvertible {
@@ -65,6 +77,8 @@ public final class Deliverer {
         public var alreadyPublished: Int
         /// Staged files no intent knew of (a crash before the commit), removed.
         public var leftovers: [String]
+        /// Article files in the spool a new (or lost) state did not know, now recorded.
+        public var foundInSpool = 0
     }
 
     /// Completes what a crash interrupted and clears `tmp/`. Run before delivering.
@@ -86,8 +100,27 @@ public final class Deliverer {
         } catch { throw .spool(error) }
         do { try store.markDelivered(pending.map(\.seq)) } catch { throw .state(error) }
         do { r.leftovers = try spool.clearStaging() } catch { throw .spool(error) }
+        r.foundInSpool = try adoptSpoolFiles()
         needsRecovery = false
         return r
+    }
+
+    /// A state with no deliveries beside a spool holding articles (the state was lost or
+    /// replaced): record the files it holds, so their items are never written again and
+    /// numbering continues after them. Only then is the spool listed: a known state never
+    /// depends on (or pays for) reading the spool.
+    private func adoptSpoolFiles() throws(DeliveryError) -> Int {
+        do {
+            guard try store.hasNoDeliveries else { return 0 }
+        } catch { throw .state(error) }
+        let names: [String]
+        do { names = try spool.articleNames() } catch { throw .spool(error) }
+        var found: [(seq: Int64, id: String, name: String)] = []
+        for n in names {
+            if let p = ArticleFileName.parse(n) { found.append((Int64(p.seq), p.id, n)) }
+        }
+        do { try store.recordFoundInSpool(found, now: Int64(time(nil))) } catch { throw .state(error) }
+        return found.count
     }
 
     /// Delivers one batch by the protocol above. On failure before the commit nothing is

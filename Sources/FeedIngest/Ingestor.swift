@@ -90,6 +90,14 @@ public final class Ingestor {
                 candidates.append(Candidate(index: index, item: item, identity: identity, articleID: articleID, bits: bits, raw: raw, isUpdate: true))
                 report.alreadySeen -= 1
             } else {
+                // Its file is already in the spool (found there when the state was new).
+                let known: Bool
+                do { known = try store.wasFoundInSpool(articleID: articleID) } catch { throw .state(error) }
+                if known {
+                    commit.items.append(ItemRecord(identity: bits, content: raw, seq: nil, decision: "already in the spool"))
+                    report.alreadySeen += 1
+                    continue
+                }
                 candidates.append(Candidate(index: index, item: item, identity: identity, articleID: articleID, bits: bits, raw: raw, isUpdate: false))
             }
         }

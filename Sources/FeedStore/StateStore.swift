@@ -321,6 +321,38 @@ public final class StateStore {
         try deliveries(where: "state = 0", .null)
     }
 
+    /// True when no delivery was ever recorded (a new or a lost state).
+    public var hasNoDeliveries: Bool {
+        get throws(StoreError) {
+            let s = try db.statement("SELECT 1 FROM deliveries LIMIT 1")
+            return try !s.step()
+        }
+    }
+
+    /// True when an article file with this id was found in the spool by
+    /// `recordFoundInSpool` (its item is unknown to the state, its file is not).
+    public func wasFoundInSpool(articleID: String) throws(StoreError) -> Bool {
+        let s = try db.statement("SELECT 1 FROM deliveries WHERE article_id = ? AND feed_id = 0 LIMIT 1").bind(.text(articleID))
+        return try s.step()
+    }
+
+    /// Records article files found in the spool that the state does not know (the state was
+    /// lost or replaced): their items are then never written again.
+    public func recordFoundInSpool(_ files: [(seq: Int64, id: String, name: String)], now: Int64) throws(StoreError) {
+        guard !files.isEmpty else { return }
+        try db.transaction { () throws(StoreError) in
+            let s = try db.statement("""
+                INSERT OR IGNORE INTO deliveries(seq, state, article_id, file, feed_id, feed_url, title, first_seen, decision, fingerprint)
+                VALUES(?, 1, ?, ?, 0, '', '', ?, 'found in the spool', 0)
+                """)
+            for f in files {
+                s.reset()
+                try s.bind(.int(f.seq), .text(f.id), .text(f.name), .int(now)).run()
+            }
+        }
+        if let top = files.map(\.seq).max(), top >= nextSequence { nextSequence = top + 1 }
+    }
+
     // MARK: Provenance
 
     static let deliveryColumns = "seq, state, article_id, file, feed_id, feed_url, link, guid, title, published, published_offset, first_seen, decision, fingerprint, simhash"

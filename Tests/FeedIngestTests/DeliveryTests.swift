@@ -111,3 +111,22 @@ func items(_ range: Range<Int>, prefix: String = "i") -> [TestItem] {
         #expect(try s.spoolFiles()[d.file]?.hasPrefix(" date 2024-12-05 Story") == true)
     }
 }
+
+@Suite struct LostStateTests {
+    @Test func articlesAlreadyInTheSpoolAreRecordedNotWrittenAgain() throws {
+        let s = try Site("lost-state")
+        let doc = rss(items(0..<5))
+        try s.ingest("https://e.com/feed", doc)
+        let before = try s.spoolFiles()
+        // The state is lost (deleted, or restored from an old backup); the spool is not.
+        try FileManager.default.removeItem(atPath: s.dir.path + "/state")
+        let fresh = try Site(reopening: s)
+        let r = try fresh.ingest("https://e.com/feed", rss(items(0..<7)))
+        #expect(r.delivered.count == 2)  // only the two new items
+        #expect(r.delivered.map(\.seq) == [5, 6])  // numbering continues after the files found
+        let after = try fresh.spoolFiles()
+        #expect(after.count == 7)
+        for (name, text) in before { #expect(after[name] == text) }
+        #expect(try fresh.site.store.delivery(seq: 0)?.decision == "found in the spool")
+    }
+}
