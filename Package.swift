@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "FeedCoreTests", dependencies: ["FeedCore"]),
         // Fixtures are read from the source tree (#filePath), not bundled.
         .testTarget(
-            name: "FeedParserTests", dependencies: ["FeedParser", "FeedCore", "feedspool"],
+            name: "FeedParserTests", dependencies: ["FeedParser", "FeedCore", "TestSupport", "feedspool"],
             exclude: ["Fixtures"]),
         .testTarget(name: "FeedFetchTests", dependencies: ["FeedFetch", "FeedCore", "TestSupport", "feedspool"]),
         .testTarget(name: "FeedConfigTests", dependencies: ["FeedConfig", "FeedCore"]),

@@ -24,4 +24,17 @@ public enum SWAR {
     public static func load(_ p: UnsafeBufferPointer<UInt8>, _ offset: Int) -> UInt64 {
         UInt64(littleEndian: UnsafeRawPointer(p.baseAddress! + offset).loadUnaligned(as: UInt64.self))
     }
+
+    /// The index of the first byte from `start` that `special` flags, or of the first byte
+    /// of the last, shorter-than-eight tail (which the caller scans byte by byte).
+    @inline(__always)
+    public static func skip(_ p: UnsafeBufferPointer<UInt8>, from start: Int, special: (UInt64) -> UInt64) -> Int {
+        var i = start
+        while i + 8 <= p.count {
+            let m = special(load(p, i))
+            if m != 0 { return i + m.trailingZeroBitCount >> 3 }
+            i += 8
+        }
+        return i
+    }
 }

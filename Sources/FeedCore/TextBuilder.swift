@@ -52,16 +52,7 @@ public struct TextBuilder: Sendable {
                 var j = i + 1
                 while j < n {
                     // Whole words of ordinary bytes first.
-                    while j + 8 <= n {
-                        let w = SWAR.load(p, j)
-                        let special = SWAR.below(w, 0x21) | SWAR.equal(w, 0x7F) | SWAR.equal(w, 0xC2)
-                        if special == 0 {
-                            j += 8
-                        } else {
-                            j += special.trailingZeroBitCount >> 3
-                            break
-                        }
-                    }
+                    j = SWAR.skip(p, from: j) { SWAR.below($0, 0x21) | SWAR.equal($0, 0x7F) | SWAR.equal($0, 0xC2) }
                     if j >= n { break }
                     let d = p[j]
                     if d > 0x20 && d != 0x7F && d != 0xC2 {

@@ -102,29 +102,11 @@ struct XMLRepair {
                 if bit == Self.textBit {
                     // Text: skip eight bytes at a time while none is markup, a control (a
                     // superset: tab and line ends are checked below) or non-ASCII.
-                    while i + 8 <= n {
-                        let w = SWAR.load(p, i)
-                        let special = (w & SWAR.highs) | SWAR.below(w, 0x20) | SWAR.equal(w, 0x3C) | SWAR.equal(w, 0x26)
-                        if special == 0 {
-                            i += 8
-                        } else {
-                            i += special.trailingZeroBitCount >> 3
-                            break
-                        }
-                    }
+                    i = SWAR.skip(p, from: i) { ($0 & SWAR.highs) | SWAR.below($0, 0x20) | SWAR.equal($0, 0x3C) | SWAR.equal($0, 0x26) }
                     if i >= n { break }
                 } else if state == .cdata && run == 0 {
                     // CDATA: only "]]>" ends it; '<', '&', quotes and '>' are content.
-                    while i + 8 <= n {
-                        let w = SWAR.load(p, i)
-                        let special = (w & SWAR.highs) | SWAR.below(w, 0x20) | SWAR.equal(w, 0x5D)
-                        if special == 0 {
-                            i += 8
-                        } else {
-                            i += special.trailingZeroBitCount >> 3
-                            break
-                        }
-                    }
+                    i = SWAR.skip(p, from: i) { ($0 & SWAR.highs) | SWAR.below($0, 0x20) | SWAR.equal($0, 0x5D) }
                     if i >= n { break }
                 }
                 let c = p[i]

@@ -1,47 +1,14 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The real `feedspool` binary, run as a user would.
 @Suite struct CLITests {
-    static var binary: URL {
-        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for dir in [besideTests, besideTests.deletingLastPathComponent(), Fixtures.packageRoot.appendingPathComponent(".build/debug")] {
-            let candidate = dir.appendingPathComponent("feedspool")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        return Fixtures.packageRoot.appendingPathComponent(".build/debug/feedspool")
+    func run(_ args: [String], stdin: String? = nil) throws -> Binaries.Result {
+        try Binaries.run("feedspool", args, stdin: stdin, timeout: 60)
     }
 
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    func run(_ args: [String], stdin: String? = nil) throws -> Result {
-        let p = Process()
-        p.executableURL = Self.binary
-        p.arguments = args
-        let out = Pipe()
-        let err = Pipe()
-        let input = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = input
-        try p.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
-
-    func tempDir() throws -> URL {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("feedspool-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-        return d
-    }
+    func tempDir() throws -> URL { try Binaries.tempDirectory("cli") }
 
     @Test func parseOutWritesTheSeedByteForByte() throws {
         let dir = try tempDir()
