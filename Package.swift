@@ -53,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "feedspoold",
             dependencies: [
-                "FeedIngest", "FeedConfig",
+                "FeedIngest", "FeedConfig", "FeedCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // make bench's state and spool benchmark; not installed.

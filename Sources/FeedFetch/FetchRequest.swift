@@ -1,3 +1,5 @@
+import FeedCore
+
 /// The validators of the last good response, sent back as `If-None-Match` /
 /// `If-Modified-Since`.
 public struct Validators: Sendable, Equatable, Hashable {
@@ -50,7 +52,7 @@ public struct FetchConfiguration: Sendable {
     /// An `Accept` header that prefers feed types.
     public var accept = "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
 
-    public static let version = "0.1.0"
+    public static let version = FeedspoolVersion.string
     public static let projectURL = "https://github.com/feedspool/feedspool"
     public static let defaultUserAgent = "feedspool/\(version) (+\(projectURL))"
 

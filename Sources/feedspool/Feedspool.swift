@@ -1,4 +1,5 @@
 import ArgumentParser
+import FeedCore
 
 @main
 struct Feedspool: AsyncParsableCommand {
@@ -7,8 +8,4 @@ struct Feedspool: AsyncParsableCommand {
         abstract: "Turn RSS, Atom and JSON feeds into plain-text articles; talk to feedspoold.",
         version: FeedspoolVersion.string,
         subcommands: [ParseCommand.self, FetchCommand.self, ShowCommand.self, DatesCommand.self])
-}
-
-enum FeedspoolVersion {
-    static let string = "0.1.0"
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FeedConfig
+import FeedCore
 import FeedIngest
 
 #if canImport(Glibc)
@@ -17,7 +18,7 @@ struct Feedspoold: AsyncParsableCommand {
             per feed (OK, 304 or FAIL (FETCH|PARSE|SPOOL) with the reason) and exits 0 when \
             every feed succeeded, 1 otherwise: the cron-style mode.
             """,
-        version: "0.1.0")
+        version: FeedspoolVersion.string)
 
     @Flag(help: "Poll every feed once, then exit.")
     var once = false
