@@ -16,6 +16,13 @@ public struct HTMLTextExtractor: Sendable {
         text = TextBuilder(limit: limit)
     }
 
+    /// Starts over for the next fragment, keeping the text buffer.
+    public mutating func reset() {
+        text.reset()
+        skipDepth = 0
+        brRun = 0
+    }
+
     /// An element starts (`HTMLTag.classify` turns its name into `kind`).
     public mutating func start(_ kind: HTMLTag) {
         switch kind {

@@ -22,6 +22,14 @@ public struct TextBuilder: Sendable {
     /// True when no text has been added.
     public var isEmpty: Bool { bytes.isEmpty }
 
+    /// Empties the builder for the next text, keeping its buffer (no allocation per body).
+    public mutating func reset() {
+        bytes.removeAll(keepingCapacity: true)
+        truncated = false
+        pendingSpace = false
+        pendingBreak = false
+    }
+
     /// Ends the current paragraph; the next text starts a new one.
     public mutating func breakParagraph() {
         if !bytes.isEmpty { pendingBreak = true }

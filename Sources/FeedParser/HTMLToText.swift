@@ -51,14 +51,15 @@ public struct HTMLToText: MarkupConverter {
                 b.append(p)
                 return b.string
             }
-            extractor = HTMLTextExtractor()
+            // One extractor for every fragment: its buffer is reused, not reallocated.
+            extractor.reset()
             guard let ctxt, let base = p.baseAddress, p.count < Int(Int32.max) else { return "" }
             let doc = base.withMemoryRebound(to: CChar.self, capacity: p.count) {
                 htmlCtxtReadMemory(ctxt, $0, Int32(p.count), nil, "UTF-8", Self.options)
             }
             if let doc { xmlFreeDoc(doc) }
             let result = extractor.string
-            extractor = HTMLTextExtractor()
+            extractor.reset()
             return result
         }
 
