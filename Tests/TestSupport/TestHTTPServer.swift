@@ -146,8 +146,15 @@ public final class TestHTTPServer: Sendable {
                 $0.inFlight += 1
                 $0.peakInFlight = max($0.peakInFlight, $0.inFlight)
             }
-            let keepOpen = answer(fd, request, handler(request))
-            stats.withLock { $0.inFlight -= 1 }
+            var counted = true
+            // A request stops counting as in flight just before its answer is written: once
+            // the client has the answer it may start the next request, possibly before this
+            // thread runs again, so counting until after the write would over-count.
+            let keepOpen = answer(fd, request, handler(request)) {
+                if counted { stats.withLock { $0.inFlight -= 1 } }
+                counted = false
+            }
+            if counted { stats.withLock { $0.inFlight -= 1 } }
             if !keepOpen || request.header("connection")?.lowercased() == "close" { return }
         }
     }
@@ -179,10 +186,11 @@ public final class TestHTTPServer: Sendable {
     }
 
     /// Writes the answer; true when the connection may carry another request.
-    private func answer(_ fd: Int32, _ request: Request, _ action: Action) -> Bool {
+    private func answer(_ fd: Int32, _ request: Request, _ action: Action, answering: () -> Void) -> Bool {
         switch action {
         case .respond(let r):
             if r.delayMilliseconds > 0 { pause(r.delayMilliseconds) }
+            answering()
             guard writeAll(fd, head(r, bodyLength: r.chunked || r.closeDelimited ? nil : r.body.count)) else { return false }
             if request.method == "HEAD" || r.status == 304 { return true }
             if r.chunked {
