@@ -23,15 +23,18 @@ public struct FeedConfig: Sendable, Equatable {
     public var maxAge: Int64?
     /// On the first poll, only the newest this many items are delivered.
     public var maxItems: Int?
+    /// Seconds between polls for this feed.
+    public var interval: Int64?
     public var line: Int
 
-    public init(url: String, name: String? = nil, dedup: DedupPolicy? = nil, onUpdate: UpdatePolicy? = nil, maxAge: Int64? = nil, maxItems: Int? = nil, line: Int = 0) {
+    public init(url: String, name: String? = nil, dedup: DedupPolicy? = nil, onUpdate: UpdatePolicy? = nil, maxAge: Int64? = nil, maxItems: Int? = nil, interval: Int64? = nil, line: Int = 0) {
         self.url = url
         self.name = name
         self.dedup = dedup
         self.onUpdate = onUpdate
         self.maxAge = maxAge
         self.maxItems = maxItems
+        self.interval = interval
         self.line = line
     }
 }
@@ -49,6 +52,8 @@ public struct Config: Sendable, Equatable {
     public var grace: Int64 = 90 * 86400
     /// How far back near-duplicates are looked for (seconds).
     public var nearWindow: Int64 = 7 * 86400
+    /// Seconds between polls of a feed, before the publisher's hints (floor 5 min, ceiling 24 h).
+    public var interval: Int64 = 3600
     public var allowPrivateNetworks = false
     public var allowFileURLs = false
     public var userAgent: String?
@@ -72,6 +77,7 @@ public struct Config: Sendable, Equatable {
     public func onUpdate(for f: FeedConfig) -> UpdatePolicy { f.onUpdate ?? onUpdate }
     public func maxAge(for f: FeedConfig) -> Int64? { f.maxAge ?? maxAge }
     public func maxItems(for f: FeedConfig) -> Int? { f.maxItems ?? maxItems }
+    public func interval(for f: FeedConfig) -> Int64 { f.interval ?? interval }
 
     /// Parses a configuration; relative paths are taken relative to the file's directory.
     public static func parse(_ text: String, path: String) throws(ConfigError) -> Config {
@@ -90,10 +96,10 @@ public struct Config: Sendable, Equatable {
 struct ConfigReader {
     let file: String
 
-    static let topKeys = ["spool_dir", "state_dir", "dedup", "near_threshold", "on_update", "max_age", "max_items", "grace", "near_window",
+    static let topKeys = ["spool_dir", "state_dir", "dedup", "near_threshold", "on_update", "max_age", "max_items", "grace", "near_window", "interval",
         "allow_private_networks", "allow_file_urls", "user_agent", "max_body_size", "concurrency", "per_host", "per_host_gap",
         "timeout", "connect_timeout", "feed"]
-    static let feedKeys = ["url", "name", "dedup", "near_threshold", "on_update", "max_age", "max_items"]
+    static let feedKeys = ["url", "name", "dedup", "near_threshold", "on_update", "max_age", "max_items", "interval"]
 
     func fail(_ line: Int, _ message: String, fix: String? = nil) -> ConfigError {
         ConfigError(file: file, line: line, message: message, fix: fix)
@@ -113,6 +119,7 @@ struct ConfigReader {
         c.maxItems = try int(root, "max_items", in: 0...1_000_000)
         c.grace = try duration(root, "grace") ?? c.grace
         c.nearWindow = try duration(root, "near_window") ?? c.nearWindow
+        c.interval = try interval(root) ?? c.interval
         c.allowPrivateNetworks = try bool(root, "allow_private_networks") ?? false
         c.allowFileURLs = try bool(root, "allow_file_urls") ?? false
         c.userAgent = try string(root, "user_agent")
@@ -163,7 +170,7 @@ struct ConfigReader {
         let threshold = try int(t, "near_threshold", in: 0...DedupPolicy.maxNearThreshold) ?? defaultThreshold
         return FeedConfig(
             url: url, name: try string(t, "name"), dedup: try dedup(t, threshold: threshold), onUpdate: try onUpdate(t),
-            maxAge: try duration(t, "max_age"), maxItems: try int(t, "max_items", in: 0...1_000_000), line: t.line)
+            maxAge: try duration(t, "max_age"), maxItems: try int(t, "max_items", in: 0...1_000_000), interval: try interval(t), line: t.line)
     }
 
     func string(_ t: TOMLTable, _ key: String) throws(ConfigError) -> String? {
@@ -216,6 +223,15 @@ struct ConfigReader {
         default:
             throw fail(e.line, "\(key) must be a duration like \"30d\" or a number of seconds")
         }
+    }
+
+    /// A polling interval: a duration from 5 minutes to 24 hours.
+    func interval(_ t: TOMLTable) throws(ConfigError) -> Int64? {
+        guard let v = try duration(t, "interval") else { return nil }
+        guard (300...86400).contains(v) else {
+            throw fail(t["interval"]!.line, "interval must be between 5 minutes and 24 hours", fix: "e.g. interval = \"60m\"")
+        }
+        return v
     }
 
     /// A size: bytes, or a string like "16MiB", "512KiB", "1GiB" (also MB/KB/GB as powers of 1000).

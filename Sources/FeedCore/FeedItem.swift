@@ -92,6 +92,9 @@ public struct FeedInfo: Sendable, Hashable {
     /// `sy:updatePeriod` / `sy:updateFrequency`.
     public var updatePeriod: String?
     public var updateFrequency: Int?
+    /// RSS `skipHours` (0-23, GMT) and `skipDays` (0 = Sunday … 6 = Saturday).
+    public var skipHours: [Int] = []
+    public var skipDays: [Int] = []
 
     public init() {}
 }

@@ -76,8 +76,34 @@ public final class IngestSite {
         return c
     }
 
-    /// Applies one fetch result to the state and the spool (serially: the caller's task).
-    public func apply(_ fetched: FetchedFeed, feed: FeedRecord, settings: IngestSettings, now: Int64) -> PollOutcome {
+    /// Applies one fetch result to the state and the spool (serially: the caller's task),
+    /// and records when the feed is due next and why.
+    public func apply(_ fetched: FetchedFeed, feed: FeedRecord, settings: IngestSettings, interval: Int64, now: Int64) -> PollOutcome {
+        let outcome = ingest(fetched, feed: feed, settings: settings, now: now)
+        let schedule = PollSchedule(interval: interval)
+        var rng = SystemRandomNumberGenerator()
+        let end: PollEnd
+        switch outcome {
+        case .failed where fetched.result.outcome.isGone:
+            end = .gone
+        case .failed:
+            let h = fetched.result.http?.headers
+            let retry = fetched.result.error?.retryAfter?.delay(now: now, serverDate: h?.date)
+            end = .failure(streak: feed.failureStreak + 1, retryAfter: retry)
+        case .ok, .unchanged:
+            var hints = fetched.parsed.map { PublisherHints(info: $0.info) } ?? PublisherHints()
+            if let h = fetched.result.http?.headers {
+                if let cc = h.cacheControl, let m = cc.maxAge, !cc.noCache, !cc.noStore { hints.maxAge = Int64(m) - Int64(h.age ?? 0) }
+                if case .at(let t)? = h.expires { hints.expiresIn = t - (h.date ?? now) }
+            }
+            end = .success(hints)
+        }
+        let next = schedule.next(after: end, now: now, using: &rng)
+        try? store.setSchedule(feedID: feed.id, nextDue: next.at, reason: next.reason)
+        return outcome
+    }
+
+    private func ingest(_ fetched: FetchedFeed, feed: FeedRecord, settings: IngestSettings, now: Int64) -> PollOutcome {
         let r = fetched.result
         let newURL = r.http?.permanentRedirect
         func record(status: Int?, error: (String, String)?, retired: Bool? = nil) {
@@ -108,6 +134,13 @@ public final class IngestSite {
                 return .failed(stage: "SPOOL", message: error.description)
             }
         }
+    }
+}
+
+extension FetchOutcome {
+    var isGone: Bool {
+        if case .gone = self { return true }
+        return false
     }
 }
 
@@ -182,7 +215,7 @@ public enum OnceRun {
             while next < min(window, jobs.count) { add() }
             while let (i, fetched) = await group.next() {
                 let (rec, f) = jobs[i]
-                let outcome = site.apply(fetched, feed: rec, settings: site.settings(for: f), now: Int64(time(nil)))
+                let outcome = site.apply(fetched, feed: rec, settings: site.settings(for: f), interval: config.interval(for: f), now: Int64(time(nil)))
                 report(summary(f.url, outcome, fetched.result))
                 if outcome.isFailure { ok = false }
                 if next < jobs.count { add() }

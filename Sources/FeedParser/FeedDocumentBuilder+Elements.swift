@@ -84,6 +84,8 @@ extension FeedDocumentBuilder {
             case "logo", "icon": if info.image == nil { begin(.feedImage, depth: depth, base: base) }
             case "image": frame.role = .image
             case "ttl": begin(.feedTTL, depth: depth, base: base)
+            case "skipHours" where !atom: frame.role = .skipHours
+            case "skipDays" where !atom: frame.role = .skipDays
             default: break
             }
         case .atom:
@@ -254,6 +256,12 @@ extension FeedDocumentBuilder {
         case .feedTTL: info.ttlMinutes = Int(raw.trimmingXMLSpace)
         case .updatePeriod: info.updatePeriod = raw.trimmingXMLSpace.nilIfEmpty
         case .updateFrequency: info.updateFrequency = Int(raw.trimmingXMLSpace)
+        case .skipHour:
+            // 0-23 in GMT; some feeds write 24 for midnight.
+            if let h = Int(raw.trimmingXMLSpace), (0...24).contains(h), !info.skipHours.contains(h % 24) { info.skipHours.append(h % 24) }
+        case .skipDay:
+            let days = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
+            if let d = days.firstIndex(of: raw.trimmingXMLSpace.lowercased()), !info.skipDays.contains(d) { info.skipDays.append(d) }
         case .feedRSSAuthor:
             if let p = Self.rssPerson(raw), info.authors.isEmpty { info.authors.append(p) }
         case .feedCreator:

@@ -36,6 +36,8 @@ struct FeedDocumentBuilder {
     /// What an open element is, for the builder.
     enum Role: Equatable {
         case root, channel, item, person(owner: PersonOwner), skip, image, other
+        /// RSS `skipHours` / `skipDays`: their `hour` / `day` children are read.
+        case skipHours, skipDays
         /// `media:group`: its children are read as the item's own.
         case mediaGroup
         /// An element left open by broken markup after the builder recovered past it; it
@@ -60,7 +62,7 @@ struct FeedDocumentBuilder {
     /// Where the text of the element being captured goes.
     enum Field: Equatable {
         case feedTitle(TextKind), feedLink, feedId, feedUpdated, feedPublished, feedLanguage
-        case feedSubtitle(TextKind), feedImage, feedTTL, updatePeriod, updateFrequency
+        case feedSubtitle(TextKind), feedImage, feedTTL, updatePeriod, updateFrequency, skipHour, skipDay
         case feedRSSAuthor, feedCreator, feedDCDate
         case personName, personEmail, personURI
         case title(TextKind), link, guid(permaLink: Bool), pubDate, published, updated, dcDate
@@ -164,7 +166,7 @@ struct FeedDocumentBuilder {
             for k in parentIndex..<frames.count { frames[k].role = .transparent }
         }
         switch inItem ? parentRole : (parentRole == .item ? .other : parentRole) {
-        case .root, .channel, .other, .image, .transparent:
+        case .root, .channel, .other, .image, .transparent, .skipHours, .skipDays:
             if isItemElement(ns, name) && !inItem {
                 frame.role = .item
                 inItem = true
@@ -176,6 +178,10 @@ struct FeedDocumentBuilder {
                 channelChild(ns, name, attributes, &frame, depth: depth)
             } else if parentRole == .image && ns.isRSS && name == "url" {
                 begin(.feedImage, depth: depth, base: frame.base)
+            } else if parentRole == .skipHours && ns.isRSS && name == "hour" {
+                begin(.skipHour, depth: depth, base: frame.base)
+            } else if parentRole == .skipDays && ns.isRSS && name == "day" {
+                begin(.skipDay, depth: depth, base: frame.base)
             }
         case .item, .mediaGroup:
             itemChild(ns, name, attributes, &frame, depth: depth)

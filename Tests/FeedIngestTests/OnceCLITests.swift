@@ -1,3 +1,4 @@
+import FeedStore
 import Foundation
 import TestSupport
 import Testing
@@ -35,6 +36,16 @@ import Testing
         #expect(lines.contains("FAIL (FETCH) \(urls[3]): 410 Gone: the publisher removed the feed; it is retired"))
         #expect(lines.contains("FAIL (FETCH) \(urls[4]): http: HTTP 404 Not Found"))
         #expect(lines.count == 5)
+
+        // Each feed's next poll and why, recorded for the daemon and for status.
+        let state = try StateStore(directory: dir.appendingPathComponent("state").path, readOnly: true)
+        let feeds = Dictionary(uniqueKeysWithValues: try state.allFeeds().map { ($0.key, $0) })
+        #expect(feeds[urls[0]]?.dueReason == "every 1 h")
+        #expect((feeds[urls[0]]?.nextDue ?? 0) > Int64(time(nil)) + 3000)
+        #expect(feeds[urls[4]]?.dueReason == "backing off after 1 failure in a row")
+        #expect(feeds[urls[4]]?.failureStreak == 1)
+        #expect(feeds[urls[3]]?.nextDue == nil)
+        #expect(feeds[urls[3]]?.dueReason == "retired: 410 Gone")
 
         let second = try Binaries.run("feedspoold", ["--once", "--config", config], timeout: 60)
         let again = Set(second.stdout.split(separator: "\n").map(String.init))
