@@ -20,6 +20,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The daemon: structured logs and a service group with graceful shutdown and signals.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries, each behind one module.
@@ -50,11 +53,23 @@ let package = Package(
         // Exactly-once ingest: identities, duplicates, delivery protocol, the one-shot run.
         .target(name: "FeedIngest", dependencies: ["FeedCore", "FeedParser", "FeedFetch", "FeedConfig", "FeedStore", "FeedSpool"]),
 
+        // Linux calls Swift's Glibc module hides (_GNU_SOURCE): SO_PEERCRED, accept4, pipe2.
+        .target(name: "CSystemShims"),
+        // The long-running service: poller, control socket, systemd notification, logging.
+        .target(
+            name: "FeedDaemon",
+            dependencies: [
+                "FeedIngest", "FeedConfig", "FeedCore", "FeedFetch", "FeedStore", "FeedSpool", "FeedParser", "CSystemShims",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]),
         .executableTarget(
             name: "feedspoold",
             dependencies: [
-                "FeedIngest", "FeedConfig", "FeedCore",
+                "FeedIngest", "FeedConfig", "FeedCore", "FeedDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         // make bench's state and spool benchmark; not installed.
         .executableTarget(name: "feedspool-bench", dependencies: ["FeedIngest", "FeedConfig", "FeedStore", "FeedCore"]),

@@ -7,6 +7,13 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible, Equatable {
     public var message: String
     public var fix: String?
 
+    public init(file: String, line: Int, message: String, fix: String?) {
+        self.file = file
+        self.line = line
+        self.message = message
+        self.fix = fix
+    }
+
     public var description: String {
         let place = line > 0 ? "\(file):\(line)" : file
         return fix.map { "\(place): \($0 == "" ? message : message + "; " + $0)" } ?? "\(place): \(message)"
@@ -54,6 +61,11 @@ public struct Config: Sendable, Equatable {
     public var nearWindow: Int64 = 7 * 86400
     /// Seconds between polls of a feed, before the publisher's hints (floor 5 min, ceiling 24 h).
     public var interval: Int64 = 3600
+    /// The control socket, its mode and the group allowed to use it (besides root and
+    /// the daemon's own user).
+    public var socket = "/run/feedspool/feedspool.sock"
+    public var socketMode: UInt32 = 0o660
+    public var socketGroup: String?
     public var allowPrivateNetworks = false
     public var allowFileURLs = false
     public var userAgent: String?
@@ -96,7 +108,7 @@ public struct Config: Sendable, Equatable {
 struct ConfigReader {
     let file: String
 
-    static let topKeys = ["spool_dir", "state_dir", "dedup", "near_threshold", "on_update", "max_age", "max_items", "grace", "near_window", "interval",
+    static let topKeys = ["spool_dir", "state_dir", "dedup", "near_threshold", "on_update", "max_age", "max_items", "grace", "near_window", "interval", "socket", "socket_mode", "socket_group",
         "allow_private_networks", "allow_file_urls", "user_agent", "max_body_size", "concurrency", "per_host", "per_host_gap",
         "timeout", "connect_timeout", "feed"]
     static let feedKeys = ["url", "name", "dedup", "near_threshold", "on_update", "max_age", "max_items", "interval"]
@@ -120,6 +132,21 @@ struct ConfigReader {
         c.grace = try duration(root, "grace") ?? c.grace
         c.nearWindow = try duration(root, "near_window") ?? c.nearWindow
         c.interval = try interval(root) ?? c.interval
+        if let sock = try string(root, "socket") { c.socket = resolve(sock) }
+        if let e = root["socket_mode"] {
+            // Octal, written as a string ("0660") or as the digits of a number (660).
+            let digits: String?
+            switch e.value {
+            case .string(let s): digits = s
+            case .integer(let n): digits = String(n)
+            default: digits = nil
+            }
+            guard let d = digits, let mode = UInt32(d.hasPrefix("0o") ? String(d.dropFirst(2)) : d, radix: 8), mode <= 0o777 else {
+                throw fail(e.line, "socket_mode must be an octal mode like \"0660\"")
+            }
+            c.socketMode = mode
+        }
+        c.socketGroup = try string(root, "socket_group")
         c.allowPrivateNetworks = try bool(root, "allow_private_networks") ?? false
         c.allowFileURLs = try bool(root, "allow_file_urls") ?? false
         c.userAgent = try string(root, "user_agent")
@@ -218,7 +245,7 @@ struct ConfigReader {
         switch e.value {
         case .integer(let n) where n >= 0: return n * scale
         case .string(let s):
-            if let v = Duration.parse(s, milliseconds: milliseconds) { return v }
+            if let v = ConfigDuration.parse(s, milliseconds: milliseconds) { return v }
             throw fail(e.line, "\(key) = \"\(s)\" is not a duration", fix: "write e.g. \"30d\", \"12h\", \"15m\" or \"45s\"")
         default:
             throw fail(e.line, "\(key) must be a duration like \"30d\" or a number of seconds")
@@ -259,7 +286,7 @@ struct ConfigReader {
 }
 
 /// Durations as configuration strings.
-public enum Duration {
+public enum ConfigDuration {
     public static func parse(_ s: String, milliseconds: Bool = false) -> Int64? {
         let t = s.filter { $0 != " " }
         let units: [(String, Int64)] = [("ms", 0), ("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)]

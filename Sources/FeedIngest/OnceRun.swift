@@ -23,7 +23,7 @@ public enum PollOutcome: Sendable {
 
 /// The state and spool of one configuration, opened for ingest.
 public final class IngestSite {
-    public let config: Config
+    public private(set) var config: Config
     public let ingestor: Ingestor
 
     /// Opens (creating when missing) the state and the spool, and completes what a crash
@@ -57,6 +57,12 @@ public final class IngestSite {
     }
 
     public var store: StateStore { ingestor.store }
+
+    /// Takes new settings that keep the same spool and state directories.
+    public func reconfigure(_ c: Config) {
+        precondition(c.spoolDir == config.spoolDir && c.stateDir == config.stateDir, "reopen the site for new directories")
+        config = c
+    }
 
     public func settings(for f: FeedConfig) -> IngestSettings {
         IngestSettings(dedup: config.dedup(for: f), onUpdate: config.onUpdate(for: f), maxAge: config.maxAge(for: f), maxItems: config.maxItems(for: f))

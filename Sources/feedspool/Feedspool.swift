@@ -7,5 +7,8 @@ struct Feedspool: AsyncParsableCommand {
         commandName: "feedspool",
         abstract: "Turn RSS, Atom and JSON feeds into plain-text articles; talk to feedspoold.",
         version: FeedspoolVersion.string,
-        subcommands: [ParseCommand.self, FetchCommand.self, ShowCommand.self, DatesCommand.self])
+        subcommands: [
+            StatusCommand.self, FeedsCommand.self, TailCommand.self, PollCommand.self, ReloadCommand.self, MetricsCommand.self,
+            ShowCommand.self, ParseCommand.self, FetchCommand.self, DatesCommand.self,
+        ])
 }

@@ -1,0 +1,16 @@
+#ifndef FEEDSPOOL_SYSTEM_SHIMS_H
+#define FEEDSPOOL_SYSTEM_SHIMS_H
+
+// Linux calls that glibc declares only under _GNU_SOURCE, which Swift's Glibc module does
+// not see: defined in system_shims.c, compiled with it.
+
+/// The peer's credentials of a Unix socket (SO_PEERCRED); 0 on success, -1 with errno.
+int fs_peer_credentials(int fd, int *pid, unsigned int *uid, unsigned int *gid);
+
+/// accept4 with SOCK_CLOEXEC | SOCK_NONBLOCK.
+int fs_accept_nonblocking(int listener);
+
+/// pipe2 with O_CLOEXEC | O_NONBLOCK.
+int fs_pipe_nonblocking(int fds[2]);
+
+#endif

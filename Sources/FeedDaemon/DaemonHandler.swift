@@ -1,0 +1,209 @@
+import FeedCore
+import FeedSpool
+import FeedStore
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Answers the control socket's requests from the status board; `poll` and `reload` go to
+/// the poller; `show` reads the state through its own read-only connection.
+final class DaemonHandler: ControlHandler {
+    let board: StatusBoard
+    let inbox: PollerInbox
+    let stateDir: Mutex<String>
+    let clock: @Sendable () -> Int64
+
+    init(board: StatusBoard, inbox: PollerInbox, stateDir: String, clock: @escaping @Sendable () -> Int64) {
+        self.board = board
+        self.inbox = inbox
+        self.stateDir = Mutex(stateDir)
+        self.clock = clock
+    }
+
+    func handle(_ request: ControlProtocol.Request, reply: @escaping @Sendable (String) -> Void) {
+        let now = clock()
+        switch request.cmd {
+        case "ping":
+            reply(ControlProtocol.success("{\"pong\":true}"))
+        case "status":
+            reply(ControlProtocol.success(Self.status(board.snapshot, now: now)))
+        case "feeds":
+            reply(ControlProtocol.success(Self.feeds(board.snapshot, now: now)))
+        case "metrics":
+            var w = JSONWriter()
+            w.beginObject()
+            w.string("text", Metrics.prometheus(board.snapshot, now: now))
+            w.endObject()
+            reply(ControlProtocol.success(w.string))
+        case "poll":
+            let s = board.snapshot
+            let wanted = request.feeds ?? []
+            let unknown = wanted.filter { s.feeds[$0] == nil }
+            guard unknown.isEmpty else {
+                reply(ControlProtocol.failure("unknown-feed", "not configured: \(unknown.joined(separator: ", "))"))
+                return
+            }
+            inbox.send(.poll(wanted))
+            var w = JSONWriter()
+            w.beginObject()
+            w.beginArray("queued")
+            for key in wanted.isEmpty ? s.order : wanted { w.string(nil, key) }
+            w.endArray()
+            w.endObject()
+            reply(ControlProtocol.success(w.string))
+        case "reload":
+            inbox.send(.reload(reply: { outcome in
+                switch outcome {
+                case .success(let message):
+                    var w = JSONWriter()
+                    w.beginObject()
+                    w.string("message", message)
+                    w.endObject()
+                    reply(ControlProtocol.success(w.string))
+                case .failure(let e):
+                    reply(ControlProtocol.failure("invalid-config", e.description))
+                }
+            }))
+        case "show":
+            guard let article = request.article else {
+                reply(ControlProtocol.failure("bad-request", "show needs \"article\": a sequence number or an id"))
+                return
+            }
+            reply(show(article))
+        default:
+            reply(ControlProtocol.failure("unknown-command", "\(request.cmd) is not a command (status, feeds, poll, reload, subscribe, metrics, show, ping)"))
+        }
+    }
+
+    private func show(_ article: String) -> String {
+        do {
+            let store = try StateStore(directory: stateDir.withLock { $0 }, readOnly: true)
+            let found: [Delivery]
+            if article.count == 16, article.allSatisfy(\.isHexDigit) {
+                found = try store.deliveries(articleID: article.lowercased())
+            } else if let seq = Int64(article) {
+                found = try store.delivery(seq: seq).map { [$0] } ?? []
+            } else {
+                return ControlProtocol.failure("bad-request", "\(article): give a sequence number or a 16-hex-digit id")
+            }
+            guard !found.isEmpty else { return ControlProtocol.failure("not-found", "\(article): no such article") }
+            var w = JSONWriter()
+            w.beginArray()
+            for d in found {
+                w.beginObject()
+                Provenance.write(d, into: &w, spoolDir: board.snapshot.spoolDir)
+                w.bool("delivered", d.delivered)
+                w.endObject()
+            }
+            w.endArray()
+            return ControlProtocol.success(w.string)
+        } catch {
+            return ControlProtocol.failure("state", "\(error)")
+        }
+    }
+
+    static func status(_ s: StatusBoard.Snapshot, now: Int64) -> String {
+        let t = StatusBoard.totals(s, now: now)
+        var w = JSONWriter()
+        w.beginObject()
+        w.string("version", FeedspoolVersion.string)
+        w.int("pid", Int64(getpid()))
+        w.int("uptime_seconds", now - s.started)
+        w.string("config", s.configPath)
+        w.beginObject("feeds")
+        w.int("total", Int64(t.feeds))
+        w.int("healthy", Int64(t.healthy))
+        w.int("failing", Int64(t.failing))
+        w.int("retired", Int64(t.retired))
+        w.endObject()
+        w.int("in_flight", Int64(s.inFlight))
+        w.beginObject("articles")
+        w.int("delivered_total", s.deliveredTotal)
+        w.int("last_hour", Int64(t.deliveredLastHour))
+        w.int("today", Int64(t.deliveredToday))
+        w.int("duplicates_skipped", s.duplicatesTotal)
+        w.string("last_delivery", s.lastDelivery.map { FeedDate(secondsSinceEpoch: $0).utcString })
+        w.endObject()
+        w.int("polls", s.polls)
+        w.string("next_poll", t.nextPoll.map { FeedDate(secondsSinceEpoch: $0).utcString })
+        w.beginObject("spool")
+        w.string("path", s.spoolDir)
+        w.int("free_bytes", PosixFileSystem().freeBytes(s.spoolDir))
+        w.endObject()
+        w.beginArray("last_errors")
+        for e in s.lastErrors.suffix(10).reversed() {
+            w.beginObject()
+            w.string("time", FeedDate(secondsSinceEpoch: e.time).utcString)
+            w.string("feed", e.feed)
+            w.string("stage", e.stage)
+            w.string("message", e.message)
+            w.endObject()
+        }
+        w.endArray()
+        if let r = s.lastReload {
+            w.beginObject("last_reload")
+            w.string("time", FeedDate(secondsSinceEpoch: r.time).utcString)
+            w.bool("ok", r.ok)
+            w.string("message", r.message)
+            w.endObject()
+        } else {
+            w.raw("last_reload", "null")
+        }
+        w.string("status_line", StatusBoard.statusLine(s, now: now))
+        w.endObject()
+        return w.string
+    }
+
+    static func feeds(_ s: StatusBoard.Snapshot, now: Int64) -> String {
+        var w = JSONWriter()
+        w.beginArray()
+        for key in s.order {
+            guard let f = s.feeds[key] else { continue }
+            w.beginObject()
+            w.string("key", f.key)
+            w.string("url", f.url)
+            w.string("name", f.name)
+            w.string("title", f.title)
+            w.string("health", f.retired ? "retired" : f.failureStreak > 0 ? "failing" : f.lastSuccess == nil ? "new" : "ok")
+            w.string("last_fetch", f.lastFetch.map { FeedDate(secondsSinceEpoch: $0).utcString })
+            w.string("last_success", f.lastSuccess.map { FeedDate(secondsSinceEpoch: $0).utcString })
+            w.int("http_status", f.lastStatus.map(Int64.init))
+            w.int("failure_streak", Int64(f.failureStreak))
+            w.string("last_error", f.lastError)
+            w.string("last_error_stage", f.lastErrorStage)
+            w.string("next_due", f.nextDue.map { FeedDate(secondsSinceEpoch: $0).utcString })
+            w.string("due_reason", f.dueReason)
+            w.bool("etag", f.etag != nil)
+            w.bool("last_modified", f.lastModified != nil)
+            w.int("delivered", f.delivered)
+            w.int("duplicates", f.duplicates)
+            w.endObject()
+        }
+        w.endArray()
+        return w.string
+    }
+}
+
+/// The `metrics` text, in Prometheus' exposition format.
+enum Metrics {
+    static func prometheus(_ s: StatusBoard.Snapshot, now: Int64) -> String {
+        let t = StatusBoard.totals(s, now: now)
+        var out = ""
+        func metric(_ name: String, _ type: String, _ help: String, _ samples: [(String, Int64)]) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for (labels, v) in samples { out += "\(name)\(labels) \(v)\n" }
+        }
+        metric("feedspool_feeds", "gauge", "Configured feeds by health.", [
+            ("{state=\"healthy\"}", Int64(t.healthy)), ("{state=\"failing\"}", Int64(t.failing)), ("{state=\"retired\"}", Int64(t.retired)),
+        ])
+        metric("feedspool_articles_delivered_total", "counter", "Articles delivered into the spool since start.", [("", s.deliveredTotal)])
+        metric("feedspool_duplicates_skipped_total", "counter", "Items skipped as duplicates since start.", [("", s.duplicatesTotal)])
+        metric("feedspool_polls_total", "counter", "Feed polls completed since start.", [("", s.polls)])
+        metric("feedspool_polls_in_flight", "gauge", "Feed polls in progress.", [("", Int64(s.inFlight))])
+        metric("feedspool_spool_free_bytes", "gauge", "Free space on the spool's filesystem.", [("", PosixFileSystem().freeBytes(s.spoolDir) ?? 0)])
+        metric("feedspool_uptime_seconds", "gauge", "Seconds since the daemon started.", [("", now - s.started)])
+        return out
+    }
+}

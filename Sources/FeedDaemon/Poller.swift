@@ -1,0 +1,297 @@
+import FeedConfig
+import FeedCore
+import FeedFetch
+import FeedIngest
+import FeedStore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Work asked of the poller from other threads (the control socket, signals).
+public final class PollerInbox: Sendable {
+    public enum Command: Sendable {
+        /// Poll these feeds (by URL; all when empty) now, reviving retired ones.
+        case poll([String])
+        /// Re-read the configuration; `reply` gets the outcome.
+        case reload(reply: (@Sendable (Result<String, ConfigError>) -> Void)?)
+    }
+
+    private let state = Mutex<(commands: [Command], stopping: Bool)>(([], false))
+
+    public init() {}
+
+    public func send(_ c: Command) { state.withLock { $0.commands.append(c) } }
+    public func stop() { state.withLock { $0.stopping = true } }
+    public var isStopping: Bool { state.withLock { $0.stopping } }
+
+    func take() -> [Command] {
+        state.withLock { s in
+            defer { s.commands.removeAll() }
+            return s.commands
+        }
+    }
+}
+
+/// The poll loop: feeds fall due by their schedule, are fetched through the engine (its
+/// limits apply across all of them), parsed off this task, and ingested here one at a time;
+/// the schedule, the status board, the log and the event stream follow each poll.
+/// Its mutable state is confined to `run()`'s task.
+public final class Poller: Service, @unchecked Sendable {
+    private let configPath: String
+    private let inbox: PollerInbox
+    private let board: StatusBoard
+    private let logger: Logger
+    private let publish: @Sendable (String) -> Void
+    private let clock: @Sendable () -> Int64
+
+    private var config: Config
+    private var site: IngestSite
+    private var engine: FetchEngine {
+        didSet { current.set(engine) }
+    }
+    /// The engine in use, for the shutdown deadline (read from another task).
+    private let current = EngineSlot()
+    private var feeds: [String: (config: FeedConfig, record: FeedRecord)] = [:]
+
+    public init(configPath: String, config: Config, site: IngestSite, inbox: PollerInbox, board: StatusBoard, logger: Logger, clock: @escaping @Sendable () -> Int64, publish: @escaping @Sendable (String) -> Void) throws {
+        self.configPath = configPath
+        self.config = config
+        self.site = site
+        self.inbox = inbox
+        self.board = board
+        self.logger = logger
+        self.clock = clock
+        self.publish = publish
+        let e = try FetchEngine(configuration: site.fetchConfiguration())
+        engine = e
+        current.set(e)
+        try loadFeeds()
+    }
+
+    /// How long in-flight polls may finish after a shutdown request before being cancelled.
+    public static let shutdownGrace: Swift.Duration = .seconds(10)
+
+    /// The configured feeds, with their records (created on first sight).
+    private func loadFeeds() throws {
+        var next: [String: (config: FeedConfig, record: FeedRecord)] = [:]
+        for f in config.feeds {
+            next[f.url] = (f, try site.store.ensureFeed(key: f.url, name: f.name, now: clock()))
+        }
+        feeds = next
+        publishBoard()
+    }
+
+    private func publishBoard() {
+        let records = feeds.mapValues(\.record)
+        let order = config.feeds.map(\.url)
+        board.update {
+            $0.feeds = records
+            $0.order = order
+            $0.spoolDir = config.spoolDir
+        }
+    }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await loop()
+        } onGracefulShutdown: { [inbox, current] in
+            inbox.stop()
+            // Polls in flight may finish (their deliveries complete either way) within the grace.
+            Task {
+                try? await Task.sleep(for: Self.shutdownGrace)
+                current.shutdown()
+            }
+        }
+        engine.shutdown()
+    }
+
+    private func loop() async {
+        while !inbox.isStopping && !Task.isCancelled {
+            let now = clock()
+            board.progress(now: now)
+            for command in inbox.take() { handle(command, now: now) }
+            let due = feeds.values.filter { !$0.record.retired && ($0.record.nextDue ?? 0) <= now }
+                .sorted { ($0.record.nextDue ?? 0) < ($1.record.nextDue ?? 0) }
+            if !due.isEmpty {
+                await cycle(due.map(\.record.key))
+                continue
+            }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    private func handle(_ command: PollerInbox.Command, now: Int64) {
+        switch command {
+        case .poll(let urls):
+            for key in urls.isEmpty ? Array(feeds.keys) : urls {
+                guard var entry = feeds[key] else { continue }
+                if entry.record.retired {
+                    try? site.store.recordFetch(feedID: entry.record.id, now: now, status: nil, error: nil, retired: false)
+                    entry.record.retired = false
+                    logger.notice("feed revived by a poll request", metadata: ["feed": "\(key)"])
+                }
+                entry.record.nextDue = now
+                entry.record.dueReason = "poll requested"
+                feeds[key] = entry
+            }
+            publishBoard()
+        case .reload(let reply):
+            let outcome = reload(now: now)
+            reply?(outcome)
+        }
+    }
+
+    /// Applies a new configuration, or keeps the running one and says why.
+    private func reload(now: Int64) -> Result<String, ConfigError> {
+        let fresh: Config
+        do {
+            fresh = try Config.load(path: configPath)
+        } catch {
+            logger.error("reload failed; the running configuration stays: \(error)")
+            board.update { $0.lastReload = (now, false, error.description) }
+            return .failure(error)
+        }
+        let before = Set(feeds.keys)
+        let after = Set(fresh.feeds.map(\.url))
+        do {
+            if fresh.spoolDir != config.spoolDir || fresh.stateDir != config.stateDir {
+                site = try IngestSite(config: fresh, clock: clock)
+            } else {
+                site.reconfigure(fresh)
+            }
+            config = fresh
+            engine.shutdown()
+            engine = try FetchEngine(configuration: site.fetchConfiguration())
+            try loadFeeds()
+        } catch {
+            let e = ConfigError(file: configPath, line: 0, message: "the new configuration cannot be applied: \(error)", fix: nil)
+            logger.error("\(e)")
+            board.update { $0.lastReload = (now, false, e.description) }
+            return .failure(e)
+        }
+        let added = after.subtracting(before).count, removed = before.subtracting(after).count
+        let message = "configuration reloaded: \(after.count) feeds (\(added) added, \(removed) removed)"
+        logger.notice("\(message)")
+        board.update { $0.lastReload = (now, true, message) }
+        return .success(message)
+    }
+
+    /// Polls `keys` concurrently through the engine; ingests each result as it arrives.
+    private func cycle(_ keys: [String]) async {
+        let engine = self.engine
+        let window = config.concurrency + 4
+        var started = 0
+        await withTaskGroup(of: (String, FetchedFeed).self) { group in
+            func launch() {
+                while started < keys.count && !inbox.isStopping {
+                    let key = keys[started]
+                    started += 1
+                    guard let record = feeds[key]?.record else { continue }
+                    group.addTask { (key, await FetchedFeed.fetch(record, engine: engine)) }
+                    board.update { $0.inFlight += 1 }
+                    return
+                }
+            }
+            for _ in 0..<min(window, keys.count) { launch() }
+            while let (key, fetched) = await group.next() {
+                board.update { $0.inFlight -= 1 }
+                apply(key, fetched)
+                board.progress(now: clock())
+                for command in inbox.take() { handle(command, now: clock()) }
+                launch()
+            }
+        }
+    }
+
+    private func apply(_ key: String, _ fetched: FetchedFeed) {
+        guard var entry = feeds[key] else { return }  // removed by a reload meanwhile
+        if case .failed(let e) = fetched.result.outcome, e.stage == .cancelled { return }  // shutting down
+        let now = clock()
+        let before = entry.record
+        let outcome = site.apply(fetched, feed: before, settings: site.settings(for: entry.config), interval: config.interval(for: entry.config), now: now)
+        if let fresh = try? site.store.feed(id: before.id) { entry.record = fresh }
+        feeds[key] = entry
+        board.update { s in
+            s.feeds[key] = entry.record
+            s.polls += 1
+        }
+        switch outcome {
+        case .ok(let report):
+            if !report.delivered.isEmpty {
+                board.recordDeliveries(report.delivered.map(\.firstSeen), now: now)
+                for d in report.delivered { publish(Self.event(d, spoolDir: config.spoolDir, text: readArticle(d.file))) }
+            }
+            if !report.duplicates.isEmpty { board.update { $0.duplicatesTotal += Int64(report.duplicates.count) } }
+            if before.failureStreak > 0 {
+                logger.notice("feed recovered after \(before.failureStreak) failure(s)", metadata: ["feed": "\(key)"])
+            }
+            if let to = fetched.result.http?.permanentRedirect {
+                logger.notice("feed moved permanently; polling the new URL from now on", metadata: ["feed": "\(key)", "to": "\(to)"])
+            }
+        case .unchanged:
+            if before.failureStreak > 0 {
+                logger.notice("feed recovered after \(before.failureStreak) failure(s)", metadata: ["feed": "\(key)"])
+            }
+        case .failed(let stage, let message):
+            board.recordError(.init(time: now, feed: key, stage: stage, message: message))
+            // A failing feed logs when its failure changes, not on every poll.
+            if before.failureStreak == 0 || before.lastErrorStage != entry.record.lastErrorStage || before.lastError != entry.record.lastError {
+                logger.warning("feed failing (\(stage)): \(message)", metadata: ["feed": "\(key)", "next": "\(entry.record.dueReason ?? "-")"])
+            }
+        }
+    }
+
+    private func readArticle(_ name: String) -> String? {
+        let path = config.spoolDir + "/" + name
+        guard let f = fopen(path, "rb") else { return nil }
+        defer { fclose(f) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&chunk, 1, chunk.count, f)
+            if n > 0 { bytes.append(contentsOf: chunk[0..<n]) }
+            if n < chunk.count { break }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The `subscribe` event for a delivered article.
+    static func event(_ d: Delivery, spoolDir: String, text: String?) -> String {
+        var w = JSONWriter()
+        w.beginObject()
+        w.int("v", Int64(ControlProtocol.version))
+        w.string("event", "article")
+        Provenance.write(d, into: &w, spoolDir: spoolDir)
+        w.string("text", text)
+        w.endObject()
+        return w.string
+    }
+}
+
+/// The engine a poller uses, for whoever must stop it.
+final class EngineSlot: Sendable {
+    private let engine = Mutex<FetchEngine?>(nil)
+    func set(_ e: FetchEngine) { engine.withLock { $0 = e } }
+    func shutdown() { engine.withLock { $0 }?.shutdown() }
+}
+
+/// An article's provenance as JSON keys (shared by events, `show` and `tail --json`).
+public enum Provenance {
+    public static func write(_ d: Delivery, into w: inout JSONWriter, spoolDir: String?) {
+        w.int("seq", d.seq)
+        w.string("id", d.articleID)
+        w.string("file", d.file)
+        if let spoolDir { w.string("path", spoolDir + "/" + d.file) }
+        w.string("feed_url", d.feedURL)
+        w.string("link", d.link)
+        w.string("guid", d.guid)
+        w.string("title", d.title)
+        w.string("published", d.published.map { FeedDate(secondsSinceEpoch: $0, offsetSeconds: Int32(d.publishedOffset ?? 0)).rfc3339String })
+        w.string("first_seen", FeedDate(secondsSinceEpoch: d.firstSeen).utcString)
+        w.string("decision", d.decision)
+    }
+}

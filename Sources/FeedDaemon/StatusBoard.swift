@@ -1,0 +1,135 @@
+import FeedCore
+import FeedStore
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What the daemon is doing, kept current by the poller and read by the control socket,
+/// the systemd status line and the metrics. Thread-safe.
+public final class StatusBoard: Sendable {
+    public struct RecentError: Sendable {
+        public var time: Int64
+        public var feed: String
+        public var stage: String
+        public var message: String
+    }
+
+    public struct Snapshot: Sendable {
+        public var started: Int64
+        public var configPath: String
+        public var spoolDir: String
+        public var feeds: [String: FeedRecord] = [:]
+        /// Config order of the feeds currently configured.
+        public var order: [String] = []
+        public var inFlight = 0
+        public var deliveredTotal: Int64 = 0
+        /// Delivery times of the last 24 hours (for "last hour" and "today").
+        public var recentDeliveries: [Int64] = []
+        public var duplicatesTotal: Int64 = 0
+        public var lastDelivery: Int64?
+        public var lastErrors: [RecentError] = []
+        public var polls: Int64 = 0
+        public var lastReload: (time: Int64, ok: Bool, message: String)?
+        public var lastProgress: Int64 = 0
+    }
+
+    private let state: Mutex<Snapshot>
+
+    public init(started: Int64, configPath: String, spoolDir: String) {
+        state = Mutex(Snapshot(started: started, configPath: configPath, spoolDir: spoolDir))
+    }
+
+    public var snapshot: Snapshot { state.withLock { $0 } }
+
+    public func update(_ body: (inout Snapshot) -> Void) {
+        state.withLock { body(&$0) }
+    }
+
+    public func recordDeliveries(_ times: [Int64], now: Int64) {
+        state.withLock { s in
+            s.deliveredTotal += Int64(times.count)
+            s.recentDeliveries.append(contentsOf: times)
+            if let last = times.max() { s.lastDelivery = last }
+            if let firstKept = s.recentDeliveries.firstIndex(where: { $0 >= now - 86400 }), firstKept > 0 {
+                s.recentDeliveries.removeFirst(firstKept)
+            }
+        }
+    }
+
+    public func recordError(_ e: RecentError) {
+        state.withLock { s in
+            s.lastErrors.append(e)
+            if s.lastErrors.count > 20 { s.lastErrors.removeFirst(s.lastErrors.count - 20) }
+        }
+    }
+
+    /// Seconds since the poll loop last made progress.
+    public func secondsSinceProgress(now: Int64) -> Int64 {
+        now - state.withLock { $0.lastProgress }
+    }
+
+    public func progress(now: Int64) {
+        state.withLock { $0.lastProgress = now }
+    }
+
+    // MARK: Derived figures
+
+    public struct Totals: Sendable {
+        public var feeds = 0
+        public var healthy = 0
+        public var failing = 0
+        public var retired = 0
+        public var deliveredLastHour = 0
+        public var deliveredToday = 0
+        public var nextPoll: Int64?
+    }
+
+    public static func totals(_ s: Snapshot, now: Int64) -> Totals {
+        var t = Totals()
+        for key in s.order {
+            guard let f = s.feeds[key] else { continue }
+            t.feeds += 1
+            if f.retired { t.retired += 1 } else if f.failureStreak > 0 { t.failing += 1 } else { t.healthy += 1 }
+            if !f.retired, let d = f.nextDue { t.nextPoll = min(t.nextPoll ?? d, d) }
+        }
+        let midnight = now - (now % 86400 + 86400) % 86400
+        t.deliveredLastHour = s.recentDeliveries.filter { $0 >= now - 3600 }.count
+        t.deliveredToday = s.recentDeliveries.filter { $0 >= midnight }.count
+        return t
+    }
+
+    /// The systemd STATUS= line, e.g. `212 feeds, 3 failing, 1,204 articles today, next poll 12:40`.
+    public static func statusLine(_ s: Snapshot, now: Int64) -> String {
+        let t = totals(s, now: now)
+        var parts = ["\(t.feeds) feed\(t.feeds == 1 ? "" : "s")"]
+        if t.failing > 0 { parts.append("\(t.failing) failing") }
+        if t.retired > 0 { parts.append("\(t.retired) retired") }
+        parts.append("\(grouped(t.deliveredToday)) article\(t.deliveredToday == 1 ? "" : "s") today")
+        if s.inFlight > 0 { parts.append("\(s.inFlight) polling") }
+        if let n = t.nextPoll {
+            let hm = n <= now ? "now" : clock(n)
+            parts.append("next poll \(hm)")
+        }
+        return parts.joined(separator: ", ")
+    }
+
+    static func grouped(_ n: Int) -> String {
+        let s = String(n)
+        guard s.count > 3 else { return s }
+        var out = ""
+        for (i, ch) in s.reversed().enumerated() {
+            if i > 0 && i % 3 == 0 { out.append(",") }
+            out.append(ch)
+        }
+        return String(out.reversed())
+    }
+
+    /// HH:MM UTC.
+    static func clock(_ t: Int64) -> String {
+        let secs = (t % 86400 + 86400) % 86400
+        let h = secs / 3600, m = secs % 3600 / 60
+        return (h < 10 ? "0" : "") + "\(h):" + (m < 10 ? "0" : "") + "\(m) UTC"
+    }
+}
