@@ -90,6 +90,7 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(name: "FeedFetchTests", dependencies: ["FeedFetch", "FeedCore", "TestSupport", "feedspool"]),
         .testTarget(name: "FeedConfigTests", dependencies: ["FeedConfig", "FeedCore"]),
+        .testTarget(name: "FeedDaemonTests", dependencies: ["TestSupport", "feedspoold", "feedspool"]),
         .testTarget(
             name: "FeedIngestTests",
             dependencies: ["FeedIngest", "FeedConfig", "FeedStore", "FeedSpool", "FeedParser", "FeedCore", "TestSupport", "feedspoold", "feedspool"]),

@@ -271,7 +271,7 @@ public final class TestHTTPServer: Sendable {
 
 public struct ServerError: Error, CustomStringConvertible {
     public var description: String
-    init(_ d: String) { description = d }
+    public init(_ d: String) { description = d }
 }
 
 /// An HTTP-date (IMF-fixdate) for a Unix time.

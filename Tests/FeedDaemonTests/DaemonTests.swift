@@ -1,0 +1,286 @@
+import Foundation
+import Synchronization
+import TestSupport
+import Testing
+
+/// A feed on the scripted server whose items the test adds.
+final class LiveFeed: Sendable {
+    private let count = Mutex(3)
+    let name: String
+
+    init(_ name: String) { self.name = name }
+
+    func publish() { count.withLock { $0 += 1 } }
+
+    func document() -> String {
+        let n = count.withLock { $0 }
+        var s = "<rss version=\"2.0\"><channel><title>\(name)</title><link>https://\(name).example/</link>\n"
+        for i in (0..<n).reversed() {
+            s += "<item><title>\(name) story \(i)</title><link>https://\(name).example/\(i)</link><guid>\(name)-\(i)</guid>"
+            s += "<pubDate>\(httpDate(time_t(1_733_000_000 + i * 60)))</pubDate><description>Text of \(name) story \(i).</description></item>\n"
+        }
+        return s + "</channel></rss>"
+    }
+
+    var etag: String { "\"\(count.withLock { $0 })\"" }
+}
+
+/// A running `feedspoold` in a temporary directory, killed when the test ends.
+final class RunningDaemon {
+    let dir: URL
+    let process = Process()
+    let notify: NotifyListener
+    let stderr = Pipe()
+    var config: String { dir.appendingPathComponent("feedspool.toml").path }
+    var socket: String { dir.appendingPathComponent("run/ctl.sock").path }
+
+    init(dir: URL, toml: String, watchdogMicroseconds: Int = 2_000_000) throws {
+        self.dir = dir
+        try toml.write(toFile: dir.appendingPathComponent("feedspool.toml").path, atomically: true, encoding: .utf8)
+        notify = try NotifyListener(directory: dir)
+        process.executableURL = Binaries.url("feedspoold")
+        process.arguments = ["--config", config]
+        process.environment = ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": String(watchdogMicroseconds), "PATH": "/usr/bin:/bin"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = stderr
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        notify.stop()
+    }
+
+    func client(_ args: [String]) throws -> Binaries.Result {
+        try Binaries.run("feedspool", args + ["--socket", socket], timeout: 30)
+    }
+
+    func status() throws -> [String: Any]? {
+        let r = try client(["status", "--json"])
+        return (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) as? [String: Any]
+    }
+
+    func delivered() throws -> Int {
+        ((try status()?["articles"] as? [String: Any])?["delivered_total"] as? NSNumber)?.intValue ?? -1
+    }
+
+    /// Waits (bounded) for the process to exit; its status, or nil if it did not.
+    func waitForExit(timeout: Double = 20) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+}
+
+@Suite(.serialized) struct DaemonTests {
+    static func toml(_ server: TestHTTPServer, feeds: [String], extra: String = "") -> String {
+        var t = """
+            spool_dir = "spool"
+            state_dir = "state"
+            socket = "run/ctl.sock"
+            allow_private_networks = true
+            interval = "5m"
+            \(extra)
+
+            """
+        for f in feeds { t += "[[feed]]\nurl = \"\(server.baseURL)/\(f).xml\"\n" }
+        return t
+    }
+
+    static func server(_ feeds: [LiveFeed]) throws -> TestHTTPServer {
+        try TestHTTPServer { req in
+            guard let f = feeds.first(where: { req.path == "/\($0.name).xml" }) else { return .respond(.init(status: 404)) }
+            if req.header("if-none-match") == f.etag { return .respond(.init(status: 304, headers: [("ETag", f.etag)])) }
+            return .respond(.init(headers: [("ETag", f.etag)], text: f.document()))
+        }
+    }
+
+    @Test func lifecycleNotifyStatusTailReloadAndStop() throws {
+        let alpha = LiveFeed("alpha"), beta = LiveFeed("beta")
+        let server = try Self.server([alpha, beta])
+        defer { server.stop() }
+        let dir = try Binaries.tempDirectory("daemon")
+        let d = try RunningDaemon(dir: dir, toml: Self.toml(server, feeds: ["alpha"]))
+
+        // READY=1 with a STATUS= line once the state is open and the socket listens.
+        let ready = d.notify.wait(for: ["READY=1", "STATUS="])
+        #expect(ready != nil, "no READY=1: \(d.notify.all)")
+        #expect(try eventually { try d.delivered() == 3 })
+        #expect(d.notify.wait(for: ["WATCHDOG=1"]) != nil)
+        let status = try #require(try d.status())
+        #expect((status["feeds"] as? [String: Any])?["total"] as? Int == 1)
+        #expect((status["feeds"] as? [String: Any])?["healthy"] as? Int == 1)
+        #expect((status["status_line"] as? String)?.hasPrefix("1 feed, 3 articles today") == true)
+
+        let feeds = try d.client(["feeds", "--json"])
+        #expect(feeds.status == 0)
+        let feed = try #require((try? JSONSerialization.jsonObject(with: Data(feeds.stdout.split(separator: "\n")[0].utf8))) as? [String: Any])
+        #expect(feed["health"] as? String == "ok")
+        #expect(feed["due_reason"] as? String == "every 5 min")
+        #expect(feed["etag"] as? Bool == true)
+
+        // tail -f: a new article reaches the follower soon after its delivery.
+        let tail = Process()
+        tail.executableURL = Binaries.url("feedspool")
+        tail.arguments = ["tail", "-f", "-n", "1", "--json", "--socket", d.socket, "--spool", dir.appendingPathComponent("spool").path]
+        let tailOut = Pipe()
+        tail.standardOutput = tailOut
+        tail.standardError = FileHandle.nullDevice
+        try tail.run()
+        defer { if tail.isRunning { kill(tail.processIdentifier, SIGKILL) } }
+        let lines = LineCollector(tailOut.fileHandleForReading)
+        #expect(eventually { lines.count >= 1 })  // the newest existing article (-n 1)
+        alpha.publish()
+        let asked = Date()
+        #expect(try d.client(["poll", server.baseURL + "/alpha.xml"]).status == 0)
+        #expect(eventually(timeout: 10) { lines.count >= 2 })
+        let received = Date()
+        let event = try #require((try? JSONSerialization.jsonObject(with: Data(lines.all[1].utf8))) as? [String: Any])
+        #expect(event["title"] as? String == "alpha story 3")
+        #expect((event["text"] as? String)?.hasSuffix("Text of alpha story 3.") == true)
+        #expect(event["feed_url"] as? String == server.baseURL + "/alpha.xml")
+        // Poll request → fetch → delivery → event → print: well inside a second here.
+        #expect(received.timeIntervalSince(asked) < 5)
+
+        // SIGHUP with a new configuration: beta added, alpha removed, without a restart.
+        try Self.toml(server, feeds: ["beta"]).write(toFile: d.config, atomically: true, encoding: .utf8)
+        let mark = d.notify.all.count
+        kill(d.process.processIdentifier, SIGHUP)
+        #expect(d.notify.wait(for: ["RELOADING=1"], after: mark) != nil)
+        #expect(d.notify.wait(for: ["READY=1"], after: mark) != nil)
+        #expect(try eventually { try d.delivered() == 7 })  // 4 of alpha + 3 of beta
+        let after = try d.client(["feeds", "--json"]).stdout
+        #expect(after.contains("/beta.xml") && !after.contains("/alpha.xml"))
+
+        // An invalid configuration on SIGHUP keeps the running one, and says why.
+        try "this is = not [valid".write(toFile: d.config, atomically: true, encoding: .utf8)
+        kill(d.process.processIdentifier, SIGHUP)
+        #expect(try eventually { ((try d.status()?["last_reload"] as? [String: Any])?["ok"] as? Bool) == false })
+        #expect(d.process.isRunning)
+        let reload = try d.client(["reload"])
+        #expect(reload.status == 1)
+        #expect(reload.stderr.contains("feedspool.toml:1:"))
+
+        // SIGTERM: STOPPING=1, exit 0, nothing left half-written.
+        let stopMark = d.notify.all.count
+        kill(d.process.processIdentifier, SIGTERM)
+        #expect(d.waitForExit() == 0)
+        #expect(d.notify.wait(for: ["STOPPING=1"], after: stopMark, timeout: 5) != nil)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("spool/tmp").path).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: d.socket))
+        #expect(try d.client(["status"]).status == 3)
+    }
+
+    @Test func badClientsGetClearErrorsAndDisturbNoOne() throws {
+        let feed = LiveFeed("gamma")
+        let server = try Self.server([feed])
+        defer { server.stop() }
+        let dir = try Binaries.tempDirectory("daemon-abuse")
+        let d = try RunningDaemon(dir: dir, toml: Self.toml(server, feeds: ["gamma"]))
+        defer { kill(d.process.processIdentifier, SIGTERM); _ = d.waitForExit() }
+        #expect(d.notify.wait(for: ["READY=1"]) != nil)
+
+        let slow = try RawClient(path: d.socket)  // sends a byte now and then, never a whole line
+        try slow.write("{\"cmd\":")
+        let idle = try RawClient(path: d.socket)  // connects and says nothing
+
+        let bad = try RawClient(path: d.socket)
+        try bad.write("{not json}\n")
+        #expect(bad.readLine()?.contains("\"code\":\"bad-request\"") == true)
+        try bad.write("{\"cmd\":\"launch-missiles\"}\n")
+        #expect(bad.readLine()?.contains("\"code\":\"unknown-command\"") == true)
+        try bad.write("{\"v\":9,\"cmd\":\"status\"}\n")
+        #expect(bad.readLine()?.contains("protocol version 9") == true)
+        try bad.write([0xFF, 0xFE, 0x0A])
+        #expect(bad.readLine()?.contains("not UTF-8") == true)
+        try bad.write("{\"cmd\":\"ping\"}\n")  // still served after all that
+        #expect(bad.readLine()?.contains("\"pong\":true") == true)
+
+        let huge = try RawClient(path: d.socket)
+        try huge.write(String(repeating: "x", count: 100_000))
+        #expect(huge.readLine()?.contains("\"code\":\"too-large\"") == true)
+        #expect(huge.readLine() == nil)  // and closed
+
+        // Meanwhile everyone else is answered.
+        try slow.write("\"st")
+        #expect(try d.client(["status"]).status == 0)
+        try slow.write("atus\"}\n")
+        #expect(slow.readLine()?.contains("\"ok\":true") == true)
+        _ = idle
+    }
+}
+
+/// Collects a pipe's lines on a background thread.
+final class LineCollector: Sendable {
+    private final class Lines: Sendable {
+        let m = Mutex<[String]>([])
+    }
+    private let box = Lines()
+
+    init(_ handle: FileHandle) {
+        let t = Thread { [box] in
+            var buffer = Data()
+            while true {
+                let d = handle.availableData
+                if d.isEmpty { return }
+                buffer.append(d)
+                while let nl = buffer.firstIndex(of: 0x0A) {
+                    let line = String(decoding: buffer[..<nl], as: UTF8.self)
+                    buffer.removeSubrange(...nl)
+                    box.m.withLock { $0.append(line) }
+                }
+            }
+        }
+        t.start()
+    }
+
+    var count: Int { box.m.withLock { $0.count } }
+    var all: [String] { box.m.withLock { $0 } }
+}
+
+/// A bare connection to the control socket, for misbehaving on purpose.
+final class RawClient {
+    let fd: Int32
+    private var buffer: [UInt8] = []
+
+    init(path: String) throws {
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in bytes.enumerated() { raw[i] = b } }
+        let len = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + 1)
+        guard withUnsafePointer(to: &addr, { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, len) } }) == 0 else {
+            throw ServerError("connect \(path): \(errno)")
+        }
+        var tv = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(fd) }
+
+    func write(_ s: String) throws { try write(Array(s.utf8)) }
+
+    func write(_ bytes: [UInt8]) throws {
+        var off = 0
+        while off < bytes.count {
+            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + off, bytes.count - off, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return }  // the server may close on us: that is what some tests check
+            off += n
+        }
+    }
+
+    /// The next line, or nil at end of stream or after 10 s.
+    func readLine() -> String? {
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            if let nl = buffer.firstIndex(of: 0x0A) {
+                defer { buffer.removeFirst(nl + 1) }
+                return String(decoding: buffer[..<nl], as: UTF8.self)
+            }
+            let n = read(fd, &chunk, chunk.count)
+            if n <= 0 { return nil }
+            buffer.append(contentsOf: chunk[0..<n])
+        }
+    }
+}

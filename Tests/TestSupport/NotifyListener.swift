@@ -1,0 +1,79 @@
+import Foundation
+import Synchronization
+
+/// A stand-in for systemd's notification socket: a datagram socket at a path that collects
+/// every message a daemon sends to `NOTIFY_SOCKET`.
+public final class NotifyListener: Sendable {
+    public let path: String
+    private let fd: Int32
+    private let messages = Mutex<[String]>([])
+    private let stopped = Mutex(false)
+    private let done = DispatchSemaphore(value: 0)
+
+    public init(directory: URL) throws {
+        path = directory.appendingPathComponent("notify.sock").path
+        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard fd >= 0, bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { throw ServerError("notify socket path too long: \(path)") }
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in bytes.enumerated() { raw[i] = b } }
+        let len = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + 1)
+        guard withUnsafePointer(to: &addr, { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }) == 0 else {
+            throw ServerError("bind \(path): \(errno)")
+        }
+        let t = Thread { [self] in receive() }
+        t.start()
+    }
+
+    deinit { stop() }
+
+    public func stop() {
+        let was = stopped.withLock { s -> Bool in defer { s = true }; return s }
+        if !was {
+            done.wait()
+            close(fd)
+            unlink(path)
+        }
+    }
+
+    private func receive() {
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while !stopped.withLock({ $0 }) {
+            guard waitReadable(fd, milliseconds: 100) else { continue }
+            let n = recv(fd, &buf, buf.count, 0)
+            if n > 0 { messages.withLock { $0.append(String(decoding: buf[0..<n], as: UTF8.self)) } }
+        }
+        done.signal()
+    }
+
+    /// Every message so far, in arrival order.
+    public var all: [String] { messages.withLock { $0 } }
+
+    /// Waits (bounded) until a message contains every one of `lines`, as whole lines.
+    @discardableResult
+    public func wait(for lines: [String], after index: Int = 0, timeout: Double = 15) -> Int? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let msgs = all
+            if index < msgs.count {
+                for i in index..<msgs.count {
+                    let parts = Set(msgs[i].split(separator: "\n").map(String.init))
+                    if lines.allSatisfy({ l in parts.contains(l) || (l.hasSuffix("=") && parts.contains { $0.hasPrefix(l) }) }) { return i }
+                }
+            }
+            usleep(20_000)
+        }
+        return nil
+    }
+}
+
+/// Waits (bounded) until `condition` holds.
+public func eventually(timeout: Double = 15, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if try condition() { return true }
+        usleep(50_000)
+    }
+    return try condition()
+}
