@@ -1,6 +1,7 @@
 # feedspool — build, test, run and benchmark. Every target installs what it needs.
 #
-#   make run     build (release) and run on the bundled sample feeds
+#   make run     build (release) and run the daemon on the bundled sample feeds
+#   make install install binaries, the systemd unit and a default config (PREFIX, DESTDIR)
 #   make test    build and run every test
 #   make stress  the long crash loop (kill -9 at random moments, 120 cycles)
 #   make bench   the benchmarks (see bench/README.md)
@@ -15,7 +16,7 @@ DESTDIR ?=
 BUILD_DEPS := pkg-config libxml2-dev libcurl4-openssl-dev libsqlite3-dev
 BENCH_DEPS := libxml2-utils sfeed hyperfine nginx time curl
 
-.PHONY: all build release run test stress bench deps bench-deps clean
+.PHONY: all build release run test verify-unit install stress bench deps bench-deps clean
 
 all: build
 
@@ -45,12 +46,43 @@ release: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	@$(MAKE) --no-print-directory verify-unit
 
-# Until the long-running daemon lands (issue #5), `make run` polls the bundled sample
-# feeds once (config/demo.toml) into ./spool, exactly as cron would run feedspoold.
+# The unit file must verify cleanly (no warnings) wherever systemd-analyze exists.
+verify-unit:
+	@if command -v systemd-analyze >/dev/null; then \
+		tmp=$$(mktemp -d); \
+		sed "s|/usr/local/bin/|$(CURDIR)/.build/debug/|g" systemd/feedspool.service > $$tmp/feedspool.service; \
+		systemd-analyze verify $$tmp/feedspool.service > $$tmp/out 2>&1; rc=$$?; \
+		if [ $$rc -ne 0 ] || [ -s $$tmp/out ]; then cat $$tmp/out; rm -rf $$tmp; echo "systemd/feedspool.service does not verify"; exit 1; fi; \
+		rm -rf $$tmp; echo "systemd/feedspool.service: systemd-analyze verify clean"; \
+	else echo "systemd-analyze not found: unit verification skipped"; fi
+
+# The daemon in the foreground on the bundled sample feeds (config/demo.toml: files, no
+# network): articles in ./spool, state in ./state, the control socket in ./run. Ctrl-C stops it.
+# In a second terminal: .build/release/feedspool status --config config/demo.toml
 run: release
-	.build/release/feedspoold --once --config config/demo.toml
-	@echo "articles in ./spool:"; ls spool | grep -v '^tmp$$' | tail -n 20
+	@echo "feedspoold on config/demo.toml; in another terminal: .build/release/feedspool tail -f --config config/demo.toml"
+	.build/release/feedspoold --config config/demo.toml
+
+# Binaries into $(DESTDIR)$(PREFIX)/bin, the unit into /etc/systemd/system, the default
+# configuration into /etc/feedspool (never over an existing one), the spool directory, and
+# (installing for real, as root) the feedspool system user.
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/systemd/system $(DESTDIR)/etc/feedspool
+	install -m 0755 .build/release/feedspoold .build/release/feedspool $(DESTDIR)$(PREFIX)/bin/
+	sed "s|/usr/local/bin/|$(PREFIX)/bin/|g" systemd/feedspool.service > $(DESTDIR)/etc/systemd/system/feedspool.service
+	chmod 0644 $(DESTDIR)/etc/systemd/system/feedspool.service
+	@if [ -e $(DESTDIR)/etc/feedspool/feedspool.toml ]; then \
+		echo "$(DESTDIR)/etc/feedspool/feedspool.toml exists: kept (the new default is config/feedspool.toml)"; \
+	else install -m 0644 config/feedspool.toml $(DESTDIR)/etc/feedspool/feedspool.toml; fi
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" -eq 0 ]; then \
+		getent group feedspool >/dev/null || groupadd --system feedspool; \
+		getent passwd feedspool >/dev/null || useradd --system --gid feedspool --no-create-home --home-dir /var/lib/feedspool --shell /usr/sbin/nologin feedspool; \
+		install -d -o feedspool -g feedspool -m 0750 /var/spool/feedspool; \
+		if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; \
+		echo "installed; start with: systemctl enable --now feedspool"; \
+	else install -d $(DESTDIR)/var/spool/feedspool; fi
 
 # The long crash loop: feedspoold --once killed with SIGKILL 120 times while feeds grow.
 stress: deps
