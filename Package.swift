@@ -45,7 +45,8 @@ let package = Package(
         .target(name: "FeedFetch", dependencies: ["FeedCore", "CCurl"]),
 
         // Configuration: a TOML subset and the config model (pure).
-        .target(name: "FeedConfig", dependencies: ["FeedCore"]),
+        // (The configuration may name an OPML file: read through FeedParser, the libxml2 module.)
+        .target(name: "FeedConfig", dependencies: ["FeedCore", "FeedParser"]),
         // Persistent state: the only SQLite importer.
         .target(name: "FeedStore", dependencies: ["CSQLite"]),
         // The spool directory: the only writer of article files.
@@ -89,7 +90,7 @@ let package = Package(
             name: "FeedParserTests", dependencies: ["FeedParser", "FeedCore", "TestSupport", "feedspool"],
             exclude: ["Fixtures"]),
         .testTarget(name: "FeedFetchTests", dependencies: ["FeedFetch", "FeedCore", "TestSupport", "feedspool"]),
-        .testTarget(name: "FeedConfigTests", dependencies: ["FeedConfig", "FeedCore"]),
+        .testTarget(name: "FeedConfigTests", dependencies: ["FeedConfig", "FeedCore", "FeedParser"]),
         .testTarget(name: "FeedDaemonTests", dependencies: ["TestSupport", "feedspoold", "feedspool"]),
         .testTarget(
             name: "FeedIngestTests",

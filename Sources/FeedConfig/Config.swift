@@ -32,6 +32,8 @@ public struct FeedConfig: Sendable, Equatable {
     public var maxItems: Int?
     /// Seconds between polls for this feed.
     public var interval: Int64?
+    /// Free labels (OPML folders and categories).
+    public var tags: [String] = []
     public var line: Int
 
     public init(url: String, name: String? = nil, dedup: DedupPolicy? = nil, onUpdate: UpdatePolicy? = nil, maxAge: Int64? = nil, maxItems: Int? = nil, interval: Int64? = nil, line: Int = 0) {
@@ -61,6 +63,8 @@ public struct Config: Sendable, Equatable {
     public var nearWindow: Int64 = 7 * 86400
     /// Seconds between polls of a feed, before the publisher's hints (floor 5 min, ceiling 24 h).
     public var interval: Int64 = 3600
+    /// An OPML file whose subscriptions are feeds too (inline [[feed]] tables win).
+    public var opml: String?
     /// The control socket, its mode and the group allowed to use it (besides root and
     /// the daemon's own user).
     public var socket = "/run/feedspool/feedspool.sock"
@@ -108,10 +112,10 @@ public struct Config: Sendable, Equatable {
 struct ConfigReader {
     let file: String
 
-    static let topKeys = ["spool_dir", "state_dir", "dedup", "near_threshold", "on_update", "max_age", "max_items", "grace", "near_window", "interval", "socket", "socket_mode", "socket_group",
+    static let topKeys = ["spool_dir", "state_dir", "dedup", "near_threshold", "on_update", "max_age", "max_items", "grace", "near_window", "interval", "socket", "socket_mode", "socket_group", "opml",
         "allow_private_networks", "allow_file_urls", "user_agent", "max_body_size", "concurrency", "per_host", "per_host_gap",
         "timeout", "connect_timeout", "feed"]
-    static let feedKeys = ["url", "name", "dedup", "near_threshold", "on_update", "max_age", "max_items", "interval"]
+    static let feedKeys = ["url", "name", "dedup", "near_threshold", "on_update", "max_age", "max_items", "interval", "tags"]
 
     func fail(_ line: Int, _ message: String, fix: String? = nil) -> ConfigError {
         ConfigError(file: file, line: line, message: message, fix: fix)
@@ -147,6 +151,7 @@ struct ConfigReader {
             c.socketMode = mode
         }
         c.socketGroup = try string(root, "socket_group")
+        c.opml = try string(root, "opml").map(resolve)
         c.allowPrivateNetworks = try bool(root, "allow_private_networks") ?? false
         c.allowFileURLs = try bool(root, "allow_file_urls") ?? false
         c.userAgent = try string(root, "user_agent")
@@ -195,15 +200,28 @@ struct ConfigReader {
             throw fail(t["url"]!.line, "\(url) is not an http, https or file URL", fix: "write the full URL, e.g. https://example.com/feed.xml")
         }
         let threshold = try int(t, "near_threshold", in: 0...DedupPolicy.maxNearThreshold) ?? defaultThreshold
-        return FeedConfig(
+        var f = FeedConfig(
             url: url, name: try string(t, "name"), dedup: try dedup(t, threshold: threshold), onUpdate: try onUpdate(t),
             maxAge: try duration(t, "max_age"), maxItems: try int(t, "max_items", in: 0...1_000_000), interval: try interval(t), line: t.line)
+        f.tags = try strings(t, "tags") ?? []
+        return f
     }
 
     func string(_ t: TOMLTable, _ key: String) throws(ConfigError) -> String? {
         guard let e = t[key] else { return nil }
         guard case .string(let s) = e.value else { throw fail(e.line, "\(key) must be a string, not \(e.value.typeName)", fix: "put the value in quotes") }
         return s
+    }
+
+    func strings(_ t: TOMLTable, _ key: String) throws(ConfigError) -> [String]? {
+        guard let e = t[key] else { return nil }
+        guard case .array(let items) = e.value else { throw fail(e.line, "\(key) must be an array of strings, like [\"News\", \"World\"]") }
+        var out: [String] = []
+        for v in items {
+            guard case .string(let s) = v else { throw fail(e.line, "\(key) must hold strings only") }
+            out.append(s)
+        }
+        return out
     }
 
     func bool(_ t: TOMLTable, _ key: String) throws(ConfigError) -> Bool? {

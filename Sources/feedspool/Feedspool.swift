@@ -9,6 +9,6 @@ struct Feedspool: AsyncParsableCommand {
         version: FeedspoolVersion.string,
         subcommands: [
             StatusCommand.self, FeedsCommand.self, TailCommand.self, PollCommand.self, ReloadCommand.self, MetricsCommand.self,
-            ShowCommand.self, ParseCommand.self, FetchCommand.self, DatesCommand.self,
+            ShowCommand.self, ImportOPMLCommand.self, ExportOPMLCommand.self, ParseCommand.self, FetchCommand.self, DatesCommand.self,
         ])
 }

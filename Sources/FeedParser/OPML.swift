@@ -1,0 +1,143 @@
+import CLibXML2
+import FeedCore
+
+/// One subscription of an OPML file.
+public struct OPMLFeed: Sendable, Equatable {
+    public var xmlURL: String
+    public var title: String?
+    public var htmlURL: String?
+    /// The titles of the outlines it is nested in, outermost first, then its `category`
+    /// attribute's values (comma-separated in OPML 2.0; a leading '/' path is split).
+    public var tags: [String]
+
+    public init(xmlURL: String, title: String? = nil, htmlURL: String? = nil, tags: [String] = []) {
+        self.xmlURL = xmlURL
+        self.title = title
+        self.htmlURL = htmlURL
+        self.tags = tags
+    }
+}
+
+public struct OPMLError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+}
+
+/// Reads and writes OPML subscription lists (1.0 and 2.0): nested outlines become tags,
+/// and writing nests feeds by their tags again, so a list survives a round trip.
+public enum OPML {
+    /// The subscriptions in an OPML document (libxml2, no network, no external entities).
+    public static func parse(_ bytes: [UInt8]) throws(OPMLError) -> [OPMLFeed] {
+        _ = LibXML.initialized
+        guard !bytes.isEmpty, bytes.count < Int(Int32.max) else { throw OPMLError(description: "the file is empty") }
+        let options = Int32(XML_PARSE_RECOVER.rawValue | XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
+        let doc = bytes.withUnsafeBufferPointer { p in
+            p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { xmlReadMemory($0, Int32(p.count), nil, nil, options) }
+        }
+        guard let doc else { throw OPMLError(description: "not XML") }
+        defer { xmlFreeDoc(doc) }
+        guard let root = xmlDocGetRootElement(doc), name(root) == "opml" else {
+            throw OPMLError(description: "not an OPML document (its root element is not <opml>)")
+        }
+        var feeds: [OPMLFeed] = []
+        var child = root.pointee.children
+        while let c = child {
+            if c.pointee.type == XML_ELEMENT_NODE, name(c) == "body" { walk(c.pointee.children, path: [], into: &feeds, depth: 0) }
+            child = c.pointee.next
+        }
+        return feeds
+    }
+
+    private static func walk(_ first: xmlNodePtr?, path: [String], into feeds: inout [OPMLFeed], depth: Int) {
+        guard depth < 64 else { return }
+        var node = first
+        while let n = node {
+            defer { node = n.pointee.next }
+            guard n.pointee.type == XML_ELEMENT_NODE, name(n) == "outline" else { continue }
+            let title = attribute(n, "title") ?? attribute(n, "text")
+            if let url = attribute(n, "xmlUrl") ?? attribute(n, "xmlurl") ?? attribute(n, "url"), !url.isEmpty, attribute(n, "type")?.lowercased() != "link" {
+                var tags = path
+                for c in (attribute(n, "category") ?? "").split(separator: ",") {
+                    let t = String(c).trimmingCharacters()
+                    if t.hasPrefix("/") {
+                        tags.append(contentsOf: t.split(separator: "/").map(String.init).filter { !tags.contains($0) })
+                    } else if !t.isEmpty && !tags.contains(t) {
+                        tags.append(t)
+                    }
+                }
+                feeds.append(OPMLFeed(xmlURL: url, title: title, htmlURL: attribute(n, "htmlUrl"), tags: tags))
+            }
+            if n.pointee.children != nil {
+                walk(n.pointee.children, path: title.map { path + [$0] } ?? path, into: &feeds, depth: depth + 1)
+            }
+        }
+    }
+
+    private static func name(_ n: xmlNodePtr) -> String {
+        n.pointee.name.map { String(cString: $0) } ?? ""
+    }
+
+    private static func attribute(_ n: xmlNodePtr, _ key: String) -> String? {
+        guard let v = xmlGetProp(n, key) else { return nil }
+        defer { fs_xml_free(v) }
+        let s = String(cString: v).trimmingCharacters()
+        return s.isEmpty ? nil : s
+    }
+
+    /// An OPML 2.0 document; feeds are nested in outlines by their first tag (the rest go
+    /// to `category`), so `parse(write(x))` gives `x` back for lists read from nested
+    /// outlines.
+    public static func write(_ feeds: [OPMLFeed], title: String = "feedspool subscriptions") -> String {
+        var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\">\n  <head>\n    <title>\(escape(title))</title>\n  </head>\n  <body>\n"
+        func emit(_ group: [OPMLFeed], level: Int, indent: String) {
+            var order: [String] = []
+            var nested: [String: [OPMLFeed]] = [:]
+            for f in group {
+                if f.tags.count > level {
+                    let t = f.tags[level]
+                    if nested[t] == nil { order.append(t) }
+                    nested[t, default: []].append(f)
+                }
+            }
+            for f in group where f.tags.count <= level {
+                var line = "\(indent)<outline type=\"rss\" text=\"\(escape(f.title ?? f.xmlURL))\""
+                if let t = f.title { line += " title=\"\(escape(t))\"" }
+                line += " xmlUrl=\"\(escape(f.xmlURL))\""
+                if let h = f.htmlURL { line += " htmlUrl=\"\(escape(h))\"" }
+                out += line + "/>\n"
+            }
+            for t in order {
+                out += "\(indent)<outline text=\"\(escape(t))\" title=\"\(escape(t))\">\n"
+                emit(nested[t]!, level: level + 1, indent: indent + "  ")
+                out += "\(indent)</outline>\n"
+            }
+        }
+        emit(feeds, level: 0, indent: "    ")
+        return out + "  </body>\n</opml>\n"
+    }
+
+    static func escape(_ s: String) -> String {
+        var o = ""
+        for ch in s.unicodeScalars {
+            switch ch {
+            case "&": o += "&amp;"
+            case "<": o += "&lt;"
+            case ">": o += "&gt;"
+            case "\"": o += "&quot;"
+            case "\n": o += "&#10;"
+            default:
+                if ch.value < 0x20 && ch != "\t" { continue }
+                o.unicodeScalars.append(ch)
+            }
+        }
+        return o
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters() -> String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" || f == "\n" || f == "\r" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" || l == "\n" || l == "\r" { s = s.dropLast() }
+        return String(s)
+    }
+}
