@@ -11,12 +11,14 @@ SWIFT ?= swift
 CONFIG ?= release
 PREFIX ?= /usr/local
 DESTDIR ?=
+# Where install-files takes the binaries from.
+BUILD_DIR ?= .build/release
 
 # System packages the build needs (Debian names), and those only the benchmarks need.
 BUILD_DEPS := pkg-config libxml2-dev libcurl4-openssl-dev libsqlite3-dev
 BENCH_DEPS := libxml2-utils sfeed hyperfine nginx time curl
 
-.PHONY: all build release run test verify-unit install stress bench deps bench-deps clean
+.PHONY: all build release run test verify-unit install install-files test-systemd stress bench deps bench-deps clean
 
 all: build
 
@@ -68,9 +70,12 @@ run: release
 # Binaries into $(DESTDIR)$(PREFIX)/bin, the unit into /etc/systemd/system, the default
 # configuration into /etc/feedspool (never over an existing one), the spool directory, and
 # (installing for real, as root) the feedspool system user.
-install: release
+install: release install-files
+
+# The copying part of install, for an already built tree (make test-systemd uses it).
+install-files:
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/systemd/system $(DESTDIR)/etc/feedspool
-	install -m 0755 .build/release/feedspoold .build/release/feedspool $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(BUILD_DIR)/feedspoold $(BUILD_DIR)/feedspool $(DESTDIR)$(PREFIX)/bin/
 	sed "s|/usr/local/bin/|$(PREFIX)/bin/|g" systemd/feedspool.service > $(DESTDIR)/etc/systemd/system/feedspool.service
 	chmod 0644 $(DESTDIR)/etc/systemd/system/feedspool.service
 	@if [ -e $(DESTDIR)/etc/feedspool/feedspool.toml ]; then \
@@ -83,6 +88,12 @@ install: release
 		if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; \
 		echo "installed; start with: systemctl enable --now feedspool"; \
 	else install -d $(DESTDIR)/var/spool/feedspool; fi
+
+# The unit under a real systemd 252 in a throwaway container (systemd-nspawn), with the
+# debug build (the one make test made).
+test-systemd: build
+	$(call apt_install,systemd-container)
+	bash systemd/test/run.sh
 
 # The long crash loop: feedspoold --once killed with SIGKILL 120 times while feeds grow.
 stress: deps
