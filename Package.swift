@@ -68,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "feedspoold",
             dependencies: [
-                "FeedIngest", "FeedConfig", "FeedCore", "FeedDaemon",
+                "FeedIngest", "FeedConfig", "FeedCore", "FeedDaemon", "CSystemShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -2,7 +2,8 @@
 # `make bench`: feedspool's benchmarks against their peers, in the same run.
 #   - parse (issue #2): feedspool parse vs xmllint --stream and sfeed over the corpus files;
 #   - fetch (issue #3): bench/fetch.sh, the corpus served by a local nginx on 127.0.0.1;
-#   - state and spool (issue #4): feedspool-bench state (delivery rate, seen checks, start-up).
+#   - state and spool (issue #4): feedspool-bench state (delivery rate, seen checks, start-up);
+#   - the daemon (issue #5): bench/daemon.py, 10,000 feeds from the local nginx.
 #   - corpus: bench/make-corpus.py (ours, 2,000 feeds), regenerated only when missing;
 #   - when ../shared/bench/make-corpus.py is present, its corpus is measured too, as the
 #     yardstick the peers' published figures come from.
@@ -46,4 +47,6 @@ measure() {  # title, corpus dir, item count
   if [ -f "$OUT/shared-corpus/manifest.tsv" ]; then
     bash bench/fetch.sh "$OUT/shared-corpus" "shared yardstick corpus"
   fi
+  python3 bench/daemon.py "$OUT/corpus" "$OUT/daemon"
+  rm -rf "$OUT/daemon"
 } | tee "$OUT/results.md"

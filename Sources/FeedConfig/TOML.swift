@@ -63,18 +63,18 @@ public struct TOMLParser {
         // Where key/value pairs go: the root, a [table], or the last table of a [[array]].
         var target: (name: String, isArray: Bool)? = nil
         var current = TOMLTable(line: 0)
+        // Arrays of tables grow here and join the root at the end: appending to an array
+        // stored inside the root would copy it on every [[table]] (quadratic for 10,000 feeds).
+        var arrays: [String: [TOMLTable]] = [:]
+        var arrayOrder: [(name: String, line: Int)] = []
         func flush(into root: inout TOMLTable, _ target: (name: String, isArray: Bool)?, _ current: TOMLTable) {
             guard let target else {
                 root.entries.append(contentsOf: current.entries)
                 return
             }
             if target.isArray {
-                if let idx = root.entries.firstIndex(where: { $0.key == target.name }), case .array(var list) = root.entries[idx].value {
-                    list.append(.table(current))
-                    root.entries[idx].value = .array(list)
-                } else {
-                    root.entries.append(.init(key: target.name, value: .array([.table(current)]), line: current.line))
-                }
+                if arrays[target.name] == nil { arrayOrder.append((target.name, current.line)) }
+                arrays[target.name, default: []].append(current)
             } else {
                 root.entries.append(.init(key: target.name, value: .table(current), line: current.line))
             }
@@ -95,10 +95,10 @@ public struct TOMLParser {
                 try endOfLine()
                 flush(into: &root, target, current)
                 if !isArray {
-                    if seenTables.contains(name) || root[name] != nil { throw TOMLError(line: headerLine, message: "[\(name)] is defined twice") }
+                    if seenTables.contains(name) || root[name] != nil || arrays[name] != nil { throw TOMLError(line: headerLine, message: "[\(name)] is defined twice") }
                     seenTables.insert(name)
-                } else if let existing = root[name], case .array(let a) = existing.value, !a.allSatisfy({ if case .table = $0 { return true } else { return false } }) {
-                    throw TOMLError(line: headerLine, message: "\(name) is already an array of values, not of tables")
+                } else if root[name] != nil || seenTables.contains(name) {
+                    throw TOMLError(line: headerLine, message: "\(name) is already a value or a table, not an array of tables")
                 }
                 target = (name, isArray)
                 current = TOMLTable(line: headerLine)
@@ -116,6 +116,10 @@ public struct TOMLParser {
             current.entries.append(.init(key: k, value: v, line: keyLine))
         }
         flush(into: &root, target, current)
+        for (name, line) in arrayOrder {
+            if root[name] != nil { throw TOMLError(line: line, message: "\(name) is already a value, not an array of tables") }
+            root.entries.append(.init(key: name, value: .array(arrays[name]!.map(TOMLValue.table)), line: line))
+        }
         return root
     }
 

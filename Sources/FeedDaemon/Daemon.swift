@@ -1,3 +1,4 @@
+import CSystemShims
 import FeedConfig
 import FeedCore
 import FeedIngest
@@ -38,6 +39,17 @@ struct NotifierService: Service {
     }
 }
 
+/// SIGTERM/SIGINT: recorded by a plain signal handler installed first thing in `main`
+/// (a stop requested while the state opens is not lost), watched here; returning makes the
+/// group shut down gracefully.
+struct StopSignalService: Service {
+    func run() async throws {
+        while fs_stop_requested() == 0 && !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(100)) }
+        }
+    }
+}
+
 /// SIGHUP: re-read the configuration, telling systemd `RELOADING=1` then `READY=1`.
 struct HangupService: Service {
     let inbox: PollerInbox
@@ -58,8 +70,9 @@ struct HangupService: Service {
 }
 
 /// `feedspoold`: the state opened, the control socket listening, then the poller, the
-/// systemd notifier and the SIGHUP handler as one service group. SIGTERM/SIGINT shut it
-/// down gracefully (in-flight polls finish within `Poller.shutdownGrace`); exit 0.
+/// systemd notifier and the signal watchers as one service group. SIGTERM/SIGINT shut it
+/// down gracefully (in-flight polls finish within `Poller.shutdownGrace`); exit 0. The
+/// caller installs `fs_install_stop_handler()` before anything else.
 public enum Daemon {
     public enum Failure: Error, CustomStringConvertible {
         case config(ConfigError)
@@ -105,8 +118,8 @@ public enum Daemon {
                 .init(service: poller, successTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: HangupService(inbox: inbox, notifier: notifier, board: board, clock: clock)),
                 .init(service: NotifierService(notifier: notifier, board: board, clock: clock)),
+                .init(service: StopSignalService(), successTerminationBehavior: .gracefullyShutdownGroup),
             ],
-            gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         logger.notice("feedspoold \(FeedspoolVersion.string) started: \(config.feeds.count) feeds, spool \(config.spoolDir), socket \(config.socket)")
         notifier.notify("READY=1\nSTATUS=" + StatusBoard.statusLine(board.snapshot, now: clock()))

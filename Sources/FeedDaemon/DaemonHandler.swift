@@ -28,7 +28,8 @@ final class DaemonHandler: ControlHandler {
         case "ping":
             reply(ControlProtocol.success("{\"pong\":true}"))
         case "status":
-            reply(ControlProtocol.success(Self.status(board.snapshot, now: now)))
+            let snap = board.snapshot
+            reply(ControlProtocol.success(Self.status(snap, now: now, totals: board.totals(of: snap, now: now))))
         case "feeds":
             reply(ControlProtocol.success(Self.feeds(board.snapshot, now: now)))
         case "metrics":
@@ -104,8 +105,7 @@ final class DaemonHandler: ControlHandler {
         }
     }
 
-    static func status(_ s: StatusBoard.Snapshot, now: Int64) -> String {
-        let t = StatusBoard.totals(s, now: now)
+    static func status(_ s: StatusBoard.Snapshot, now: Int64, totals t: StatusBoard.Totals) -> String {
         var w = JSONWriter()
         w.beginObject()
         w.string("version", FeedspoolVersion.string)
@@ -151,7 +151,7 @@ final class DaemonHandler: ControlHandler {
         } else {
             w.raw("last_reload", "null")
         }
-        w.string("status_line", StatusBoard.statusLine(s, now: now))
+        w.string("status_line", StatusBoard.statusLine(s, now: now, totals: t))
         w.endObject()
         return w.string
     }

@@ -33,7 +33,16 @@ public final class StatusBoard: Sendable {
         public var polls: Int64 = 0
         public var lastReload: (time: Int64, ok: Bool, message: String)?
         public var lastProgress: Int64 = 0
+        /// Bumped by every change, so derived figures can be cached per version.
+        public var version: UInt64 = 0
     }
+
+    private struct Cached {
+        var version = UInt64.max
+        var minute: Int64 = -1
+        var totals = Totals()
+    }
+    private let cache = Mutex(Cached())
 
     private let state: Mutex<Snapshot>
 
@@ -44,11 +53,23 @@ public final class StatusBoard: Sendable {
     public var snapshot: Snapshot { state.withLock { $0 } }
 
     public func update(_ body: (inout Snapshot) -> Void) {
-        state.withLock { body(&$0) }
+        state.withLock {
+            body(&$0)
+            $0.version &+= 1
+        }
+    }
+
+    /// `totals`, computed once per change of the board (and per minute, for "last hour").
+    public func totals(of s: Snapshot, now: Int64) -> Totals {
+        if let t = cache.withLock({ c -> Totals? in c.version == s.version && c.minute == now / 60 ? c.totals : nil }) { return t }
+        let t = Self.totals(s, now: now)
+        cache.withLock { $0 = Cached(version: s.version, minute: now / 60, totals: t) }
+        return t
     }
 
     public func recordDeliveries(_ times: [Int64], now: Int64) {
         state.withLock { s in
+            s.version &+= 1
             s.deliveredTotal += Int64(times.count)
             s.recentDeliveries.append(contentsOf: times)
             if let last = times.max() { s.lastDelivery = last }
@@ -60,6 +81,7 @@ public final class StatusBoard: Sendable {
 
     public func recordError(_ e: RecentError) {
         state.withLock { s in
+            s.version &+= 1
             s.lastErrors.append(e)
             if s.lastErrors.count > 20 { s.lastErrors.removeFirst(s.lastErrors.count - 20) }
         }
@@ -95,14 +117,23 @@ public final class StatusBoard: Sendable {
             if !f.retired, let d = f.nextDue { t.nextPoll = min(t.nextPoll ?? d, d) }
         }
         let midnight = now - (now % 86400 + 86400) % 86400
-        t.deliveredLastHour = s.recentDeliveries.filter { $0 >= now - 3600 }.count
-        t.deliveredToday = s.recentDeliveries.filter { $0 >= midnight }.count
+        // Delivery times are appended in time order: count from the first recent enough.
+        func since(_ t: Int64) -> Int {
+            var lo = 0, hi = s.recentDeliveries.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if s.recentDeliveries[mid] < t { lo = mid + 1 } else { hi = mid }
+            }
+            return s.recentDeliveries.count - lo
+        }
+        t.deliveredLastHour = since(now - 3600)
+        t.deliveredToday = since(midnight)
         return t
     }
 
     /// The systemd STATUS= line, e.g. `212 feeds, 3 failing, 1,204 articles today, next poll 12:40`.
-    public static func statusLine(_ s: Snapshot, now: Int64) -> String {
-        let t = totals(s, now: now)
+    public static func statusLine(_ s: Snapshot, now: Int64, totals cached: Totals? = nil) -> String {
+        let t = cached ?? totals(s, now: now)
         var parts = ["\(t.feeds) feed\(t.feeds == 1 ? "" : "s")"]
         if t.failing > 0 { parts.append("\(t.failing) failing") }
         if t.retired > 0 { parts.append("\(t.retired) retired") }

@@ -44,7 +44,9 @@ public struct SystemdNotifier: Sendable {
         return m.withUTF8 { p in
             withUnsafePointer(to: &addr) { a in
                 a.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(fd, p.baseAddress, p.count, Int32(MSG_NOSIGNAL), $0, socklen_t(length)) == p.count
+                    // Never wait for the receiver: a notification that does not fit is dropped
+                    // rather than stalling the daemon (seen with a reader that stopped reading).
+                    sendto(fd, p.baseAddress, p.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), $0, socklen_t(length)) == p.count
                 }
             }
         }

@@ -98,7 +98,13 @@ final class ControlClient {
         guard let data = try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]) else {
             throw ClientError.failed("cannot encode the request")
         }
-        try send(String(decoding: data, as: UTF8.self))
+        do {
+            try send(String(decoding: data, as: UTF8.self))
+        } catch {
+            // The daemon may have refused the connection with a line saying why, then closed it.
+            if let line = readLine() { _ = try Self.result(of: line) }
+            throw error
+        }
         guard let line = readLine() else { throw ClientError.unreachable(path, "the daemon closed the connection") }
         return try Self.result(of: line)
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CSystemShims
 import FeedConfig
 import FeedCore
 import FeedDaemon
@@ -51,9 +52,10 @@ struct Feedspoold: AsyncParsableCommand {
             }
         }
         guard once else {
-            // Signals first: one that arrived before the service group installs its handlers
-            // would otherwise kill the process (seen under load).
-            for s in [SIGHUP, SIGTERM, SIGINT] { signal(s, SIG_IGN) }
+            // Signals first. A stop request is recorded from now on and honoured once the
+            // services run; a reload request before then is moot (the file is being read).
+            fs_install_stop_handler()
+            signal(SIGHUP, SIG_IGN)
             signal(SIGPIPE, SIG_IGN)
             let level: Logger.Level = verbose ? .debug : .info
             LoggingSystem.bootstrap { StderrLogHandler(label: $0, level: level) }

@@ -210,6 +210,29 @@ final class RunningDaemon {
     }
 }
 
+extension DaemonTests {
+    /// SO_PEERCRED: a user who is not root, not the daemon's user and not in socket_group is
+    /// refused even when the socket file lets everyone connect. Needs root (to run the client
+    /// as another uid through setpriv).
+    @Test(.enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")))
+    func aClientOfAnotherUserIsRefused() throws {
+        let feed = LiveFeed("delta")
+        let server = try Self.server([feed])
+        defer { server.stop() }
+        let dir = try Binaries.tempDirectory("daemon-peercred")
+        let d = try RunningDaemon(dir: dir, toml: Self.toml(server, feeds: ["delta"], extra: "socket_mode = \"0666\""))
+        defer { kill(d.process.processIdentifier, SIGTERM); _ = d.waitForExit() }
+        #expect(d.notify.wait(for: ["READY=1"]) != nil)
+        // The client binary and the socket must be reachable for uid 65534.
+        chmod(dir.path, 0o755)
+        chmod(dir.appendingPathComponent("run").path, 0o755)
+        let r = try Binaries.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", Binaries.url("feedspool").path, "status", "--socket", d.socket], timeout: 30, absolute: true)
+        #expect(r.status == 1, "\(r.stdout) \(r.stderr)")
+        #expect(r.stderr.contains("uid 65534 may not use this socket"))
+        #expect(try d.client(["status"]).status == 0)  // root still may
+    }
+}
+
 /// Collects a pipe's lines on a background thread.
 final class LineCollector: Sendable {
     private final class Lines: Sendable {

@@ -26,9 +26,9 @@ public enum Binaries {
 
     /// Runs `name` with `args`; both outputs are read concurrently (no pipe deadlock) and the
     /// process is killed after `timeout` seconds.
-    public static func run(_ name: String, _ args: [String], stdin: String? = nil, environment: [String: String]? = nil, timeout: Double = 60) throws -> Result {
+    public static func run(_ name: String, _ args: [String], stdin: String? = nil, environment: [String: String]? = nil, timeout: Double = 60, absolute: Bool = false) throws -> Result {
         let p = Process()
-        p.executableURL = url(name)
+        p.executableURL = absolute ? URL(fileURLWithPath: name) : url(name)
         p.arguments = args
         if let environment { p.environment = environment }
         let out = Pipe()

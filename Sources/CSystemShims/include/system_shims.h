@@ -13,4 +13,11 @@ int fs_accept_nonblocking(int listener);
 /// pipe2 with O_CLOEXEC | O_NONBLOCK.
 int fs_pipe_nonblocking(int fds[2]);
 
+/// Installs a SIGTERM/SIGINT handler that only records the request (async-signal-safe), so
+/// that a stop asked for at any moment — during start-up too — is seen by the service loop.
+void fs_install_stop_handler(void);
+
+/// The signal that asked to stop (SIGTERM or SIGINT), or 0.
+int fs_stop_requested(void);
+
 #endif
