@@ -84,14 +84,14 @@ let package = Package(
         // For integration tests: a scripted HTTP server on 127.0.0.1, running real binaries.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
 
-        .testTarget(name: "FeedCoreTests", dependencies: ["FeedCore"]),
+        .testTarget(name: "FeedCoreTests", dependencies: ["FeedCore", "TestSupport"]),
         // Fixtures are read from the source tree (#filePath), not bundled.
         .testTarget(
             name: "FeedParserTests", dependencies: ["FeedParser", "FeedCore", "TestSupport", "feedspool"],
             exclude: ["Fixtures"]),
         .testTarget(name: "FeedFetchTests", dependencies: ["FeedFetch", "FeedCore", "TestSupport", "feedspool"]),
         .testTarget(name: "FeedConfigTests", dependencies: ["FeedConfig", "FeedCore", "FeedParser"]),
-        .testTarget(name: "FeedDaemonTests", dependencies: ["TestSupport", "feedspoold", "feedspool"]),
+        .testTarget(name: "FeedDaemonTests", dependencies: ["FeedDaemon", "TestSupport", "feedspoold", "feedspool"]),
         .testTarget(
             name: "FeedIngestTests",
             dependencies: ["FeedIngest", "FeedConfig", "FeedStore", "FeedSpool", "FeedParser", "FeedCore", "TestSupport", "feedspoold", "feedspool"]),

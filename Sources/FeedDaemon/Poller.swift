@@ -241,7 +241,7 @@ public final class Poller: Service, @unchecked Sendable {
         case .ok(let report):
             if !report.delivered.isEmpty {
                 board.recordDeliveries(report.delivered.map(\.firstSeen), now: now)
-                for d in report.delivered { publish(Self.event(d, spoolDir: config.spoolDir, text: readArticle(d.file))) }
+                for d in report.delivered { publish(Self.event(d, spoolDir: config.spoolDir, text: site.ingestor.deliverer.spool.readArticle(d.file))) }
             }
             if !report.duplicates.isEmpty { board.update { $0.duplicatesTotal += Int64(report.duplicates.count) } }
             if before.failureStreak > 0 {
@@ -261,20 +261,6 @@ public final class Poller: Service, @unchecked Sendable {
                 logger.warning("feed failing (\(stage)): \(message)", metadata: ["feed": "\(key)", "next": "\(entry.record.dueReason ?? "-")"])
             }
         }
-    }
-
-    private func readArticle(_ name: String) -> String? {
-        let path = config.spoolDir + "/" + name
-        guard let f = fopen(path, "rb") else { return nil }
-        defer { fclose(f) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = fread(&chunk, 1, chunk.count, f)
-            if n > 0 { bytes.append(contentsOf: chunk[0..<n]) }
-            if n < chunk.count { break }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The `subscribe` event for a delivered article.

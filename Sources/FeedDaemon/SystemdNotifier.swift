@@ -28,26 +28,13 @@ public struct SystemdNotifier: Sendable {
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        var bytes = Array(path.utf8)
-        let abstract = bytes.first == UInt8(ascii: "@")
-        if abstract { bytes[0] = 0 }
-        let capacity = MemoryLayout.size(ofValue: addr.sun_path)
-        guard bytes.count < capacity else { return false }
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-            for (i, b) in bytes.enumerated() { raw[i] = b }
-        }
-        // An abstract address has no terminating NUL: its length is exact.
-        let length = MemoryLayout<sa_family_t>.size + bytes.count + (abstract ? 0 : 1)
+        guard let addr = UnixAddress(path) else { return false }
         var m = message
         return m.withUTF8 { p in
-            withUnsafePointer(to: &addr) { a in
-                a.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    // Never wait for the receiver: a notification that does not fit is dropped
-                    // rather than stalling the daemon (seen with a reader that stopped reading).
-                    sendto(fd, p.baseAddress, p.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), $0, socklen_t(length)) == p.count
-                }
+            addr.withSockaddr {
+                // Never wait for the receiver: a notification that does not fit is dropped
+                // rather than stalling the daemon (seen with a reader that stopped reading).
+                sendto(fd, p.baseAddress, p.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), $0, $1) == p.count
             }
         }
     }

@@ -36,6 +36,8 @@ public protocol SpoolFileSystem: Sendable {
     func list(_ path: String) throws(SpoolError) -> [String]
     /// Bytes available to unprivileged users on the filesystem holding `path`.
     func freeBytes(_ path: String) -> Int64?
+    /// A whole file, or nil when it cannot be read (gone, unreadable, over `limit` bytes).
+    func read(_ path: String, limit: Int) -> [UInt8]?
 }
 
 /// The real filesystem.
@@ -98,6 +100,21 @@ public struct PosixFileSystem: SpoolFileSystem {
             if name != "." && name != ".." { names.append(name) }
         }
         return names
+    }
+
+    public func read(_ path: String, limit: Int) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = Glibc.read(fd, &chunk, chunk.count)
+            if n < 0 { if errno == EINTR { continue } else { return nil } }
+            if n == 0 { return bytes }
+            bytes.append(contentsOf: chunk[0..<n])
+            if bytes.count > limit { return nil }
+        }
     }
 
     public func freeBytes(_ path: String) -> Int64? {

@@ -65,4 +65,9 @@ public struct SpoolDirectory: Sendable {
     }
 
     public var freeBytes: Int64? { fileSystem.freeBytes(root) }
+
+    /// An article's text, while its file is still in the spool (consumers may take it).
+    public func readArticle(_ name: String) -> String? {
+        fileSystem.read(path(name), limit: 64 << 20).map { String(decoding: $0, as: UTF8.self) }
+    }
 }

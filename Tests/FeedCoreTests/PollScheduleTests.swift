@@ -1,23 +1,13 @@
 import FeedCore
+import TestSupport
 import Testing
-
-struct FixedRNG: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E9B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite struct PollScheduleTests {
     // 2024-12-05 (a Thursday) 10:20:00 UTC.
     let now: Int64 = 1_733_394_000
 
     @Test func theIntervalWithJitterInsideFloorAndCeiling() {
-        var rng = FixedRNG(state: 7)
+        var rng = SplitMix64(state: 7)
         let s = PollSchedule()
         var seen = Set<Int64>()
         for _ in 0..<200 {
@@ -33,7 +23,7 @@ struct FixedRNG: RandomNumberGenerator {
     }
 
     @Test func publisherHintsRaiseButNeverLowerTheInterval() {
-        var rng = FixedRNG(state: 7)
+        var rng = SplitMix64(state: 7)
         let s = PollSchedule(jitter: 0)
         func delay(_ h: PublisherHints) -> (Int64, String) {
             let n = s.next(after: .success(h), now: now, using: &rng)
@@ -48,7 +38,7 @@ struct FixedRNG: RandomNumberGenerator {
     }
 
     @Test func skippedHoursAndDaysAreHonoured() {
-        var rng = FixedRNG(state: 7)
+        var rng = SplitMix64(state: 7)
         let s = PollSchedule(jitter: 0)
         // Due at 11:20 UTC; hours 11 and 12 are skipped: the next poll is at 13:00.
         let h = s.next(after: .success(PublisherHints(skipHours: [11, 12])), now: now, using: &rng)
@@ -64,7 +54,7 @@ struct FixedRNG: RandomNumberGenerator {
     }
 
     @Test func errorsBackOffExponentiallyAndNeverGiveUp() {
-        var rng = FixedRNG(state: 7)
+        var rng = SplitMix64(state: 7)
         let s = PollSchedule(jitter: 0)
         let delays = (1...8).map { s.next(after: .failure(streak: $0, retryAfter: nil), now: now, using: &rng).at! - now }
         #expect(delays == [3600, 7200, 14_400, 28_800, 57_600, 86_400, 86_400, 86_400])
@@ -76,7 +66,7 @@ struct FixedRNG: RandomNumberGenerator {
     }
 
     @Test func retryAfterIsObeyedAndGoneRetires() {
-        var rng = FixedRNG(state: 7)
+        var rng = SplitMix64(state: 7)
         let s = PollSchedule(jitter: 0)
         let r = s.next(after: .failure(streak: 1, retryAfter: 7200), now: now, using: &rng)
         #expect(r.at == now + 7200)

@@ -127,4 +127,5 @@ final class FullDiskFileSystem: SpoolFileSystem, @unchecked Sendable {
     func exists(_ path: String) -> Bool { real.exists(path) }
     func list(_ path: String) throws(SpoolError) -> [String] { try real.list(path) }
     func freeBytes(_ path: String) -> Int64? { Int64(budget) }
+    func read(_ path: String, limit: Int) -> [UInt8]? { real.read(path, limit: limit) }
 }

@@ -1,6 +1,7 @@
 import FeedCore
 import FeedParser
 import Foundation
+import TestSupport
 import Testing
 
 /// Hostile documents: each must parse quickly, in bounded memory, and leak nothing.

@@ -1,6 +1,7 @@
 import FeedCore
 import FeedParser
 import Foundation
+import TestSupport
 import Testing
 
 /// Paths of the test fixtures, read from the source tree.
@@ -39,18 +40,6 @@ enum Golden {
             return
         }
         #expect(actual == expected, "\(url.lastPathComponent)", sourceLocation: sourceLocation)
-    }
-}
-
-/// A deterministic PRNG (SplitMix64), so "random" chunkings are the same on every run.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E9B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -1,4 +1,5 @@
 @testable import FeedParser
+import TestSupport
 import Testing
 
 @Suite struct XMLRepairTests {
