@@ -163,6 +163,8 @@ def main():
                     break
         sub.close()
         rss = peak_rss_mb(daemon.pid)
+        with open(f"/proc/{daemon.pid}/status") as st_f:
+            kinds = {l.split(":")[0]: int(l.split()[1]) / 1024 for l in st_f if l.startswith(("RssAnon", "RssFile", "RssShmem"))}
 
         daemon.send_signal(signal.SIGTERM)
         code = daemon.wait(timeout=60)
@@ -173,7 +175,7 @@ def main():
         print(f"| articles delivered / duplicates skipped on it | {delivered} / {dups} | - |")
         print(f"| steady-state cycle of {total} conditional requests (all unchanged) | {cycle_wall:.2f} s wall, {cycle_cpu:.2f} s CPU ({cycle_cpu / total * 1e6:.0f} us/feed) | - |")
         print(f"| idle CPU between polls | {idle_cpu:.2f} % of a core | - |")
-        print(f"| **peak RSS** (first poll / after a steady cycle / end) | **{peak_first:.1f} / {peak_steady:.1f} / {rss:.1f} MB** (RSS now {rss_first:.1f}, {rss_steady:.1f}) | <= 64 MB |")
+        print(f"| **peak RSS** (first poll / after a steady cycle / end) | **{peak_first:.1f} / {peak_steady:.1f} / {rss:.1f} MB** (RSS now {rss_first:.1f}, {rss_steady:.1f}; at the end anon {kinds.get('RssAnon', 0):.1f} + file {kinds.get('RssFile', 0):.1f} + shmem {kinds.get('RssShmem', 0):.1f}) | <= 64 MB |")
         print(f"| status latency, 100 concurrent clients x 5 | median {statistics.median(latencies) * 1000:.1f} ms, p99 {latencies[int(len(latencies) * 0.99) - 1] * 1000:.1f} ms, max {latencies[-1] * 1000:.1f} ms | - |")
         print(f"| tail -f: poll request -> article event (5 runs) | median {statistics.median(tails) * 1000:.0f} ms, max {max(tails) * 1000:.0f} ms | < 1 s |")
         print(f"| SIGTERM -> exit | status {code} | 0 |")

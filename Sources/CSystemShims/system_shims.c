@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -37,3 +38,5 @@ void fs_install_stop_handler(void) {
 }
 
 int fs_stop_requested(void) { return stop_signal; }
+
+void fs_release_free_memory(void) { malloc_trim(0); }

@@ -1,3 +1,4 @@
+import CSystemShims
 import FeedConfig
 import FeedCore
 import FeedFetch
@@ -72,6 +73,9 @@ public final class Poller: Service, @unchecked Sendable {
         try loadFeeds()
     }
 
+    /// Parsed feeds allowed to wait for ingest at once.
+    static let parsePermits = 4
+
     /// How long in-flight polls may finish after a shutdown request before being cancelled.
     public static let shutdownGrace: Swift.Duration = .seconds(10)
 
@@ -133,6 +137,9 @@ public final class Poller: Service, @unchecked Sendable {
                 }
                 if !due.isEmpty {
                     await cycle(due.sorted { $0.at < $1.at }.map(\.key))
+                    // A cycle's parsing leaves freed memory in malloc's per-thread arenas;
+                    // hand it back rather than sit on it until the next cycle.
+                    fs_release_free_memory()
                     earliest = 0
                     continue
                 }
@@ -199,9 +206,12 @@ public final class Poller: Service, @unchecked Sendable {
     }
 
     /// Polls `keys` concurrently through the engine; ingests each result as it arrives.
+    /// Every transfer slot stays busy, but at most `parsePermits` fetched bodies are parsed
+    /// ahead of the (serial, fsync-bound) ingest: the rest wait as raw bytes.
     private func cycle(_ keys: [String]) async {
         let engine = self.engine
         let window = config.concurrency + 4
+        let permits = Permits(Self.parsePermits)
         var started = 0
         await withTaskGroup(of: (String, FetchedFeed).self) { group in
             func launch() {
@@ -209,7 +219,7 @@ public final class Poller: Service, @unchecked Sendable {
                     let key = keys[started]
                     started += 1
                     guard let record = feeds[key]?.record else { continue }
-                    group.addTask { (key, await FetchedFeed.fetch(record, engine: engine)) }
+                    group.addTask { (key, await FetchedFeed.fetch(record, engine: engine) { await permits.acquire() }) }
                     board.update { $0.inFlight += 1 }
                     return
                 }
@@ -218,6 +228,7 @@ public final class Poller: Service, @unchecked Sendable {
             while let (key, fetched) = await group.next() {
                 board.update { $0.inFlight -= 1 }
                 apply(key, fetched)
+                if case .fetched = fetched.result.outcome { await permits.release() }
                 board.progress(now: clock())
                 for command in inbox.take() { handle(command, now: clock()) }
                 launch()
@@ -273,6 +284,30 @@ public final class Poller: Service, @unchecked Sendable {
         w.string("text", text)
         w.endObject()
         return w.string
+    }
+}
+
+/// A counting semaphore for tasks.
+actor Permits {
+    private var available: Int
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    init(_ n: Int) { available = n }
+
+    func acquire() async {
+        if available > 0 {
+            available -= 1
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty {
+            available += 1
+        } else {
+            waiters.removeFirst().resume()
+        }
     }
 }
 

@@ -162,10 +162,14 @@ public struct FetchedFeed: Sendable {
     public var parseError: String?
 
     /// Fetches with the feed's stored validators and current URL, then parses.
-    public static func fetch(_ feed: FeedRecord, engine: FetchEngine) async -> FetchedFeed {
+    /// `beforeParse` runs between the two when there is a body (the daemon waits there for
+    /// a parse permit, so that few parsed feeds — far larger than their bodies — wait for
+    /// ingest at once).
+    public static func fetch(_ feed: FeedRecord, engine: FetchEngine, beforeParse: @Sendable () async -> Void = {}) async -> FetchedFeed {
         var result = await engine.fetch(FetchRequest(url: feed.url, validators: Validators(etag: feed.etag, lastModified: feed.lastModified)))
         var out = FetchedFeed(result: result, parsed: nil, parseError: nil)
         if case .fetched(let body) = result.outcome {
+            await beforeParse()
             let options = FeedParserOptions(baseURL: result.http?.effectiveURL ?? feed.url, contentType: result.http?.headers.contentType)
             do {
                 out.parsed = try FeedParser.parse(body, options: options)

@@ -20,4 +20,7 @@ void fs_install_stop_handler(void);
 /// The signal that asked to stop (SIGTERM or SIGINT), or 0.
 int fs_stop_requested(void);
 
+/// Returns freed heap memory to the system (glibc malloc_trim(0)).
+void fs_release_free_memory(void);
+
 #endif
