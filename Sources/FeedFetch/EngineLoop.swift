@@ -127,7 +127,7 @@ final class EngineLoop {
                 if nextHost >= hostOrder.count { nextHost = 0 }
                 let host = hostOrder[nextHost]
                 visited += 1
-                guard var queue = waiting[host], !queue.isEmpty else {
+                guard let queued = waiting[host]?.count, queued > 0 else {
                     // Forget hosts with nothing waiting, so the ring stays short.
                     waiting[host] = nil
                     hostOrder.remove(at: nextHost)
@@ -145,8 +145,8 @@ final class EngineLoop {
                         continue
                     }
                 }
-                let s = queue.removeFirst()
-                waiting[host] = queue
+                // In place: a copy of the queue per start would be quadratic in its length.
+                let s = waiting[host]!.removeFirst()
                 waitingCount -= 1
                 start(s, host: host, now: now)
                 progressed = true
@@ -165,6 +165,8 @@ final class EngineLoop {
         }
         t.easy = easy
         configure(easy, for: t)
+        // Counted before adding, so that `release` on a refusal undoes exactly this.
+        inFlightPerHost[host, default: 0] += 1
         let rc = curl_multi_add_handle(multi, easy)
         guard rc == CURLM_OK else {
             release(t)
@@ -172,7 +174,6 @@ final class EngineLoop {
             return
         }
         active[t.id] = t
-        inFlightPerHost[host, default: 0] += 1
         lastStartPerHost[host] = now
     }
 

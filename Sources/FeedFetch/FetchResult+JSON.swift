@@ -45,11 +45,11 @@ extension FetchResult {
         w.string("retry_after", h?["retry-after"])
         w.int("bytes_received", http?.downloadedBytes)
         w.int("body_bytes", http.map { Int64($0.bodyBytes) })
-        w.raw("seconds", http.map { String(Int($0.totalSeconds * 1000)) }.map { ms in
-            // Milliseconds precision, written without Foundation's number formatting.
-            let v = Int(ms) ?? 0
-            let frac = String(v % 1000)
-            return "\(v / 1000)." + String(repeating: "0", count: 3 - frac.count) + frac
+        // Seconds with millisecond precision, written without Foundation's number formatting.
+        w.raw("seconds", http.map { h in
+            let ms = Int((h.totalSeconds * 1000).rounded())
+            let frac = String(ms % 1000)
+            return "\(ms / 1000)." + String(repeating: "0", count: 3 - frac.count) + frac
         } ?? "null")
         if let later {
             w.beginObject("error")

@@ -13,7 +13,6 @@ final class Transfer {
     let continuation: CheckedContinuation<FetchResult, Never>
     let host: String
     let maxBody: Int
-    let allowPrivate: Bool
     let proxyAddresses: Set<String>
 
     var easy: UnsafeMutableRawPointer?
@@ -38,7 +37,6 @@ final class Transfer {
         self.continuation = continuation
         self.host = host
         self.maxBody = configuration.maxBodyBytes
-        self.allowPrivate = configuration.allowPrivateNetworks
         self.proxyAddresses = proxyAddresses
         self.currentURL = request.url
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
@@ -117,9 +115,9 @@ final class Transfer {
         }
     }
 
-    /// Decides whether a socket may be opened to this peer address.
+    /// Decides whether a socket may be opened to this peer address (the callback is only
+    /// installed when private networks are not allowed).
     func admit(family: Int32, address: UnsafePointer<sockaddr>) -> Bool {
-        if allowPrivate { return true }
         var reason: String?
         var text = ""
         if family == AF_INET {
