@@ -77,7 +77,7 @@ let package = Package(
         .executableTarget(
             name: "feedspool",
             dependencies: [
-                "FeedCore", "FeedParser", "FeedFetch", "FeedConfig", "FeedStore",
+                "FeedCore", "FeedParser", "FeedFetch", "FeedConfig", "FeedStore", "FeedSpool", "FeedIngest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -113,3 +113,15 @@ public struct ArticleBuilder<Converter: MarkupConverter> {
         return String(cut)
     }
 }
+
+extension ParsedFeed {
+    /// Every item as an article, in document order, with ids scoped by `feedKey` (the
+    /// identity rules of `ItemIdentity`). `firstSeen` dates items that carry no date.
+    public func articles(feedKey: String, firstSeen: FeedDate, using converter: inout some MarkupConverter) -> [Article] {
+        var builder = ArticleBuilder(converter: converter)
+        defer { converter = builder.converter }
+        return zip(items, ItemIdentity.assign(to: items)).map { item, identity in
+            builder.article(for: item, id: ArticleID.make(feedKey: feedKey, identity: identity), firstSeen: firstSeen)
+        }
+    }
+}

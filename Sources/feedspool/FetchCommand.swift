@@ -1,6 +1,7 @@
 import ArgumentParser
 import FeedCore
 import FeedFetch
+import FeedIngest
 import FeedParser
 
 #if canImport(Glibc)
@@ -182,24 +183,15 @@ struct FetchJob: Sendable {
     var validators: Validators
 
     func run(_ url: String, engine: FetchEngine) async -> FeedReport {
-        var result = await engine.fetch(FetchRequest(url: url, validators: validators, recordHeaders: verbose))
+        let fetched = await FetchedFeed.fetch(FetchRequest(url: url, validators: validators, recordHeaders: verbose), engine: engine, parse: parse)
+        let result = fetched.result
+        let feed = fetched.parsed
+        let parseError = fetched.parseError
         var report = FeedReport()
         if verbose, let http = result.http {
             for l in http.requestHeaderLines { report.diagnostics.append("\(url): > \(l)") }
             for l in http.responseHeaderLines { report.diagnostics.append("\(url): < \(l)") }
         }
-        var feed: ParsedFeed?
-        var parseError: String?
-        if parse, case .fetched(let body) = result.outcome {
-            let options = FeedParserOptions(baseURL: result.http?.effectiveURL ?? url, contentType: result.http?.headers.contentType)
-            do {
-                feed = try FeedParser.parse(body, options: options)
-            } catch {
-                parseError = "\(error)"
-            }
-        }
-        // The body is not needed past this point; do not carry it to the printer.
-        if case .fetched = result.outcome { result.outcome = .fetched([]) }
         report.diagnostics.append(statusLine(url, result, feed: feed, parseError: parseError))
         if let feed, verbose || !json {
             for w in feed.warnings { report.diagnostics.append("\(url): warning: \(w)") }
@@ -232,11 +224,7 @@ struct FetchJob: Sendable {
             }
         } else if let feed {
             let now = FeedDate(secondsSinceEpoch: Int64(time(nil)))
-            var builder = ArticleBuilder(converter: converter)
-            for (item, identity) in zip(feed.items, ItemIdentity.assign(to: feed.items)) {
-                let id = ArticleID.make(feedKey: url, identity: identity)
-                report.articles.append((id, builder.article(for: item, id: id, firstSeen: now).rendered))
-            }
+            report.articles = feed.articles(feedKey: url, firstSeen: now, using: &converter).map { ($0.id, $0.rendered) }
         }
         return report
     }

@@ -89,11 +89,7 @@ struct ParseCommand: ParsableCommand {
                 stdout.write("\n")
                 continue
             }
-            var builder = ArticleBuilder(converter: converter)
-            let identities = ItemIdentity.assign(to: feed.items)
-            for (item, identity) in zip(feed.items, identities) {
-                let id = ArticleID.make(feedKey: feedKey, identity: identity)
-                let article = builder.article(for: item, id: id, firstSeen: now)
+            for article in feed.articles(feedKey: feedKey, firstSeen: now, using: &converter) {
                 if let dir = directory {
                     do {
                         try dir.write(article, seq: seq)
@@ -102,13 +98,12 @@ struct ParseCommand: ParsableCommand {
                         throw ExitCode(1)
                     }
                 } else {
-                    stdout.write("==> \(Article.fileName(seq: seq, id: id)) <==\n")
+                    stdout.write("==> \(Article.fileName(seq: seq, id: article.id)) <==\n")
                     stdout.write(article.rendered)
                     stdout.write("\n\n")
                 }
                 seq += 1
             }
-            converter = builder.converter
         }
         stdout.flush()
         if let directory {

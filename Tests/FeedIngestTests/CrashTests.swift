@@ -52,12 +52,7 @@ final class GrowingCorpus: Sendable {
         for f in 0..<feeds {
             let url = "\(baseURL)/feed/\(f).xml"
             let feed = try FeedParser.parse(Array(document(feed: f).utf8), options: FeedParserOptions(baseURL: url))
-            var builder = ArticleBuilder(converter: converter)
-            for (item, identity) in zip(feed.items, ItemIdentity.assign(to: feed.items)) {
-                let id = ArticleID.make(feedKey: url, identity: identity)
-                out[id] = builder.article(for: item, id: id, firstSeen: FeedDate(secondsSinceEpoch: 0)).rendered
-            }
-            converter = builder.converter
+            for a in feed.articles(feedKey: url, firstSeen: FeedDate(secondsSinceEpoch: 0), using: &converter) { out[a.id] = a.rendered }
         }
         return out
     }
