@@ -155,7 +155,8 @@ public final class Poller: Service, @unchecked Sendable {
             for key in urls.isEmpty ? Array(feeds.keys) : urls {
                 guard var entry = feeds[key] else { continue }
                 if entry.record.retired {
-                    try? site.store.recordFetch(feedID: entry.record.id, now: now, status: nil, error: nil, retired: false)
+                    // Only the retirement goes: its last error stays until the next poll answers.
+                    try? site.store.setRetired(feedID: entry.record.id, false)
                     entry.record.retired = false
                     logger.notice("feed revived by a poll request", metadata: ["feed": "\(key)"])
                 }

@@ -217,10 +217,13 @@ public final class StateStore {
             if let newURL {
                 try db.statement("UPDATE feeds SET url = ? WHERE id = ?").bind(.text(newURL), .int(feedID)).run()
             }
-            if let retired {
-                try db.statement("UPDATE feeds SET retired = ? WHERE id = ?").bind(.int(retired ? 1 : 0), .int(feedID)).run()
-            }
+            if let retired { try setRetired(feedID: feedID, retired) }
         }
+    }
+
+    /// Retires a feed (410 Gone) or revives it; nothing else about it changes.
+    public func setRetired(feedID: Int64, _ retired: Bool) throws(StoreError) {
+        try db.statement("UPDATE feeds SET retired = ? WHERE id = ?").bind(.int(retired ? 1 : 0), .int(feedID)).run()
     }
 
     public func setSchedule(feedID: Int64, nextDue: Int64?, reason: String?) throws(StoreError) {

@@ -233,6 +233,39 @@ extension DaemonTests {
     }
 }
 
+extension DaemonTests {
+    /// 410 retires a feed; `feedspool poll FEED` revives it without pretending it succeeded.
+    @Test func aGoneFeedIsRetiredAndRevivedByAPoll() throws {
+        let feed = LiveFeed("epsilon")
+        let gone = Mutex(true)
+        let server = try TestHTTPServer { req in
+            if gone.withLock({ $0 }) { return .respond(.init(status: 410)) }
+            return .respond(.init(text: feed.document()))
+        }
+        defer { server.stop() }
+        let dir = try Binaries.tempDirectory("daemon-gone")
+        let d = try RunningDaemon(dir: dir, toml: Self.toml(server, feeds: ["epsilon"]))
+        defer { kill(d.process.processIdentifier, SIGTERM); _ = d.waitForExit() }
+        func health() throws -> [String: Any]? {
+            let out = try d.client(["feeds", "--json"]).stdout
+            return (try? JSONSerialization.jsonObject(with: Data(out.split(separator: "\n").first.map(String.init)?.utf8 ?? "".utf8))) as? [String: Any]
+        }
+        #expect(try eventually { try health()?["health"] as? String == "retired" })
+        #expect(try health()?["due_reason"] as? String == "retired: 410 Gone")
+        let url = server.baseURL + "/epsilon.xml"
+        // Revived while still gone: asked once more, retired again, and never counted a success.
+        #expect(try d.client(["poll", url]).status == 0)
+        #expect(eventually { server.requests.count == 2 })
+        #expect(try eventually { try health()?["health"] as? String == "retired" })
+        #expect(try health()?["last_success"] is NSNull)
+        gone.withLock { $0 = false }
+        #expect(try d.client(["poll", url]).status == 0)
+        #expect(try eventually { try health()?["health"] as? String == "ok" })
+        #expect(try d.delivered() == 3)
+        #expect(server.requests.count == 3)  // retired feeds are asked only on request
+    }
+}
+
 /// Collects a pipe's lines on a background thread.
 final class LineCollector: Sendable {
     private final class Lines: Sendable {
