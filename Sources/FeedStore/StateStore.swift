@@ -129,7 +129,13 @@ public final class StateStore {
         sequenceWidth = try width.step() ? Int(width.text(0) ?? "") ?? 9 : 9
         let s = try db.statement("SELECT COALESCE(MAX(seq) + 1, 0) FROM deliveries")
         nextSequence = try s.step() ? s.int(0) : 0
+        let found = try db.statement("SELECT 1 FROM deliveries WHERE feed_id = 0 LIMIT 1")
+        hasFilesFoundInSpool = try found.step()
     }
+
+    /// Whether `recordFoundInSpool` ever recorded anything: almost never, so the per-item
+    /// check it calls for is skipped without a query.
+    private var hasFilesFoundInSpool: Bool
 
     static func migrate(_ db: SQLiteDatabase) throws(StoreError) {
         let v = try db.statement("PRAGMA user_version")
@@ -335,6 +341,7 @@ public final class StateStore {
     /// True when an article file with this id was found in the spool by
     /// `recordFoundInSpool` (its item is unknown to the state, its file is not).
     public func wasFoundInSpool(articleID: String) throws(StoreError) -> Bool {
+        guard hasFilesFoundInSpool else { return false }
         let s = try db.statement("SELECT 1 FROM deliveries WHERE article_id = ? AND feed_id = 0 LIMIT 1").bind(.text(articleID))
         return try s.step()
     }
@@ -353,6 +360,7 @@ public final class StateStore {
                 try s.bind(.int(f.seq), .text(f.id), .text(f.name), .int(now)).run()
             }
         }
+        hasFilesFoundInSpool = true
         if let top = files.map(\.seq).max(), top >= nextSequence { nextSequence = top + 1 }
     }
 
