@@ -36,15 +36,20 @@ func items(_ range: Range<Int>, prefix: String = "i") -> [TestItem] {
     }
 
     @Test func anUnwritableSpoolReportsAndRecovers() throws {
-        let s = try Site("unwritable")
-        let spool = s.dir.path + "/spool"
-        try FileManager.default.setAttributes([.posixPermissions: 0o500], ofItemAtPath: spool + "/tmp")
-        defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: spool + "/tmp") }
-        if getuid() != 0 {  // root ignores permissions; the disk-full test covers that case
-            #expect(throws: DeliveryError.self) { try s.ingest("https://e.com/feed", rss(items(0..<3))) }
-            #expect(try s.site.store.seenCount == 0)
+        // Injected rather than chmod: CI runs as root, which permissions do not stop.
+        let fs = FullDiskFileSystem(budget: Int.max / 2)
+        let s = try Site("unwritable", fileSystem: fs)
+        fs.denyWrites()
+        do {
+            try s.ingest("https://e.com/feed", rss(items(0..<3)))
+            Issue.record("delivered into an unwritable spool")
+        } catch let error as DeliveryError {
+            #expect("\(error)".contains("Permission denied"))
+            #expect(!error.isDiskFull)
         }
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: spool + "/tmp")
+        #expect(try s.site.store.seenCount == 0)
+        #expect(try s.spoolFiles().isEmpty)
+        fs.refill()
         #expect(try s.ingest("https://e.com/feed", rss(items(0..<3))).delivered.count == 3)
     }
 }

@@ -93,17 +93,25 @@ final class FullDiskFileSystem: SpoolFileSystem, @unchecked Sendable {
     private let lock = NSLock()
     private var budget: Int
     private var failRenames = false
+    private var denied = false
 
     init(budget: Int) { self.budget = budget }
 
     func refill(_ bytes: Int = Int.max / 2) {
-        lock.lock(); budget = bytes; failRenames = false; lock.unlock()
+        lock.lock(); budget = bytes; failRenames = false; denied = false; lock.unlock()
     }
+
+    /// Every file creation fails with EACCES, as in a spool the daemon may not write.
+    func denyWrites() { lock.lock(); denied = true; lock.unlock() }
 
     func breakRenames() { lock.lock(); failRenames = true; lock.unlock() }
 
     func writeDurably(_ path: String, _ bytes: UnsafeRawBufferPointer) throws(SpoolError) {
         lock.lock()
+        if denied {
+            lock.unlock()
+            throw SpoolError("create", path, code: EACCES)
+        }
         let allowed = budget >= bytes.count
         if allowed { budget -= bytes.count } else { budget = 0 }
         lock.unlock()
