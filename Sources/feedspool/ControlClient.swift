@@ -22,6 +22,11 @@ struct DaemonOptions: ParsableArguments {
         if let socket { return socket }
         return loadConfig()?.socket ?? "/run/feedspool/feedspool.sock"
     }
+
+    /// One request on a connection of its own; the `result` of a successful answer.
+    func request(_ cmd: String, extra: [String: Any] = [:]) throws(ClientError) -> Any {
+        try ControlClient(path: socketPath).request(cmd, extra: extra)
+    }
 }
 
 /// Exit statuses scripts can rely on.

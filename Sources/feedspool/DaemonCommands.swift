@@ -10,8 +10,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         try clientRun { () throws(ClientError) in
-            let client = try ControlClient(path: daemon.socketPath)
-            let r = try client.request("status")
+            let r = try daemon.request("status")
             if daemon.json {
                 print(jsonLine(r))
                 return
@@ -61,8 +60,7 @@ struct FeedsCommand: ParsableCommand {
 
     func run() throws {
         try clientRun { () throws(ClientError) in
-            let client = try ControlClient(path: daemon.socketPath)
-            let r = try client.request("feeds")
+            let r = try daemon.request("feeds")
             guard let feeds = r as? [[String: Any]] else { throw ClientError.failed("unexpected answer") }
             if daemon.json {
                 for f in feeds { print(jsonLine(f)) }
@@ -96,8 +94,7 @@ struct PollCommand: ParsableCommand {
 
     func run() throws {
         try clientRun { () throws(ClientError) in
-            let client = try ControlClient(path: daemon.socketPath)
-            let r = try client.request("poll", extra: feeds.isEmpty ? [:] : ["feeds": feeds])
+            let r = try daemon.request("poll", extra: feeds.isEmpty ? [:] : ["feeds": feeds])
             if daemon.json { print(jsonLine(r)); return }
             let queued = (r as? [String: Any])?["queued"] as? [String] ?? []
             print("polling \(queued.count) feed\(queued.count == 1 ? "" : "s") now")
@@ -114,8 +111,7 @@ struct ReloadCommand: ParsableCommand {
 
     func run() throws {
         try clientRun { () throws(ClientError) in
-            let client = try ControlClient(path: daemon.socketPath)
-            let r = try client.request("reload")
+            let r = try daemon.request("reload")
             if daemon.json { print(jsonLine(r)); return }
             print((r as? [String: Any])?["message"] as? String ?? "reloaded")
         }
@@ -129,8 +125,7 @@ struct MetricsCommand: ParsableCommand {
 
     func run() throws {
         try clientRun { () throws(ClientError) in
-            let client = try ControlClient(path: daemon.socketPath)
-            let r = try client.request("metrics")
+            let r = try daemon.request("metrics")
             print((r as? [String: Any])?["text"] as? String ?? "", terminator: "")
         }
     }

@@ -42,7 +42,7 @@ struct TailCommand: ParsableCommand {
                 }
             }
         }
-        guard let dir = spool ?? daemon.loadConfig()?.spoolDir ?? daemonSpool(client) else {
+        guard let dir = spool ?? daemon.loadConfig()?.spoolDir ?? daemonSpool() else {
             Diagnostics.print("cannot tell where the spool is: give --spool DIR or --config FILE")
             throw ExitCode(2)
         }
@@ -88,8 +88,9 @@ struct TailCommand: ParsableCommand {
         }
     }
 
-    private func daemonSpool(_ client: ControlClient?) -> String? {
-        guard let c = try? ControlClient(path: daemon.socketPath), let s = try? c.request("status") as? [String: Any] else { return nil }
+    /// The spool the daemon reports (a subscribed connection cannot be asked: a new one is).
+    private func daemonSpool() -> String? {
+        guard let s = try? daemon.request("status") as? [String: Any] else { return nil }
         return (s["spool"] as? [String: Any])?["path"] as? String
     }
 
