@@ -63,6 +63,32 @@ public struct HTMLToText: MarkupConverter {
             return result
         }
 
+        /// libxml2 opens a `<p>` of its own for text outside any element ("<b>x</b>y"
+        /// reports y inside a new p), which would split one paragraph in two. The start of
+        /// a real `<p>` is reported while the parser sits on that tag, so the nearest `<`
+        /// before its cursor opens "p"; an implied one is reported on the text, after some
+        /// other tag (or none). The end of an implied p needs no care: it comes at the end,
+        /// before a block that starts a paragraph anyway, or at a stray `</p>`.
+        fileprivate static func isImpliedParagraph(_ ctx: UnsafeMutableRawPointer) -> Bool {
+            let ctxt = ctx.assumingMemoryBound(to: xmlParserCtxt.self)
+            guard let input = ctxt.pointee.input, let base = input.pointee.base, var cur = input.pointee.cur
+            else { return false }
+            var steps = 0
+            while cur > base && steps < 4096 {
+                cur -= 1
+                steps += 1
+                guard cur.pointee == 0x3C else { continue }
+                // The buffer ends in a NUL: stop reading at it.
+                guard cur[1] != 0 else { return true }
+                let n = cur[1] | 0x20
+                let after = cur[2]
+                let delimited = after == 0x3E || after == 0x2F || after == 0x20 || after == 0x09
+                    || after == 0x0A || after == 0x0D || after == 0x0C || after == 0
+                return !(n == 0x70 && delimited)
+            }
+            return steps < 4096
+        }
+
         fileprivate static func engine(_ ctx: UnsafeMutableRawPointer) -> Engine {
             let ctxt = ctx.assumingMemoryBound(to: xmlParserCtxt.self)
             return Unmanaged<Engine>.fromOpaque(ctxt.pointee._private).takeUnretainedValue()
@@ -72,6 +98,7 @@ public struct HTMLToText: MarkupConverter {
             var h = htmlSAXHandler()
             h.startElement = { ctx, name, _ in
                 guard let ctx, let name else { return }
+                if name[0] == 0x70 && name[1] == 0 && Engine.isImpliedParagraph(ctx) { return }
                 Engine.engine(ctx).extractor.start(HTMLTag.classify(name))
             }
             h.endElement = { ctx, name in

@@ -28,6 +28,16 @@ import Testing
         ("caf\u{E9} \u{201C}quotes\u{201D}", "caf\u{E9} \u{201C}quotes\u{201D}"),
         ("<p>caf\u{E9} na\u{EF}ve</p>", "caf\u{E9} na\u{EF}ve"),
         ("<html><head><title>T</title></head><body><p>b</p></body></html>", "b"),
+        // Text after an element outside any block stays in its paragraph (libxml2 would
+        // open a <p> of its own there).
+        ("<b>x</b>y", "xy"),
+        ("<a href='/a'>Read</a> more <i>here</i>, then <br>on", "Read more here, then on"),
+        ("<img src=x.png>caption", "caption"),
+        ("<i>a</i> <i>b</i> c", "a b c"),
+        ("a<p>b</p>c", "a\n\nb\n\nc"),
+        ("<p class=\"x\">a</p>b", "a\n\nb"),
+        ("<P>a</P><p\nid=2>b", "a\n\nb"),
+        ("a</p>b", "a\n\nb"),
     ])
     func converts(_ c: (String, String)) {
         #expect(text(c.0) == c.1, "\(c.0)")
