@@ -9,8 +9,11 @@ import FeedCore
 public struct HTMLToText: MarkupConverter {
     private let engine: Engine
 
-    public init() {
-        engine = Engine()
+    /// - Parameter condensing: hand libxml2 long runs of plain text as short markers
+    ///   (`TextRunCondenser`); the result is the same either way, which tests check by
+    ///   turning it off.
+    public init(condensing: Bool = true) {
+        engine = Engine(condensing: condensing)
     }
 
     public mutating func text(fromHTML html: String) -> String {
@@ -26,12 +29,20 @@ public struct HTMLToText: MarkupConverter {
     final class Engine {
         private let ctxt: htmlParserCtxtPtr?
         fileprivate var extractor = HTMLTextExtractor()
+        private let condensing: Bool
+        private var condenser = TextRunCondenser()
+        /// The fragment being converted, while its skeleton is parsed.
+        private var source = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+        private var condensed = false
+        /// The start of a marker cut off at the end of a text callback.
+        private var pending: [UInt8] = []
 
         static let options = Int32(
             HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
                 | HTML_PARSE_NONET.rawValue | HTML_PARSE_NOIMPLIED.rawValue | HTML_PARSE_NODEFDTD.rawValue)
 
-        init() {
+        init(condensing: Bool) {
+            self.condensing = condensing
             _ = LibXML.initialized
             ctxt = htmlNewParserCtxt()
             guard let ctxt, let sax = ctxt.pointee.sax else { return }
@@ -54,10 +65,17 @@ public struct HTMLToText: MarkupConverter {
             // One extractor for every fragment: its buffer is reused, not reallocated.
             extractor.reset()
             guard let ctxt, let base = p.baseAddress, p.count < Int(Int32.max) else { return "" }
-            let doc = base.withMemoryRebound(to: CChar.self, capacity: p.count) {
-                htmlCtxtReadMemory(ctxt, $0, Int32(p.count), nil, "UTF-8", Self.options)
+            condensed = condensing && condenser.condense(p)
+            if condensed {
+                source = p
+                pending.removeAll(keepingCapacity: true)
+                condenser.skeleton.withUnsafeBufferPointer { parse(ctxt, $0) }
+                if !pending.isEmpty { pending.withUnsafeBufferPointer { extractor.characters($0) } }
+                source = UnsafeBufferPointer(start: nil, count: 0)
+                condensed = false
+            } else {
+                parse(ctxt, UnsafeBufferPointer(start: base, count: p.count))
             }
-            if let doc { xmlFreeDoc(doc) }
             let result = extractor.string
             extractor.reset()
             return result
@@ -89,6 +107,68 @@ public struct HTMLToText: MarkupConverter {
             return steps < 4096
         }
 
+        private func parse(_ ctxt: htmlParserCtxtPtr, _ p: UnsafeBufferPointer<UInt8>) {
+            guard let base = p.baseAddress else { return }
+            let doc = base.withMemoryRebound(to: CChar.self, capacity: p.count) {
+                htmlCtxtReadMemory(ctxt, $0, Int32(p.count), nil, "UTF-8", Self.options)
+            }
+            if let doc { xmlFreeDoc(doc) }
+        }
+
+        /// Text from the parser: markers become the runs they stand for. libxml2 hands text
+        /// over in pieces of about 1,000 bytes, whole characters each, so a marker may be
+        /// cut in two: its start waits in `pending` for the next piece.
+        fileprivate func text(_ p: UnsafeBufferPointer<UInt8>) {
+            guard condensed else {
+                extractor.characters(p)
+                return
+            }
+            let n = p.count
+            let length = TextRunCondenser.markerLength
+            var i = 0
+            if !pending.isEmpty {
+                while pending.count < length && i < n {
+                    pending.append(p[i])
+                    i += 1
+                }
+                if pending.count < length { return }
+                pending.withUnsafeBufferPointer { emitMarker($0) }
+                pending.removeAll(keepingCapacity: true)
+            }
+            var start = i
+            while i < n {
+                i = SWAR.skip(p, from: i) { SWAR.equal($0, 0xEF) }
+                while i < n && p[i] != 0xEF { i += 1 }
+                guard i + 2 < n else { break }
+                let lead = TextRunCondenser.lead
+                guard p[i + 1] == lead.1 && p[i + 2] == lead.2 else {
+                    i += 3  // another character starting with 0xEF
+                    continue
+                }
+                if start < i { extractor.characters(UnsafeBufferPointer(rebasing: p[start..<i])) }
+                if i + length > n {
+                    pending.append(contentsOf: UnsafeBufferPointer(rebasing: p[i..<n]))
+                    return
+                }
+                emitMarker(UnsafeBufferPointer(rebasing: p[i..<(i + length)]))
+                i += length
+                start = i
+            }
+            if start < n { extractor.characters(UnsafeBufferPointer(rebasing: p[start..<n])) }
+        }
+
+        /// Emits the run a marker stands for (the bytes themselves if they are not one).
+        private func emitMarker(_ m: UnsafeBufferPointer<UInt8>) {
+            if TextRunCondenser.isMarker(m), let k = TextRunCondenser.index(m[3], m[4], m[5], m[6]),
+                k < condenser.runs.count
+            {
+                let run = condenser.runs[k]
+                extractor.characters(UnsafeBufferPointer(rebasing: source[run.start..<(run.start + run.count)]))
+            } else {
+                extractor.characters(m)
+            }
+        }
+
         fileprivate static func engine(_ ctx: UnsafeMutableRawPointer) -> Engine {
             let ctxt = ctx.assumingMemoryBound(to: xmlParserCtxt.self)
             return Unmanaged<Engine>.fromOpaque(ctxt.pointee._private).takeUnretainedValue()
@@ -107,7 +187,7 @@ public struct HTMLToText: MarkupConverter {
             }
             let characters: charactersSAXFunc = { ctx, ch, len in
                 guard let ctx, let ch, len > 0 else { return }
-                Engine.engine(ctx).extractor.characters(UnsafeBufferPointer(start: ch, count: Int(len)))
+                Engine.engine(ctx).text(UnsafeBufferPointer(start: ch, count: Int(len)))
             }
             h.characters = characters
             h.ignorableWhitespace = characters

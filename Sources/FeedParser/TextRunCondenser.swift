@@ -1,0 +1,263 @@
+import FeedCore
+
+/// Spares libxml2's HTML parser the plain text of a fragment, which it copies one
+/// character at a time (most of its cost on article bodies).
+///
+/// Every long run of plain text between tags — no `<`, `>`, `&`, quote or control
+/// character in it — is replaced by a 7-byte marker before parsing, and the marker is
+/// swapped back for the run's bytes when the parser reports it as text. libxml2 still
+/// parses every tag, entity, comment and implied element; it only sees a short stand-in for
+/// text it would have passed through unchanged. A run keeps its first and last bytes
+/// visible-text (never white space), so libxml2 sees text where there was text.
+///
+/// The scanner follows libxml2's reading of markup (attribute quoting, comments) and, at
+/// anything it is not sure of — `<!` other than a comment, `<?`, an unterminated tag, the
+/// raw text of `script` or `style` and their kin — leaves the rest of the fragment as it is.
+/// A fragment that already contains the marker's lead character is left whole.
+struct TextRunCondenser {
+    /// One replaced run: where it is in the original fragment.
+    struct Run {
+        var start: Int
+        var count: Int
+    }
+
+    /// The fragment with runs replaced (valid only after `condense` returned true).
+    private(set) var skeleton: [UInt8] = []
+    /// The replaced runs, by marker index.
+    private(set) var runs: [Run] = []
+
+    /// Runs shorter than this are left in place: a marker is 7 bytes.
+    static let minimumRun = 16
+    /// The marker: U+FDD0 (a noncharacter, so never in text a feed means) and four letters
+    /// numbering the run in base 52.
+    static let lead: (UInt8, UInt8, UInt8) = (0xEF, 0xB7, 0x90)
+    static let markerLength = 7
+    static let maxRuns = 52 * 52 * 52 * 52
+
+    /// Fills `skeleton` and `runs` for `p`; false when nothing was replaced (parse `p` as is).
+    mutating func condense(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        skeleton.removeAll(keepingCapacity: true)
+        runs.removeAll(keepingCapacity: true)
+        let n = p.count
+        guard n >= Self.minimumRun, !Self.containsLead(p) else { return false }
+        skeleton.reserveCapacity(n)
+        var copied = 0  // p[..<copied] is in the skeleton already
+        var i = 0
+        scan: while i < n {
+            // Text: find runs up to the next '<'.
+            var runStart = -1
+            var lastVisible = -1
+            while i < n {
+                let c = p[i]
+                if Self.isOrdinary(c) || c == 0x20 {
+                    // Words and the single spaces between them, eight bytes at a time.
+                    var j = SWAR.skip(p, from: i + 1) { w in
+                        SWAR.below(w, 0x20) | SWAR.equal(w, 0x3C) | SWAR.equal(w, 0x3E) | SWAR.equal(w, 0x26)
+                            | SWAR.equal(w, 0x22) | SWAR.equal(w, 0x27) | SWAR.equal(w, 0xEF) | SWAR.equal(w, 0x7F)
+                    }
+                    while j < n && (Self.isOrdinary(p[j]) || p[j] == 0x20) { j += 1 }
+                    var last = j - 1
+                    while last >= i && p[last] == 0x20 { last -= 1 }
+                    if last >= i {
+                        var first = i
+                        while p[first] == 0x20 { first += 1 }
+                        if runStart < 0 { runStart = first }
+                        lastVisible = last
+                    }
+                    i = j
+                    continue
+                }
+                if Self.isBlank(c) {
+                    i += 1  // white space inside a run is part of it; at its ends it is not
+                    continue
+                }
+                // A byte no run may hold ends the current one.
+                if runStart >= 0 {
+                    if !emit(p, runStart, lastVisible + 1, &copied) { break scan }
+                    runStart = -1
+                }
+                if c == 0x3C { break }
+                // A character starting with 0xEF is left whole (its continuation bytes
+                // would otherwise start the next run).
+                i += c == 0xEF ? 3 : 1
+                if c == 0x26 {
+                    // A reference stays whole before libxml2: &name; &#123; &#x1F; (and
+                    // the name of one missing its ';').
+                    while i < n, Self.isLetter(p[i]) || (p[i] >= 0x30 && p[i] <= 0x39) || p[i] == 0x23
+                        || p[i] == 0x5F || p[i] == 0x3A || p[i] == 0x2E || p[i] == 0x2D
+                    {
+                        i += 1
+                    }
+                    if i < n && p[i] == 0x3B { i += 1 }
+                }
+            }
+            if runStart >= 0 {
+                if !emit(p, runStart, lastVisible + 1, &copied) { break scan }
+            }
+            guard i < n else { break }
+            // Markup at '<'.
+            guard let next = Self.markupEnd(p, at: i) else { break scan }
+            i = next
+        }
+        guard !runs.isEmpty else { return false }
+        skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied...]))
+        return true
+    }
+
+    /// Replaces p[start..<end] by a marker (when long enough); false when out of numbers.
+    private mutating func emit(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ copied: inout Int) -> Bool {
+        guard end - start >= Self.minimumRun else { return true }
+        guard runs.count < Self.maxRuns else { return false }
+        skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<start]))
+        var k = runs.count
+        skeleton.append(Self.lead.0)
+        skeleton.append(Self.lead.1)
+        skeleton.append(Self.lead.2)
+        var digits: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
+        digits.3 = Self.letter(k % 52); k /= 52
+        digits.2 = Self.letter(k % 52); k /= 52
+        digits.1 = Self.letter(k % 52); k /= 52
+        digits.0 = Self.letter(k % 52)
+        skeleton.append(digits.0)
+        skeleton.append(digits.1)
+        skeleton.append(digits.2)
+        skeleton.append(digits.3)
+        runs.append(Run(start: start, count: end - start))
+        copied = end
+        return true
+    }
+
+    @inline(__always)
+    static func isOrdinary(_ c: UInt8) -> Bool {
+        c > 0x20 && c != 0x3C && c != 0x3E && c != 0x26 && c != 0x22 && c != 0x27 && c != 0xEF && c != 0x7F
+    }
+
+    @inline(__always)
+    static func letter(_ v: Int) -> UInt8 {
+        v < 26 ? UInt8(0x41 + v) : UInt8(0x61 + v - 26)
+    }
+
+    /// True when `m` (7 bytes) has a marker's shape.
+    static func isMarker(_ m: UnsafeBufferPointer<UInt8>) -> Bool {
+        m.count == markerLength && m[0] == lead.0 && m[1] == lead.1 && m[2] == lead.2
+            && index(m[3], m[4], m[5], m[6]) != nil
+    }
+
+    /// The run number a marker's four letters spell, or nil when they are not letters.
+    static func index(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) -> Int? {
+        func v(_ x: UInt8) -> Int? {
+            switch x {
+            case 0x41...0x5A: return Int(x - 0x41)
+            case 0x61...0x7A: return Int(x - 0x61) + 26
+            default: return nil
+            }
+        }
+        guard let a = v(a), let b = v(b), let c = v(c), let d = v(d) else { return nil }
+        return ((a * 52 + b) * 52 + c) * 52 + d
+    }
+
+    /// True when the fragment holds the marker's lead character U+FDD0 itself.
+    static func containsLead(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        let n = p.count
+        while i < n {
+            i = SWAR.skip(p, from: i) { SWAR.equal($0, 0xEF) }
+            while i < n && p[i] != 0xEF { i += 1 }
+            guard i < n else { return false }
+            if i + 2 < n && p[i + 1] == lead.1 && p[i + 2] == lead.2 { return true }
+            i += 1
+        }
+        return false
+    }
+
+    /// Where the markup starting at `p[i] == '<'` ends (the index after it), the way
+    /// libxml2 reads it; nil when the rest of the fragment must be left alone.
+    static func markupEnd(_ p: UnsafeBufferPointer<UInt8>, at i: Int) -> Int? {
+        let n = p.count
+        guard i + 1 < n else { return nil }
+        let c = p[i + 1]
+        if c == 0x21 {  // <!-- comment -->
+            guard i + 3 < n, p[i + 2] == 0x2D, p[i + 3] == 0x2D else { return nil }
+            var j = i + 4
+            while j + 2 < n {
+                if p[j] == 0x2D && p[j + 1] == 0x2D && p[j + 2] == 0x3E { return j + 3 }
+                j += 1
+            }
+            return nil
+        }
+        if c == 0x2F {  // </name …>: libxml2 skips to the next '>'
+            guard i + 2 < n, isLetter(p[i + 2]) else { return nil }
+            var j = i + 3
+            while j < n && p[j] != 0x3E { j += 1 }
+            return j < n ? j + 1 : nil
+        }
+        guard isLetter(c) else {
+            // '<' not opening markup is text to libxml2 as well.
+            return c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D || (c >= 0x30 && c <= 0x39) ? i + 1 : nil
+        }
+        var j = i + 1
+        var key: UInt64 = 0
+        var length = 0
+        while j < n && (isLetter(p[j]) || (p[j] >= 0x30 && p[j] <= 0x39)) {
+            if length < 12 { key = key &* 64 &+ UInt64(p[j] | 0x20) }
+            length += 1
+            j += 1
+        }
+        if length < 12 && rawTextKeys.contains(key) { return nil }
+        // Attributes, as htmlParseStartTag reads them.
+        while true {
+            while j < n && isBlank(p[j]) { j += 1 }
+            guard j < n else { return nil }
+            if p[j] == 0x3E { return j + 1 }
+            if p[j] == 0x2F && j + 1 < n && p[j + 1] == 0x3E { return j + 2 }
+            let a = p[j]
+            if isLetter(a) || a == 0x5F || a == 0x3A || a == 0x2E {
+                j += 1
+                while j < n && (isLetter(p[j]) || (p[j] >= 0x30 && p[j] <= 0x39) || p[j] == 0x3A || p[j] == 0x2D
+                    || p[j] == 0x5F || p[j] == 0x2E)
+                {
+                    j += 1
+                }
+                var k = j
+                while k < n && isBlank(p[k]) { k += 1 }
+                guard k < n else { return nil }
+                if p[k] == 0x3D {
+                    k += 1
+                    while k < n && isBlank(p[k]) { k += 1 }
+                    guard k < n else { return nil }
+                    let q = p[k]
+                    if q == 0x22 || q == 0x27 {
+                        k += 1
+                        while k < n && p[k] != q { k += 1 }
+                        guard k < n else { return nil }
+                        j = k + 1
+                    } else {
+                        while k < n && !isBlank(p[k]) && p[k] != 0x3E { k += 1 }
+                        j = k
+                    }
+                }
+                // else: an attribute without a value; j is after its name
+            } else {
+                // Not an attribute name: libxml2 skips to the next blank or the tag's end.
+                // Anything this odd is left to it entirely.
+                return nil
+            }
+        }
+    }
+
+    @inline(__always)
+    static func isLetter(_ c: UInt8) -> Bool { (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A }
+
+    @inline(__always)
+    static func isBlank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D }
+
+    /// Elements whose content libxml2 (or a browser) reads as raw text, where a marker
+    /// could land in what is not text: the scan stops at them.
+    static let rawTextKeys: Set<UInt64> = {
+        let names = [
+            "script", "style", "textarea", "title", "xmp", "plaintext", "iframe", "noembed", "noframes",
+            "noscript", "listing", "template",
+        ]
+        return Set(names.map { $0.utf8.reduce(UInt64(0)) { $0 &* 64 &+ UInt64($1) } })
+    }()
+}

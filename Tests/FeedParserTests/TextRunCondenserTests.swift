@@ -1,0 +1,85 @@
+import FeedParser
+import Testing
+import TestSupport
+
+/// The condensed path (long text runs handed to libxml2 as markers) must give exactly what
+/// libxml2 gives on the whole fragment: compared on hand-picked edge cases and on
+/// thousands of fragments built at random from the pieces real and broken HTML is made of.
+/// A string of one scalar the compiler refuses in a literal (noncharacters).
+func scalar(_ v: UInt32) -> String {
+    Unicode.Scalar(v).map { String(Character($0)) } ?? ""
+}
+
+@Suite struct TextRunCondenserTests {
+    static let long = String(repeating: "plain words of text ", count: 3)
+
+    @Test(arguments: [
+        "<p>\(Self.long)</p><p>\(Self.long)</p>",
+        "\(Self.long)&#8217;s \(Self.long)&amp;\(Self.long)&amp \(Self.long)&copy2024 &#x2019;\(Self.long)&unknown; x",
+        "<a href=\"x>y \(Self.long)\" title='\(Self.long)'>\(Self.long)</a> \(Self.long)",
+        "<!-- \(Self.long) -- \(Self.long) -->\(Self.long)<!--->\(Self.long)-->\(Self.long)",
+        "<!-- unterminated \(Self.long)",
+        "<!DOCTYPE html>\(Self.long)<?pi \(Self.long) ?>\(Self.long)",
+        "\(Self.long)<script>if (a<b) { x = \"\(Self.long)\" }</script>\(Self.long)",
+        "<style>p > a { }</style>\(Self.long)<textarea>\(Self.long)</textarea>",
+        "\(Self.long) < \(Self.long) <3 \(Self.long) </ p> \(Self.long) </> \(Self.long)",
+        "<b>\(Self.long)</b>\(Self.long)<i>\(Self.long)</i> \(Self.long)",
+        Self.long + scalar(0xFDD0) + Self.long + scalar(0xFDD0) + "AAAA" + Self.long,
+        Self.long + "\u{FDF2}\u{FF01}" + scalar(0xFFFE) + Self.long + "\u{EFFF}",
+        "\(Self.long)\u{1}\u{0}\(Self.long)\u{7F}\(Self.long)\t\r\n\(Self.long)",
+        "<p \(Self.long)>\(Self.long)</p><p a=b c d=\"e\">\(Self.long)",
+        "<P CLASS=X>\(Self.long)</P><BR><BR>\(Self.long)",
+        String(repeating: "\(Self.long)<b>x</b>", count: 80),
+        String(repeating: "word ", count: 2000),
+        "<p>" + String(repeating: "\u{201C}quoted\u{201D} caf\u{E9} \u{6771}\u{4EAC} ", count: 300) + "</p>",
+        "<a href=x\(Self.long)",
+        "\(Self.long)<",
+        "\(Self.long)&",
+    ])
+    func matchesTheWholeParse(_ html: String) {
+        var plain = HTMLToText(condensing: false)
+        var condensed = HTMLToText(condensing: true)
+        #expect(condensed.text(fromHTML: html) == plain.text(fromHTML: html))
+    }
+
+    static let pieces: [String] = [
+        "Lorem ipsum dolor sit amet, consectetur", " adipiscing elit", "  ", "\n", "\t", "\r\n",
+        "caf\u{E9} na\u{EF}ve \u{201C}quotes\u{201D}", "\u{6771}\u{4EAC}\u{5927}\u{5B66}", "\u{FF01}\u{FDF2}", "\u{A0}",
+        "&amp;", "&lt;", "&#8217;", "&#x2014;", "&nbsp;", "&amp", "&bogus;", "& ", "&#;", "&#0;", "&#xD800;",
+        "<p>", "</p>", "<br>", "<br/>", "<b>", "</b>", "<div class=\"a > b\">", "</div>", "<a href='x'>",
+        "</a>", "<img src=x alt=\"y\">", "<ul><li>", "</li></ul>", "<td>", "<tr>", "<table>", "</table>",
+        "<!-- c -->", "<!--", "-->", "<script>", "</script>", "<style>", "</style>", "<title>", "<h1>", "</h1>",
+        "<", ">", "</", "<3", "\"", "'", "=", "\u{0}", "\u{1}", "\u{7F}", "\u{85}", "<!DOCTYPE html>", "<?x?>",
+        "<P>", "<BR>", "<a b=c d", "<span lang=en>", "</span>",
+    ]
+
+    /// Text of every length around the condenser's threshold, and long enough to cross
+    /// libxml2's 1,000-byte text pieces.
+    static let filler = String(repeating: "Words, and some more words\u{2019}s \u{6771}\u{4EAC} ", count: 50)
+
+    @Test func randomFragmentsMatchTheWholeParse() {
+        var rng = SplitMix64(state: 0xFEED_5200)
+        var plain = HTMLToText(condensing: false)
+        var condensed = HTMLToText(condensing: true)
+        var mismatches = 0
+        for _ in 0..<4000 {
+            var html = ""
+            for _ in 0..<Int.random(in: 1...60, using: &rng) {
+                let piece = Self.pieces[Int.random(in: 0..<Self.pieces.count, using: &rng)]
+                // Long runs most of the time, so that markers are in play.
+                switch Int.random(in: 0..<4, using: &rng) {
+                case 0: html += piece
+                case 1: html += piece + String(Self.filler.prefix(Int.random(in: 0..<Self.filler.count, using: &rng)))
+                default: html += piece + " " + Self.long
+                }
+            }
+            let a = plain.text(fromHTML: html)
+            let b = condensed.text(fromHTML: html)
+            if a != b {
+                mismatches += 1
+                if mismatches <= 3 { Issue.record("differs on \(html.debugDescription): \(a.debugDescription) vs \(b.debugDescription)") }
+            }
+        }
+        #expect(mismatches == 0)
+    }
+}
