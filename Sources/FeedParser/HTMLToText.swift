@@ -4,7 +4,8 @@ import FeedCore
 /// Reduces HTML fragments to article text with libxml2's HTML parser in SAX mode, driving
 /// the core's `HTMLTextExtractor`. One parser context is reused for every fragment.
 ///
-/// Input is always passed as UTF-8: libxml2 would decode an undeclared fragment as Latin-1.
+/// Input is always declared UTF-8 (`fs_html_parse_utf8`): libxml2 would decode an undeclared
+/// fragment as Latin-1, and a fragment's own `<meta charset>` is ignored.
 /// A fragment with no `<` and no `&` skips the parser: it is text already.
 public struct HTMLToText: MarkupConverter {
     private let engine: Engine
@@ -109,10 +110,9 @@ public struct HTMLToText: MarkupConverter {
 
         private func parse(_ ctxt: htmlParserCtxtPtr, _ p: UnsafeBufferPointer<UInt8>) {
             guard let base = p.baseAddress else { return }
-            let doc = base.withMemoryRebound(to: CChar.self, capacity: p.count) {
-                htmlCtxtReadMemory(ctxt, $0, Int32(p.count), nil, "UTF-8", Self.options)
+            _ = base.withMemoryRebound(to: CChar.self, capacity: p.count) {
+                fs_html_parse_utf8(ctxt, $0, Int32(p.count), Self.options)
             }
-            if let doc { xmlFreeDoc(doc) }
         }
 
         /// Text from the parser: markers become the runs they stand for. libxml2 hands text

@@ -38,6 +38,9 @@ import Testing
         ("<p class=\"x\">a</p>b", "a\n\nb"),
         ("<P>a</P><p\nid=2>b", "a\n\nb"),
         ("a</p>b", "a\n\nb"),
+        // The text is UTF-8 whatever a fragment's own markup claims.
+        ("<meta charset=\"iso-8859-1\"><p>caf\u{E9} \u{6771}</p>", "caf\u{E9} \u{6771}"),
+        ("<meta http-equiv=\"Content-Type\" content=\"text/html; charset=koi8-r\">na\u{EF}ve", "na\u{EF}ve"),
     ])
     func converts(_ c: (String, String)) {
         #expect(text(c.0) == c.1, "\(c.0)")
