@@ -54,6 +54,8 @@ struct FeedDocumentBuilder {
 
     private var frames: [Frame] = []
     private var capture: Capture?
+    /// The text of the field being captured; one buffer reused for every field.
+    private var captured: [UInt8] = []
     var itemState = ItemState()
     var person = Person()
     private var inItem = false
@@ -78,7 +80,6 @@ struct FeedDocumentBuilder {
         var field: Field
         var depth: Int
         var base: String?
-        var bytes: [UInt8] = []
         var xhtml: HTMLTextExtractor?
         var truncated = false
     }
@@ -122,11 +123,10 @@ struct FeedDocumentBuilder {
             return
         }
 
-        if var cap = capture {
+        if let cap = capture {
             if cap.xhtml != nil {
                 // Markup of an xhtml field.
-                cap.xhtml!.start(HTMLTag.classify(name))
-                capture = cap
+                capture!.xhtml!.start(HTMLTag.classify(name))
                 frames.append(frame)
                 return
             }
@@ -234,13 +234,13 @@ struct FeedDocumentBuilder {
             capture!.xhtml!.characters(p)
             return
         }
-        if capture!.bytes.count + p.count > Self.fieldLimit {
+        if captured.count + p.count > Self.fieldLimit {
             capture!.truncated = true
-            let room = Self.fieldLimit - capture!.bytes.count
-            if room > 0 { capture!.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[0..<room])) }
+            let room = Self.fieldLimit - captured.count
+            if room > 0 { captured.append(contentsOf: UnsafeBufferPointer(rebasing: p[0..<room])) }
             return
         }
-        capture!.bytes.append(contentsOf: p)
+        captured.append(contentsOf: p)
     }
 
     mutating func end(namespace ns: FeedNamespace, name: String) {
@@ -288,6 +288,7 @@ struct FeedDocumentBuilder {
     // MARK: Capturing
 
     mutating func begin(_ field: Field, depth: Int, base: String?) {
+        captured.removeAll(keepingCapacity: true)
         var cap = Capture(field: field, depth: depth, base: base)
         if case .xhtml = field.textKind { cap.xhtml = HTMLTextExtractor(limit: Self.fieldLimit) }
         capture = cap
@@ -301,7 +302,7 @@ struct FeedDocumentBuilder {
         if let x = cap.xhtml {
             raw = x.string
         } else {
-            raw = String(decoding: cap.bytes, as: UTF8.self)
+            raw = String(decoding: captured, as: UTF8.self)
         }
         store(cap.field, raw: raw, isXHTML: cap.xhtml != nil, base: cap.base)
     }

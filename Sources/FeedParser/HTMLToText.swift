@@ -169,9 +169,13 @@ public struct HTMLToText: MarkupConverter {
             }
         }
 
-        fileprivate static func engine(_ ctx: UnsafeMutableRawPointer) -> Engine {
+        /// The engine behind a callback's context (the libxml2 context, whose `_private`
+        /// holds it), without retaining it for the call: it owns that context.
+        @inline(__always)
+        fileprivate static func with(_ ctx: UnsafeMutableRawPointer, _ body: (Engine) -> Void) {
             let ctxt = ctx.assumingMemoryBound(to: xmlParserCtxt.self)
-            return Unmanaged<Engine>.fromOpaque(ctxt.pointee._private).takeUnretainedValue()
+            guard let engine = ctxt.pointee._private else { return }
+            Unmanaged<Engine>.fromOpaque(engine)._withUnsafeGuaranteedRef(body)
         }
 
         private static func makeHandler() -> htmlSAXHandler {
@@ -179,15 +183,15 @@ public struct HTMLToText: MarkupConverter {
             h.startElement = { ctx, name, _ in
                 guard let ctx, let name else { return }
                 if name[0] == 0x70 && name[1] == 0 && Engine.isImpliedParagraph(ctx) { return }
-                Engine.engine(ctx).extractor.start(HTMLTag.classify(name))
+                Engine.with(ctx) { $0.extractor.start(HTMLTag.classify(name)) }
             }
             h.endElement = { ctx, name in
                 guard let ctx, let name else { return }
-                Engine.engine(ctx).extractor.end(HTMLTag.classify(name))
+                Engine.with(ctx) { $0.extractor.end(HTMLTag.classify(name)) }
             }
             let characters: charactersSAXFunc = { ctx, ch, len in
                 guard let ctx, let ch, len > 0 else { return }
-                Engine.engine(ctx).text(UnsafeBufferPointer(start: ch, count: Int(len)))
+                Engine.with(ctx) { $0.text(UnsafeBufferPointer(start: ch, count: Int(len))) }
             }
             h.characters = characters
             h.ignorableWhitespace = characters

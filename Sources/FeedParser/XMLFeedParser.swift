@@ -85,45 +85,55 @@ final class XMLFeedParser {
         if xmlWarnings.count < 20 { xmlWarnings.append(ParseWarning(error)) }
     }
 
+    /// The parser behind a callback's context, without retaining it for the call (it is
+    /// alive for the whole parse: it owns the libxml2 context).
+    @inline(__always)
+    private static func with(_ ctx: UnsafeMutableRawPointer, _ body: (XMLFeedParser) -> Void) {
+        Unmanaged<XMLFeedParser>.fromOpaque(ctx)._withUnsafeGuaranteedRef(body)
+    }
+
+    fileprivate func startElement(
+        _ localname: UnsafePointer<xmlChar>, _ prefix: UnsafePointer<xmlChar>?, _ uri: UnsafePointer<xmlChar>?,
+        _ nbAttributes: Int32, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
+    ) {
+        var attrs: [FeedAttribute] = []
+        if nbAttributes > 0, let attributes {
+            attrs.reserveCapacity(Int(nbAttributes))
+            for i in 0..<Int(nbAttributes) {
+                let a = attributes + 5 * i
+                guard let local = a[0], let start = a[3], let end = a[4] else { continue }
+                let value = String(decoding: UnsafeBufferPointer(start: start, count: end - start), as: UTF8.self)
+                attrs.append(
+                    FeedAttribute(
+                        namespace: namespace(uri: a[2].map { UnsafePointer($0) }, prefix: a[1].map { UnsafePointer($0) }),
+                        name: name(local), value: value))
+            }
+        }
+        builder.start(namespace: namespace(uri: uri, prefix: prefix), name: name(localname), attributes: attrs)
+    }
+
     private static func makeHandler() -> xmlSAXHandler {
         var h = xmlSAXHandler()
         h.initialized = XML_SAX2_MAGIC
         h.startElementNs = { ctx, localname, prefix, uri, _, _, nbAttributes, _, attributes in
             guard let ctx, let localname else { return }
-            let parser = Unmanaged<XMLFeedParser>.fromOpaque(ctx).takeUnretainedValue()
-            var attrs: [FeedAttribute] = []
-            if nbAttributes > 0, let attributes {
-                attrs.reserveCapacity(Int(nbAttributes))
-                for i in 0..<Int(nbAttributes) {
-                    let a = attributes + 5 * i
-                    guard let local = a[0], let start = a[3], let end = a[4] else { continue }
-                    let value = String(
-                        decoding: UnsafeBufferPointer(start: start, count: end - start), as: UTF8.self)
-                    attrs.append(
-                        FeedAttribute(
-                            namespace: parser.namespace(uri: a[2].map { UnsafePointer($0) }, prefix: a[1].map { UnsafePointer($0) }),
-                            name: parser.name(local), value: value))
-                }
-            }
-            parser.builder.start(
-                namespace: parser.namespace(uri: uri, prefix: prefix), name: parser.name(localname),
-                attributes: attrs)
+            XMLFeedParser.with(ctx) { $0.startElement(localname, prefix, uri, nbAttributes, attributes) }
         }
         h.endElementNs = { ctx, localname, prefix, uri in
             guard let ctx, let localname else { return }
-            let parser = Unmanaged<XMLFeedParser>.fromOpaque(ctx).takeUnretainedValue()
-            parser.builder.end(namespace: parser.namespace(uri: uri, prefix: prefix), name: parser.name(localname))
+            XMLFeedParser.with(ctx) { parser in
+                parser.builder.end(namespace: parser.namespace(uri: uri, prefix: prefix), name: parser.name(localname))
+            }
         }
         let characters: charactersSAXFunc = { ctx, ch, len in
             guard let ctx, let ch, len > 0 else { return }
-            let parser = Unmanaged<XMLFeedParser>.fromOpaque(ctx).takeUnretainedValue()
-            parser.builder.characters(UnsafeBufferPointer(start: ch, count: Int(len)))
+            XMLFeedParser.with(ctx) { $0.builder.characters(UnsafeBufferPointer(start: ch, count: Int(len))) }
         }
         h.characters = characters
         h.cdataBlock = characters
         h.serror = { ctx, error in
             guard let ctx, let error else { return }
-            Unmanaged<XMLFeedParser>.fromOpaque(ctx).takeUnretainedValue().recordError(error)
+            XMLFeedParser.with(ctx) { $0.recordError(error) }
         }
         return h
     }
