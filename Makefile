@@ -18,7 +18,7 @@ BUILD_DIR ?= .build/release
 BUILD_DEPS := pkg-config libxml2-dev libcurl4-openssl-dev libsqlite3-dev
 BENCH_DEPS := libxml2-utils sfeed hyperfine nginx time curl
 
-.PHONY: all build release run test verify-unit install install-files test-systemd stress bench deps bench-deps clean
+.PHONY: all build release run test verify-unit install install-files test-systemd stress fuzz bench deps bench-deps clean
 
 all: build
 
@@ -100,8 +100,14 @@ stress: deps
 	$(SWIFT) build --build-tests
 	FEEDSPOOL_CRASH_CYCLES=120 $(SWIFT) test --skip-build --filter CrashTests
 
+# libFuzzer with AddressSanitizer over the feed parser, HTML to text, dates, the config
+# reader and the control-request decoder: SECONDS each (default 60). See fuzz/run.sh.
+SECONDS ?= 60
+fuzz: deps
+	SECONDS_EACH=$(SECONDS) bash fuzz/run.sh
+
 bench: bench-deps release
 	bash bench/run.sh
 
 clean:
-	rm -rf .build bench/out
+	rm -rf .build bench/out fuzz/.build

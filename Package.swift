@@ -17,6 +17,9 @@ let package = Package(
         .library(name: "FeedCore", targets: ["FeedCore"]),
         .library(name: "FeedParser", targets: ["FeedParser"]),
         .library(name: "FeedFetch", targets: ["FeedFetch"]),
+        // For fuzz/ (a package of its own, built only by `make fuzz`).
+        .library(name: "FeedConfig", targets: ["FeedConfig"]),
+        .library(name: "FeedDaemon", targets: ["FeedDaemon"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
