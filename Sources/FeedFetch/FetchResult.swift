@@ -43,10 +43,12 @@ public struct FetchError: Error, Sendable, CustomStringConvertible {
         self.retryAfter = retryAfter
     }
 
-    public var description: String {
-        var s = "\(stage.rawValue): \(message)"
-        if let m = curlMessage, !m.isEmpty, !message.contains(m) { s += " (curl: \(m))" }
-        return s
+    public var description: String { "\(stage.rawValue): \(detail)" }
+
+    /// The message with curl's own words when they add something; without the stage.
+    public var detail: String {
+        guard let m = curlMessage, !m.isEmpty, !message.contains(m) else { return message }
+        return "\(message) (curl: \(m))"
     }
 }
 

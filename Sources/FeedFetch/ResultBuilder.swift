@@ -129,6 +129,9 @@ enum ResultBuilder {
             return error(.redirect, "more than \(configuration.maxRedirects) redirects")
         case CURLE_WRITE_ERROR:
             return error(.receive, "the body could not be stored")
+        case CURLE_OUT_OF_MEMORY:
+            // What curl answers to a header line or block over its 100 KB limit.
+            return error(.tooLarge, "the answer's headers are larger than curl accepts (100 KB), or memory ran out")
         default:
             return error(.receive, curlText)
         }

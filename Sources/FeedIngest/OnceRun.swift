@@ -117,10 +117,11 @@ public final class IngestSite {
         }
         switch r.outcome {
         case .failed(let e):
-            record(status: r.http?.status, error: ("fetch", e.description))
+            // The stage recorded is the fetch's own (too-large, timeout, redirect, …).
+            record(status: r.http?.status, error: (e.stage.rawValue, e.detail))
             return .failed(stage: "FETCH", message: e.description)
         case .gone:
-            record(status: 410, error: ("fetch", "410 Gone: the publisher removed the feed"), retired: true)
+            record(status: 410, error: ("http", "410 Gone: the publisher removed the feed"), retired: true)
             return .failed(stage: "FETCH", message: "410 Gone: the publisher removed the feed; it is retired")
         case .notModified:
             record(status: r.http?.status, error: nil)

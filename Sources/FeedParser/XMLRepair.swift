@@ -247,6 +247,19 @@ struct XMLRepair {
             state = .tag
             return 1
         }
+        if d < 0x20 && d != 0x09 && d != 0x0A && d != 0x0D {
+            // Controls between '<' and a name ("<\0item>") go as they would anywhere else;
+            // the tag behind them stays a tag.
+            var j = i + 1
+            while j < n && p[j] < 0x20 && p[j] != 0x09 && p[j] != 0x0A && p[j] != 0x0D { j += 1 }
+            if j == n && !isFinal { return nil }
+            if j < n && (isNameStart(p[j]) || p[j] == 0x2F) {
+                counts.removedControls += j - i - 1
+                out.append(0x3C)
+                state = .tag
+                return j - i
+            }
+        }
         if d == 0x3F {
             out.append(contentsOf: [0x3C, 0x3F])
             state = .pi

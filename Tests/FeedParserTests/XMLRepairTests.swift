@@ -49,6 +49,8 @@ import Testing
         ("<!DOCTYPE x [<!ENTITY e \"&#38;\">]><a>&e;</a>", "<!DOCTYPE x [<!ENTITY e \"&#38;\">]><a>&amp;e;</a>"),
         ("<a>x\u{0001}y\u{0000}z\u{000B}w</a>", "<a>xyz w</a>"),
         ("<a>\u{FFFE}ok\u{FFFF}</a>", "<a>ok</a>"),
+        // A control between '<' and a name goes; the tag stays a tag.
+        ("<a>\u{0}<\u{0}b>x</\u{1}\u{2}b><\u{0} c</a>", "<a><b>x</b>&lt; c</a>"),
     ])
     func repairs(_ c: (String, String)) {
         #expect(repair(c.0) == c.1, "\(c.0)")

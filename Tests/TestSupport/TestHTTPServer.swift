@@ -53,6 +53,11 @@ public final class TestHTTPServer: Sendable {
         case reset(Response, afterBodyBytes: Int)
         /// Write these bytes and close: whatever a broken server says.
         case raw([UInt8])
+        /// A chunked body that never ends: the body, again and again (until the client
+        /// gives up, the server stops, or 60 s).
+        case endless(Response)
+        /// A head promising `contentLength` bytes, the body, then silence (bounded as `hang`).
+        case promise(Response, contentLength: Int)
     }
 
     private struct Stats {
@@ -226,6 +231,24 @@ public final class TestHTTPServer: Sendable {
             return false
         case .raw(let bytes):
             _ = writeAll(fd, bytes)
+            return false
+        case .endless(let r):
+            answering()
+            guard writeAll(fd, head(r, bodyLength: nil)), !r.body.isEmpty else { return false }
+            let chunk = Array(String(r.body.count, radix: 16).utf8) + [13, 10] + r.body + [13, 10]
+            var t0 = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &t0)
+            while !stopping {
+                var t = timespec()
+                clock_gettime(CLOCK_MONOTONIC, &t)
+                if t.tv_sec - t0.tv_sec > 60 { break }
+                guard writeAll(fd, chunk) else { break }
+            }
+            return false
+        case .promise(let r, let length):
+            answering()
+            guard writeAll(fd, head(r, bodyLength: length)), writeAll(fd, r.body) else { return false }
+            for _ in 0..<600 where !stopping { pause(100) }
             return false
         }
     }
