@@ -18,7 +18,7 @@ BUILD_DIR ?= .build/release
 BUILD_DEPS := pkg-config libxml2-dev libcurl4-openssl-dev libsqlite3-dev
 BENCH_DEPS := libxml2-utils sfeed hyperfine nginx time curl
 
-.PHONY: all build release run test verify-unit install install-files test-systemd stress fuzz bench deps bench-deps clean
+.PHONY: all build release run test verify-unit install install-files test-systemd stress fuzz test-asan test-tsan bench deps bench-deps clean
 
 all: build
 
@@ -100,6 +100,18 @@ stress: deps
 	$(SWIFT) build --build-tests
 	FEEDSPOOL_CRASH_CYCLES=120 $(SWIFT) test --skip-build --filter CrashTests
 
+# The whole suite under AddressSanitizer (+ LeakSanitizer) and ThreadSanitizer, each in a
+# build folder of its own; the integration tests run the sanitized binaries too.
+SAN_ENV = LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan.supp:print_suppressions=0 \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+test-asan: deps
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
+	$(SAN_ENV) $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan
+
+test-tsan: deps
+	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
+	$(SAN_ENV) $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan
+
 # libFuzzer with AddressSanitizer over the feed parser, HTML to text, dates, the config
 # reader and the control-request decoder: SECONDS each (default 60). See fuzz/run.sh.
 SECONDS ?= 60
@@ -110,4 +122,4 @@ bench: bench-deps release
 	bash bench/run.sh
 
 clean:
-	rm -rf .build bench/out fuzz/.build
+	rm -rf .build .build-asan .build-tsan bench/out fuzz/.build

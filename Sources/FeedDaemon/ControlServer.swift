@@ -181,6 +181,7 @@ public final class ControlServer: Sendable {
     }
 
     private func serve() {
+        var reserve = open("/dev/null", O_RDONLY | O_CLOEXEC)
         var clients: [Int: Client] = [:]
         var nextID = 1
         var drain = [UInt8](repeating: 0, count: 64)
@@ -229,7 +230,7 @@ public final class ControlServer: Sendable {
             if n < 0 && errno != EINTR { break }
             if pfds[1].revents != 0 { while read(wakeRead, &drain, drain.count) > 0 {} }
             if pfds[0].revents & Int16(POLLIN) != 0 {
-                acceptAll(&clients, &nextID, now)
+                acceptAll(&clients, &nextID, now, reserve: &reserve)
             }
             for (k, id) in order.enumerated() {
                 guard let c = clients[id] else { continue }
@@ -268,29 +269,80 @@ public final class ControlServer: Sendable {
         unlink(options.path)
         close(wakeRead)
         close(wakeWrite)
+        if reserve >= 0 { close(reserve) }
     }
 
-    private func acceptAll(_ clients: inout [Int: Client], _ nextID: inout Int, _ now: Int64) {
+    /// Accepts every waiting client. At the client limit, or when the process is out of
+    /// descriptors, the client idle the longest (no request pending, not subscribed) is
+    /// closed to make room — so idle connections can never lock out the one asking for
+    /// `status`. With none to close, the newcomer is told "busy". `reserve` is a descriptor
+    /// held back for that answer when the process has no other (EMFILE): without it the
+    /// listener would stay readable and the serving loop would spin.
+    private func acceptAll(_ clients: inout [Int: Client], _ nextID: inout Int, _ now: Int64, reserve: inout Int32) {
         while true {
-            let fd = fs_accept_nonblocking(listener)
-            if fd < 0 { return }
-            let refusal: String?
-            if clients.count >= options.maxClients {
-                refusal = ControlProtocol.failure("busy", "too many connections (\(options.maxClients))")
+            var fd = fs_accept_nonblocking(listener)
+            var refusal: String?
+            if fd < 0 {
+                guard errno == EMFILE || errno == ENFILE else { return }
+                if evictIdlest(&clients, now: now) { continue }
+                guard reserve >= 0 else { return }
+                close(reserve)
+                fd = fs_accept_nonblocking(listener)
+                reserve = open("/dev/null", O_RDONLY | O_CLOEXEC)
+                if fd < 0 { return }
+                refusal = ControlProtocol.failure("busy", "the daemon is out of file descriptors; try again")
+            } else if clients.count >= maxClients && !evictIdlest(&clients, now: now) {
+                refusal = ControlProtocol.failure("busy", "too many connections (\(maxClients))")
             } else if let peer = Self.peer(fd), !allowed(peer) {
                 refusal = ControlProtocol.failure("forbidden", "uid \(peer.uid) may not use this socket (root, the daemon's user and the socket group may)")
-            } else {
-                refusal = nil
             }
             if let refusal {
-                var line = refusal + "\n"
-                line.withUTF8 { _ = send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                close(fd)
+                Self.sayAndClose(fd, refusal)
                 continue
             }
             clients[nextID] = Client(id: nextID, fd: fd, now: now)
             nextID += 1
         }
+    }
+
+    /// Closes the client idle the longest, telling it why; false when every client is busy.
+    /// A candidate whose request is already waiting in its socket (sent, not yet read) is
+    /// not idle: it is passed over.
+    private func evictIdlest(_ clients: inout [Int: Client], now: Int64) -> Bool {
+        for _ in 0..<16 {
+            var victim: Client?
+            for c in clients.values where !c.subscriber && c.pending == 0 && c.input.isEmpty && c.unsent == 0 {
+                if victim == nil || c.lastActivity < victim!.lastActivity || (c.lastActivity == victim!.lastActivity && c.id < victim!.id) {
+                    victim = c
+                }
+            }
+            guard let victim else { return false }
+            var byte: UInt8 = 0
+            if recv(victim.fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) > 0 {
+                victim.lastActivity = now + 1
+                continue
+            }
+            clients[victim.id] = nil
+            Self.sayAndClose(victim.fd, ControlProtocol.failure("idle", "closed to make room for another client"))
+            return true
+        }
+        return false
+    }
+
+    private static func sayAndClose(_ fd: Int32, _ line: String) {
+        var line = line + "\n"
+        line.withUTF8 { _ = send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+        close(fd)
+    }
+
+    /// The most clients served at once: the configured limit, but at most half the
+    /// descriptors the process may open (transfers and the database need the rest).
+    private var maxClients: Int {
+        var l = rlimit()
+        #if canImport(Glibc)
+            guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &l) == 0 else { return options.maxClients }
+        #endif
+        return max(8, min(options.maxClients, Int(clamping: l.rlim_cur / 2)))
     }
 
     static func peer(_ fd: Int32) -> PeerCredentials? {

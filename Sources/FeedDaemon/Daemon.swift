@@ -87,6 +87,7 @@ public enum Daemon {
     }
 
     public static func run(configPath: String, logger: Logger, environment: [String: String]) async throws(Failure) {
+        raiseDescriptorLimit()
         let config: Config
         do { config = try Config.load(path: configPath) } catch { throw .config(error) }
         let clock: @Sendable () -> Int64 = { Int64(time(nil)) }
@@ -131,3 +132,20 @@ public enum Daemon {
         logger.notice("feedspoold stopped")
     }
 }
+
+/// Lifts the soft limit on open files to the hard one (at most 65,536): control clients,
+/// transfers and the state database all hold descriptors, and the soft default (1,024)
+/// is lower than the control socket's own client limit.
+func raiseDescriptorLimit() {
+    var l = rlimit()
+    guard getrlimit(RLIMIT_NOFILE_VALUE, &l) == 0 else { return }
+    let wanted = min(l.rlim_max, 65_536)
+    if l.rlim_cur < wanted {
+        l.rlim_cur = wanted
+        _ = setrlimit(RLIMIT_NOFILE_VALUE, &l)
+    }
+}
+
+#if canImport(Glibc)
+    private let RLIMIT_NOFILE_VALUE = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+#endif

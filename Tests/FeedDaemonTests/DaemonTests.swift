@@ -34,12 +34,18 @@ final class RunningDaemon {
     var config: String { dir.appendingPathComponent("feedspool.toml").path }
     var socket: String { dir.appendingPathComponent("run/ctl.sock").path }
 
-    init(dir: URL, toml: String, watchdogMicroseconds: Int = 2_000_000) throws {
+    /// - Parameter maxFiles: run under `prlimit --nofile=N:N` (a hard descriptor limit).
+    init(dir: URL, toml: String, watchdogMicroseconds: Int = 2_000_000, maxFiles: Int? = nil) throws {
         self.dir = dir
         try toml.write(toFile: dir.appendingPathComponent("feedspool.toml").path, atomically: true, encoding: .utf8)
         notify = try NotifyListener(directory: dir)
-        process.executableURL = Binaries.url("feedspoold")
-        process.arguments = ["--config", config]
+        if let maxFiles {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+            process.arguments = ["--nofile=\(maxFiles):\(maxFiles)", Binaries.url("feedspoold").path, "--config", config]
+        } else {
+            process.executableURL = Binaries.url("feedspoold")
+            process.arguments = ["--config", config]
+        }
         process.environment = ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": String(watchdogMicroseconds), "PATH": "/usr/bin:/bin"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = stderr
