@@ -102,7 +102,7 @@ stress: deps
 
 # The whole suite under AddressSanitizer (+ LeakSanitizer) and ThreadSanitizer, each in a
 # build folder of its own; the integration tests run the sanitized binaries too.
-SAN_ENV = LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan.supp:print_suppressions=0 \
+SAN_ENV = FEEDSPOOL_SANITIZED=1 LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan.supp:print_suppressions=0 \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 test-asan: deps
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
