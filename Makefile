@@ -95,7 +95,8 @@ test-systemd: build
 	$(call apt_install,systemd-container)
 	bash systemd/test/run.sh
 
-# The long crash loop: feedspoold --once killed with SIGKILL 120 times while feeds grow.
+# The long crash loops: feedspoold --once, then the running service, each killed with
+# SIGKILL 120 times while feeds grow; then the proof that every article is there once.
 stress: deps
 	$(SWIFT) build --build-tests
 	FEEDSPOOL_CRASH_CYCLES=120 $(SWIFT) test --skip-build --filter CrashTests

@@ -102,10 +102,19 @@ final class GrowingCorpus: Sendable {
             // Bounded in time as well as in count.
             if Date().timeIntervalSince(started) > 240 { break }
         }
-        let clean = try Binaries.run("feedspoold", ["--once", "--config", config], timeout: 120)
-        #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
+        let articles = try Self.finishAndVerify(dir: dir, config: config, corpus: corpus, server: server)
         #expect(killed > 0)
         #expect(killedMidDelivery > 0)
+        print("crash test (--once): \(cycles) cycles, \(killed) killed (\(killedMidDelivery) after delivering part of their batch), \(completed) completed on their own, \(articles) articles, each once")
+    }
+
+    /// One clean run, then the proof: every published article in the spool exactly once,
+    /// byte for byte, nothing staged, and the state agreeing with the spool. Returns the
+    /// number of articles.
+    @discardableResult
+    static func finishAndVerify(dir: URL, config: String, corpus: GrowingCorpus, server: TestHTTPServer) throws -> Int {
+        let clean = try Binaries.run("feedspoold", ["--once", "--config", config], timeout: 120)
+        #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
 
         let expected = try corpus.expectedArticles(baseURL: server.baseURL)
         let spool = dir.appendingPathComponent("spool").path
@@ -115,7 +124,7 @@ final class GrowingCorpus: Sendable {
             let parsed = try #require(Article.parseFileName(n))
             byID[parsed.id, default: []].append(n)
         }
-        #expect(names.count == expected.count, "killed \(killed), completed \(completed)")
+        #expect(names.count == expected.count)
         #expect(byID.values.allSatisfy { $0.count == 1 }, "duplicates: \(byID.filter { $0.value.count > 1 })")
         #expect(Set(byID.keys) == Set(expected.keys))
         var mismatched = 0
@@ -135,6 +144,51 @@ final class GrowingCorpus: Sendable {
             #expect(seqs.insert(parsed.seq).inserted)
             #expect(try state.delivery(seq: Int64(parsed.seq))?.file == n)
         }
-        print("crash test: \(cycles) cycles, \(killed) killed (\(killedMidDelivery) after delivering part of their batch), \(completed) completed on their own, \(names.count) articles, each once")
+        return names.count
+    }
+
+    /// The service itself (not --once) killed with SIGKILL at random moments: each cycle
+    /// starts `feedspoold`, asks it over the control socket to poll every feed, and kills
+    /// it 2–150 ms later, while the corpus grows. Then the same proof as above.
+    @Test func theServiceKilledAtRandomMomentsLosesAndDuplicatesNothing() throws {
+        let cycles = Int(ProcessInfo.processInfo.environment["FEEDSPOOL_CRASH_CYCLES"] ?? "") ?? 12
+        let corpus = GrowingCorpus(feeds: 40, base: 12)
+        let server = try TestHTTPServer { corpus.serve($0) }
+        defer { server.stop() }
+        let dir = try Binaries.tempDirectory("crash-service")
+        var toml = "spool_dir = \"spool\"\nstate_dir = \"state\"\nsocket = \"run/ctl.sock\"\nallow_private_networks = true\nconcurrency = 8\nper_host = 8\n"
+        for f in 0..<corpus.feeds { toml += "\n[[feed]]\nurl = \"\(server.baseURL)/feed/\(f).xml\"\n" }
+        let config = dir.appendingPathComponent("feedspool.toml").path
+        try toml.write(toFile: config, atomically: true, encoding: .utf8)
+        let socket = dir.appendingPathComponent("run/ctl.sock").path
+
+        var rng = SystemRandomNumberGenerator()
+        var killed = 0
+        var polled = 0
+        let started = Date()
+        for cycle in 0..<cycles {
+            if cycle > 0 { corpus.publish() }
+            let p = Process()
+            p.executableURL = Binaries.url("feedspoold")
+            p.arguments = ["--config", config]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            // Up to 10 s for the control socket to answer, then a poll of every feed.
+            if eventually(timeout: 10, { (try? Binaries.run("feedspool", ["poll", "--socket", socket], timeout: 5).status) == 0 }) {
+                polled += 1
+            }
+            usleep(UInt32.random(in: 2_000...150_000, using: &rng))
+            if p.isRunning {
+                kill(p.processIdentifier, SIGKILL)
+                killed += 1
+            }
+            p.waitUntilExit()
+            if Date().timeIntervalSince(started) > 240 { break }
+        }
+        let articles = try Self.finishAndVerify(dir: dir, config: config, corpus: corpus, server: server)
+        #expect(killed > 0)
+        #expect(polled > 0)
+        print("crash test (service): \(cycles) cycles, \(killed) killed, \(polled) polls requested, \(articles) articles, each once")
     }
 }
