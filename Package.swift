@@ -85,7 +85,7 @@ let package = Package(
             ]),
 
         // For integration tests: a scripted HTTP server on 127.0.0.1, running real binaries.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["FeedCore"], path: "Tests/TestSupport"),
 
         .testTarget(name: "FeedCoreTests", dependencies: ["FeedCore", "TestSupport"]),
         // Fixtures are read from the source tree (#filePath), not bundled.

@@ -166,6 +166,17 @@ def main():
         with open(f"/proc/{daemon.pid}/status") as st_f:
             kinds = {l.split(":")[0]: int(l.split()[1]) / 1024 for l in st_f if l.startswith(("RssAnon", "RssFile", "RssShmem"))}
 
+        # Where the resident memory is, by mapping (the ten largest), for the record.
+        maps, cur = {}, None
+        with open(f"/proc/{daemon.pid}/smaps") as sm:
+            for l in sm:
+                parts = l.split()
+                if len(parts) >= 5 and "-" in parts[0] and ":" not in parts[0]:
+                    cur = parts[5] if len(parts) > 5 else "[anon]"
+                elif parts and parts[0] == "Rss:" and cur is not None:
+                    maps[cur] = maps.get(cur, 0) + int(parts[1])
+        top = sorted(maps.items(), key=lambda kv: -kv[1])[:10]
+
         daemon.send_signal(signal.SIGTERM)
         code = daemon.wait(timeout=60)
         print(f"\n### daemon: {total} feeds ({len(files)} corpus files x {a.copies} URLs + 1 live) from nginx on 127.0.0.1\n")
@@ -179,6 +190,7 @@ def main():
         print(f"| status latency, 100 concurrent clients x 5 | median {statistics.median(latencies) * 1000:.1f} ms, p99 {latencies[int(len(latencies) * 0.99) - 1] * 1000:.1f} ms, max {latencies[-1] * 1000:.1f} ms | - |")
         print(f"| tail -f: poll request -> article event (5 runs) | median {statistics.median(tails) * 1000:.0f} ms, max {max(tails) * 1000:.0f} ms | < 1 s |")
         print(f"| SIGTERM -> exit | status {code} | 0 |")
+        print("\nResident memory at the end, largest mappings: " + ", ".join(f"{os.path.basename(k)} {v / 1024:.1f} MB" for k, v in top))
     finally:
         if daemon and daemon.poll() is None:
             daemon.kill()

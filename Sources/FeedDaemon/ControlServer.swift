@@ -1,5 +1,5 @@
 import CSystemShims
-import Synchronization
+import FeedCore
 
 #if canImport(Glibc)
     import Glibc
@@ -51,8 +51,8 @@ public final class ControlServer: Sendable {
     private let listener: Int32
     private let wakeRead: Int32
     private let wakeWrite: Int32
-    private let shared = Mutex(Shared())
-    private let thread = Mutex<pthread_t?>(nil)
+    private let shared = Locked(Shared())
+    private let thread = Locked<pthread_t?>(nil)
 
     /// Binds and listens (replacing a stale socket file), then serves on its own thread.
     public init(options: Options, handler: any ControlHandler) throws(ControlServerError) {

@@ -1,7 +1,6 @@
 import FeedCore
 import FeedSpool
 import FeedStore
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -12,13 +11,13 @@ import Synchronization
 final class DaemonHandler: ControlHandler {
     let board: StatusBoard
     let inbox: PollerInbox
-    let stateDir: Mutex<String>
+    let stateDir: Locked<String>
     let clock: @Sendable () -> Int64
 
     init(board: StatusBoard, inbox: PollerInbox, stateDir: String, clock: @escaping @Sendable () -> Int64) {
         self.board = board
         self.inbox = inbox
-        self.stateDir = Mutex(stateDir)
+        self.stateDir = Locked(stateDir)
         self.clock = clock
     }
 

@@ -6,7 +6,6 @@ import FeedIngest
 import FeedStore
 import Logging
 import ServiceLifecycle
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -21,7 +20,7 @@ public final class PollerInbox: Sendable {
         case reload(reply: (@Sendable (Result<String, ConfigError>) -> Void)?)
     }
 
-    private let state = Mutex<(commands: [Command], stopping: Bool)>(([], false))
+    private let state = Locked<(commands: [Command], stopping: Bool)>(([], false))
 
     public init() {}
 
@@ -314,7 +313,7 @@ actor Permits {
 
 /// The engine a poller uses, for whoever must stop it.
 final class EngineSlot: Sendable {
-    private let engine = Mutex<FetchEngine?>(nil)
+    private let engine = Locked<FetchEngine?>(nil)
     func set(_ e: FetchEngine) { engine.withLock { $0 = e } }
     func shutdown() { engine.withLock { $0 }?.shutdown() }
 }

@@ -1,6 +1,5 @@
 import FeedCore
 import FeedStore
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -42,12 +41,12 @@ public final class StatusBoard: Sendable {
         var minute: Int64 = -1
         var totals = Totals()
     }
-    private let cache = Mutex(Cached())
+    private let cache = Locked(Cached())
 
-    private let state: Mutex<Snapshot>
+    private let state: Locked<Snapshot>
 
     public init(started: Int64, configPath: String, spoolDir: String) {
-        state = Mutex(Snapshot(started: started, configPath: configPath, spoolDir: spoolDir))
+        state = Locked(Snapshot(started: started, configPath: configPath, spoolDir: spoolDir))
     }
 
     public var snapshot: Snapshot { state.withLock { $0 } }

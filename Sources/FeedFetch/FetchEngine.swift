@@ -1,5 +1,5 @@
 import CCurl
-import Synchronization
+import FeedCore
 
 #if canImport(Glibc)
     import Glibc
@@ -71,7 +71,7 @@ final class Mailbox: Sendable {
         var lastID: UInt64 = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let multi: MultiPointer
 
     init(multi: UnsafeMutableRawPointer) {
@@ -138,10 +138,10 @@ struct MultiPointer: @unchecked Sendable {
 
 /// A pthread running one closure, joinable once.
 final class ThreadHandle: Sendable {
-    private let handle: Mutex<pthread_t?>
+    private let handle: Locked<pthread_t?>
 
     private init(_ t: pthread_t) {
-        handle = Mutex(t)
+        handle = Locked(t)
     }
 
     private final class Box {

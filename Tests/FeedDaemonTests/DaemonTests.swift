@@ -1,11 +1,11 @@
 import Foundation
-import Synchronization
+import FeedCore
 import TestSupport
 import Testing
 
 /// A feed on the scripted server whose items the test adds.
 final class LiveFeed: Sendable {
-    private let count = Mutex(3)
+    private let count = Locked(3)
     let name: String
 
     init(_ name: String) { self.name = name }
@@ -243,7 +243,7 @@ extension DaemonTests {
     /// 410 retires a feed; `feedspool poll FEED` revives it without pretending it succeeded.
     @Test func aGoneFeedIsRetiredAndRevivedByAPoll() throws {
         let feed = LiveFeed("epsilon")
-        let gone = Mutex(true)
+        let gone = Locked(true)
         let server = try TestHTTPServer { req in
             if gone.withLock({ $0 }) { return .respond(.init(status: 410)) }
             return .respond(.init(text: feed.document()))
@@ -275,7 +275,7 @@ extension DaemonTests {
 /// Collects a pipe's lines on a background thread.
 final class LineCollector: Sendable {
     private final class Lines: Sendable {
-        let m = Mutex<[String]>([])
+        let m = Locked<[String]>([])
     }
     private let box = Lines()
 

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import FeedCore
 import TestSupport
 import Testing
 
@@ -68,7 +68,7 @@ import Testing
         let secretFile = dir.appendingPathComponent("secret.txt").path
         try Self.secret.write(toFile: secretFile, atomically: true, encoding: .utf8)
         let good = LiveFeed("good")
-        let flips = Mutex(0)
+        let flips = Locked(0)
         let routes = try Self.routes(secretFile: secretFile)
         let server = try TestHTTPServer { req in
             if req.path == "/good.xml" { return .respond(.init(text: good.document())) }

@@ -1,3 +1,4 @@
+import FeedCore
 import Foundation
 import Synchronization
 import TestSupport
@@ -20,7 +21,7 @@ import Testing
         #expect(try eventually { try d.delivered() == 3 })
 
         let stop = Atomic<Bool>(false)
-        let worst = Mutex<(max: Double, count: Int, failures: Int)>((0, 0, 0))
+        let worst = Locked<(max: Double, count: Int, failures: Int)>((0, 0, 0))
         let socketPath = d.socket
         // The prober: a fresh connection and one status request every 20 ms.
         let prober = Thread {

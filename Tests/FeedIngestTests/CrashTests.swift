@@ -2,7 +2,6 @@ import FeedCore
 import FeedParser
 import FeedStore
 import Foundation
-import Synchronization
 import TestSupport
 import Testing
 
@@ -11,7 +10,7 @@ import Testing
 final class GrowingCorpus: Sendable {
     let feeds: Int
     let base: Int
-    private let published = Mutex(0)
+    private let published = Locked(0)
 
     init(feeds: Int, base: Int) {
         self.feeds = feeds

@@ -5,14 +5,13 @@ import FeedParser
 import FeedSpool
 import FeedStore
 import Foundation
-import Synchronization
 import TestSupport
 import Testing
 
 /// A clock the test moves.
 final class TestClock: Sendable {
-    private let value: Mutex<Int64>
-    init(_ start: Int64 = 1_733_400_000) { value = Mutex(start) }
+    private let value: Locked<Int64>
+    init(_ start: Int64 = 1_733_400_000) { value = Locked(start) }
     var now: Int64 { value.withLock { $0 } }
     func advance(_ seconds: Int64) { value.withLock { $0 += seconds } }
     var function: @Sendable () -> Int64 { { self.now } }

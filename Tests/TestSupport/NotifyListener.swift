@@ -1,13 +1,13 @@
 import Foundation
-import Synchronization
+import FeedCore
 
 /// A stand-in for systemd's notification socket: a datagram socket at a path that collects
 /// every message a daemon sends to `NOTIFY_SOCKET`.
 public final class NotifyListener: Sendable {
     public let path: String
     private let fd: Int32
-    private let messages = Mutex<[String]>([])
-    private let stopped = Mutex(false)
+    private let messages = Locked<[String]>([])
+    private let stopped = Locked(false)
     private let done = DispatchSemaphore(value: 0)
 
     public init(directory: URL) throws {

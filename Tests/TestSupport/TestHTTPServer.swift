@@ -1,4 +1,4 @@
-import Synchronization
+import FeedCore
 
 #if canImport(Glibc)
     import Glibc
@@ -72,7 +72,7 @@ public final class TestHTTPServer: Sendable {
     private let listener: Int32
     public let port: Int
     private let handler: @Sendable (Request) -> Action
-    private let stats = Mutex(Stats())
+    private let stats = Locked(Stats())
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
