@@ -1,5 +1,4 @@
 import FeedCore
-import Foundation
 
 /// The control socket's protocol, version 1 (docs/control-protocol.md): one JSON object
 /// per line each way.
@@ -15,7 +14,7 @@ public enum ControlProtocol {
     /// The longest request line accepted.
     public static let maxRequestBytes = 64 * 1024
 
-    public struct Request: Sendable, Decodable {
+    public struct Request: Sendable {
         public var v: Int?
         public var cmd: String
         public var feeds: [String]?
@@ -30,19 +29,38 @@ public enum ControlProtocol {
         guard String(validating: line, as: UTF8.self) != nil else {
             throw .malformed("the request is not UTF-8 text")
         }
+        let json: JSONValue
         do {
-            let r = try JSONDecoder().decode(Request.self, from: Data(line))
-            if let v = r.v, v != version { throw RequestError.malformed("protocol version \(v) is not supported (this daemon speaks \(version))") }
-            return r
-        } catch let e as RequestError {
-            throw e
-        } catch DecodingError.keyNotFound(let key, _) {
-            throw .malformed("the request has no \"\(key.stringValue)\"")
-        } catch DecodingError.typeMismatch(_, let ctx) {
-            throw .malformed("wrong type for \"\(ctx.codingPath.map(\.stringValue).joined(separator: "."))\"")
+            json = try JSONValue.parse(line)
         } catch {
-            throw .malformed("the request is not a JSON object; send one line like {\"v\":1,\"cmd\":\"status\"}")
+            throw .malformed("the request is not JSON (\(error)); send one line like {\"v\":1,\"cmd\":\"status\"}")
         }
+        guard json.isObject else {
+            throw .malformed("the request is \(json.typeName), not a JSON object; send one line like {\"v\":1,\"cmd\":\"status\"}")
+        }
+        var v: Int?
+        if let value = json["v"] {
+            guard let n = value.int64, let small = Int(exactly: n) else { throw .malformed("wrong type for \"v\": \(value.typeName), not an integer") }
+            v = small
+        }
+        if let v, v != version { throw .malformed("protocol version \(v) is not supported (this daemon speaks \(version))") }
+        guard let cmdValue = json["cmd"] else { throw .malformed("the request has no \"cmd\"") }
+        guard let cmd = cmdValue.string else { throw .malformed("wrong type for \"cmd\": \(cmdValue.typeName), not a string") }
+        var feeds: [String]?
+        if let value = json["feeds"], value != .null {
+            guard let list = value.array else { throw .malformed("wrong type for \"feeds\": \(value.typeName), not an array of URLs") }
+            feeds = []
+            for (k, f) in list.enumerated() {
+                guard let url = f.string else { throw .malformed("wrong type for \"feeds.\(k)\": \(f.typeName), not a string") }
+                feeds!.append(url)
+            }
+        }
+        var article: String?
+        if let value = json["article"], value != .null {
+            guard let a = value.scalarText else { throw .malformed("wrong type for \"article\": \(value.typeName), not a string") }
+            article = a
+        }
+        return Request(v: v, cmd: cmd, feeds: feeds, article: article)
     }
 
     /// `{"v":1,"ok":true,"result":…}` around an already-encoded result.

@@ -1,3 +1,4 @@
+import Foundation
 // The state and spool benchmark (make bench; issue #4): not installed, not a test.
 //
 //   feedspool-bench state DIR [ARTICLES] [SEEN]
