@@ -39,7 +39,9 @@ struct TextRunCondenser {
         skeleton.removeAll(keepingCapacity: true)
         runs.removeAll(keepingCapacity: true)
         let n = p.count
-        guard n >= Self.minimumRun, !Self.containsLead(p) else { return false }
+        // libxml2 reads a NUL as the end of its input in places (inside an attribute value,
+        // for one): where it would, the skeleton's offsets differ. Such fragments go whole.
+        guard n >= Self.minimumRun, !Self.containsLead(p), !p.contains(0) else { return false }
         skeleton.reserveCapacity(n)
         var copied = 0  // p[..<copied] is in the skeleton already
         var i = 0
@@ -198,7 +200,8 @@ struct TextRunCondenser {
         var j = i + 1
         var key: UInt64 = 0
         var length = 0
-        while j < n && (isLetter(p[j]) || (p[j] >= 0x30 && p[j] <= 0x39)) {
+        // libxml2's HTML names: letters, digits, ':', '-', '_' and '.'.
+        while j < n && isNameByte(p[j]) {
             if length < 12 { key = key &* 64 &+ UInt64(p[j] | 0x20) }
             length += 1
             j += 1
@@ -213,11 +216,7 @@ struct TextRunCondenser {
             let a = p[j]
             if isLetter(a) || a == 0x5F || a == 0x3A || a == 0x2E {
                 j += 1
-                while j < n && (isLetter(p[j]) || (p[j] >= 0x30 && p[j] <= 0x39) || p[j] == 0x3A || p[j] == 0x2D
-                    || p[j] == 0x5F || p[j] == 0x2E)
-                {
-                    j += 1
-                }
+                while j < n && isNameByte(p[j]) { j += 1 }
                 var k = j
                 while k < n && isBlank(p[k]) { k += 1 }
                 guard k < n else { return nil }
@@ -247,6 +246,11 @@ struct TextRunCondenser {
 
     @inline(__always)
     static func isLetter(_ c: UInt8) -> Bool { (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A }
+
+    @inline(__always)
+    static func isNameByte(_ c: UInt8) -> Bool {
+        isLetter(c) || (c >= 0x30 && c <= 0x39) || c == 0x3A || c == 0x2D || c == 0x5F || c == 0x2E
+    }
 
     @inline(__always)
     static func isBlank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D }

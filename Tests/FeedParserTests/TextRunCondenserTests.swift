@@ -1,4 +1,5 @@
 import FeedParser
+import Foundation
 import Testing
 import TestSupport
 
@@ -35,11 +36,27 @@ func scalar(_ v: UInt32) -> String {
         "<a href=x\(Self.long)",
         "\(Self.long)<",
         "\(Self.long)&",
+        // Found by fuzz-html: a tag name with ':' and a bogus attribute after it.
+        "<mX:et=\"imar\u{FFFD}up t)with no mar\u{FFFD}up l, onf=\"x>y\" ti=tel'zg \(Self.long) a=\"\(Self.long)\">\(Self.long)",
+        "<p title=\"a\u{0}b>\(Self.long)\">\(Self.long)</p>",
     ])
     func matchesTheWholeParse(_ html: String) {
         var plain = HTMLToText(condensing: false)
         var condensed = HTMLToText(condensing: true)
         #expect(condensed.text(fromHTML: html) == plain.text(fromHTML: html))
+    }
+
+    /// Every input the fuzzer (fuzz-html) found a difference on, kept in Fixtures/fuzz.
+    @Test func fuzzReproducersMatchTheWholeParse() throws {
+        let dir = Fixtures.root.appendingPathComponent("fuzz")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("html-") }
+        #expect(!names.isEmpty)
+        for name in names {
+            let html = String(decoding: try Data(contentsOf: dir.appendingPathComponent(name)), as: UTF8.self)
+            var plain = HTMLToText(condensing: false)
+            var condensed = HTMLToText(condensing: true)
+            #expect(condensed.text(fromHTML: html) == plain.text(fromHTML: html), "\(name)")
+        }
     }
 
     static let pieces: [String] = [
@@ -50,7 +67,7 @@ func scalar(_ v: UInt32) -> String {
         "</a>", "<img src=x alt=\"y\">", "<ul><li>", "</li></ul>", "<td>", "<tr>", "<table>", "</table>",
         "<!-- c -->", "<!--", "-->", "<script>", "</script>", "<style>", "</style>", "<title>", "<h1>", "</h1>",
         "<", ">", "</", "<3", "\"", "'", "=", "\u{0}", "\u{1}", "\u{7F}", "\u{85}", "<!DOCTYPE html>", "<?x?>",
-        "<P>", "<BR>", "<a b=c d", "<span lang=en>", "</span>",
+        "<P>", "<BR>", "<a b=c d", "<span lang=en>", "</span>", "<x:y=\"", "<a =b>", "<a.b c>", "<_x>", "\u{FFFD}",
     ]
 
     /// Text of every length around the condenser's threshold, and long enough to cross
