@@ -46,7 +46,10 @@ final class RunningDaemon {
             process.executableURL = Binaries.url("feedspoold")
             process.arguments = ["--config", config]
         }
-        process.environment = ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": String(watchdogMicroseconds), "PATH": "/usr/bin:/bin"]
+        var env = ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": String(watchdogMicroseconds), "PATH": "/usr/bin:/bin"]
+        // make test-asan / test-tsan: the daemon runs sanitized too, with the same options.
+        for (k, v) in ProcessInfo.processInfo.environment where k.hasSuffix("SAN_OPTIONS") { env[k] = v }
+        process.environment = env
         process.standardOutput = FileHandle.nullDevice
         process.standardError = stderr
         try process.run()
