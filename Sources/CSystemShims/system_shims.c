@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include "system_shims.h"
@@ -24,9 +25,12 @@ int fs_pipe_nonblocking(int fds[2]) {
     return pipe2(fds, O_CLOEXEC | O_NONBLOCK);
 }
 
-static volatile sig_atomic_t stop_signal = 0;
+// Set by the handler on whatever thread the signal lands, read by the daemon's stop
+// service on another: a lock-free atomic (async-signal-safe), not volatile sig_atomic_t,
+// which only orders a handler against its own thread (ThreadSanitizer flagged it).
+static _Atomic int stop_signal = 0;
 
-static void on_stop(int sig) { stop_signal = sig; }
+static void on_stop(int sig) { atomic_store_explicit(&stop_signal, sig, memory_order_release); }
 
 void fs_install_stop_handler(void) {
     struct sigaction sa;
@@ -37,6 +41,6 @@ void fs_install_stop_handler(void) {
     sigaction(SIGINT, &sa, NULL);
 }
 
-int fs_stop_requested(void) { return stop_signal; }
+int fs_stop_requested(void) { return atomic_load_explicit(&stop_signal, memory_order_acquire); }
 
 void fs_release_free_memory(void) { malloc_trim(0); }
