@@ -38,7 +38,7 @@ for t in $TARGETS; do
     status=1
     echo "$t: FAILED — see fuzz/crashes/$t/ (log.txt and the reproducer)"
   fi
-  grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb|^stat::new_units_added" "crashes/$t/log.txt" | sed "s/^/  /"
-  grep -E "Done [0-9]+ runs" "crashes/$t/log.txt" | tail -1 | sed "s/^/  /"
+  grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb|^stat::new_units_added" "crashes/$t/log.txt" | sed "s/^/  /" || true
+  grep -E "Done [0-9]+ runs" "crashes/$t/log.txt" | tail -1 | sed "s/^/  /" || true
 done
 exit $status
