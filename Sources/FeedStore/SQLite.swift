@@ -129,6 +129,14 @@ final class Statement {
         }
     }
 
+    /// The first row, read by `read`, or nil; the statement is reset at once. A statement
+    /// left on a row holds its read transaction open, and an open reader keeps the WAL
+    /// from ever restarting: it would grow without bound (with its index in memory).
+    func row<T>(_ read: (Statement) -> T) throws(StoreError) -> T? {
+        defer { sqlite3_reset(stmt) }
+        return try step() ? read(self) : nil
+    }
+
     /// Runs a statement that returns no rows.
     func run() throws(StoreError) {
         while try step() {}

@@ -126,11 +126,11 @@ public final class StateStore {
             try Self.migrate(db)
         }
         let width = try db.statement("SELECT value FROM meta WHERE key = 'seq_width'")
-        sequenceWidth = try width.step() ? Int(width.text(0) ?? "") ?? 9 : 9
+        sequenceWidth = try width.row { width in Int(width.text(0) ?? "") ?? 9 } ?? 9
         let s = try db.statement("SELECT COALESCE(MAX(seq) + 1, 0) FROM deliveries")
-        nextSequence = try s.step() ? s.int(0) : 0
+        nextSequence = try s.row { s in s.int(0) } ?? 0
         let found = try db.statement("SELECT 1 FROM deliveries WHERE feed_id = 0 LIMIT 1")
-        hasFilesFoundInSpool = try found.step()
+        hasFilesFoundInSpool = try found.row { _ in () } != nil
     }
 
     /// Whether `recordFoundInSpool` ever recorded anything: almost never, so the per-item
@@ -139,7 +139,7 @@ public final class StateStore {
 
     static func migrate(_ db: SQLiteDatabase) throws(StoreError) {
         let v = try db.statement("PRAGMA user_version")
-        let version = try v.step() ? Int(v.int(0)) : 0
+        let version = try v.row { v in Int(v.int(0)) } ?? 0
         guard version <= Schema.migrations.count else {
             throw StoreError("\(db.path): the state was written by a newer feedspool (schema \(version), this one knows \(Schema.migrations.count))")
         }
@@ -180,12 +180,12 @@ public final class StateStore {
 
     public func feed(key: String) throws(StoreError) -> FeedRecord? {
         let s = try db.statement("SELECT \(Self.feedColumns) FROM feeds WHERE key = ?").bind(.text(key))
-        return try s.step() ? readFeed(s) : nil
+        return try s.row { s in readFeed(s) }
     }
 
     public func feed(id: Int64) throws(StoreError) -> FeedRecord? {
         let s = try db.statement("SELECT \(Self.feedColumns) FROM feeds WHERE id = ?").bind(.int(id))
-        return try s.step() ? readFeed(s) : nil
+        return try s.row { s in readFeed(s) }
     }
 
     public func allFeeds() throws(StoreError) -> [FeedRecord] {
@@ -240,19 +240,19 @@ public final class StateStore {
 
     public func seen(feedID: Int64, identity: Int64) throws(StoreError) -> SeenItem? {
         let s = try db.statement("SELECT content, seq, decision FROM items WHERE feed_id = ? AND identity = ?").bind(.int(feedID), .int(identity))
-        return try s.step() ? SeenItem(content: s.int(0), seq: s.optionalInt(1), decision: s.text(2) ?? "") : nil
+        return try s.row { s in SeenItem(content: s.int(0), seq: s.optionalInt(1), decision: s.text(2) ?? "") }
     }
 
     /// True before the first poll of a feed recorded anything.
     public func hasNoItems(feedID: Int64) throws(StoreError) -> Bool {
         let s = try db.statement("SELECT 1 FROM items WHERE feed_id = ? LIMIT 1").bind(.int(feedID))
-        return try !s.step()
+        return try s.row { _ in () } == nil
     }
 
     /// The delivery whose exact fingerprint this is, if any.
     public func fingerprintOwner(_ fingerprint: Int64) throws(StoreError) -> Int64? {
         let s = try db.statement("SELECT seq FROM fingerprints WHERE fingerprint = ?").bind(.int(fingerprint))
-        return try s.step() ? s.int(0) : nil
+        return try s.row { s in s.int(0) }
     }
 
     /// The closest earlier delivery within `threshold` bits of SimHash, if any.
@@ -334,7 +334,7 @@ public final class StateStore {
     public var hasNoDeliveries: Bool {
         get throws(StoreError) {
             let s = try db.statement("SELECT 1 FROM deliveries LIMIT 1")
-            return try !s.step()
+            return try s.row { _ in () } == nil
         }
     }
 
@@ -343,7 +343,7 @@ public final class StateStore {
     public func wasFoundInSpool(articleID: String) throws(StoreError) -> Bool {
         guard hasFilesFoundInSpool else { return false }
         let s = try db.statement("SELECT 1 FROM deliveries WHERE article_id = ? AND feed_id = 0 LIMIT 1").bind(.text(articleID))
-        return try s.step()
+        return try s.row { _ in () } != nil
     }
 
     /// Records article files found in the spool that the state does not know (the state was
@@ -394,14 +394,14 @@ public final class StateStore {
     public var deliveredCount: Int64 {
         get throws(StoreError) {
             let s = try db.statement("SELECT COUNT(*) FROM deliveries WHERE state = 1")
-            return try s.step() ? s.int(0) : 0
+            return try s.row { s in s.int(0) } ?? 0
         }
     }
 
     public var seenCount: Int64 {
         get throws(StoreError) {
             let s = try db.statement("SELECT COUNT(*) FROM items")
-            return try s.step() ? s.int(0) : 0
+            return try s.row { s in s.int(0) } ?? 0
         }
     }
 
