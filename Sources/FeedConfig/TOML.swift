@@ -50,6 +50,7 @@ public struct TOMLParser {
     private let bytes: [UInt8]
     private var i = 0
     private var line = 1
+    private var arrayDepth = 0
 
     public static func parse(_ text: String) throws(TOMLError) -> TOMLTable {
         var p = TOMLParser(bytes: Array(text.utf8))
@@ -195,7 +196,14 @@ public struct TOMLParser {
         throw err("'\(word)' is not a value; strings need quotes: \"\(word)\"")
     }
 
+    /// Arrays in arrays deeper than this are refused (a feed list needs two levels at most;
+    /// unbounded nesting would exhaust the stack).
+    static let maxArrayDepth = 16
+
     private mutating func array() throws(TOMLError) -> TOMLValue {
+        arrayDepth += 1
+        defer { arrayDepth -= 1 }
+        guard arrayDepth <= Self.maxArrayDepth else { throw err("arrays nested deeper than \(Self.maxArrayDepth)") }
         i += 1
         var items: [TOMLValue] = []
         while true {

@@ -21,8 +21,12 @@ public enum DateParser {
         while end > start, isSpace(bytes[end - 1]) { end -= 1 }
         guard end - start >= 4, end - start <= 128 else { return nil }
         let s = UnsafeBufferPointer(rebasing: bytes[start..<end])
-        if let iso = parseISO(s) { return iso }
-        return parseWords(s)
+        guard let date = parseISO(s) ?? parseWords(s) else { return nil }
+        // Years 1 to 9999 in UTC as well as in the date's own offset: what RFC 3339 can
+        // write back (9999-12-31T23:00-05:00 would be year 10000 in UTC).
+        guard date.secondsSinceEpoch >= -62_135_596_800 + 86_400, date.secondsSinceEpoch <= 253_402_300_799 - 86_400
+        else { return nil }
+        return date
     }
 
     // MARK: ISO 8601 / RFC 3339 / W3C-DTF

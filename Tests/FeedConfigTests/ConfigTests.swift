@@ -4,6 +4,17 @@ import Foundation
 import Testing
 
 @Suite struct TOMLTests {
+    /// Found by fuzz-config: 300 nested arrays overflowed the stack.
+    @Test func deepArraysAreAnErrorNotACrash() {
+        do {
+            _ = try TOMLParser.parse("dedup = " + String(repeating: "[", count: 300))
+            Issue.record("parsed")
+        } catch {
+            #expect(error.message.contains("nested deeper than 16"), "\(error)")
+        }
+        #expect((try? TOMLParser.parse("a = [[1, 2], [3]]")) != nil)
+    }
+
     @Test func valuesTablesAndArraysOfTables() throws {
         let t = try TOMLParser.parse("""
             # comment

@@ -93,3 +93,30 @@ import Testing
         }
     }
 }
+
+/// Inputs the fuzzer (fuzz-date) found: every date read must render and read back.
+@Suite struct DateFuzzReproducers {
+    static let yearTenThousand: [UInt8] = [
+        84, 51, 49, 45, 114, 50, 135, 135] + [UInt8](repeating: 57, count: 58) + [
+        135, 135, 135, 135, 135, 135, 135, 255, 78, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+        255, 139, 141, 140, 155, 158, 206, 207, 216, 121, 44, 32, 197, 84, 54, 45, 68, 101, 99, 50, 52, 58, 48, 48, 32,
+        186, 77, 84,
+    ]
+
+    @Test(arguments: [
+        yearTenThousand,
+        Array("9999-12-31T23:30:00-05:00".utf8), Array("Fri, 31 Dec 9999 23:00:00 -0500".utf8),
+        Array("0001-01-01T00:00:00+05:00".utf8), Array("9999-12-30T12:00:00Z".utf8),
+    ])
+    func everyDateReadReadsBack(_ bytes: [UInt8]) {
+        guard let d = bytes.withUnsafeBufferPointer({ DateParser.parse(bytes: $0) }) else { return }
+        #expect(DateParser.parse(d.rfc3339String)?.secondsSinceEpoch == d.secondsSinceEpoch, "\(d.rfc3339String)")
+        #expect(DateParser.parse(d.utcString)?.secondsSinceEpoch == d.secondsSinceEpoch, "\(d.utcString)")
+    }
+
+    @Test func yearsOutsideOneToNineThousandNineHundredNinetyNineAreNotDates() {
+        #expect(Self.yearTenThousand.withUnsafeBufferPointer { DateParser.parse(bytes: $0) } == nil)
+        #expect(DateParser.parse("9999-12-31T23:30:00-05:00") == nil)
+        #expect(DateParser.parse("9999-12-30T12:00:00Z") != nil)
+    }
+}
