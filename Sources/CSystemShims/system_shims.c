@@ -44,3 +44,14 @@ void fs_install_stop_handler(void) {
 int fs_stop_requested(void) { return atomic_load_explicit(&stop_signal, memory_order_acquire); }
 
 void fs_release_free_memory(void) { malloc_trim(0); }
+
+void fs_tune_malloc(void) {
+    // Two arenas, not eight per core: the daemon's threads (engine, control, the task
+    // pool) otherwise each grow an arena of their own and keep its freed memory.
+    mallopt(M_ARENA_MAX, 2);
+    // Fixed thresholds: glibc's dynamic ones rise after the first large free, after which
+    // feed bodies of a few hundred KB come from (and fragment) the heap instead of being
+    // mapped and unmapped whole.
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
+}

@@ -109,7 +109,7 @@ public enum Daemon {
         defer { server.stop() }
         let poller: Poller
         do {
-            poller = try Poller(configPath: configPath, config: config, site: site, inbox: inbox, board: board, logger: logger, clock: clock) { server.broadcast($0) }
+            poller = try Poller(configPath: configPath, config: config, site: site, inbox: inbox, board: board, logger: logger, clock: clock, wantsEvents: { server.subscriberCount > 0 }) { server.broadcast($0) }
         } catch {
             throw .startup("\(error)")
         }

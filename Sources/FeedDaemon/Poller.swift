@@ -46,6 +46,9 @@ public final class Poller: Service, @unchecked Sendable {
     private let board: StatusBoard
     private let logger: Logger
     private let publish: @Sendable (String) -> Void
+    /// Whether anyone listens for article events: when nobody does, none is built (each
+    /// reads its article back from the spool).
+    private let wantsEvents: @Sendable () -> Bool
     private let clock: @Sendable () -> Int64
 
     private var config: Config
@@ -57,7 +60,7 @@ public final class Poller: Service, @unchecked Sendable {
     private let current = EngineSlot()
     private var feeds: [String: (config: FeedConfig, record: FeedRecord)] = [:]
 
-    public init(configPath: String, config: Config, site: IngestSite, inbox: PollerInbox, board: StatusBoard, logger: Logger, clock: @escaping @Sendable () -> Int64, publish: @escaping @Sendable (String) -> Void) throws {
+    public init(configPath: String, config: Config, site: IngestSite, inbox: PollerInbox, board: StatusBoard, logger: Logger, clock: @escaping @Sendable () -> Int64, wantsEvents: @escaping @Sendable () -> Bool = { true }, publish: @escaping @Sendable (String) -> Void) throws {
         self.configPath = configPath
         self.config = config
         self.site = site
@@ -66,6 +69,7 @@ public final class Poller: Service, @unchecked Sendable {
         self.logger = logger
         self.clock = clock
         self.publish = publish
+        self.wantsEvents = wantsEvents
         let e = try FetchEngine(configuration: site.fetchConfiguration())
         engine = e
         current.set(e)
@@ -208,6 +212,9 @@ public final class Poller: Service, @unchecked Sendable {
     /// Polls `keys` concurrently through the engine; ingests each result as it arrives.
     /// Every transfer slot stays busy, but at most `parsePermits` fetched bodies are parsed
     /// ahead of the (serial, fsync-bound) ingest: the rest wait as raw bytes.
+    /// Feeds applied between two returns of freed memory to the system within a cycle.
+    static let trimEvery = 500
+
     private func cycle(_ keys: [String]) async {
         let engine = self.engine
         let window = config.concurrency + 4
@@ -225,9 +232,14 @@ public final class Poller: Service, @unchecked Sendable {
                 }
             }
             for _ in 0..<min(window, keys.count) { launch() }
+            var applied = 0
             while let (key, fetched) = await group.next() {
                 board.update { $0.inFlight -= 1 }
                 apply(key, fetched)
+                applied += 1
+                // A long cycle (a first poll of thousands of feeds) hands freed memory
+                // back as it goes, not only at its end.
+                if applied % Self.trimEvery == 0 { fs_release_free_memory() }
                 if case .fetched = fetched.result.outcome { await permits.release() }
                 board.progress(now: clock())
                 for command in inbox.take() { handle(command, now: clock()) }
@@ -252,7 +264,9 @@ public final class Poller: Service, @unchecked Sendable {
         case .ok(let report):
             if !report.delivered.isEmpty {
                 board.recordDeliveries(report.delivered.map(\.firstSeen), now: now)
-                for d in report.delivered { publish(Self.event(d, spoolDir: config.spoolDir, text: site.ingestor.deliverer.spool.readArticle(d.file))) }
+                if wantsEvents() {
+                    for d in report.delivered { publish(Self.event(d, spoolDir: config.spoolDir, text: site.ingestor.deliverer.spool.readArticle(d.file))) }
+                }
             }
             if !report.duplicates.isEmpty { board.update { $0.duplicatesTotal += Int64(report.duplicates.count) } }
             if before.failureStreak > 0 {

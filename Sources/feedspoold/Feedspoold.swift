@@ -55,6 +55,7 @@ struct Feedspoold: AsyncParsableCommand {
             // Signals first. A stop request is recorded from now on and honoured once the
             // services run; a reload request before then is moot (the file is being read).
             fs_install_stop_handler()
+            fs_tune_malloc()
             signal(SIGHUP, SIG_IGN)
             signal(SIGPIPE, SIG_IGN)
             let level: Logger.Level = verbose ? .debug : .info

@@ -23,4 +23,8 @@ int fs_stop_requested(void);
 /// Returns freed heap memory to the system (glibc malloc_trim(0)).
 void fs_release_free_memory(void);
 
+/// Bounds glibc malloc's memory for a long-running, multi-threaded process: two arenas,
+/// fixed mmap and trim thresholds. Call before any thread starts.
+void fs_tune_malloc(void);
+
 #endif
