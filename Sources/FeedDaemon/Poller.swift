@@ -213,7 +213,7 @@ public final class Poller: Service, @unchecked Sendable {
     /// Every transfer slot stays busy, but at most `parsePermits` fetched bodies are parsed
     /// ahead of the (serial, fsync-bound) ingest: the rest wait as raw bytes.
     /// Feeds applied between two returns of freed memory to the system within a cycle.
-    static let trimEvery = 500
+    static let trimEvery = 100
 
     private func cycle(_ keys: [String]) async {
         let engine = self.engine
