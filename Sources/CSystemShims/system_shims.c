@@ -52,6 +52,6 @@ void fs_tune_malloc(void) {
     // Fixed thresholds: glibc's dynamic ones rise after the first large free, after which
     // feed bodies of a few hundred KB come from (and fragment) the heap instead of being
     // mapped and unmapped whole.
-    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-    mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
+    mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 256 * 1024);
 }
