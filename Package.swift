@@ -72,7 +72,6 @@ let package = Package(
             name: "feedspoold",
             dependencies: [
                 "FeedIngest", "FeedConfig", "FeedCore", "FeedDaemon", "CSystemShims",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // make bench's state and spool benchmark; not installed.

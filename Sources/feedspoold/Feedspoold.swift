@@ -1,4 +1,3 @@
-import ArgumentParser
 import CSystemShims
 import FeedConfig
 import FeedCore
@@ -10,45 +9,100 @@ import Logging
     import Glibc
 #endif
 
-@main
-struct Feedspoold: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "feedspoold",
-        abstract: "The feedspool daemon: feeds in, a de-duplicated spool of articles out.",
-        discussion: """
-            Without options it runs as a service: polls every configured feed on its schedule, \
-            delivers new articles into the spool exactly once, answers on the control socket \
-            (feedspool status, feeds, tail -f, poll, reload) and talks to systemd (Type=notify). \
-            SIGHUP re-reads the configuration; SIGTERM stops after the polls in flight.
-
-            --once fetches every configured feed once (conditionally, within the configured \
-            limits), delivers each new article into the spool exactly once, prints one line \
-            per feed (OK, 304 or FAIL (FETCH|PARSE|SPOOL) with the reason) and exits 0 when \
-            every feed succeeded, 1 otherwise: the cron-style mode.
-            """,
-        version: FeedspoolVersion.string)
-
-    @Flag(help: "Poll every feed once, then exit.")
+/// The daemon's command line, read by hand: swift-argument-parser would load Foundation's
+/// essentials into a process that must stay small (about 2 MB of resident memory for five
+/// options).
+struct DaemonArguments {
     var once = false
-
-    @Option(help: ArgumentHelp("The configuration file.", valueName: "file"))
-    var config: String = Config.defaultPath
-
-    @Flag(help: "Check the configuration file and exit: 0 when valid, 1 with the problem (file, line, fix).")
+    var config = Config.defaultPath
     var checkConfig = false
-
-    @Flag(name: .shortAndLong, help: "Log debug messages too.")
     var verbose = false
 
-    func run() async throws {
+    static let usage = """
+        usage: feedspoold [--config FILE] [--once | --check-config] [-v]
+
+        The feedspool daemon: feeds in, a de-duplicated spool of articles out.
+
+        Without options it runs as a service: polls every configured feed on its schedule,
+        delivers new articles into the spool exactly once, answers on the control socket
+        (feedspool status, feeds, tail -f, poll, reload) and talks to systemd (Type=notify).
+        SIGHUP re-reads the configuration; SIGTERM stops after the polls in flight.
+
+        options:
+          --config FILE    the configuration file (default: \(Config.defaultPath))
+          --once           poll every feed once, deliver, print one line per feed (OK, 304 or
+                           FAIL (FETCH|PARSE|SPOOL) with the reason) and exit: 0 when every
+                           feed succeeded, 1 otherwise — the cron-style mode
+          --check-config   check the configuration and exit: 0 when valid, 1 with the problem
+                           (file, line, fix)
+          -v, --verbose    log debug messages too
+          -h, --help       show this help
+          --version        show the version
+        """
+
+    enum Outcome {
+        case run(DaemonArguments)
+        case exit(code: Int32, stdout: String?, stderr: String?)
+    }
+
+    static func parse(_ args: [String]) -> Outcome {
+        var a = DaemonArguments()
+        var i = 0
+        func usageError(_ message: String) -> Outcome {
+            .exit(code: 64, stdout: nil, stderr: "feedspoold: \(message)\nusage: feedspoold [--config FILE] [--once | --check-config] [-v] (see --help)")
+        }
+        while i < args.count {
+            let arg = args[i]
+            i += 1
+            switch arg {
+            case "--once": a.once = true
+            case "--check-config": a.checkConfig = true
+            case "-v", "--verbose": a.verbose = true
+            case "-h", "--help": return .exit(code: 0, stdout: usage, stderr: nil)
+            case "--version": return .exit(code: 0, stdout: FeedspoolVersion.string, stderr: nil)
+            case "--config":
+                guard i < args.count, !args[i].isEmpty else { return usageError("--config needs a file") }
+                a.config = args[i]
+                i += 1
+            default:
+                if arg.hasPrefix("--config=") {
+                    a.config = String(arg.dropFirst("--config=".count))
+                    guard !a.config.isEmpty else { return usageError("--config needs a file") }
+                } else if arg.hasPrefix("-") {
+                    return usageError("unknown option '\(arg)'")
+                } else {
+                    return usageError("unexpected argument '\(arg)'")
+                }
+            }
+        }
+        if a.once && a.checkConfig { return usageError("--once and --check-config cannot be combined") }
+        return .run(a)
+    }
+}
+
+@main
+enum Feedspoold {
+    static func main() async {
+        switch DaemonArguments.parse(Array(CommandLine.arguments.dropFirst())) {
+        case .exit(let code, let out, let err):
+            if let out { printOut(out) }
+            if let err { printErr(err) }
+            exit(code)
+        case .run(let a):
+            exit(await run(a))
+        }
+    }
+
+    static func run(_ a: DaemonArguments) async -> Int32 {
+        let once = a.once, config = a.config, checkConfig = a.checkConfig, verbose = a.verbose
         if checkConfig {
             do {
                 let c = try Config.load(path: config)
-                print("\(c.path): configuration ok: \(c.feeds.count) feed\(c.feeds.count == 1 ? "" : "s"), spool \(c.spoolDir), state \(c.stateDir), socket \(c.socket)")
-                return
+                printOut("\(c.path): configuration ok: \(c.feeds.count) feed\(c.feeds.count == 1 ? "" : "s"), spool \(c.spoolDir), state \(c.stateDir), socket \(c.socket)")
+                return 0
             } catch {
                 printErr("feedspoold: \(error)")
-                throw ExitCode(1)
+                return 1
             }
         }
         guard once else {
@@ -69,31 +123,36 @@ struct Feedspoold: AsyncParsableCommand {
                 try await Daemon.run(configPath: config, logger: logger, environment: env)
             } catch {
                 logger.critical("cannot run: \(error)")
-                if case .config = error { throw ExitCode(2) }
-                throw ExitCode(1)
+                if case .config = error { return 2 }
+                return 1
             }
-            return
+            return 0
         }
         let cfg: Config
         do {
             cfg = try Config.load(path: config)
         } catch {
             printErr("feedspoold: \(error)")
-            throw ExitCode(2)
+            return 2
         }
         let site: IngestSite
         do {
             site = try IngestSite(config: cfg)
         } catch {
             printErr("feedspoold: \(error)")
-            throw ExitCode(1)
+            return 1
         }
         let ok = await OnceRun.run(site) { line in
             var l = line + "\n"
             l.withUTF8 { _ = write(1, $0.baseAddress, $0.count) }
         }
-        if !ok { throw ExitCode(1) }
+        return ok ? 0 : 1
     }
+}
+
+func printOut(_ s: String) {
+    var l = s + "\n"
+    l.withUTF8 { _ = write(1, $0.baseAddress, $0.count) }
 }
 
 func printErr(_ s: String) {

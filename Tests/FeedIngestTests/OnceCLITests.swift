@@ -74,6 +74,23 @@ import Testing
         #expect(missing.stderr.contains("999: no such article"))
     }
 
+    /// feedspoold reads its own command line (no argument parser library in the daemon).
+    @Test func theCommandLineIsReadStrictly() throws {
+        let help = try Binaries.run("feedspoold", ["--help"])
+        #expect(help.status == 0 && help.stdout.contains("--check-config"))
+        #expect(try Binaries.run("feedspoold", ["--version"]).stdout.hasPrefix("0."))
+        for bad in [["--bogus"], ["--config"], ["extra"], ["--once", "--check-config"], ["--config="]] {
+            let r = try Binaries.run("feedspoold", bad)
+            #expect(r.status == 64, "\(bad)")
+            #expect(r.stderr.hasPrefix("feedspoold: ") && r.stderr.contains("usage:"), "\(bad): \(r.stderr)")
+        }
+        let dir = try Binaries.tempDirectory("cli-args")
+        let config = dir.appendingPathComponent("f.toml").path
+        try "spool_dir = \"s\"\nstate_dir = \"t\"\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let ok = try Binaries.run("feedspoold", ["--check-config", "--config=\(config)"])
+        #expect(ok.status == 0 && ok.stdout.contains("configuration ok"), "\(ok.stderr)")
+    }
+
     @Test func aBrokenConfigurationSaysWhereAndExits2() throws {
         let dir = try Binaries.tempDirectory("once-badconfig")
         let config = dir.appendingPathComponent("feedspool.toml").path
