@@ -335,6 +335,9 @@ final class RawClient {
         }
     }
 
+    /// True when a whole line is already read and waiting.
+    var hasBufferedLine: Bool { buffer.contains(0x0A) }
+
     /// The next line, or nil at end of stream or after 10 s.
     func readLine() -> String? {
         var chunk = [UInt8](repeating: 0, count: 4096)
