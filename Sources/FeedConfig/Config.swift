@@ -7,6 +7,10 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible, Equatable {
     public var message: String
     public var fix: String?
 
+    /// Further problems found in the same file, in file order (`--check-config` lists them
+    /// all, like a compiler, instead of making the user fix and re-run once per mistake).
+    public var more: [ConfigError] = []
+
     public init(file: String, line: Int, message: String, fix: String?) {
         self.file = file
         self.line = line
@@ -14,9 +18,27 @@ public struct ConfigError: Error, Sendable, CustomStringConvertible, Equatable {
         self.fix = fix
     }
 
+    /// This problem and the further ones, each on its own, in file order.
+    public var all: [ConfigError] {
+        var first = self
+        first.more = []
+        return [first] + more
+    }
+
+    /// One line per problem: `FILE:LINE: what is wrong; how to fix it`.
     public var description: String {
-        let place = line > 0 ? "\(file):\(line)" : file
-        return fix.map { "\(place): \($0 == "" ? message : message + "; " + $0)" } ?? "\(place): \(message)"
+        all.map { e in
+            let place = e.line > 0 ? "\(e.file):\(e.line)" : e.file
+            return e.fix.map { "\(place): \($0 == "" ? e.message : e.message + "; " + $0)" } ?? "\(place): \(e.message)"
+        }.joined(separator: "\n")
+    }
+
+    /// The problems as one error (nil when there are none), ordered by line.
+    static func combining(_ problems: [ConfigError]) -> ConfigError? {
+        let sorted = problems.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }.map(\.element)
+        guard var first = sorted.first else { return nil }
+        first.more = Array(sorted.dropFirst())
+        return first
     }
 }
 
@@ -103,8 +125,7 @@ public struct Config: Sendable, Equatable {
         } catch {
             throw ConfigError(file: path, line: error.line, message: error.message, fix: nil)
         }
-        var reader = ConfigReader(file: path)
-        return try reader.read(root)
+        return try ConfigReader(file: path).read(root)
     }
 }
 
@@ -117,26 +138,43 @@ struct ConfigReader {
         "timeout", "connect_timeout", "feed"]
     static let feedKeys = ["url", "name", "dedup", "near_threshold", "on_update", "max_age", "max_items", "interval", "tags"]
 
+    /// The problems an error of the readers below stands for (they throw only ConfigError;
+    /// closures lose the typed throw, hence the cast).
+    static func problems(in error: any Error) -> [ConfigError] {
+        (error as? ConfigError)?.all ?? [ConfigError(file: "", line: 0, message: "\(error)", fix: nil)]
+    }
+
     func fail(_ line: Int, _ message: String, fix: String? = nil) -> ConfigError {
         ConfigError(file: file, line: line, message: message, fix: fix)
     }
 
-    mutating func read(_ root: TOMLTable) throws(ConfigError) -> Config {
+    /// Reads every key, recording each problem and going on, so one run names them all.
+    func read(_ root: TOMLTable) throws(ConfigError) -> Config {
+        var problems: [ConfigError] = []
+        // One check: a problem is recorded and the value read as absent (its default).
+        func check<T>(_ body: () throws -> T?) -> T? {
+            do { return try body() } catch {
+                problems.append(contentsOf: ConfigReader.problems(in: error))
+                return nil
+            }
+        }
         let dir = file.contains("/") ? String(file[..<file.lastIndex(of: "/")!]) : "."
         func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : (dir == "." ? p : dir + "/" + p) }
         for e in root.entries where !Self.topKeys.contains(e.key) {
-            throw fail(e.line, "unknown key \(e.key)", fix: suggestion(e.key, Self.topKeys))
+            problems.append(fail(e.line, "unknown key \(e.key)", fix: suggestion(e.key, Self.topKeys)))
         }
-        var c = Config(path: file, spoolDir: resolve(try string(root, "spool_dir") ?? "spool"), stateDir: resolve(try string(root, "state_dir") ?? "state"))
-        let threshold = try int(root, "near_threshold", in: 0...DedupPolicy.maxNearThreshold) ?? DedupPolicy.defaultNearThreshold
-        if let d = try dedup(root, threshold: threshold) { c.dedup = d }
-        if let u = try onUpdate(root) { c.onUpdate = u }
-        c.maxAge = try duration(root, "max_age")
-        c.maxItems = try int(root, "max_items", in: 0...1_000_000)
-        c.grace = try duration(root, "grace") ?? c.grace
-        c.nearWindow = try duration(root, "near_window") ?? c.nearWindow
-        c.interval = try interval(root) ?? c.interval
-        if let sock = try string(root, "socket") { c.socket = resolve(sock) }
+        var c = Config(
+            path: file, spoolDir: resolve(check { try string(root, "spool_dir") } ?? "spool"),
+            stateDir: resolve(check { try string(root, "state_dir") } ?? "state"))
+        let threshold = check { try int(root, "near_threshold", in: 0...DedupPolicy.maxNearThreshold) } ?? DedupPolicy.defaultNearThreshold
+        if let d = check({ try dedup(root, threshold: threshold) }) { c.dedup = d }
+        if let u = check({ try onUpdate(root) }) { c.onUpdate = u }
+        c.maxAge = check { try duration(root, "max_age") }
+        c.maxItems = check { try int(root, "max_items", in: 0...1_000_000) }
+        c.grace = check { try duration(root, "grace") } ?? c.grace
+        c.nearWindow = check { try duration(root, "near_window") } ?? c.nearWindow
+        c.interval = check { try interval(root) } ?? c.interval
+        if let sock = check({ try string(root, "socket") }) { c.socket = resolve(sock) }
         if let e = root["socket_mode"] {
             // Octal, written as a string ("0660") or as the digits of a number (660).
             let digits: String?
@@ -145,65 +183,88 @@ struct ConfigReader {
             case .integer(let n): digits = String(n)
             default: digits = nil
             }
-            guard let d = digits, let mode = UInt32(d.hasPrefix("0o") ? String(d.dropFirst(2)) : d, radix: 8), mode <= 0o777 else {
-                throw fail(e.line, "socket_mode must be an octal mode like \"0660\"")
+            if let d = digits, let mode = UInt32(d.hasPrefix("0o") ? String(d.dropFirst(2)) : d, radix: 8), mode <= 0o777 {
+                c.socketMode = mode
+            } else {
+                problems.append(fail(e.line, "socket_mode must be an octal mode like \"0660\""))
             }
-            c.socketMode = mode
         }
-        c.socketGroup = try string(root, "socket_group")
-        c.opml = try string(root, "opml").map(resolve)
-        c.allowPrivateNetworks = try bool(root, "allow_private_networks") ?? false
-        c.allowFileURLs = try bool(root, "allow_file_urls") ?? false
-        c.userAgent = try string(root, "user_agent")
-        c.maxBodyBytes = try size(root, "max_body_size") ?? c.maxBodyBytes
-        c.concurrency = try int(root, "concurrency", in: 1...1024) ?? c.concurrency
-        c.perHost = try int(root, "per_host", in: 1...64) ?? c.perHost
-        c.perHostGapMilliseconds = Int(try duration(root, "per_host_gap", milliseconds: true) ?? 0)
-        c.timeoutSeconds = Int(try duration(root, "timeout") ?? 30)
-        c.connectTimeoutSeconds = Int(try duration(root, "connect_timeout") ?? 10)
+        c.socketGroup = check { try string(root, "socket_group") }
+        c.opml = check { try string(root, "opml") }.map(resolve)
+        c.allowPrivateNetworks = check { try bool(root, "allow_private_networks") } ?? false
+        c.allowFileURLs = check { try bool(root, "allow_file_urls") } ?? false
+        c.userAgent = check { try string(root, "user_agent") }
+        c.maxBodyBytes = check { try size(root, "max_body_size") } ?? c.maxBodyBytes
+        c.concurrency = check { try int(root, "concurrency", in: 1...1024) } ?? c.concurrency
+        c.perHost = check { try int(root, "per_host", in: 1...64) } ?? c.perHost
+        c.perHostGapMilliseconds = Int(check { try duration(root, "per_host_gap", milliseconds: true) } ?? 0)
+        c.timeoutSeconds = Int(check { try duration(root, "timeout") } ?? 30)
+        c.connectTimeoutSeconds = Int(check { try duration(root, "connect_timeout") } ?? 10)
         if c.perHost > c.concurrency, let e = root["per_host"] {
-            throw fail(e.line, "per_host (\(c.perHost)) is larger than concurrency (\(c.concurrency))", fix: "lower per_host or raise concurrency")
+            problems.append(fail(e.line, "per_host (\(c.perHost)) is larger than concurrency (\(c.concurrency))", fix: "lower per_host or raise concurrency"))
         }
         if let feeds = root["feed"] {
-            guard case .array(let list) = feeds.value else {
-                throw fail(feeds.line, "feed must be written as [[feed]] tables", fix: "write each feed as a [[feed]] table with a url key")
-            }
-            var seen: [String: Int] = [:]
-            for v in list {
-                guard case .table(let t) = v else { throw fail(feeds.line, "feed must be written as [[feed]] tables") }
-                let f = try feed(t, defaultThreshold: threshold)
-                if let other = seen[f.url] {
-                    throw fail(t.line, "the feed \(f.url) is already configured on line \(other)", fix: "remove one of the two")
+            if case .array(let list) = feeds.value {
+                var seen: [String: Int] = [:]
+                for v in list {
+                    guard case .table(let t) = v else {
+                        problems.append(fail(feeds.line, "feed must be written as [[feed]] tables"))
+                        continue
+                    }
+                    guard let f = check({ try feed(t, defaultThreshold: threshold) }) else { continue }
+                    if let other = seen[f.url] {
+                        problems.append(fail(t.line, "the feed \(f.url) is already configured on line \(other)", fix: "remove one of the two"))
+                        continue
+                    }
+                    seen[f.url] = t.line
+                    c.feeds.append(f)
                 }
-                seen[f.url] = t.line
-                c.feeds.append(f)
+            } else {
+                problems.append(fail(feeds.line, "feed must be written as [[feed]] tables", fix: "write each feed as a [[feed]] table with a url key"))
             }
         }
+        if let error = ConfigError.combining(problems) { throw error }
         return c
     }
 
+    /// One [[feed]] table; every problem in it is reported (as one error listing them).
     func feed(_ t: TOMLTable, defaultThreshold: Int) throws(ConfigError) -> FeedConfig {
+        var problems: [ConfigError] = []
+        func check<T>(_ body: () throws -> T?) -> T? {
+            do { return try body() } catch {
+                problems.append(contentsOf: ConfigReader.problems(in: error))
+                return nil
+            }
+        }
         for e in t.entries where !Self.feedKeys.contains(e.key) {
-            throw fail(e.line, "unknown key \(e.key) in [[feed]]", fix: suggestion(e.key, Self.feedKeys))
+            problems.append(fail(e.line, "unknown key \(e.key) in [[feed]]", fix: suggestion(e.key, Self.feedKeys)))
         }
-        guard let written = try string(t, "url") else {
-            throw fail(t.line, "a [[feed]] has no url", fix: "add url = \"https://…\"")
+        var url = check { try string(t, "url") }
+        if t["url"] == nil {
+            problems.append(fail(t.line, "a [[feed]] has no url", fix: "add url = \"https://…\""))
         }
-        var url = written
         // "file:relative/path" names a file beside the configuration (the bundled demo).
-        if url.hasPrefix("file:"), !url.hasPrefix("file:/") {
+        if let u = url, u.hasPrefix("file:"), !u.hasPrefix("file:/") {
             let dir = file.contains("/") ? String(file[..<file.lastIndex(of: "/")!]) : "."
-            url = "file://" + (dir.hasPrefix("/") ? "" : "/") + dir + "/" + url.dropFirst(5)
+            url = "file://" + (dir.hasPrefix("/") ? "" : "/") + dir + "/" + u.dropFirst(5)
         }
-        let scheme = url.prefix { $0 != ":" }.lowercased()
-        guard ["http", "https", "file"].contains(scheme), url.contains("://") else {
-            throw fail(t["url"]!.line, "\(url) is not an http, https or file URL", fix: "write the full URL, e.g. https://example.com/feed.xml")
+        if let u = url, let line = t["url"]?.line {
+            let scheme = u.prefix { $0 != ":" }.lowercased()
+            if !["http", "https", "file"].contains(scheme) || !u.contains("://") {
+                problems.append(fail(line, "\(u) is not an http, https or file URL", fix: "write the full URL, e.g. https://example.com/feed.xml"))
+            }
         }
-        let threshold = try int(t, "near_threshold", in: 0...DedupPolicy.maxNearThreshold) ?? defaultThreshold
+        let threshold = check { try int(t, "near_threshold", in: 0...DedupPolicy.maxNearThreshold) } ?? defaultThreshold
         var f = FeedConfig(
-            url: url, name: try string(t, "name"), dedup: try dedup(t, threshold: threshold), onUpdate: try onUpdate(t),
-            maxAge: try duration(t, "max_age"), maxItems: try int(t, "max_items", in: 0...1_000_000), interval: try interval(t), line: t.line)
-        f.tags = try strings(t, "tags") ?? []
+            url: url ?? "",
+            name: check { try string(t, "name") },
+            dedup: check { try dedup(t, threshold: threshold) },
+            onUpdate: check { try onUpdate(t) },
+            maxAge: check { try duration(t, "max_age") },
+            maxItems: check { try int(t, "max_items", in: 0...1_000_000) },
+            interval: check { try interval(t) }, line: t.line)
+        f.tags = check { try strings(t, "tags") } ?? []
+        if let error = ConfigError.combining(problems) { throw error }
         return f
     }
 

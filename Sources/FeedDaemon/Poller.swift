@@ -74,6 +74,7 @@ public final class Poller: Service, @unchecked Sendable {
         engine = e
         current.set(e)
         try loadFeeds()
+        board.seedErrors(from: feeds.values.map(\.record))
     }
 
     /// Parsed feeds allowed to wait for ingest at once.

@@ -86,6 +86,21 @@ public final class StatusBoard: Sendable {
         }
     }
 
+    /// Fills "last errors" from the state's records of failing feeds, so a restart does not
+    /// make recent failures vanish from `status` (only while none were seen since the start).
+    public func seedErrors(from records: some Sequence<FeedRecord>) {
+        let failing = records.compactMap { r -> RecentError? in
+            guard r.failureStreak > 0, let message = r.lastError, let time = r.lastFetch else { return nil }
+            return RecentError(time: time, feed: r.key, stage: r.lastErrorStage ?? "fetch", message: message)
+        }
+        guard !failing.isEmpty else { return }
+        state.withLock { s in
+            guard s.lastErrors.isEmpty else { return }
+            s.version &+= 1
+            s.lastErrors = Array(failing.sorted { ($0.time, $0.feed) < ($1.time, $1.feed) }.suffix(20))
+        }
+    }
+
     /// Seconds since the poll loop last made progress.
     public func secondsSinceProgress(now: Int64) -> Int64 {
         now - state.withLock { $0.lastProgress }

@@ -33,8 +33,8 @@ struct DaemonArguments {
           --once           poll every feed once, deliver, print one line per feed (OK, 304 or
                            FAIL (FETCH|PARSE|SPOOL) with the reason) and exit: 0 when every
                            feed succeeded, 1 otherwise — the cron-style mode
-          --check-config   check the configuration and exit: 0 when valid, 1 with the problem
-                           (file, line, fix)
+          --check-config   check the configuration and exit: 0 when valid, 1 with every
+                           problem, one per line (file, line, fix)
           -v, --verbose    log debug messages too
           -h, --help       show this help
           --version        show the version
@@ -101,7 +101,10 @@ enum Feedspoold {
                 printOut("\(c.path): configuration ok: \(c.feeds.count) feed\(c.feeds.count == 1 ? "" : "s"), spool \(c.spoolDir), state \(c.stateDir), socket \(c.socket)")
                 return 0
             } catch {
-                printErr("feedspoold: \(error)")
+                // Every problem on a line of its own, then how many (like a compiler).
+                let all = error.all
+                for e in all { printErr("feedspoold: \(e)") }
+                printErr("feedspoold: \(all.count) problem\(all.count == 1 ? "" : "s") in \(error.file)")
                 return 1
             }
         }

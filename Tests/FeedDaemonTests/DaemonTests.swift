@@ -273,6 +273,33 @@ extension DaemonTests {
         #expect(try d.delivered() == 3)
         #expect(server.requests.count == 3)  // retired feeds are asked only on request
     }
+
+    /// `status` shows the failing feeds' last errors after a restart too (they come from the
+    /// state, not only from what this process saw).
+    @Test func lastErrorsSurviveARestart() throws {
+        let server = try TestHTTPServer { _ in .respond(.init(status: 500)) }
+        defer { server.stop() }
+        let dir = try Binaries.tempDirectory("daemon-errors")
+        let toml = Self.toml(server, feeds: ["broken"])
+        func lastErrors(_ d: RunningDaemon) throws -> [[String: Any]] {
+            try d.status()?["last_errors"] as? [[String: Any]] ?? []
+        }
+        do {
+            let d = try RunningDaemon(dir: dir, toml: toml)
+            #expect(try eventually { try lastErrors(d).count == 1 })
+            kill(d.process.processIdentifier, SIGTERM)
+            #expect(d.waitForExit() == 0)
+        }
+        let d = try RunningDaemon(dir: dir, toml: toml)
+        defer { kill(d.process.processIdentifier, SIGTERM); _ = d.waitForExit() }
+        // Read before the restarted daemon polls again (its next poll is minutes away).
+        let errors = try lastErrors(d)
+        #expect(errors.count == 1, "\(errors)")
+        #expect(errors.first?["feed"] as? String == server.baseURL + "/broken.xml")
+        #expect(errors.first?["stage"] as? String == "http")
+        #expect((errors.first?["message"] as? String)?.contains("500") == true, "\(errors)")
+        #expect(server.requests.count == 1)
+    }
 }
 
 /// Collects a pipe's lines on a background thread.

@@ -91,6 +91,39 @@ import Testing
         #expect(ok.status == 0 && ok.stdout.contains("configuration ok"), "\(ok.stderr)")
     }
 
+    /// Like a compiler, --check-config names every problem of the file, not just the first.
+    @Test func checkConfigListsEveryProblem() throws {
+        let dir = try Binaries.tempDirectory("check-all")
+        let config = dir.appendingPathComponent("f.toml").path
+        try """
+            spool_dir = "s"
+            dedup = "nearest"
+            concurrency = 0
+
+            [[feed]]
+            url = "ftp://example.com/a"
+            max_itmes = 5
+
+            [[feed]]
+            name = "no url"
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let r = try Binaries.run("feedspoold", ["--check-config", "--config", config])
+        #expect(r.status == 1)
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.count == 6, "\(r.stderr)")
+        let expected = [
+            "f.toml:2: dedup = \"nearest\" is not a policy",
+            "f.toml:3: concurrency = 0 is out of range",
+            "f.toml:6: ftp://example.com/a is not an http, https or file URL",
+            "f.toml:7: unknown key max_itmes in [[feed]]; did you mean max_items?",
+            "f.toml:9: a [[feed]] has no url",
+            "5 problems in",
+        ]
+        for (line, words) in zip(lines, expected) {
+            #expect(line.hasPrefix("feedspoold: ") && line.contains(words), "\(line)")
+        }
+    }
+
     @Test func aBrokenConfigurationSaysWhereAndExits2() throws {
         let dir = try Binaries.tempDirectory("once-badconfig")
         let config = dir.appendingPathComponent("feedspool.toml").path
