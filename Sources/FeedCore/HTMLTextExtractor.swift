@@ -92,7 +92,7 @@ public enum HTMLTag: Sendable {
             key = key &* 37 &+ d
             i += 1
         }
-        guard i < 11 else { return .inline }
+        guard i < 11, key != 0 else { return .inline }
         return table[key] ?? .inline
     }
 
@@ -114,7 +114,7 @@ public enum HTMLTag: Sendable {
         }
     }
 
-    private static let table: [UInt64: HTMLTag] = {
+    private static let table: KeyTable<HTMLTag> = {
         let blocks = [
             "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "tr",
             "dt", "dd", "figcaption", "hr", "ul", "ol", "dl", "table", "thead", "tbody", "tfoot",
@@ -127,15 +127,11 @@ public enum HTMLTag: Sendable {
             "head", "title", "select", "textarea", "button", "applet", "embed", "audio", "video",
             "canvas", "map",
         ]
-        var t = [UInt64: HTMLTag]()
         func key(_ s: String) -> UInt64 {
             s.utf8.reduce(0) { $0 &* 37 &+ digit($1)! }
         }
-        for b in blocks { t[key(b)] = .block }
-        for s in skips { t[key(s)] = .skip }
-        t[key("br")] = .lineBreak
-        t[key("td")] = .cell
-        t[key("th")] = .cell
-        return t
+        var pairs = blocks.map { (key($0), HTMLTag.block) } + skips.map { (key($0), HTMLTag.skip) }
+        pairs += [(key("br"), .lineBreak), (key("td"), .cell), (key("th"), .cell)]
+        return KeyTable(pairs)
     }()
 }

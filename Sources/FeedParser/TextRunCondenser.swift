@@ -206,7 +206,7 @@ struct TextRunCondenser {
             length += 1
             j += 1
         }
-        if length < 12 && rawTextKeys.contains(key) { return nil }
+        if length < 12 && key != 0 && rawTextKeys[key] != nil { return nil }
         // Attributes, as htmlParseStartTag reads them.
         while true {
             while j < n && isBlank(p[j]) { j += 1 }
@@ -257,11 +257,11 @@ struct TextRunCondenser {
 
     /// Elements whose content libxml2 (or a browser) reads as raw text, where a marker
     /// could land in what is not text: the scan stops at them.
-    static let rawTextKeys: Set<UInt64> = {
+    static let rawTextKeys: KeyTable<Bool> = {
         let names = [
             "script", "style", "textarea", "title", "xmp", "plaintext", "iframe", "noembed", "noframes",
             "noscript", "listing", "template",
         ]
-        return Set(names.map { $0.utf8.reduce(UInt64(0)) { $0 &* 64 &+ UInt64($1) } })
+        return KeyTable(names.map { ($0.utf8.reduce(UInt64(0)) { $0 &* 64 &+ UInt64($1) }, true) })
     }()
 }
