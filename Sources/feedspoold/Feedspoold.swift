@@ -19,7 +19,7 @@ struct DaemonArguments {
     var verbose = false
 
     static let usage = """
-        usage: feedspoold [--config FILE] [--once | --check-config] [-v]
+        usage: feedspoold [--config FILE] [--once | --check-config [FILE]] [-v]
 
         The feedspool daemon: feeds in, a de-duplicated spool of articles out.
 
@@ -33,8 +33,9 @@ struct DaemonArguments {
           --once           poll every feed once, deliver, print one line per feed (OK, 304 or
                            FAIL (FETCH|PARSE|SPOOL) with the reason) and exit: 0 when every
                            feed succeeded, 1 otherwise — the cron-style mode
-          --check-config   check the configuration and exit: 0 when valid, 1 with every
-                           problem, one per line (file, line, fix)
+          --check-config [FILE]
+                           check the configuration (FILE, or --config's) and exit: 0 when
+                           valid, 1 with every problem, one per line (file, line, fix)
           -v, --verbose    log debug messages too
           -h, --help       show this help
           --version        show the version
@@ -49,14 +50,20 @@ struct DaemonArguments {
         var a = DaemonArguments()
         var i = 0
         func usageError(_ message: String) -> Outcome {
-            .exit(code: 64, stdout: nil, stderr: "feedspoold: \(message)\nusage: feedspoold [--config FILE] [--once | --check-config] [-v] (see --help)")
+            .exit(code: 64, stdout: nil, stderr: "feedspoold: \(message)\nusage: feedspoold [--config FILE] [--once | --check-config [FILE]] [-v] (see --help)")
         }
         while i < args.count {
             let arg = args[i]
             i += 1
             switch arg {
             case "--once": a.once = true
-            case "--check-config": a.checkConfig = true
+            case "--check-config":
+                a.checkConfig = true
+                // `--check-config FILE`, like `nginx -t -c FILE` in one word.
+                if i < args.count, !args[i].hasPrefix("-") {
+                    a.config = args[i]
+                    i += 1
+                }
             case "-v", "--verbose": a.verbose = true
             case "-h", "--help": return .exit(code: 0, stdout: usage, stderr: nil)
             case "--version": return .exit(code: 0, stdout: FeedspoolVersion.string, stderr: nil)

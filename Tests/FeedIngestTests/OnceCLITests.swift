@@ -89,6 +89,10 @@ import Testing
         try "spool_dir = \"s\"\nstate_dir = \"t\"\n".write(toFile: config, atomically: true, encoding: .utf8)
         let ok = try Binaries.run("feedspoold", ["--check-config", "--config=\(config)"])
         #expect(ok.status == 0 && ok.stdout.contains("configuration ok"), "\(ok.stderr)")
+        let positional = try Binaries.run("feedspoold", ["--check-config", config])
+        #expect(positional.status == 0 && positional.stdout.contains("configuration ok"), "\(positional.stderr)")
+        let missing = try Binaries.run("feedspoold", ["--check-config", dir.appendingPathComponent("none.toml").path])
+        #expect(missing.status == 1 && missing.stderr.contains("none.toml: cannot read the configuration"), "\(missing.stderr)")
     }
 
     /// Like a compiler, --check-config names every problem of the file, not just the first.
