@@ -157,22 +157,27 @@ public final class Poller: Service, @unchecked Sendable {
         switch command {
         case .poll(let urls):
             for key in urls.isEmpty ? Array(feeds.keys) : urls {
-                guard var entry = feeds[key] else { continue }
-                if entry.record.retired {
-                    // Only the retirement goes: its last error stays until the next poll answers.
-                    try? site.store.setRetired(feedID: entry.record.id, false)
-                    entry.record.retired = false
-                    logger.notice("feed revived by a poll request", metadata: ["feed": "\(key)"])
-                }
-                entry.record.nextDue = now
-                entry.record.dueReason = "poll requested"
-                feeds[key] = entry
+                makeDue(key, now: now, reason: "poll requested", revivedBy: "a poll request")
             }
             publishBoard()
         case .reload(let reply):
             let outcome = reload(now: now)
             reply?(outcome)
         }
+    }
+
+    /// Makes a feed due now; a retired one is revived (only the retirement goes: its last
+    /// error stays until the next poll answers).
+    private func makeDue(_ key: String, now: Int64, reason: String, revivedBy: String) {
+        guard var entry = feeds[key] else { return }
+        if entry.record.retired {
+            try? site.store.setRetired(feedID: entry.record.id, false)
+            entry.record.retired = false
+            logger.notice("feed revived by \(revivedBy)", metadata: ["feed": "\(key)"])
+        }
+        entry.record.nextDue = now
+        entry.record.dueReason = reason
+        feeds[key] = entry
     }
 
     /// Applies a new configuration, or keeps the running one and says why.
@@ -187,6 +192,8 @@ public final class Poller: Service, @unchecked Sendable {
         }
         let before = Set(feeds.keys)
         let after = Set(fresh.feeds.map(\.url))
+        var previous: [String: FeedConfig] = [:]
+        for f in config.feeds { previous[f.url] = f }
         do {
             if fresh.spoolDir != config.spoolDir || fresh.stateDir != config.stateDir {
                 site = try IngestSite(config: fresh, clock: clock)
@@ -203,8 +210,25 @@ public final class Poller: Service, @unchecked Sendable {
             board.update { $0.lastReload = (now, false, e.description) }
             return .failure(e)
         }
+        // A retired feed that the operator lists anew or whose settings changed is asked
+        // again: a changed configuration is a request to try it (as `feedspool poll` is).
+        var revived = 0
+        for f in fresh.feeds where feeds[f.url]?.record.retired == true {
+            guard let old = previous[f.url] else {
+                makeDue(f.url, now: now, reason: "added to the configuration", revivedBy: "the configuration")
+                revived += 1
+                continue
+            }
+            var same = old
+            same.line = f.line
+            if same != f {
+                makeDue(f.url, now: now, reason: "configuration changed", revivedBy: "a configuration change")
+                revived += 1
+            }
+        }
+        if revived > 0 { publishBoard() }
         let added = after.subtracting(before).count, removed = before.subtracting(after).count
-        let message = "configuration reloaded: \(after.count) feeds (\(added) added, \(removed) removed)"
+        let message = "configuration reloaded: \(after.count) feeds (\(added) added, \(removed) removed\(revived > 0 ? ", \(revived) retired revived" : ""))"
         logger.notice("\(message)")
         board.update { $0.lastReload = (now, true, message) }
         return .success(message)

@@ -274,6 +274,35 @@ extension DaemonTests {
         #expect(server.requests.count == 3)  // retired feeds are asked only on request
     }
 
+    /// A retired feed is asked again when its configuration changes (SIGHUP), not before.
+    @Test func aRetiredFeedIsRevivedByAConfigurationChange() throws {
+        let server = try TestHTTPServer { _ in .respond(.init(status: 410)) }
+        defer { server.stop() }
+        let dir = try Binaries.tempDirectory("daemon-gone-config")
+        let d = try RunningDaemon(dir: dir, toml: Self.toml(server, feeds: ["zeta"]))
+        defer { kill(d.process.processIdentifier, SIGTERM); _ = d.waitForExit() }
+        func health() throws -> String? {
+            let out = try d.client(["feeds", "--json"]).stdout
+            let o = (try? JSONSerialization.jsonObject(with: Data(out.split(separator: "\n").first.map(String.init)?.utf8 ?? "".utf8))) as? [String: Any]
+            return o?["health"] as? String
+        }
+        #expect(try eventually { try health() == "retired" })
+        // A reload that leaves the feed as it was does not ask it again.
+        #expect(try d.client(["reload"]).status == 0)
+        usleep(500_000)
+        #expect(server.requests.count == 1)
+        // A changed entry does: asked once more, and retired again (it is still gone).
+        var toml = Self.toml(server, feeds: ["zeta"])
+        toml += "name = \"Zeta, renamed\"\n"
+        try toml.write(toFile: d.config, atomically: true, encoding: .utf8)
+        let r = try d.client(["reload"])
+        #expect(r.status == 0 && r.stdout.contains("1 retired revived"), "\(r.stdout)\(r.stderr)")
+        #expect(eventually { server.requests.count == 2 })
+        #expect(try eventually { try health() == "retired" })
+        usleep(300_000)
+        #expect(server.requests.count == 2)
+    }
+
     /// `status` shows the failing feeds' last errors after a restart too (they come from the
     /// state, not only from what this process saw).
     @Test func lastErrorsSurviveARestart() throws {
