@@ -169,12 +169,14 @@ import Testing
         let staged = (try? FileManager.default.contentsOfDirectory(atPath: spool.appendingPathComponent("tmp").path)) ?? []
         #expect(staged.isEmpty, "torn or staged files left: \(staged)")
 
-        // Memory stayed bounded: the high-water mark of the daemon's resident set.
+        // Memory stayed bounded: the high-water mark of the daemon's resident set. The bound,
+        // 256 MiB, is twice what a debug build peaks at here (~128 MiB, most of it the
+        // 100,000-item feed parsed whole before its first-poll limit applies).
         let hwm = Self.peakRSSKiB(pid: d.process.processIdentifier)
         print("hostile: feedspoold peak RSS \(hwm / 1024) MiB")
         // (Sanitizers multiply memory: the bound holds for plain builds.)
         if ProcessInfo.processInfo.environment["FEEDSPOOL_SANITIZED"] == nil {
-            #expect(hwm > 0 && hwm < 400 << 10, "peak RSS \(hwm) KiB")
+            #expect(hwm > 0 && hwm < 256 << 10, "peak RSS \(hwm) KiB")
         }
     }
 
