@@ -4,7 +4,8 @@
 #   make install install binaries, the systemd unit and a default config (PREFIX, DESTDIR)
 #   make test    build and run every test
 #   make stress  the long crash loop (kill -9 at random moments, 120 cycles)
-#   make bench   the benchmarks (see bench/README.md)
+#   make bench   the benchmarks (README.md, "Benchmarks"; results in bench/out/results.md)
+#   make fuzz    libFuzzer over the parsers (SECONDS=N each); make test-asan, make test-tsan
 
 SHELL := /bin/bash
 SWIFT ?= swift
