@@ -14,7 +14,7 @@ FLAGS=(--sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address)
 
 seed() {  # target → seed directories
   case $1 in
-    fuzz-feed) echo ../Tests/FeedParserTests/Fixtures/seed ../Tests/FeedParserTests/Fixtures/ugly ../config/samples ;;
+    fuzz-feed) echo ../Tests/FeedParserTests/Fixtures/seed ../Tests/FeedParserTests/Fixtures/ugly ../config/samples seeds/feed ;;
     fuzz-config) echo ../config ;;
     *) echo "seeds/${1#fuzz-}" ;;
   esac

@@ -34,7 +34,15 @@ final class XMLFeedParser {
     }
 
     deinit {
-        if let ctxt { xmlFreeParserCtxt(ctxt) }
+        guard let ctxt else { return }
+        // A document declaring entities gets a scratch document of libxml2's own (its
+        // SAX "expat compatibility" path in xmlParseEntityDecl) that the context does not
+        // free: without this, every poll of such a feed leaked its entity table.
+        if let doc = ctxt.pointee.myDoc {
+            xmlFreeDoc(doc)
+            ctxt.pointee.myDoc = nil
+        }
+        xmlFreeParserCtxt(ctxt)
     }
 
     /// Parses the next piece of the document.
