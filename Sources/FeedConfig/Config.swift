@@ -138,6 +138,32 @@ struct ConfigReader {
         "timeout", "connect_timeout", "feed"]
     static let feedKeys = ["url", "name", "dedup", "near_threshold", "on_update", "max_age", "max_items", "interval", "tags"]
 
+    /// `path` relative to `dir` (the configuration's directory, already resolved with
+    /// realpath), with the leading "./" and "../" of `path` taken against `dir`, so status
+    /// and logs show "/srv/feedspool/spool", not "/srv/feedspool/config/../spool". What
+    /// follows is kept as written (a ".." after a symbolic link is the kernel's business).
+    static func joined(_ dir: String, _ path: String) -> String {
+        if path.hasPrefix("/") || dir == "." { return path }
+        var base = dir.split(separator: "/", omittingEmptySubsequences: true)
+        var rest = Substring(path)
+        while true {
+            if rest.hasPrefix("./") {
+                rest = rest.dropFirst(2)
+            } else if rest.hasPrefix("../"), dir.hasPrefix("/") {
+                if !base.isEmpty { base.removeLast() }
+                rest = rest.dropFirst(3)
+            } else if rest == "..", dir.hasPrefix("/") {
+                if !base.isEmpty { base.removeLast() }
+                rest = ""
+            } else {
+                break
+            }
+        }
+        let head = (dir.hasPrefix("/") ? "/" : "") + base.joined(separator: "/")
+        if rest.isEmpty || rest == "." { return head.isEmpty ? "/" : head }
+        return head == "/" ? "/" + rest : head + "/" + rest
+    }
+
     /// The problems an error of the readers below stands for (they throw only ConfigError;
     /// closures lose the typed throw, hence the cast).
     static func problems(in error: any Error) -> [ConfigError] {
@@ -159,7 +185,7 @@ struct ConfigReader {
             }
         }
         let dir = file.contains("/") ? String(file[..<file.lastIndex(of: "/")!]) : "."
-        func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : (dir == "." ? p : dir + "/" + p) }
+        func resolve(_ p: String) -> String { Self.joined(dir, p) }
         for e in root.entries where !Self.topKeys.contains(e.key) {
             problems.append(fail(e.line, "unknown key \(e.key)", fix: suggestion(e.key, Self.topKeys)))
         }
