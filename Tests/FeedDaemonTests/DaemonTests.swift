@@ -321,7 +321,9 @@ extension DaemonTests {
         }
         let d = try RunningDaemon(dir: dir, toml: toml)
         defer { kill(d.process.processIdentifier, SIGTERM); _ = d.waitForExit() }
-        // Read before the restarted daemon polls again (its next poll is minutes away).
+        // Read before the restarted daemon polls again (its next poll is minutes away),
+        // once it answers at all.
+        #expect(try eventually { try d.status() != nil })
         let errors = try lastErrors(d)
         #expect(errors.count == 1, "\(errors)")
         #expect(errors.first?["feed"] as? String == server.baseURL + "/broken.xml")
