@@ -11,4 +11,10 @@ struct Feedspool: AsyncParsableCommand {
             StatusCommand.self, FeedsCommand.self, TailCommand.self, PollCommand.self, ReloadCommand.self, MetricsCommand.self,
             ShowCommand.self, ImportOPMLCommand.self, ExportOPMLCommand.self, ParseCommand.self, FetchCommand.self, DatesCommand.self,
         ])
+
+    static func main() async {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        Operands.split(&arguments, command: "parse", valued: ParseCommand.valuedOptions)
+        await main(arguments)
+    }
 }

@@ -37,7 +37,13 @@ struct ParseCommand: ParsableCommand {
     var verbose = false
 
     @Argument(help: ArgumentHelp("Feed files; - reads standard input.", valueName: "file"))
-    var files: [String] = ["-"]
+    var operands: [String] = ["-"]
+
+    /// The options that take a value as the next word (for `Operands.split`).
+    static let valuedOptions: Set<String> = ["--out", "--base-url", "--content-type"]
+
+    /// Every file named, the ones `Operands` handed over directly included.
+    var files: [String] { operands + Operands.moved }
 
     func validate() throws {
         if json && out != nil { throw ValidationError("--json and --out cannot be combined") }

@@ -43,6 +43,31 @@ import Testing
         #expect(r.stderr.contains("missing.xml: No such file or directory"))
     }
 
+    /// Many files, options among them and a file named like an option after "--": every
+    /// file read once, in order (the operands past the first bypass the argument parser).
+    @Test func parseReadsEveryOperandInOrder() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var paths: [String] = []
+        for i in 0..<300 {
+            let name = i == 299 ? "-dash.xml" : "f\(i).xml"
+            let path = dir.appendingPathComponent(name).path
+            try "<rss version=\"2.0\"><channel><title>c</title><item><title>story \(i)</title><guid>g\(i)</guid></item></channel></rss>"
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            paths.append(path)
+        }
+        // Relative names: "-dash.xml" must come after "--" to be a file.
+        let names = paths.map { String($0.split(separator: "/").last!) }
+        let r = try Binaries.run(
+            "feedspool", ["parse", names[0], "--base-url", "https://x.example/", names[1]] + names[2..<299] + ["-q", "--", names[299]],
+            timeout: 60, currentDirectory: dir.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        let titles = r.stdout.split(separator: "\n").filter { $0.hasPrefix(" date ") }.map { $0.split(separator: " ").dropFirst(2).joined(separator: " ") }
+        #expect(titles == (0..<300).map { "story \($0)" })
+        let bad = try Binaries.run("feedspool", ["parse", names[0], "--out"], timeout: 60, currentDirectory: dir.path)
+        #expect(bad.status == 64 && bad.stderr.contains("--out"), "\(bad.stderr)")
+    }
+
     @Test func parseJSONPrintsOneLinePerFile() throws {
         let a = Fixtures.root.appendingPathComponent("seed/rss10-br.xml").path
         let b = Fixtures.root.appendingPathComponent("seed/jsonfeed-content-html.json").path

@@ -26,11 +26,12 @@ public enum Binaries {
 
     /// Runs `name` with `args`; both outputs are read concurrently (no pipe deadlock) and the
     /// process is killed after `timeout` seconds.
-    public static func run(_ name: String, _ args: [String], stdin: String? = nil, environment: [String: String]? = nil, timeout: Double = 60, absolute: Bool = false) throws -> Result {
+    public static func run(_ name: String, _ args: [String], stdin: String? = nil, environment: [String: String]? = nil, timeout: Double = 60, absolute: Bool = false, currentDirectory: String? = nil) throws -> Result {
         let p = Process()
         p.executableURL = absolute ? URL(fileURLWithPath: name) : url(name)
         p.arguments = args
         if let environment { p.environment = environment }
+        if let currentDirectory { p.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
         let out = Pipe()
         let err = Pipe()
         let input = Pipe()
