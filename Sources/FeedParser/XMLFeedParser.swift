@@ -16,9 +16,9 @@ final class XMLFeedParser {
     private var ctxt: xmlParserCtxtPtr?
     // libxml2 interns names and namespace URIs in the parser's dictionary, so a pointer
     // identifies a string for the whole document: convert each one once.
-    private var names: [UnsafeRawPointer: String] = [:]
-    private var namespaces: [UnsafeRawPointer: FeedNamespace] = [:]
-    private var prefixNamespaces: [UnsafeRawPointer: FeedNamespace] = [:]
+    private var names = InternedMemo<String>()
+    private var namespaces = InternedMemo<FeedNamespace>()
+    private var prefixNamespaces = InternedMemo<FeedNamespace>()
     private var stopped = false
 
     static let options = Int32(
@@ -65,27 +65,15 @@ final class XMLFeedParser {
     }
 
     fileprivate func name(_ p: UnsafePointer<xmlChar>) -> String {
-        let key = UnsafeRawPointer(p)
-        if let s = names[key] { return s }
-        let s = String(cString: p)
-        names[key] = s
-        return s
+        names.value(for: UnsafeRawPointer(p)) { String(cString: p) }
     }
 
     fileprivate func namespace(uri: UnsafePointer<xmlChar>?, prefix: UnsafePointer<xmlChar>?) -> FeedNamespace {
         if let uri {
-            let key = UnsafeRawPointer(uri)
-            if let ns = namespaces[key] { return ns }
-            let ns = FeedNamespace(uri: String(cString: uri), prefix: nil)
-            namespaces[key] = ns
-            return ns
+            return namespaces.value(for: UnsafeRawPointer(uri)) { FeedNamespace(uri: String(cString: uri), prefix: nil) }
         }
         guard let prefix else { return .none }
-        let key = UnsafeRawPointer(prefix)
-        if let ns = prefixNamespaces[key] { return ns }
-        let ns = FeedNamespace(uri: nil, prefix: String(cString: prefix))
-        prefixNamespaces[key] = ns
-        return ns
+        return prefixNamespaces.value(for: UnsafeRawPointer(prefix)) { FeedNamespace(uri: nil, prefix: String(cString: prefix)) }
     }
 
     fileprivate func recordError(_ error: xmlErrorPtr) {
