@@ -6,7 +6,8 @@
 /// argument parsing alone — quadratic, 85% of the run on small files. The first operand
 /// stays, so usage errors and help read as before; the rest are handed over directly.
 enum Operands {
-    /// The operands taken out (in order), for the command that asked.
+    /// The operands taken out (in order), for the command that asked: written once by
+    /// `Feedspool.main` before any command runs, read by that command only.
     nonisolated(unsafe) static var moved: [String] = []
 
     /// Takes the operands after the first from `arguments` when its subcommand is
