@@ -58,7 +58,7 @@ public struct HTMLToText: MarkupConverter {
         }
 
         func convert(_ p: UnsafeBufferPointer<UInt8>) -> String {
-            if !p.contains(where: { $0 == 0x3C || $0 == 0x26 }) {
+            if !Self.hasMarkup(p) {
                 var b = TextBuilder()
                 b.append(p)
                 return b.string
@@ -80,6 +80,12 @@ public struct HTMLToText: MarkupConverter {
             let result = extractor.string
             extractor.reset()
             return result
+        }
+
+        /// True when `p` holds a '<' or a '&' (eight bytes at a time: most bodies are long).
+        static func hasMarkup(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+            let i = SWAR.skip(p, from: 0) { SWAR.equal($0, 0x3C) | SWAR.equal($0, 0x26) }
+            return p[i...].contains { $0 == 0x3C || $0 == 0x26 }
         }
 
         /// libxml2 opens a `<p>` of its own for text outside any element ("<b>x</b>y"

@@ -41,7 +41,7 @@ struct TextRunCondenser {
         let n = p.count
         // libxml2 reads a NUL as the end of its input in places (inside an attribute value,
         // for one): where it would, the skeleton's offsets differ. Such fragments go whole.
-        guard n >= Self.minimumRun, !Self.containsLead(p), !p.contains(0) else { return false }
+        guard n >= Self.minimumRun, !Self.containsLeadOrNUL(p) else { return false }
         skeleton.reserveCapacity(n)
         var copied = 0  // p[..<copied] is in the skeleton already
         var i = 0
@@ -158,14 +158,15 @@ struct TextRunCondenser {
         return ((a * 52 + b) * 52 + c) * 52 + d
     }
 
-    /// True when the fragment holds the marker's lead character U+FDD0 itself.
-    static func containsLead(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// True when the fragment holds the marker's lead character U+FDD0 itself, or a NUL.
+    static func containsLeadOrNUL(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
         var i = 0
         let n = p.count
         while i < n {
-            i = SWAR.skip(p, from: i) { SWAR.equal($0, 0xEF) }
-            while i < n && p[i] != 0xEF { i += 1 }
+            i = SWAR.skip(p, from: i) { SWAR.equal($0, 0xEF) | SWAR.equal($0, 0) }
+            while i < n && p[i] != 0xEF && p[i] != 0 { i += 1 }
             guard i < n else { return false }
+            if p[i] == 0 { return true }
             if i + 2 < n && p[i + 1] == lead.1 && p[i + 2] == lead.2 { return true }
             i += 1
         }
