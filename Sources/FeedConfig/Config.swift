@@ -164,10 +164,25 @@ struct ConfigReader {
         return head == "/" ? "/" + rest : head + "/" + rest
     }
 
-    /// The problems an error of the readers below stands for (they throw only ConfigError;
-    /// closures lose the typed throw, hence the cast).
-    static func problems(in error: any Error) -> [ConfigError] {
-        (error as? ConfigError)?.all ?? [ConfigError(file: "", line: 0, message: "\(error)", fix: nil)]
+    /// The problems found so far: reading goes on past each one, so a run names them all.
+    struct Problems {
+        var list: [ConfigError] = []
+
+        mutating func add(_ e: ConfigError) { list.append(e) }
+
+        /// One check: a problem is recorded and the value read as absent (its default).
+        /// (The readers below throw only ConfigError; a closure loses the typed throw.)
+        mutating func check<T>(_ body: () throws -> T?) -> T? {
+            do { return try body() } catch {
+                list += (error as? ConfigError)?.all ?? [ConfigError(file: "", line: 0, message: "\(error)", fix: nil)]
+                return nil
+            }
+        }
+
+        /// Throws them all as one error (in line order), if there are any.
+        func throwIfAny() throws(ConfigError) {
+            if let error = ConfigError.combining(list) { throw error }
+        }
     }
 
     func fail(_ line: Int, _ message: String, fix: String? = nil) -> ConfigError {
@@ -176,31 +191,24 @@ struct ConfigReader {
 
     /// Reads every key, recording each problem and going on, so one run names them all.
     func read(_ root: TOMLTable) throws(ConfigError) -> Config {
-        var problems: [ConfigError] = []
-        // One check: a problem is recorded and the value read as absent (its default).
-        func check<T>(_ body: () throws -> T?) -> T? {
-            do { return try body() } catch {
-                problems.append(contentsOf: ConfigReader.problems(in: error))
-                return nil
-            }
-        }
+        var problems = Problems()
         let dir = file.contains("/") ? String(file[..<file.lastIndex(of: "/")!]) : "."
         func resolve(_ p: String) -> String { Self.joined(dir, p) }
         for e in root.entries where !Self.topKeys.contains(e.key) {
-            problems.append(fail(e.line, "unknown key \(e.key)", fix: suggestion(e.key, Self.topKeys)))
+            problems.add(fail(e.line, "unknown key \(e.key)", fix: suggestion(e.key, Self.topKeys)))
         }
         var c = Config(
-            path: file, spoolDir: resolve(check { try string(root, "spool_dir") } ?? "spool"),
-            stateDir: resolve(check { try string(root, "state_dir") } ?? "state"))
-        let threshold = check { try int(root, "near_threshold", in: 0...DedupPolicy.maxNearThreshold) } ?? DedupPolicy.defaultNearThreshold
-        if let d = check({ try dedup(root, threshold: threshold) }) { c.dedup = d }
-        if let u = check({ try onUpdate(root) }) { c.onUpdate = u }
-        c.maxAge = check { try duration(root, "max_age") }
-        c.maxItems = check { try int(root, "max_items", in: 0...1_000_000) }
-        c.grace = check { try duration(root, "grace") } ?? c.grace
-        c.nearWindow = check { try duration(root, "near_window") } ?? c.nearWindow
-        c.interval = check { try interval(root) } ?? c.interval
-        if let sock = check({ try string(root, "socket") }) { c.socket = resolve(sock) }
+            path: file, spoolDir: resolve(problems.check { try string(root, "spool_dir") } ?? "spool"),
+            stateDir: resolve(problems.check { try string(root, "state_dir") } ?? "state"))
+        let threshold = problems.check { try int(root, "near_threshold", in: 0...DedupPolicy.maxNearThreshold) } ?? DedupPolicy.defaultNearThreshold
+        if let d = problems.check({ try dedup(root, threshold: threshold) }) { c.dedup = d }
+        if let u = problems.check({ try onUpdate(root) }) { c.onUpdate = u }
+        c.maxAge = problems.check { try duration(root, "max_age") }
+        c.maxItems = problems.check { try int(root, "max_items", in: 0...1_000_000) }
+        c.grace = problems.check { try duration(root, "grace") } ?? c.grace
+        c.nearWindow = problems.check { try duration(root, "near_window") } ?? c.nearWindow
+        c.interval = problems.check { try interval(root) } ?? c.interval
+        if let sock = problems.check({ try string(root, "socket") }) { c.socket = resolve(sock) }
         if let e = root["socket_mode"] {
             // Octal, written as a string ("0660") or as the digits of a number (660).
             let digits: String?
@@ -212,62 +220,56 @@ struct ConfigReader {
             if let d = digits, let mode = UInt32(d.hasPrefix("0o") ? String(d.dropFirst(2)) : d, radix: 8), mode <= 0o777 {
                 c.socketMode = mode
             } else {
-                problems.append(fail(e.line, "socket_mode must be an octal mode like \"0660\""))
+                problems.add(fail(e.line, "socket_mode must be an octal mode like \"0660\""))
             }
         }
-        c.socketGroup = check { try string(root, "socket_group") }
-        c.opml = check { try string(root, "opml") }.map(resolve)
-        c.allowPrivateNetworks = check { try bool(root, "allow_private_networks") } ?? false
-        c.allowFileURLs = check { try bool(root, "allow_file_urls") } ?? false
-        c.userAgent = check { try string(root, "user_agent") }
-        c.maxBodyBytes = check { try size(root, "max_body_size") } ?? c.maxBodyBytes
-        c.concurrency = check { try int(root, "concurrency", in: 1...1024) } ?? c.concurrency
-        c.perHost = check { try int(root, "per_host", in: 1...64) } ?? c.perHost
-        c.perHostGapMilliseconds = Int(check { try duration(root, "per_host_gap", milliseconds: true) } ?? 0)
-        c.timeoutSeconds = Int(check { try duration(root, "timeout") } ?? 30)
-        c.connectTimeoutSeconds = Int(check { try duration(root, "connect_timeout") } ?? 10)
+        c.socketGroup = problems.check { try string(root, "socket_group") }
+        c.opml = problems.check { try string(root, "opml") }.map(resolve)
+        c.allowPrivateNetworks = problems.check { try bool(root, "allow_private_networks") } ?? false
+        c.allowFileURLs = problems.check { try bool(root, "allow_file_urls") } ?? false
+        c.userAgent = problems.check { try string(root, "user_agent") }
+        c.maxBodyBytes = problems.check { try size(root, "max_body_size") } ?? c.maxBodyBytes
+        c.concurrency = problems.check { try int(root, "concurrency", in: 1...1024) } ?? c.concurrency
+        c.perHost = problems.check { try int(root, "per_host", in: 1...64) } ?? c.perHost
+        c.perHostGapMilliseconds = Int(problems.check { try duration(root, "per_host_gap", milliseconds: true) } ?? 0)
+        c.timeoutSeconds = Int(problems.check { try duration(root, "timeout") } ?? 30)
+        c.connectTimeoutSeconds = Int(problems.check { try duration(root, "connect_timeout") } ?? 10)
         if c.perHost > c.concurrency, let e = root["per_host"] {
-            problems.append(fail(e.line, "per_host (\(c.perHost)) is larger than concurrency (\(c.concurrency))", fix: "lower per_host or raise concurrency"))
+            problems.add(fail(e.line, "per_host (\(c.perHost)) is larger than concurrency (\(c.concurrency))", fix: "lower per_host or raise concurrency"))
         }
         if let feeds = root["feed"] {
             if case .array(let list) = feeds.value {
                 var seen: [String: Int] = [:]
                 for v in list {
                     guard case .table(let t) = v else {
-                        problems.append(fail(feeds.line, "feed must be written as [[feed]] tables"))
+                        problems.add(fail(feeds.line, "feed must be written as [[feed]] tables"))
                         continue
                     }
-                    guard let f = check({ try feed(t, defaultThreshold: threshold) }) else { continue }
+                    guard let f = problems.check({ try feed(t, defaultThreshold: threshold) }) else { continue }
                     if let other = seen[f.url] {
-                        problems.append(fail(t.line, "the feed \(f.url) is already configured on line \(other)", fix: "remove one of the two"))
+                        problems.add(fail(t.line, "the feed \(f.url) is already configured on line \(other)", fix: "remove one of the two"))
                         continue
                     }
                     seen[f.url] = t.line
                     c.feeds.append(f)
                 }
             } else {
-                problems.append(fail(feeds.line, "feed must be written as [[feed]] tables", fix: "write each feed as a [[feed]] table with a url key"))
+                problems.add(fail(feeds.line, "feed must be written as [[feed]] tables", fix: "write each feed as a [[feed]] table with a url key"))
             }
         }
-        if let error = ConfigError.combining(problems) { throw error }
+        try problems.throwIfAny()
         return c
     }
 
     /// One [[feed]] table; every problem in it is reported (as one error listing them).
     func feed(_ t: TOMLTable, defaultThreshold: Int) throws(ConfigError) -> FeedConfig {
-        var problems: [ConfigError] = []
-        func check<T>(_ body: () throws -> T?) -> T? {
-            do { return try body() } catch {
-                problems.append(contentsOf: ConfigReader.problems(in: error))
-                return nil
-            }
-        }
+        var problems = Problems()
         for e in t.entries where !Self.feedKeys.contains(e.key) {
-            problems.append(fail(e.line, "unknown key \(e.key) in [[feed]]", fix: suggestion(e.key, Self.feedKeys)))
+            problems.add(fail(e.line, "unknown key \(e.key) in [[feed]]", fix: suggestion(e.key, Self.feedKeys)))
         }
-        var url = check { try string(t, "url") }
+        var url = problems.check { try string(t, "url") }
         if t["url"] == nil {
-            problems.append(fail(t.line, "a [[feed]] has no url", fix: "add url = \"https://…\""))
+            problems.add(fail(t.line, "a [[feed]] has no url", fix: "add url = \"https://…\""))
         }
         // "file:relative/path" names a file beside the configuration (the bundled demo).
         if let u = url, u.hasPrefix("file:"), !u.hasPrefix("file:/") {
@@ -277,20 +279,20 @@ struct ConfigReader {
         if let u = url, let line = t["url"]?.line {
             let scheme = u.prefix { $0 != ":" }.lowercased()
             if !["http", "https", "file"].contains(scheme) || !u.contains("://") {
-                problems.append(fail(line, "\(u) is not an http, https or file URL", fix: "write the full URL, e.g. https://example.com/feed.xml"))
+                problems.add(fail(line, "\(u) is not an http, https or file URL", fix: "write the full URL, e.g. https://example.com/feed.xml"))
             }
         }
-        let threshold = check { try int(t, "near_threshold", in: 0...DedupPolicy.maxNearThreshold) } ?? defaultThreshold
+        let threshold = problems.check { try int(t, "near_threshold", in: 0...DedupPolicy.maxNearThreshold) } ?? defaultThreshold
         var f = FeedConfig(
             url: url ?? "",
-            name: check { try string(t, "name") },
-            dedup: check { try dedup(t, threshold: threshold) },
-            onUpdate: check { try onUpdate(t) },
-            maxAge: check { try duration(t, "max_age") },
-            maxItems: check { try int(t, "max_items", in: 0...1_000_000) },
-            interval: check { try interval(t) }, line: t.line)
-        f.tags = check { try strings(t, "tags") } ?? []
-        if let error = ConfigError.combining(problems) { throw error }
+            name: problems.check { try string(t, "name") },
+            dedup: problems.check { try dedup(t, threshold: threshold) },
+            onUpdate: problems.check { try onUpdate(t) },
+            maxAge: problems.check { try duration(t, "max_age") },
+            maxItems: problems.check { try int(t, "max_items", in: 0...1_000_000) },
+            interval: problems.check { try interval(t) }, line: t.line)
+        f.tags = problems.check { try strings(t, "tags") } ?? []
+        try problems.throwIfAny()
         return f
     }
 
