@@ -92,7 +92,7 @@ public enum HTMLTag: Sendable {
             key = key &* 37 &+ d
             i += 1
         }
-        guard i < 11, key != 0 else { return .inline }
+        guard i < 11 else { return .inline }
         return table[key] ?? .inline
     }
 

@@ -27,7 +27,7 @@ public struct KeyTable<Value: Sendable>: Sendable {
         self.values = values
     }
 
-    /// The value of `key`, or nil.
+    /// The value of `key`, or nil (also for 0, which stands for an empty slot and is never stored).
     @inline(__always)
     public subscript(_ key: UInt64) -> Value? {
         keys.withUnsafeBufferPointer { k -> Value? in

@@ -207,7 +207,7 @@ struct TextRunCondenser {
             length += 1
             j += 1
         }
-        if length < 12 && key != 0 && rawTextKeys[key] != nil { return nil }
+        if length < 12 && rawTextKeys[key] != nil { return nil }
         // Attributes, as htmlParseStartTag reads them.
         while true {
             while j < n && isBlank(p[j]) { j += 1 }

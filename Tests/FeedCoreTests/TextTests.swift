@@ -1,4 +1,5 @@
 import FeedCore
+import TestSupport
 import Testing
 
 /// A markup converter for core tests: treats input as text (the real one is libxml2's).
@@ -164,3 +165,28 @@ struct LiteralConverter: MarkupConverter {
         #expect(RichText.plainParagraphs("a\nb\n\n  \nc <b>\n") == "a b\n\nc <b>")
     }
 }
+
+@Suite struct KeyTableTests {
+    /// Every stored key is found with its value, nothing else is (0, the empty slot, included),
+    /// also when keys crowd into the same slots.
+    @Test func findsExactlyWhatWasStored() {
+        var rng = SplitMix64(state: 7)
+        var stored: [UInt64: Int] = [:]
+        while stored.count < 300 { stored[rng.next() | 1] = stored.count }
+        // Multiples of a large power of two share their low bits.
+        for k in 1...40 { stored[UInt64(k) << 40] = -k }
+        let table = KeyTable(stored.map { ($0.key, $0.value) })
+        for (k, v) in stored { #expect(table[k] == v, "\(k)") }
+        #expect(table[0] == nil)
+        var absent = 0
+        for _ in 0..<2000 {
+            let k = rng.next() & ~1  // even: never one of the random keys above
+            if stored[k] == nil {
+                #expect(table[k] == nil)
+                absent += 1
+            }
+        }
+        #expect(absent > 1900)
+    }
+}
+
