@@ -129,13 +129,8 @@ final class RunningDaemon {
         #expect(feed["etag"] as? Bool == true)
 
         // tail -f: a new article reaches the follower soon after its delivery.
-        let tail = Process()
-        tail.executableURL = Binaries.url("feedspool")
-        tail.arguments = ["tail", "-f", "-n", "1", "--json", "--socket", d.socket, "--spool", dir.appendingPathComponent("spool").path]
-        let tailOut = Pipe()
-        tail.standardOutput = tailOut
-        tail.standardError = FileHandle.nullDevice
-        try tail.run()
+        let (tail, tailOut) = try Binaries.launch(
+            "feedspool", ["tail", "-f", "-n", "1", "--json", "--socket", d.socket, "--spool", dir.appendingPathComponent("spool").path])
         defer { if tail.isRunning { kill(tail.processIdentifier, SIGKILL) } }
         let lines = LineCollector(tailOut.fileHandleForReading)
         #expect(eventually { lines.count >= 1 })  // the newest existing article (-n 1)

@@ -24,6 +24,19 @@ public enum Binaries {
         public var timedOut: Bool
     }
 
+    /// Starts `name` with `args` and returns at once: its standard output is the returned
+    /// pipe, its standard error discarded. The caller stops it (it is not waited for).
+    public static func launch(_ name: String, _ args: [String]) throws -> (process: Process, output: Pipe) {
+        let p = Process()
+        p.executableURL = url(name)
+        p.arguments = args
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return (p, out)
+    }
+
     /// Runs `name` with `args`; both outputs are read concurrently (no pipe deadlock) and the
     /// process is killed after `timeout` seconds.
     public static func run(_ name: String, _ args: [String], stdin: String? = nil, environment: [String: String]? = nil, timeout: Double = 60, absolute: Bool = false, currentDirectory: String? = nil) throws -> Result {
