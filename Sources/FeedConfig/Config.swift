@@ -185,6 +185,9 @@ struct ConfigReader {
         }
     }
 
+    /// The configuration file's directory: relative paths in it are relative to this.
+    var directory: String { file.contains("/") ? String(file[..<file.lastIndex(of: "/")!]) : "." }
+
     func fail(_ line: Int, _ message: String, fix: String? = nil) -> ConfigError {
         ConfigError(file: file, line: line, message: message, fix: fix)
     }
@@ -192,8 +195,7 @@ struct ConfigReader {
     /// Reads every key, recording each problem and going on, so one run names them all.
     func read(_ root: TOMLTable) throws(ConfigError) -> Config {
         var problems = Problems()
-        let dir = file.contains("/") ? String(file[..<file.lastIndex(of: "/")!]) : "."
-        func resolve(_ p: String) -> String { Self.joined(dir, p) }
+        func resolve(_ p: String) -> String { Self.joined(directory, p) }
         for e in root.entries where !Self.topKeys.contains(e.key) {
             problems.add(fail(e.line, "unknown key \(e.key)", fix: suggestion(e.key, Self.topKeys)))
         }
@@ -273,8 +275,8 @@ struct ConfigReader {
         }
         // "file:relative/path" names a file beside the configuration (the bundled demo).
         if let u = url, u.hasPrefix("file:"), !u.hasPrefix("file:/") {
-            let dir = file.contains("/") ? String(file[..<file.lastIndex(of: "/")!]) : "."
-            url = "file://" + (dir.hasPrefix("/") ? "" : "/") + dir + "/" + u.dropFirst(5)
+            let path = Self.joined(directory, String(u.dropFirst(5)))
+            url = "file://" + (path.hasPrefix("/") ? "" : "/") + path
         }
         if let u = url, let line = t["url"]?.line {
             let scheme = u.prefix { $0 != ":" }.lowercased()

@@ -76,6 +76,8 @@ import Testing
         #expect(c.socket == "/srv/run/x.sock")
         let absolute = try Config.parse("spool_dir = \"/var/spool/link/../x\"\n", path: "/etc/f.toml")
         #expect(absolute.spoolDir == "/var/spool/link/../x")  // as written
+        let feed = try Config.parse("[[feed]]\nurl = \"file:../samples/a.xml\"\n", path: "/srv/feedspool/config/f.toml")
+        #expect(feed.feeds.first?.url == "file:///srv/feedspool/samples/a.xml")
         let top = try Config.parse("spool_dir = \"../../..\"\n", path: "/a/f.toml")
         #expect(top.spoolDir == "/")
     }
