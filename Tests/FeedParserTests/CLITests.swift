@@ -68,6 +68,25 @@ import Testing
         #expect(bad.status == 64 && bad.stderr.contains("--out"), "\(bad.stderr)")
     }
 
+    /// Every option the usage shows with a value keeps its value when operands follow
+    /// (the operand bypass must know each one; a new option it does not know fails here).
+    @Test func everyValuedOptionKeepsItsValue() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let usage = try run(["parse", "--help"]).stdout
+        let valued = usage.matches(of: /\[(--[a-z-]+) <[a-z]+>\]/).map { String($0.output.1) }
+        #expect(valued.count >= 3, "\(usage)")
+        let a = Fixtures.root.appendingPathComponent("seed/rss10-br.xml").path
+        let b = Fixtures.root.appendingPathComponent("seed/atom-xhtml.xml").path
+        for option in valued {
+            // The value is a directory: read as a file it would fail the run.
+            let out = dir.appendingPathComponent(String(option.dropFirst(2)))
+            try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+            let r = try run(["parse", "-q", option, out.path, a, b])
+            #expect(r.status == 0, "\(option): \(r.stderr)")
+        }
+    }
+
     @Test func parseJSONPrintsOneLinePerFile() throws {
         let a = Fixtures.root.appendingPathComponent("seed/rss10-br.xml").path
         let b = Fixtures.root.appendingPathComponent("seed/jsonfeed-content-html.json").path
