@@ -20,7 +20,24 @@ public struct Article: Sendable, Hashable {
 
     /// The article's exact bytes.
     public var rendered: String {
-        body.isEmpty ? " date \(date) \(title)" : " date \(date) \(title)\n\n\(body)"
+        var s = ""
+        s.reserveCapacity(date.utf8.count + title.utf8.count + body.utf8.count + 10)
+        render { s += $0 }
+        return s
+    }
+
+    /// Hands the article's bytes to `sink` in pieces, in order (for writers that copy them
+    /// into a buffer of their own: no whole-article string is built). `rendered` is these
+    /// pieces joined.
+    public func render(_ sink: (String) -> Void) {
+        sink(" date ")
+        sink(date)
+        sink(" ")
+        sink(title)
+        if !body.isEmpty {
+            sink("\n\n")
+            sink(body)
+        }
     }
 
     /// `<seq>_<id>.txt`, the sequence number zero-padded to `width` digits (at least 3).

@@ -74,7 +74,7 @@ public enum ContentHash {
     public static func rawContent(of item: FeedItem) -> UInt64 {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         for field in [item.title, item.summary, item.content] {
-            h = fnv(field?.rawText.utf8 ?? "".utf8, seed: h ^ 0x1F)
+            h = field?.withRawUTF8 { fnv($0, seed: h ^ 0x1F) } ?? fnv([UInt8](), seed: h ^ 0x1F)
         }
         return h
     }

@@ -51,7 +51,7 @@ public enum ItemIdentity: Sendable, Hashable, CustomStringConvertible {
         func field(_ r: RichText?) {
             switch r {
             case .text(let s)?: h.update("t"); h.update(s)
-            case .html(let s)?: h.update("h"); h.update(s)
+            case .html(let s)?: h.update("h"); s.bytes.withUnsafeBufferPointer { h.update(contiguous: $0) }
             case .paragraphs(let s)?: h.update("p"); h.update(s)
             case nil: h.update("-")
             }

@@ -2,8 +2,9 @@
 public enum RichText: Sendable, Hashable {
     /// Plain text, taken literally (RSS titles, Atom `type="text"`, JSON Feed `content_text`).
     case text(String)
-    /// HTML markup (RSS `description`, `content:encoded`, Atom `type="html"`, `content_html`).
-    case html(String)
+    /// HTML markup (RSS `description`, `content:encoded`, Atom `type="html"`, `content_html`),
+    /// as bytes: the converter reads bytes.
+    case html(UTF8Text)
     /// Markup already reduced to text while parsing (Atom `type="xhtml"`): paragraphs
     /// joined by `"\n\n"`.
     case paragraphs(String)
@@ -11,14 +12,24 @@ public enum RichText: Sendable, Hashable {
     /// True when the field holds no characters at all.
     public var isEmpty: Bool {
         switch self {
-        case .text(let s), .html(let s), .paragraphs(let s): return s.isEmpty
+        case .text(let s), .paragraphs(let s): return s.isEmpty
+        case .html(let h): return h.isEmpty
         }
     }
 
     /// The characters as carried, whatever their kind.
     public var rawText: String {
         switch self {
-        case .text(let s), .html(let s), .paragraphs(let s): return s
+        case .text(let s), .paragraphs(let s): return s
+        case .html(let h): return h.string
+        }
+    }
+
+    /// Calls `body` with the UTF-8 of the characters as carried, whatever their kind.
+    public func withRawUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        switch self {
+        case .text(var s), .paragraphs(var s): return s.withUTF8(body)
+        case .html(let h): return h.bytes.withUnsafeBufferPointer(body)
         }
     }
 }
@@ -28,7 +39,14 @@ public enum RichText: Sendable, Hashable {
 public protocol MarkupConverter {
     /// The text of an HTML fragment: paragraphs joined by `"\n\n"`, folded and trimmed
     /// by the article format's rules.
-    mutating func text(fromHTML html: String) -> String
+    mutating func text(fromHTML html: UTF8Text) -> String
+}
+
+extension MarkupConverter {
+    /// The text of an HTML fragment given as a string.
+    public mutating func text(fromHTML html: String) -> String {
+        text(fromHTML: UTF8Text(html))
+    }
 }
 
 extension RichText {

@@ -239,9 +239,27 @@ extension FeedDocumentBuilder {
 
     // MARK: Storing captured text
 
+    /// Puts the value of a rich-text field where it goes; the first of each kind wins
+    /// (`dc:description` is kept until the item ends, when it stands in for a summary).
+    mutating func place(_ field: Field, _ text: RichText?) {
+        switch field {
+        case .feedTitle: if info.title == nil { info.title = text }
+        case .feedSubtitle: if info.subtitle == nil { info.subtitle = text }
+        case .title: if itemState.item.title == nil { itemState.item.title = text }
+        case .summary: if itemState.item.summary == nil { itemState.item.summary = text }
+        case .content: if itemState.item.content == nil { itemState.item.content = text }
+        case .mediaDescription: if itemState.mediaDescription == nil { itemState.mediaDescription = text }
+        case .dcDescription: itemState.dcDescription = text
+        default: break
+        }
+    }
+
     mutating func store(_ field: Field, raw: String, isXHTML: Bool, base: String?) {
         switch field {
-        case .feedTitle(let k): if info.title == nil { info.title = richText(raw, kind: k, isXHTML: isXHTML) }
+        case .feedTitle(let k), .feedSubtitle(let k), .title(let k), .summary(let k), .content(let k):
+            place(field, richText(raw, kind: k, isXHTML: isXHTML))
+        case .mediaDescription(let k): place(field, richText(raw, kind: k, isXHTML: false))
+        case .dcDescription: place(field, .html(UTF8Text(raw)))
         case .feedLink:
             let t = raw.trimmingXMLSpace
             if !t.isEmpty && info.link == nil { info.link = URLResolver.resolve(t, against: base) }
@@ -250,7 +268,6 @@ extension FeedDocumentBuilder {
         case .feedPublished: if info.published == nil { info.published = parseDate(raw, "pubDate") }
         case .feedDCDate: if info.updated == nil { info.updated = parseDate(raw, "dc:date") }
         case .feedLanguage: if let l = raw.trimmingXMLSpace.nilIfEmpty { info.language = l }
-        case .feedSubtitle(let k): if info.subtitle == nil { info.subtitle = richText(raw, kind: k, isXHTML: isXHTML) }
         case .feedImage:
             if let u = raw.trimmingXMLSpace.nilIfEmpty, info.image == nil { info.image = URLResolver.resolve(u, against: base) }
         case .feedTTL: info.ttlMinutes = Int(raw.trimmingXMLSpace)
@@ -270,7 +287,6 @@ extension FeedDocumentBuilder {
         case .personEmail: person.email = raw.trimmingXMLSpace.nilIfEmpty
         case .personURI: person.uri = raw.trimmingXMLSpace.nilIfEmpty.map { URLResolver.resolve($0, against: base) }
 
-        case .title(let k): if itemState.item.title == nil { itemState.item.title = richText(raw, kind: k, isXHTML: isXHTML) }
         case .link:
             if let t = raw.trimmingXMLSpace.nilIfEmpty, itemState.item.link == nil {
                 itemState.item.link = URLResolver.resolve(t, against: base)
@@ -286,9 +302,6 @@ extension FeedDocumentBuilder {
         case .dcDate: if itemState.dcDate == nil { itemState.dcDate = parseDate(raw, "dc:date") }
         case .dctermsIssued: if itemState.dctermsIssued == nil { itemState.dctermsIssued = parseDate(raw, "dcterms:issued") }
         case .dctermsModified: if itemState.dctermsModified == nil { itemState.dctermsModified = parseDate(raw, "dcterms:modified") }
-        case .summary(let k): if itemState.item.summary == nil { itemState.item.summary = richText(raw, kind: k, isXHTML: isXHTML) }
-        case .content(let k):
-            if itemState.item.content == nil { itemState.item.content = richText(raw, kind: k, isXHTML: isXHTML) }
         case .rssAuthor: if let p = Self.rssPerson(raw) { itemState.item.authors.append(p) }
         case .creator:
             if let n = TextBuilder.oneLine(raw).nilIfEmpty { itemState.item.authors.append(Person(name: n)) }
@@ -296,11 +309,8 @@ extension FeedDocumentBuilder {
             if let c = TextBuilder.oneLine(raw).nilIfEmpty { itemState.item.categories.append(c) }
         case .comments:
             if let c = raw.trimmingXMLSpace.nilIfEmpty { itemState.item.commentsURL = URLResolver.resolve(c, against: base) }
-        case .mediaDescription(let k):
-            if itemState.mediaDescription == nil { itemState.mediaDescription = richText(raw, kind: k, isXHTML: false) }
         case .mediaTitle: itemState.mediaTitle = raw
         case .dcTitle: itemState.dcTitle = raw
-        case .dcDescription: itemState.dcDescription = .html(raw)
         case .itunesSummary: itemState.itunesSummary = raw
         case .itunesAuthor: itemState.itunesAuthor = raw
         case .itemLanguage: itemState.item.language = raw.trimmingXMLSpace.nilIfEmpty ?? itemState.item.language

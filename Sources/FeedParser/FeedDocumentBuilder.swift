@@ -236,7 +236,9 @@ struct FeedDocumentBuilder {
         }
         if captured.count + p.count > Self.fieldLimit {
             capture!.truncated = true
-            let room = Self.fieldLimit - captured.count
+            var room = Self.fieldLimit - captured.count
+            // Cut between characters, not inside one.
+            while room > 0 && p[room] & 0xC0 == 0x80 { room -= 1 }
             if room > 0 { captured.append(contentsOf: UnsafeBufferPointer(rebasing: p[0..<room])) }
             return
         }
@@ -298,22 +300,23 @@ struct FeedDocumentBuilder {
         if cap.truncated || cap.xhtml?.text.truncated == true {
             warn("a field longer than \(Self.fieldLimit >> 20) MiB was cut to that length")
         }
-        let raw: String
         if let x = cap.xhtml {
-            raw = x.string
+            store(cap.field, raw: x.string, isXHTML: true, base: cap.base)
+        } else if cap.field.holdsHTML {
+            // Markup goes to the converter as the bytes it is: no String of it is made.
+            place(cap.field, .html(UTF8Text(bytes: captured)))
         } else {
-            raw = String(decoding: captured, as: UTF8.self)
+            store(cap.field, raw: String(decoding: captured, as: UTF8.self), isXHTML: false, base: cap.base)
         }
-        store(cap.field, raw: raw, isXHTML: cap.xhtml != nil, base: cap.base)
     }
 
     func richText(_ raw: String, kind: TextKind, isXHTML: Bool) -> RichText? {
         if isXHTML { return raw.isEmpty ? nil : .paragraphs(raw) }
         switch kind {
         case .text: return .text(raw)
-        case .html: return .html(raw)
+        case .html: return .html(UTF8Text(raw))
         case .xhtml: return .paragraphs(raw)
-        case .rssTitle: return Self.looksLikeMarkup(raw) ? .html(raw) : .text(raw)
+        case .rssTitle: return Self.looksLikeMarkup(raw) ? .html(UTF8Text(raw)) : .text(raw)
         case .unsupported: return nil
         }
     }
@@ -360,6 +363,11 @@ struct FeedDocumentBuilder {
 }
 
 extension FeedDocumentBuilder.Field {
+    /// True for a field whose text is HTML markup by its declared type.
+    var holdsHTML: Bool {
+        self == .dcDescription || textKind == .html
+    }
+
     var textKind: FeedDocumentBuilder.TextKind? {
         switch self {
         case .feedTitle(let k), .feedSubtitle(let k), .title(let k), .summary(let k), .content(let k),

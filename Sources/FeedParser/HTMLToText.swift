@@ -17,9 +17,8 @@ public struct HTMLToText: MarkupConverter {
         engine = Engine(condensing: condensing)
     }
 
-    public mutating func text(fromHTML html: String) -> String {
-        var s = html
-        return s.withUTF8 { engine.convert($0) }
+    public mutating func text(fromHTML html: UTF8Text) -> String {
+        html.bytes.withUnsafeBufferPointer { engine.convert($0) }
     }
 
     /// Converts UTF-8 bytes.

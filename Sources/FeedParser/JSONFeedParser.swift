@@ -44,7 +44,7 @@ enum JSONFeedParser {
             item.link = (entry["url"]?.scalarText ?? entry["external_url"]?.scalarText).map { URLResolver.resolve($0, against: base) }
             item.title = entry["title"]?.string.map { .text($0) }
             if let html = entry["content_html"]?.string, !html.isEmpty {
-                item.content = .html(html)
+                item.content = .html(UTF8Text(html))
             } else if let text = entry["content_text"]?.string, !text.isEmpty {
                 item.content = .text(text)
             }

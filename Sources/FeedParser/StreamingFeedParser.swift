@@ -48,7 +48,6 @@ public final class StreamingFeedParser {
     private var xml: XMLFeedParser?
     private var json: [UInt8] = []
     private var scratch: [UInt8] = []
-    private var repaired: [UInt8] = []
     private var notes: [ParseWarning] = []
     /// How the character encoding was decided, once it is.
     public private(set) var charsetDecision: CharsetDecision?
@@ -157,15 +156,15 @@ public final class StreamingFeedParser {
             }
         case .xml:
             guard let xml, let transcoder else { return }
-            repaired.removeAll(keepingCapacity: true)
             if transcoder.isPassThrough {
-                repair.process(p, isFinal: isFinal, into: &repaired)
+                repair.process(p, isFinal: isFinal) { xml.parse($0, isFinal: isFinal) }
             } else {
                 scratch.removeAll(keepingCapacity: true)
                 transcoder.convert(p, into: &scratch, isFinal: isFinal)
-                scratch.withUnsafeBufferPointer { repair.process($0, isFinal: isFinal, into: &repaired) }
+                scratch.withUnsafeBufferPointer { converted in
+                    repair.process(converted, isFinal: isFinal) { xml.parse($0, isFinal: isFinal) }
+                }
             }
-            repaired.withUnsafeBufferPointer { xml.parse($0, isFinal: isFinal) }
         }
     }
 

@@ -19,6 +19,9 @@ import FeedCore
 /// CDATA sections, comments, processing instructions and the DOCTYPE pass through (only
 /// controls and UTF-8 are mended there). A token cut by a chunk boundary is held back until
 /// the next chunk, so any chunking gives the same output.
+///
+/// Most chunks need no repair at all: the scan only notes where a repair falls, and a chunk
+/// without one is handed on as it came, never copied.
 struct XMLRepair {
     /// How many repairs of each kind were made, for the parser's warnings.
     struct Counts: Equatable {
@@ -45,6 +48,12 @@ struct XMLRepair {
     private var doctypeQuote: UInt8 = 0
     private var pending: [UInt8] = []
     private(set) var counts = Counts()
+    /// The repaired bytes of the chunk being processed, up to `verbatimStart`: empty until
+    /// the chunk's first repair.
+    private var output: [UInt8] = []
+    /// Where in the chunk being processed the bytes stop being copied to `output`: from
+    /// here on they pass unchanged, until the next repair.
+    private var verbatimStart = 0
     private let lookupEntity: (UnsafeBufferPointer<UInt8>) -> UInt32?
 
     /// - Parameter lookupEntity: the code point of an HTML entity name, or nil.
@@ -54,17 +63,47 @@ struct XMLRepair {
 
     /// Repairs `input`, appending to `out`. `isFinal` marks the end of the document.
     mutating func process(_ input: UnsafeBufferPointer<UInt8>, isFinal: Bool, into out: inout [UInt8]) {
-        out.reserveCapacity(out.count + input.count + 64)
+        process(input, isFinal: isFinal) { out.append(contentsOf: $0) }
+    }
+
+    /// Repairs `input` and calls `body` once with the repaired bytes: `input` itself (or
+    /// the part of it that could be decided) when nothing in it needed mending. `isFinal`
+    /// marks the end of the document.
+    mutating func process(_ input: UnsafeBufferPointer<UInt8>, isFinal: Bool, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         if pending.isEmpty {
-            let used = step(input, isFinal: isFinal, out: &out)
+            let used = step(input, isFinal: isFinal)
             if used < input.count { pending = Array(input[used...]) }
+            emit(UnsafeBufferPointer(rebasing: input[..<used]), body)
         } else {
             var work = pending
             work.append(contentsOf: input)
             pending.removeAll(keepingCapacity: true)
-            let used = work.withUnsafeBufferPointer { step($0, isFinal: isFinal, out: &out) }
-            if used < work.count { pending = Array(work[used...]) }
+            work.withUnsafeBufferPointer { w in
+                let used = step(w, isFinal: isFinal)
+                if used < w.count { pending = Array(w[used...]) }
+                emit(UnsafeBufferPointer(rebasing: w[..<used]), body)
+            }
         }
+    }
+
+    /// Hands on the repaired form of `p` (the part of the chunk `step` used).
+    private mutating func emit(_ p: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        if output.isEmpty && verbatimStart == 0 {
+            body(p)
+            return
+        }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: p[verbatimStart...]))
+        output.withUnsafeBufferPointer { body($0) }
+        output.removeAll(keepingCapacity: true)
+        verbatimStart = 0
+    }
+
+    /// Replaces `p[i..<(i + length)]` by `bytes` in the output.
+    private mutating func replace(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, length: Int, with bytes: some Collection<UInt8>) {
+        if output.isEmpty { output.reserveCapacity(p.count + 64) }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: p[verbatimStart..<i]))
+        output.append(contentsOf: bytes)
+        verbatimStart = i + length
     }
 
     // Byte classes for the fast scan, one bit per state: set = the byte needs a look.
@@ -83,7 +122,7 @@ struct XMLRepair {
     }
 
     /// Processes as much of `p` as can be decided; returns how many bytes were used.
-    private mutating func step(_ p: UnsafeBufferPointer<UInt8>, isFinal: Bool, out: inout [UInt8]) -> Int {
+    private mutating func step(_ p: UnsafeBufferPointer<UInt8>, isFinal: Bool) -> Int {
         let n = p.count
         var i = 0
         return Self.classes.withUnsafeBufferPointer { classes in
@@ -122,7 +161,6 @@ struct XMLRepair {
                 }
             }
             if i > start {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: p[start..<i]))
                 // Markers that end a comment/CDATA/PI span only special bytes, so a run of
                 // ordinary bytes resets them.
                 run = 0
@@ -136,8 +174,7 @@ struct XMLRepair {
                     // U+FFFE and U+FFFF are not XML characters.
                     if len == 3 && c == 0xEF && p[i + 1] == 0xBF && p[i + 2] >= 0xBE {
                         counts.removedControls += 1
-                    } else {
-                        out.append(contentsOf: UnsafeBufferPointer(rebasing: p[i..<(i + len)]))
+                        replace(p, i, length: 3, with: EmptyCollection())
                     }
                     i += len
                 } else if !isFinal && UTF8Check.isPrefixOfValid(p, i) {
@@ -146,7 +183,9 @@ struct XMLRepair {
                     // Not UTF-8: read the byte as windows-1252; its five undefined bytes
                     // would be C1 controls, which are dropped.
                     let scalar = Windows1252.scalar(c)
-                    if scalar > 0x9F { Windows1252.appendUTF8(scalar, to: &out) }
+                    var utf8: [UInt8] = []
+                    if scalar > 0x9F { Windows1252.appendUTF8(scalar, to: &utf8) }
+                    replace(p, i, length: 1, with: utf8)
                     counts.invalidUTF8 += 1
                     i += 1
                 }
@@ -156,7 +195,11 @@ struct XMLRepair {
             if c < 0x20 {
                 // Vertical tab and form feed are white space to a reader: a space keeps
                 // the words they separated apart. Other controls go.
-                if c == 0x0B || c == 0x0C { out.append(0x20) }
+                if c == 0x0B || c == 0x0C {
+                    replace(p, i, length: 1, with: CollectionOfOne(0x20))
+                } else {
+                    replace(p, i, length: 1, with: EmptyCollection())
+                }
                 counts.removedControls += 1
                 i += 1
                 continue
@@ -165,34 +208,30 @@ struct XMLRepair {
             switch state {
             case .text:
                 if c == 0x26 {
-                    guard let used = reference(p, i, isFinal: isFinal, out: &out) else { return i }
+                    guard let used = reference(p, i, isFinal: isFinal) else { return i }
                     i += used
                 } else {  // '<'
-                    guard let used = markupStart(p, i, isFinal: isFinal, out: &out) else { return i }
+                    guard let used = markupStart(p, i, isFinal: isFinal) else { return i }
                     i += used
                 }
             case .tag:
-                out.append(c)
                 if c == 0x3E { state = .text } else if c == 0x22 || c == 0x27 { state = .attribute(c) }
                 i += 1
             case .attribute(let quote):
                 if c == quote {
-                    out.append(c)
                     state = .tag
                     i += 1
                 } else if c == 0x26 {
-                    guard let used = reference(p, i, isFinal: isFinal, out: &out) else { return i }
+                    guard let used = reference(p, i, isFinal: isFinal) else { return i }
                     i += used
                 } else if c == 0x3C {
-                    out.append(contentsOf: [0x26, 0x6C, 0x74, 0x3B])  // &lt;
+                    replace(p, i, length: 1, with: Self.lessThanReference)
                     counts.escapedLessThan += 1
                     i += 1
                 } else {
-                    out.append(c)
                     i += 1
                 }
             case .cdata:
-                out.append(c)
                 if c == 0x5D {
                     run += 1
                 } else {
@@ -201,7 +240,6 @@ struct XMLRepair {
                 }
                 i += 1
             case .comment:
-                out.append(c)
                 if c == 0x2D {
                     run += 1
                 } else {
@@ -210,12 +248,10 @@ struct XMLRepair {
                 }
                 i += 1
             case .pi:
-                out.append(c)
                 if c == 0x3E && run > 0 { state = .text }
                 run = c == 0x3F ? 1 : 0
                 i += 1
             case .doctype:
-                out.append(c)
                 if doctypeQuote != 0 {
                     if c == doctypeQuote { doctypeQuote = 0 }
                 } else if c == 0x22 || c == 0x27 {
@@ -235,15 +271,14 @@ struct XMLRepair {
     }
 
     /// Handles `<` in text. Returns the bytes used, or nil when more input is needed.
-    private mutating func markupStart(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, isFinal: Bool, out: inout [UInt8]) -> Int? {
+    private mutating func markupStart(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, isFinal: Bool) -> Int? {
         let n = p.count
         guard i + 1 < n else {
             if !isFinal { return nil }
-            return literalLessThan(&out)
+            return literalLessThan(p, i)
         }
         let d = p[i + 1]
         if isNameStart(d) || d == 0x2F {
-            out.append(0x3C)
             state = .tag
             return 1
         }
@@ -255,30 +290,27 @@ struct XMLRepair {
             if j == n && !isFinal { return nil }
             if j < n && (isNameStart(p[j]) || p[j] == 0x2F) {
                 counts.removedControls += j - i - 1
-                out.append(0x3C)
+                replace(p, i, length: j - i, with: CollectionOfOne(0x3C))
                 state = .tag
                 return j - i
             }
         }
         if d == 0x3F {
-            out.append(contentsOf: [0x3C, 0x3F])
             state = .pi
             run = 0
             return 2
         }
-        guard d == 0x21 else { return literalLessThan(&out) }
+        guard d == 0x21 else { return literalLessThan(p, i) }
         // "<!": a comment, a CDATA section, or a declaration.
         let comment: [UInt8] = [0x3C, 0x21, 0x2D, 0x2D]
         let cdata: [UInt8] = Array("<![CDATA[".utf8)
         if matches(p, i, comment) == true {
-            out.append(contentsOf: comment)
             state = .comment
             run = 0
             return 4
         }
         switch matches(p, i, cdata) {
         case true?:
-            out.append(contentsOf: cdata)
             state = .cdata
             run = 0
             return cdata.count
@@ -289,18 +321,20 @@ struct XMLRepair {
         }
         if matches(p, i, comment) == nil && !isFinal { return nil }
         if i + 2 < n && isNameStart(p[i + 2]) {
-            out.append(contentsOf: [0x3C, 0x21])
             state = .doctype
             doctypeDepth = 0
             doctypeQuote = 0
             return 2
         }
         if i + 2 >= n && !isFinal { return nil }
-        return literalLessThan(&out)
+        return literalLessThan(p, i)
     }
 
-    private mutating func literalLessThan(_ out: inout [UInt8]) -> Int {
-        out.append(contentsOf: [0x26, 0x6C, 0x74, 0x3B])
+    private static let lessThanReference: [UInt8] = [0x26, 0x6C, 0x74, 0x3B]  // &lt;
+    private static let ampersandReference: [UInt8] = [0x26, 0x61, 0x6D, 0x70, 0x3B]  // &amp;
+
+    private mutating func literalLessThan(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int {
+        replace(p, i, length: 1, with: Self.lessThanReference)
         counts.escapedLessThan += 1
         return 1
     }
@@ -315,7 +349,7 @@ struct XMLRepair {
     }
 
     /// Handles `&`. Returns the bytes used, or nil when more input is needed.
-    private mutating func reference(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, isFinal: Bool, out: inout [UInt8]) -> Int? {
+    private mutating func reference(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, isFinal: Bool) -> Int? {
         let n = p.count
         var j = i + 1
         if j < n && p[j] == 0x23 {  // '#'
@@ -330,51 +364,42 @@ struct XMLRepair {
                 j += 1
             }
             if j == n && !isFinal { return nil }
-            guard digits > 0, digits <= 8 else { return escapeAmpersand(&out) }
+            guard digits > 0, digits <= 8 else { return escapeAmpersand(p, i) }
             let terminated = j < n && p[j] == 0x3B
             let used = terminated ? j + 1 - i : j - i
             var scalar = value
             if scalar >= 0x80 && scalar <= 0x9F { scalar = Windows1252.scalar(UInt8(scalar)) }
             guard isXMLChar(scalar), !(scalar >= 0x80 && scalar <= 0x9F) else {
                 counts.removedReferences += 1
+                replace(p, i, length: used, with: EmptyCollection())
                 return used
             }
-            if terminated && scalar == value {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: p[i..<(i + used)]))
-            } else {
-                appendNumericReference(scalar, &out)
-            }
+            if !terminated || scalar != value { replace(p, i, length: used, with: numericReference(scalar)) }
             return used
         }
         let nameStart = j
         while j < n, j - nameStart <= 32, isNameChar(p[j]) { j += 1 }
         if j == n && !isFinal && j - nameStart <= 32 { return nil }
-        guard j < n, p[j] == 0x3B, j > nameStart else { return escapeAmpersand(&out) }
+        guard j < n, p[j] == 0x3B, j > nameStart else { return escapeAmpersand(p, i) }
         let name = UnsafeBufferPointer(rebasing: p[nameStart..<j])
         let used = j + 1 - i
-        if isPredefined(name) {
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: p[i..<(i + used)]))
-            return used
-        }
+        if isPredefined(name) { return used }
         if let value = lookupEntity(name) {
-            appendNumericReference(value, &out)
+            replace(p, i, length: used, with: numericReference(value))
             counts.htmlEntities += 1
             return used
         }
-        return escapeAmpersand(&out)
+        return escapeAmpersand(p, i)
     }
 
-    private mutating func escapeAmpersand(_ out: inout [UInt8]) -> Int {
-        out.append(contentsOf: [0x26, 0x61, 0x6D, 0x70, 0x3B])  // &amp;
+    private mutating func escapeAmpersand(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int {
+        replace(p, i, length: 1, with: Self.ampersandReference)
         counts.escapedAmpersands += 1
         return 1
     }
 
-    private func appendNumericReference(_ value: UInt32, _ out: inout [UInt8]) {
-        out.append(0x26)
-        out.append(0x23)
-        out.append(contentsOf: String(value).utf8)
-        out.append(0x3B)
+    private func numericReference(_ value: UInt32) -> [UInt8] {
+        [0x26, 0x23] + Array(String(value).utf8) + [0x3B]
     }
 
     private func isPredefined(_ name: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -32,7 +32,7 @@ func item(_ feed: Int, _ i: Int) -> FeedItem {
     it.link = "https://bench\(feed).example/story/\(i)"
     it.title = .text("Story \(i) of feed \(feed): a headline of ordinary length")
     it.published = FeedDate(secondsSinceEpoch: 1_733_000_000 + Int64(i) * 60)
-    it.summary = .html("<p>The first paragraph of story \(i) in feed \(feed), with <b>some</b> markup and a <a href=\"x\">link</a>. " + String(repeating: "More words of an ordinary news article body follow here. ", count: 12) + "</p><p>A second paragraph (\(feed * 1000 + i)).</p>")
+    it.summary = .html(UTF8Text("<p>The first paragraph of story \(i) in feed \(feed), with <b>some</b> markup and a <a href=\"x\">link</a>. " + String(repeating: "More words of an ordinary news article body follow here. ", count: 12) + "</p><p>A second paragraph (\(feed * 1000 + i)).</p>"))
     return it
 }
 

@@ -104,8 +104,10 @@ struct ParseCommand: ParsableCommand {
                         throw ExitCode(1)
                     }
                 } else {
-                    stdout.write("==> \(Article.fileName(seq: seq, id: article.id)) <==\n")
-                    stdout.write(article.rendered)
+                    stdout.write("==> ")
+                    stdout.write(Article.fileName(seq: seq, id: article.id))
+                    stdout.write(" <==\n")
+                    article.render { stdout.write($0) }
                     stdout.write("\n\n")
                 }
                 seq += 1
