@@ -95,12 +95,21 @@ public struct SHA256: Sendable {
     ]
 
     private mutating func compress() {
+        // Through buffer pointers: the array subscripts' bounds checks were a third of
+        // the time of hashing an id.
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
-            compress(w)
+            block.withUnsafeBufferPointer { b in
+                SHA256.k.withUnsafeBufferPointer { k in
+                    SHA256.compress(&state, b, k, w)
+                }
+            }
         }
     }
 
-    private mutating func compress(_ w: UnsafeMutableBufferPointer<UInt32>) {
+    private static func compress(
+        _ state: inout (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32),
+        _ block: UnsafeBufferPointer<UInt8>, _ k: UnsafeBufferPointer<UInt32>, _ w: UnsafeMutableBufferPointer<UInt32>
+    ) {
         for i in 0..<16 {
             w[i] = UInt32(block[4 * i]) << 24 | UInt32(block[4 * i + 1]) << 16
                 | UInt32(block[4 * i + 2]) << 8 | UInt32(block[4 * i + 3])
@@ -114,7 +123,7 @@ public struct SHA256: Sendable {
         for i in 0..<64 {
             let s1 = e.rotr(6) ^ e.rotr(11) ^ e.rotr(25)
             let ch = (e & f) ^ (~e & g)
-            let t1 = h &+ s1 &+ ch &+ SHA256.k[i] &+ w[i]
+            let t1 = h &+ s1 &+ ch &+ k[i] &+ w[i]
             let s0 = a.rotr(2) ^ a.rotr(13) ^ a.rotr(22)
             let maj = (a & b) ^ (a & c) ^ (b & c)
             let t2 = s0 &+ maj

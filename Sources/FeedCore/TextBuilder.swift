@@ -59,8 +59,16 @@ public struct TextBuilder: Sendable {
                 // A run of ordinary bytes, copied in one go.
                 var j = i + 1
                 while j < n {
-                    // Whole words of ordinary bytes first.
-                    j = SWAR.skip(p, from: j) { SWAR.below($0, 0x21) | SWAR.equal($0, 0x7F) | SWAR.equal($0, 0xC2) }
+                    // Eight bytes at a time while they are ordinary or single spaces
+                    // between words: a space stops the scan only when white space or a
+                    // control follows it, or when it is the last of the eight (what follows
+                    // is out of view). False stops are harmless: the bytes are looked at
+                    // one by one below.
+                    j = SWAR.skip(p, from: j) { w in
+                        let stops = SWAR.below(w, 0x21) | SWAR.equal(w, 0x7F) | SWAR.equal(w, 0xC2)
+                        let spaces = SWAR.equal(w, 0x20)
+                        return (stops & ~spaces) | (spaces & ((stops >> 8) | 0x8000_0000_0000_0000))
+                    }
                     if j >= n { break }
                     let d = p[j]
                     if d > 0x20 && d != 0x7F && d != 0xC2 {

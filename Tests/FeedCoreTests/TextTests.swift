@@ -39,6 +39,47 @@ struct LiteralConverter: MarkupConverter {
         #expect(b.string == "“Assad’s” — 東京 🚀")
     }
 
+    /// Random text of the bytes the eight-at-a-time scan must stop at (single and double
+    /// spaces at every offset, tabs, line ends, no-break spaces, controls, ¢ sharing the
+    /// no-break space's lead byte), appended whole and in random pieces: the same as
+    /// folding it one character at a time.
+    @Test func foldingMatchesACharacterByCharacterModel() {
+        func model(_ s: String) -> String {
+            var out = ""
+            var pending = false
+            for u in s.unicodeScalars {
+                switch u.value {
+                case 0x20, 0x09, 0x0A, 0x0D, 0x0C, 0x0B, 0xA0: if !out.isEmpty { pending = true }
+                case 0..<0x20, 0x7F, 0x80...0x9F: continue
+                default:
+                    if pending { out += " " }
+                    pending = false
+                    out.unicodeScalars.append(u)
+                }
+            }
+            return out
+        }
+        let tokens = ["a", "word", "longer words in a row", " ", "  ", "\t", "\n", "\r\n", "\u{A0}", "\u{1}", "\u{7F}",
+            "\u{85}", "é", "¢", "東京", "x y", "ab cd ef gh"]
+        var rng = SplitMix64(state: 7)
+        for _ in 0..<400 {
+            var s = ""
+            for _ in 0..<Int.random(in: 1...50, using: &rng) { s += tokens.randomElement(using: &rng)! }
+            var whole = TextBuilder()
+            whole.append(s)
+            #expect(whole.string == model(s), "\(Array(s.utf8))")
+            // In pieces cut at character boundaries (as libxml2 hands text over).
+            var pieces = TextBuilder()
+            var rest = Substring(s)
+            while !rest.isEmpty {
+                let k = Int.random(in: 1...max(1, rest.count), using: &rng)
+                pieces.append(String(rest.prefix(k)))
+                rest = rest.dropFirst(k)
+            }
+            #expect(pieces.string == whole.string)
+        }
+    }
+
     @Test func limitTruncatesAndFlags() {
         var b = TextBuilder(limit: 5)
         b.append("abc")
