@@ -24,6 +24,26 @@ public enum ItemIdentity: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { key }
 
+    /// Hashes `key` without building it (one string fewer per item).
+    func hashKey(into h: inout SHA256) {
+        switch self {
+        case .guid(let g):
+            h.update("guid:")
+            h.update(g)
+        case .guidAndLink(let g, let l):
+            h.update("guid:")
+            h.update(g)
+            h.update("\u{1F}link:")
+            h.update(l)
+        case .link(let l):
+            h.update("link:")
+            h.update(l)
+        case .content(let c):
+            h.update("content:")
+            h.update(c)
+        }
+    }
+
     /// Identities for a document's items, in order, by the rules above.
     public static func assign(to items: [FeedItem]) -> [ItemIdentity] {
         var counts = [String: Int]()
@@ -75,8 +95,8 @@ public enum ArticleID {
     public static func make(feedKey: String, identity: ItemIdentity) -> String {
         var h = SHA256()
         h.update(feedKey)
-        h.update([0x1F])
-        h.update(identity.key)
-        return Array(h.finalize().prefix(8)).hexString
+        h.update("\u{1F}")
+        identity.hashKey(into: &h)
+        return h.finalize()[0..<8].hexString
     }
 }

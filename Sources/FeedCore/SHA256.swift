@@ -147,16 +147,20 @@ extension UInt32 {
     @inline(__always) fileprivate func rotr(_ n: UInt32) -> UInt32 { (self >> n) | (self << (32 - n)) }
 }
 
-extension Array where Element == UInt8 {
+extension Collection where Element == UInt8 {
     /// Lower-case hexadecimal.
     public var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(count * 2)
-        for b in self {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 15)])
+        String(unsafeUninitializedCapacity: count * 2) { out in
+            var i = 0
+            for b in self {
+                out[i] = hexDigit(b >> 4)
+                out[i + 1] = hexDigit(b & 15)
+                i += 2
+            }
+            return i
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }
+
+@inline(__always)
+private func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }

@@ -5,7 +5,7 @@ public enum URLResolver {
     /// there is no usable base.
     public static func resolve(_ reference: String, against base: String?) -> String {
         let ref = trimmed(reference)
-        if scheme(of: ref) != nil { return ref }
+        if schemeLength(of: ref) != nil { return ref }
         guard let base = base, let baseScheme = scheme(of: base) else { return ref }
         let afterScheme = base.dropFirst(baseScheme.count + 1)
         var authority = ""
@@ -44,14 +44,22 @@ public enum URLResolver {
 
     /// The scheme of an absolute URL (`http` of `http://…`), or nil.
     public static func scheme(of s: String) -> String? {
-        guard let colon = s.firstIndex(of: ":"), colon != s.startIndex else { return nil }
-        let candidate = s[..<colon]
-        guard let first = candidate.unicodeScalars.first, first.isASCIILetter,
-            candidate.unicodeScalars.allSatisfy({
-                $0.isASCIILetter || ("0"..."9").contains($0) || $0 == "+" || $0 == "-" || $0 == "."
-            })
-        else { return nil }
-        return String(candidate)
+        guard let n = schemeLength(of: s) else { return nil }
+        return String(decoding: s.utf8.prefix(n), as: UTF8.self)
+    }
+
+    /// The length in bytes of the scheme of an absolute URL (`ALPHA *( ALPHA / DIGIT /
+    /// "+" / "-" / "." )` before a `:`), or nil. Works on the bytes: links are resolved for
+    /// every item.
+    static func schemeLength(of s: String) -> Int? {
+        var n = 0
+        for c in s.utf8 {
+            let letter = (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A
+            if c == 0x3A { return n > 0 ? n : nil }
+            guard letter || (n > 0 && ((c >= 0x30 && c <= 0x39) || c == 0x2B || c == 0x2D || c == 0x2E)) else { return nil }
+            n += 1
+        }
+        return nil
     }
 
     static func removeDotSegments(_ path: String) -> String {
@@ -75,13 +83,11 @@ public enum URLResolver {
     }
 
     private static func trimmed(_ s: String) -> String {
+        // Almost every URL starts and ends with a visible ASCII character: nothing to trim.
+        if let f = s.utf8.first, let l = s.utf8.last, f > 0x20 && f < 0x7F && l > 0x20 && l < 0x7F { return s }
         let scalars = s.unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
         return String(scalars[first...last])
     }
-}
-
-extension Unicode.Scalar {
-    fileprivate var isASCIILetter: Bool { ("a"..."z").contains(self) || ("A"..."Z").contains(self) }
 }

@@ -123,41 +123,54 @@ struct XMLRepair {
 
     /// Processes as much of `p` as can be decided; returns how many bytes were used.
     private mutating func step(_ p: UnsafeBufferPointer<UInt8>, isFinal: Bool) -> Int {
+        Self.classes.withUnsafeBufferPointer { classes in
         let n = p.count
         var i = 0
-        return Self.classes.withUnsafeBufferPointer { classes in
         while i < n {
-            // Fast path: copy a run of bytes that need no look, valid multi-byte UTF-8
-            // included.
-            let bit: UInt8
-            switch state {
-            case .text: bit = Self.textBit
-            case .tag: bit = Self.tagBit
-            case .attribute: bit = Self.attributeBit
-            default: bit = Self.otherBit
-            }
+            // Fast path: pass over a run of bytes that need no look, valid multi-byte UTF-8
+            // included. One loop per kind of state, so the state is not looked at per byte.
             let start = i
-            while i < n {
-                if bit == Self.textBit {
-                    // Text: skip eight bytes at a time while none is markup, a control (a
-                    // superset: tab and line ends are checked below) or non-ASCII.
+            switch state {
+            case .text:
+                // Eight bytes at a time while none is markup, a control (a superset: tab
+                // and line ends are let through below) or non-ASCII.
+                while i < n {
                     i = SWAR.skip(p, from: i) { ($0 & SWAR.highs) | SWAR.below($0, 0x20) | SWAR.equal($0, 0x3C) | SWAR.equal($0, 0x26) }
-                    if i >= n { break }
-                } else if state == .cdata && run == 0 {
-                    // CDATA: only "]]>" ends it; '<', '&', quotes and '>' are content.
-                    i = SWAR.skip(p, from: i) { ($0 & SWAR.highs) | SWAR.below($0, 0x20) | SWAR.equal($0, 0x5D) }
-                    if i >= n { break }
+                    guard i < n else { break }
+                    let c = p[i]
+                    if classes[Int(c)] & Self.textBit == 0 {
+                        i += 1
+                    } else if c >= 0x80, let len = Self.passableSequence(p, i) {
+                        i += len
+                    } else {
+                        break
+                    }
                 }
-                let c = p[i]
-                if classes[Int(c)] & bit == 0 {
-                    i += 1
-                } else if c >= 0x80 {
-                    let len = UTF8Check.sequenceLength(p, i)
-                    // U+FFFE/U+FFFF (EF BF BE/BF) are not XML characters: the slow path drops them.
-                    if len == 0 || (len == 3 && c == 0xEF && p[i + 1] == 0xBF && p[i + 2] >= 0xBE) { break }
+            case .cdata where run == 0:
+                // Only "]]>" ends CDATA: '<', '&', quotes and '>' are content.
+                while i < n {
+                    i = SWAR.skip(p, from: i) { ($0 & SWAR.highs) | SWAR.below($0, 0x20) | SWAR.equal($0, 0x5D) }
+                    guard i < n else { break }
+                    let c = p[i]
+                    if classes[Int(c)] & Self.otherBit == 0 {
+                        i += 1
+                    } else if c >= 0x80, let len = Self.passableSequence(p, i) {
+                        i += len
+                    } else {
+                        break
+                    }
+                }
+            default:
+                let bit: UInt8
+                switch state {
+                case .tag: bit = Self.tagBit
+                case .attribute: bit = Self.attributeBit
+                default: bit = Self.otherBit
+                }
+                while i < n {
+                    while i < n && classes[Int(p[i])] & bit == 0 { i += 1 }
+                    guard i < n, p[i] >= 0x80, let len = Self.passableSequence(p, i) else { break }
                     i += len
-                } else {
-                    break
                 }
             }
             if i > start {
@@ -268,6 +281,16 @@ struct XMLRepair {
         }
         return n
         }
+    }
+
+    /// The length of the valid UTF-8 sequence at `p[i]` when it passes unchanged; nil when
+    /// the slow path must look at it (invalid, cut short, or U+FFFE/U+FFFF — EF BF BE/BF —
+    /// which are not XML characters).
+    @inline(__always)
+    private static func passableSequence(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int? {
+        let len = UTF8Check.sequenceLength(p, i)
+        if len == 0 || (len == 3 && p[i] == 0xEF && p[i + 1] == 0xBF && p[i + 2] >= 0xBE) { return nil }
+        return len
     }
 
     /// Handles `<` in text. Returns the bytes used, or nil when more input is needed.
