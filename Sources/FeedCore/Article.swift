@@ -8,10 +8,11 @@ public struct Article: Sendable, Hashable {
     public var date: String
     /// One line of text, never empty.
     public var title: String
-    /// Paragraphs joined by `"\n\n"`; empty for an item with no body text.
-    public var body: String
+    /// Paragraphs joined by `"\n\n"`; empty for an item with no body text. Bytes: the body
+    /// goes from the HTML converter to the spool without ever being a `String`.
+    public var body: UTF8Text
 
-    public init(id: String, date: String, title: String, body: String) {
+    public init(id: String, date: String, title: String, body: UTF8Text) {
         self.id = id
         self.date = date
         self.title = title
@@ -20,23 +21,27 @@ public struct Article: Sendable, Hashable {
 
     /// The article's exact bytes.
     public var rendered: String {
-        var s = ""
-        s.reserveCapacity(date.utf8.count + title.utf8.count + body.utf8.count + 10)
-        render { s += $0 }
-        return s
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(date.utf8.count + title.utf8.count + body.bytes.count + 10)
+        render { bytes.append(contentsOf: $0) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Hands the article's bytes to `sink` in pieces, in order (for writers that copy them
     /// into a buffer of their own: no whole-article string is built). `rendered` is these
     /// pieces joined.
-    public func render(_ sink: (String) -> Void) {
-        sink(" date ")
-        sink(date)
-        sink(" ")
-        sink(title)
+    public func render(_ sink: (UnsafeBufferPointer<UInt8>) -> Void) {
+        func put(_ s: String) {
+            var s = s
+            s.withUTF8(sink)
+        }
+        put(" date ")
+        put(date)
+        put(" ")
+        put(title)
         if !body.isEmpty {
-            sink("\n\n")
-            sink(body)
+            put("\n\n")
+            body.bytes.withUnsafeBufferPointer(sink)
         }
     }
 
@@ -85,7 +90,7 @@ public struct ArticleBuilder<Converter: MarkupConverter> {
     public mutating func article(for item: FeedItem, id: String, firstSeen: FeedDate) -> Article {
         let body = bodyText(of: item)
         var title = item.title.map { titleText($0) } ?? ""
-        if title.isEmpty { title = Self.fallbackTitle(body: body, limit: fallbackTitleLength) }
+        if title.isEmpty { title = Self.fallbackTitle(body: body.string, limit: fallbackTitleLength) }
         if title.isEmpty, let link = item.effectiveLink { title = TextBuilder.oneLine(link) }
         if title.isEmpty { title = "(untitled)" }
         let date: String
@@ -98,13 +103,13 @@ public struct ArticleBuilder<Converter: MarkupConverter> {
     }
 
     /// The fullest text the item carries: content, else summary (rule 10).
-    public mutating func bodyText(of item: FeedItem) -> String {
+    public mutating func bodyText(of item: FeedItem) -> UTF8Text {
         if let c = item.content {
-            let text = c.articleText(using: &converter)
+            let text = c.articleUTF8(using: &converter)
             if !text.isEmpty { return text }
         }
-        if let s = item.summary { return s.articleText(using: &converter) }
-        return ""
+        if let s = item.summary { return s.articleUTF8(using: &converter) }
+        return UTF8Text(bytes: [])
     }
 
     /// A title field as one line of text.

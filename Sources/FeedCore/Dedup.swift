@@ -63,9 +63,9 @@ public enum ContentHash {
     }
 
     /// The exact fingerprint of an article's text: its title and body as rendered.
-    public static func fingerprint(title: String, body: String) -> UInt64 {
+    public static func fingerprint(title: String, body: UTF8Text) -> UInt64 {
         var h = fnv(title.utf8)
-        h = fnv(body.utf8, seed: h ^ 0x0A0A)
+        h = body.bytes.withUnsafeBufferPointer { fnv($0, seed: h ^ 0x0A0A) }
         return h
     }
 

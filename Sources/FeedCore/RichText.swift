@@ -38,14 +38,15 @@ public enum RichText: Sendable, Hashable {
 /// module supplies the libxml2 implementation.
 public protocol MarkupConverter {
     /// The text of an HTML fragment: paragraphs joined by `"\n\n"`, folded and trimmed
-    /// by the article format's rules.
-    mutating func text(fromHTML html: UTF8Text) -> String
+    /// by the article format's rules. Bytes in, bytes out: an article body never needs to
+    /// be a `String` between the feed and the spool.
+    mutating func text(fromHTML html: UTF8Text) -> UTF8Text
 }
 
 extension MarkupConverter {
     /// The text of an HTML fragment given as a string.
     public mutating func text(fromHTML html: String) -> String {
-        text(fromHTML: UTF8Text(html))
+        text(fromHTML: UTF8Text(html)).string
     }
 }
 
@@ -57,11 +58,23 @@ extension RichText {
     public func articleText(using converter: inout some MarkupConverter) -> String {
         switch self {
         case .html(let html):
-            return converter.text(fromHTML: html)
+            return converter.text(fromHTML: html).string
         case .paragraphs(let text):
             return text
         case .text(let text):
             return RichText.plainParagraphs(text)
+        }
+    }
+
+    /// `articleText` as UTF-8 bytes (what an article body is).
+    public func articleUTF8(using converter: inout some MarkupConverter) -> UTF8Text {
+        switch self {
+        case .html(let html):
+            return converter.text(fromHTML: html)
+        case .paragraphs(let text):
+            return UTF8Text(text)
+        case .text(let text):
+            return UTF8Text(RichText.plainParagraphs(text))
         }
     }
 

@@ -148,7 +148,7 @@ public final class Ingestor {
         for c in candidates {
             let article = builder.article(for: c.item, id: c.articleID, firstSeen: FeedDate(secondsSinceEpoch: now))
             let fp = Int64(bitPattern: ContentHash.fingerprint(title: article.title, body: article.body))
-            let sim = SimHash.of(article.title + "\n" + article.body)
+            let sim = SimHash.of(article.title + "\n" + article.body.string)
             var duplicateOf: String?
             if settings.dedup.checksText {
                 var owner = batchFingerprints[fp]

@@ -17,12 +17,12 @@ public struct HTMLToText: MarkupConverter {
         engine = Engine(condensing: condensing)
     }
 
-    public mutating func text(fromHTML html: UTF8Text) -> String {
+    public mutating func text(fromHTML html: UTF8Text) -> UTF8Text {
         html.bytes.withUnsafeBufferPointer { engine.convert($0) }
     }
 
     /// Converts UTF-8 bytes.
-    public func text(fromHTML bytes: UnsafeBufferPointer<UInt8>) -> String {
+    public func text(fromHTML bytes: UnsafeBufferPointer<UInt8>) -> UTF8Text {
         engine.convert(bytes)
     }
 
@@ -56,15 +56,15 @@ public struct HTMLToText: MarkupConverter {
             if let ctxt { htmlFreeParserCtxt(ctxt) }
         }
 
-        func convert(_ p: UnsafeBufferPointer<UInt8>) -> String {
+        func convert(_ p: UnsafeBufferPointer<UInt8>) -> UTF8Text {
             if !Self.hasMarkup(p) {
                 var b = TextBuilder()
                 b.append(p)
-                return b.string
+                return UTF8Text(bytes: b.bytes)
             }
             // One extractor for every fragment: its buffer is reused, not reallocated.
             extractor.reset()
-            guard let ctxt, let base = p.baseAddress, p.count < Int(Int32.max) else { return "" }
+            guard let ctxt, let base = p.baseAddress, p.count < Int(Int32.max) else { return UTF8Text(bytes: []) }
             condensed = condensing && condenser.condense(p)
             if condensed {
                 source = p
@@ -76,7 +76,7 @@ public struct HTMLToText: MarkupConverter {
             } else {
                 parse(ctxt, UnsafeBufferPointer(start: base, count: p.count))
             }
-            let result = extractor.string
+            let result = UTF8Text(bytes: extractor.text.bytes)
             extractor.reset()
             return result
         }

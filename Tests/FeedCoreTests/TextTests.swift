@@ -4,7 +4,7 @@ import Testing
 
 /// A markup converter for core tests: treats input as text (the real one is libxml2's).
 struct LiteralConverter: MarkupConverter {
-    mutating func text(fromHTML html: UTF8Text) -> String { TextBuilder.oneLine(html.string) }
+    mutating func text(fromHTML html: UTF8Text) -> UTF8Text { UTF8Text(TextBuilder.oneLine(html.string)) }
 }
 
 @Suite struct TextBuilderTests {
