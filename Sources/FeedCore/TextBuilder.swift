@@ -132,6 +132,12 @@ public struct TextBuilder: Sendable {
         }
     }
 
+    /// A copy of the text, sized to it: the builder keeps its buffer for the next text
+    /// (handing out `bytes` itself would make the next `reset` allocate a new one).
+    public var copiedUTF8: UTF8Text {
+        UTF8Text(bytes: bytes.withUnsafeBufferPointer { Array($0) })
+    }
+
     /// The text as a string (paragraphs joined by `"\n\n"`).
     public var string: String { String(decoding: bytes, as: UTF8.self) }
 

@@ -337,8 +337,11 @@ extension FeedDocumentBuilder {
     }
 
     mutating func finishItem() {
-        let st = itemState
-        var item = st.item
+        // Taken out of the builder rather than copied: no retain/release of every field.
+        var st = ItemState()
+        swap(&st, &itemState)
+        var item = FeedItem()
+        swap(&item, &st.item)
         if item.published == nil { item.published = st.dcDate ?? st.dctermsIssued }
         if item.updated == nil { item.updated = st.dctermsModified }
         if item.summary == nil {
@@ -352,7 +355,6 @@ extension FeedDocumentBuilder {
         }
         if item.thumbnail == nil { item.thumbnail = st.itunesImage }
         items.append(item)
-        itemState = ItemState()
     }
 }
 

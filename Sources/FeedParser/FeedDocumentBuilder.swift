@@ -123,8 +123,9 @@ struct FeedDocumentBuilder {
             return
         }
 
-        if let cap = capture {
-            if cap.xhtml != nil {
+        // The capture is looked at in place (copying it retains its buffers).
+        if capture != nil {
+            if capture!.xhtml != nil {
                 // Markup of an xhtml field.
                 capture!.xhtml!.start(HTMLTag.classify(name))
                 frames.append(frame)
@@ -136,9 +137,10 @@ struct FeedDocumentBuilder {
             }
             // A feed element inside a text field: the field's end tag was lost in broken
             // markup (`<title>a <b>b</title><guid>…`). End the field here and read on.
-            capture = nil
-            finish(cap)
-            for k in cap.depth..<frames.count { frames[k].role = .transparent }
+            if let cap = capture.take() {
+                finish(cap)
+                for k in cap.depth..<frames.count { frames[k].role = .transparent }
+            }
         }
         if skipDepth > 0 || failure != nil {
             skipDepth += 1
@@ -249,11 +251,10 @@ struct FeedDocumentBuilder {
         guard frames.count > 1, !tooDeep else { return }
         let frame = frames.removeLast()
         let depth = frames.count
-        if let cap = capture {
-            if depth == cap.depth {
-                capture = nil
+        if capture != nil {
+            if depth == capture!.depth, let cap = capture.take() {
                 finish(cap)
-            } else if cap.xhtml != nil {
+            } else if capture!.xhtml != nil {
                 capture!.xhtml!.end(HTMLTag.classify(name))
             }
             return

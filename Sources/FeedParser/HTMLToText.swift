@@ -76,7 +76,7 @@ public struct HTMLToText: MarkupConverter {
             } else {
                 parse(ctxt, UnsafeBufferPointer(start: base, count: p.count))
             }
-            let result = UTF8Text(bytes: extractor.text.bytes)
+            let result = extractor.text.copiedUTF8
             extractor.reset()
             return result
         }

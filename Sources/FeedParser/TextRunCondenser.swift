@@ -10,6 +10,9 @@ import FeedCore
 /// text it would have passed through unchanged. A run keeps its first and last bytes
 /// visible-text (never white space), so libxml2 sees text where there was text.
 ///
+/// Start tags also lose their attributes (`<a href="…">` becomes `<a>`): text extraction
+/// never reads them, and libxml2 would copy every value into a string of its own.
+///
 /// The scanner follows libxml2's reading of markup (attribute quoting, comments) and, at
 /// anything it is not sure of — `<!` other than a comment, `<?`, an unterminated tag, the
 /// raw text of `script` or `style` and their kin — leaves the rest of the fragment as it is.
@@ -44,6 +47,7 @@ struct TextRunCondenser {
         guard n >= Self.minimumRun, !Self.containsLeadOrNUL(p) else { return false }
         skeleton.reserveCapacity(n)
         var copied = 0  // p[..<copied] is in the skeleton already
+        var stripped = false  // some tag lost its attributes
         var i = 0
         scan: while i < n {
             // Text: find runs up to the next '<'.
@@ -98,10 +102,17 @@ struct TextRunCondenser {
             }
             guard i < n else { break }
             // Markup at '<'.
-            guard let next = Self.markupEnd(p, at: i) else { break scan }
-            i = next
+            guard let m = Self.markupEnd(p, at: i) else { break scan }
+            if let nameEnd = m.nameEnd, m.end - nameEnd > (m.selfClosing ? 2 : 1) {
+                skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<nameEnd]))
+                if m.selfClosing { skeleton.append(0x2F) }
+                skeleton.append(0x3E)
+                copied = m.end
+                stripped = true
+            }
+            i = m.end
         }
-        guard !runs.isEmpty else { return false }
+        guard !runs.isEmpty || stripped else { return false }
         skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied...]))
         return true
     }
@@ -173,9 +184,17 @@ struct TextRunCondenser {
         return false
     }
 
-    /// Where the markup starting at `p[i] == '<'` ends (the index after it), the way
-    /// libxml2 reads it; nil when the rest of the fragment must be left alone.
-    static func markupEnd(_ p: UnsafeBufferPointer<UInt8>, at i: Int) -> Int? {
+    /// Markup read at a `<`: the index after it, and for a start tag where its name ends
+    /// and whether it closes itself (`/>`, which libxml2 reads as an empty element).
+    struct Markup {
+        var end: Int
+        var nameEnd: Int? = nil
+        var selfClosing = false
+    }
+
+    /// Where the markup starting at `p[i] == '<'` ends, the way libxml2 reads it; nil when
+    /// the rest of the fragment must be left alone.
+    static func markupEnd(_ p: UnsafeBufferPointer<UInt8>, at i: Int) -> Markup? {
         let n = p.count
         guard i + 1 < n else { return nil }
         let c = p[i + 1]
@@ -183,7 +202,7 @@ struct TextRunCondenser {
             guard i + 3 < n, p[i + 2] == 0x2D, p[i + 3] == 0x2D else { return nil }
             var j = i + 4
             while j + 2 < n {
-                if p[j] == 0x2D && p[j + 1] == 0x2D && p[j + 2] == 0x3E { return j + 3 }
+                if p[j] == 0x2D && p[j + 1] == 0x2D && p[j + 2] == 0x3E { return Markup(end: j + 3) }
                 j += 1
             }
             return nil
@@ -192,11 +211,11 @@ struct TextRunCondenser {
             guard i + 2 < n, isLetter(p[i + 2]) else { return nil }
             var j = i + 3
             while j < n && p[j] != 0x3E { j += 1 }
-            return j < n ? j + 1 : nil
+            return j < n ? Markup(end: j + 1) : nil
         }
         guard isLetter(c) else {
             // '<' not opening markup is text to libxml2 as well.
-            return c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D || (c >= 0x30 && c <= 0x39) ? i + 1 : nil
+            return c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D || (c >= 0x30 && c <= 0x39) ? Markup(end: i + 1) : nil
         }
         var j = i + 1
         var key: UInt64 = 0
@@ -208,12 +227,13 @@ struct TextRunCondenser {
             j += 1
         }
         if length < 12 && rawTextKeys[key] != nil { return nil }
+        let nameEnd = j
         // Attributes, as htmlParseStartTag reads them.
         while true {
             while j < n && isBlank(p[j]) { j += 1 }
             guard j < n else { return nil }
-            if p[j] == 0x3E { return j + 1 }
-            if p[j] == 0x2F && j + 1 < n && p[j + 1] == 0x3E { return j + 2 }
+            if p[j] == 0x3E { return Markup(end: j + 1, nameEnd: nameEnd) }
+            if p[j] == 0x2F && j + 1 < n && p[j + 1] == 0x3E { return Markup(end: j + 2, nameEnd: nameEnd, selfClosing: true) }
             let a = p[j]
             if isLetter(a) || a == 0x5F || a == 0x3A || a == 0x2E {
                 j += 1

@@ -39,6 +39,7 @@ func scalar(_ v: UInt32) -> String {
         // Found by fuzz-html: a tag name with ':' and a bogus attribute after it.
         "<mX:et=\"imar\u{FFFD}up t)with no mar\u{FFFD}up l, onf=\"x>y\" ti=tel'zg \(Self.long) a=\"\(Self.long)\">\(Self.long)",
         "<p title=\"a\u{0}b>\(Self.long)\">\(Self.long)</p>",
+        "<div class=x/>\(Self.long)</div><br />\(Self.long)<p id=\"a\"/>\(Self.long)<a href=\"\(Self.long)\">x</a>",
     ])
     func matchesTheWholeParse(_ html: String) {
         var plain = HTMLToText(condensing: false)
@@ -68,6 +69,9 @@ func scalar(_ v: UInt32) -> String {
         "<!-- c -->", "<!--", "-->", "<script>", "</script>", "<style>", "</style>", "<title>", "<h1>", "</h1>",
         "<", ">", "</", "<3", "\"", "'", "=", "\u{0}", "\u{1}", "\u{7F}", "\u{85}", "<!DOCTYPE html>", "<?x?>",
         "<P>", "<BR>", "<a b=c d", "<span lang=en>", "</span>", "<x:y=\"", "<a =b>", "<a.b c>", "<_x>", "\u{FFFD}",
+        // Attributes, which the skeleton drops: self-closing or not, values that end in '/'.
+        "<a href=x/>", "<div class=x/>", "<div class=\"x\"/>", "<br />", "<p id=a />", "<img src=\"a.jpg\" alt=\"t\" />",
+        "<div data-x='>'>", "<li value=3>", "<td colspan=2>", "<p\tclass=\"a\"\n>", "<a  href = \"x\" >",
     ]
 
     /// Text of every length around the condenser's threshold, and long enough to cross
