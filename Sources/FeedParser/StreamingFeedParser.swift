@@ -44,7 +44,7 @@ public final class StreamingFeedParser {
     private var total = 0
     private var failure: FeedParseError?
     private var transcoder: Transcoder?
-    private var repair = XMLRepair(lookupEntity: LibXML.htmlEntity)
+    private var repair: XMLRepair
     private var xml: XMLFeedParser?
     private var json: [UInt8] = []
     private var scratch: [UInt8] = []
@@ -57,6 +57,14 @@ public final class StreamingFeedParser {
 
     public init(options: FeedParserOptions = FeedParserOptions()) {
         self.options = options
+        repair = XMLRepair(lookupEntity: LibXML.htmlEntity)
+    }
+
+    /// A parser whose repair pass leaves text as text (`XMLRepair`'s CDATA rewrite off),
+    /// for tests that check the rewrite changes nothing.
+    init(options: FeedParserOptions = FeedParserOptions(), wrapsTextInCDATA: Bool) {
+        self.options = options
+        repair = XMLRepair(lookupEntity: LibXML.htmlEntity, wrapsTextInCDATA: wrapsTextInCDATA)
     }
 
     /// Feeds the next bytes of the document.

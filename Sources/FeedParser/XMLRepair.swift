@@ -22,6 +22,15 @@ import FeedCore
 ///
 /// Most chunks need no repair at all: the scan only notes where a repair falls, and a chunk
 /// without one is handed on as it came, never copied.
+///
+/// One rewrite is for speed alone: inside the document, a long run of text holding
+/// non-ASCII characters is handed on as a CDATA section. libxml2 reads such text one
+/// character at a time (decoding, checking and copying each), but a CDATA section in one
+/// pass; the SAX events carry the same characters either way. Runs holding a CR (which
+/// text would turn into LF) or a `]` (which could end the section) stay text, and so do
+/// runs longer than `cdataHoldBack`: a run cut by the chunk's end is held back until its end
+/// is in view, so that what is wrapped depends on the document alone, never on how it was
+/// cut into chunks (libxml2 recovers differently from some broken markup around a section).
 struct XMLRepair {
     /// How many repairs of each kind were made, for the parser's warnings.
     struct Counts: Equatable {
@@ -54,11 +63,28 @@ struct XMLRepair {
     /// Where in the chunk being processed the bytes stop being copied to `output`: from
     /// here on they pass unchanged, until the next repair.
     private var verbatimStart = 0
+    /// True once the root element has started: text before it must stay text (libxml2
+    /// reports it as an error of its own).
+    private var inDocument = false
+    /// Shorter runs stay text: a CDATA section costs libxml2 a scan of its own.
+    static let cdataRun = 32
+    /// Longer runs stay text: at most this much is held back waiting for a run's end (held
+    /// bytes are scanned again with the next chunk, so a feed trickling in byte by byte costs
+    /// this squared at worst).
+    static let cdataHoldBack = 4096
+    /// True while inside a text run already found longer than `cdataHoldBack`.
+    private var runTooLong = false
+    /// Whether long non-ASCII text runs become CDATA sections (the parse is the same either
+    /// way, which tests check by turning it off).
+    private let wrapsText: Bool
     private let lookupEntity: (UnsafeBufferPointer<UInt8>) -> UInt32?
 
-    /// - Parameter lookupEntity: the code point of an HTML entity name, or nil.
-    init(lookupEntity: @escaping (UnsafeBufferPointer<UInt8>) -> UInt32?) {
+    /// - Parameters:
+    ///   - lookupEntity: the code point of an HTML entity name, or nil.
+    ///   - wrapsTextInCDATA: hand long non-ASCII text runs on as CDATA sections.
+    init(lookupEntity: @escaping (UnsafeBufferPointer<UInt8>) -> UInt32?, wrapsTextInCDATA: Bool = true) {
         self.lookupEntity = lookupEntity
+        wrapsText = wrapsTextInCDATA
     }
 
     /// Repairs `input`, appending to `out`. `isFinal` marks the end of the document.
@@ -98,6 +124,22 @@ struct XMLRepair {
         verbatimStart = 0
     }
 
+    private static let cdataOpen: [UInt8] = Array("<![CDATA[".utf8)
+    private static let cdataClose: [UInt8] = Array("]]>".utf8)
+
+    /// Hands on the text `p[start..<end]` as a CDATA section, unless it holds a CR or `]`.
+    private mutating func wrapInCDATA(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) {
+        let run = UnsafeBufferPointer(rebasing: p[start..<end])
+        let stop = SWAR.skip(run, from: 0) { SWAR.equal($0, 0x0D) | SWAR.equal($0, 0x5D) }
+        guard !run[stop...].contains(where: { $0 == 0x0D || $0 == 0x5D }) else { return }
+        if output.isEmpty { output.reserveCapacity(p.count + 64) }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: p[verbatimStart..<start]))
+        output.append(contentsOf: Self.cdataOpen)
+        output.append(contentsOf: run)
+        output.append(contentsOf: Self.cdataClose)
+        verbatimStart = end
+    }
+
     /// Replaces `p[i..<(i + length)]` by `bytes` in the output.
     private mutating func replace(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, length: Int, with bytes: some Collection<UInt8>) {
         if output.isEmpty { output.reserveCapacity(p.count + 64) }
@@ -134,6 +176,7 @@ struct XMLRepair {
             case .text:
                 // Eight bytes at a time while none is markup, a control (a superset: tab
                 // and line ends are let through below) or non-ASCII.
+                var nonASCII = false
                 while i < n {
                     i = SWAR.skip(p, from: i) { ($0 & SWAR.highs) | SWAR.below($0, 0x20) | SWAR.equal($0, 0x3C) | SWAR.equal($0, 0x26) }
                     guard i < n else { break }
@@ -142,8 +185,21 @@ struct XMLRepair {
                         i += 1
                     } else if c >= 0x80, let len = Self.passableSequence(p, i) {
                         i += len
+                        nonASCII = true
                     } else {
                         break
+                    }
+                }
+                if wrapsText && inDocument {
+                    // Is the run's end in view? Not at the chunk's end, nor at a character
+                    // the chunk's end cut in two.
+                    let cut = i == n || (!isFinal && p[i] >= 0x80 && UTF8Check.sequenceLength(p, i) == 0 && UTF8Check.isPrefixOfValid(p, i))
+                    if cut && !isFinal {
+                        if !runTooLong && i - start <= Self.cdataHoldBack { return start }
+                        runTooLong = true
+                    } else {
+                        if nonASCII && !runTooLong && i - start >= Self.cdataRun { wrapInCDATA(p, start, i) }
+                        runTooLong = false
                     }
                 }
             case .cdata where run == 0:
@@ -303,6 +359,7 @@ struct XMLRepair {
         let d = p[i + 1]
         if isNameStart(d) || d == 0x2F {
             state = .tag
+            inDocument = true
             return 1
         }
         if d < 0x20 && d != 0x09 && d != 0x0A && d != 0x0D {

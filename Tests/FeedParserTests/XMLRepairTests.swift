@@ -1,10 +1,13 @@
 @testable import FeedParser
+import FeedCore
 import TestSupport
 import Testing
 
 @Suite struct XMLRepairTests {
     func repair(_ s: [UInt8], chunk: Int = Int.max) -> String {
-        var r = XMLRepair(lookupEntity: LibXML.htmlEntity)
+        // Without the CDATA rewrite, whose output depends on the chunking by design (a run
+        // cut by a chunk boundary may fall below its length); `textInCDATA…` checks it.
+        var r = XMLRepair(lookupEntity: LibXML.htmlEntity, wrapsTextInCDATA: false)
         var out: [UInt8] = []
         var i = 0
         repeat {
@@ -63,5 +66,102 @@ import Testing
         for chunk in [1, 2, 5, 100] {
             #expect(repair(bytes, chunk: chunk) == "<a>’é’â(</a>", "chunk \(chunk)")
         }
+    }
+}
+
+/// The repair's one rewrite for speed: long non-ASCII text runs handed to libxml2 as CDATA
+/// sections. What it wraps, and that a feed parses to exactly the same feed with it or
+/// without it, whole or in random chunks.
+@Suite struct TextInCDATATests {
+    static let long = "Déjà vu in Zürich — “quoted” 東京 and more words"
+
+    func repair(_ s: String) -> String {
+        var r = XMLRepair(lookupEntity: LibXML.htmlEntity)
+        var out: [UInt8] = []
+        let bytes = Array(s.utf8)
+        bytes.withUnsafeBufferPointer { r.process($0, isFinal: true, into: &out) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    @Test func longNonASCIIRunsInTheDocumentBecomeCDATA() {
+        let l = Self.long
+        #expect(repair("<a>\(l)</a>") == "<a><![CDATA[\(l)]]></a>")
+        // Split by references, which stay outside.
+        #expect(repair("<a>\(l)&amp;\(l)</a>") == "<a><![CDATA[\(l)]]>&amp;<![CDATA[\(l)]]></a>")
+        // Left as text: ASCII only, short, before the root, holding a CR or a ']'.
+        let ascii = String(repeating: "plain ascii words ", count: 4)
+        #expect(repair("<a>\(ascii)</a>") == "<a>\(ascii)</a>")
+        #expect(repair("<a>café</a>") == "<a>café</a>")
+        #expect(repair("\(l)<a/>") == "\(l)<a/>")
+        #expect(repair("<a>\(l)\r\n\(l)</a>") == "<a>\(l)\r\n\(l)</a>")
+        #expect(repair("<a>\(l)]\(l)</a>") == "<a>\(l)]\(l)</a>")
+    }
+
+    /// Text pieces of well-formed content: long non-ASCII runs, references, CRs, ']'.
+    static let text = [
+        long, long + " " + long, "plain words ", "é", "€ ", "&amp;", "&lt;p&gt;", "&#8217;", "&#x1F600;", "]", "\r\n",
+        "\n", "\t", "<![CDATA[" + long + " <b>x</b>]]>", "<![CDATA[]]>", "<!-- \(long) -->", " ",
+    ]
+    /// Pieces of broken markup too, for the chunking check.
+    static let broken = text + ["<", "&", "]]>", "<€", "</x>", "<b>", "\u{1}", "<a b=\"\(long)", "\r"]
+
+    func parse(_ bytes: [UInt8], wrapping: Bool, chunk: Int) throws -> ParsedFeed {
+        let parser = StreamingFeedParser(wrapsTextInCDATA: wrapping)
+        var i = 0
+        while i < bytes.count {
+            let n = min(chunk, bytes.count - i)
+            bytes[i..<(i + n)].withUnsafeBufferPointer { parser.feed($0) }
+            i += n
+        }
+        return try parser.finish()
+    }
+
+    func document(_ pieces: [String], _ rng: inout SplitMix64) -> [UInt8] {
+        func field() -> String {
+            (0..<Int.random(in: 0...12, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+        }
+        var doc = "<?xml version=\"1.0\"?><rss version=\"2.0\" xmlns:content=\"http://purl.org/rss/1.0/modules/content/\"><channel><title>\(field())</title>"
+        for k in 0..<Int.random(in: 1...6, using: &rng) {
+            doc += "<item><title>\(field())</title><description>\(field())</description>"
+            doc += "<content:encoded>\(field())</content:encoded><category>\(field())</category><guid>g\(k)</guid></item>"
+        }
+        return Array((doc + "</channel></rss>").utf8)
+    }
+
+    @Test func aFeedParsesTheSameWithTheRewriteOrWithout() throws {
+        var rng = SplitMix64(state: 0xCDA7A)
+        for _ in 0..<300 {
+            let bytes = document(Self.text, &rng)
+            let plain = try parse(bytes, wrapping: false, chunk: Int.max)
+            for chunk in [Int.max, Int.random(in: 1...64, using: &rng), Int.random(in: 65...5000, using: &rng)] {
+                let wrapped = try parse(bytes, wrapping: true, chunk: chunk)
+                #expect(wrapped.items == plain.items, "\(String(decoding: bytes, as: UTF8.self).debugDescription) in chunks of \(chunk)")
+                #expect(wrapped.info == plain.info)
+                #expect(wrapped.warnings.map(\.message) == plain.warnings.map(\.message))
+            }
+        }
+    }
+
+    /// Around broken markup libxml2 may recover differently from a CDATA section than from
+    /// text, so what is wrapped must not depend on where the chunks were cut: a broken feed
+    /// gives the same feed whole or in chunks, as it does without the rewrite.
+    @Test func whatIsWrappedDoesNotDependOnTheChunking() throws {
+        var rng = SplitMix64(state: 0xB40CE)
+        var compared = 0
+        for _ in 0..<300 {
+            let bytes = document(Self.broken, &rng)
+            let chunk = Int.random(in: 1...300, using: &rng)
+            // Only documents libxml2 itself reads the same in chunks say anything here.
+            guard let plainWhole = try? parse(bytes, wrapping: false, chunk: Int.max),
+                let plainChunked = try? parse(bytes, wrapping: false, chunk: chunk),
+                plainWhole.items == plainChunked.items
+            else { continue }
+            compared += 1
+            let whole = try parse(bytes, wrapping: true, chunk: Int.max)
+            let chunked = try parse(bytes, wrapping: true, chunk: chunk)
+            #expect(chunked.items == whole.items, "\(String(decoding: bytes, as: UTF8.self).debugDescription) in chunks of \(chunk)")
+            #expect(chunked.info == whole.info)
+        }
+        #expect(compared > 100)
     }
 }
