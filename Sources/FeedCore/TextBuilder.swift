@@ -135,7 +135,7 @@ public struct TextBuilder: Sendable {
     /// A copy of the text, sized to it: the builder keeps its buffer for the next text
     /// (handing out `bytes` itself would make the next `reset` allocate a new one).
     public var copiedUTF8: UTF8Text {
-        UTF8Text(bytes: bytes.withUnsafeBufferPointer { Array($0) })
+        bytes.withUnsafeBufferPointer { UTF8Text(copying: $0) }
     }
 
     /// The text as a string (paragraphs joined by `"\n\n"`).

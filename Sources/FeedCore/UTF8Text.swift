@@ -15,6 +15,13 @@ public struct UTF8Text: Sendable, Hashable, ExpressibleByStringLiteral, CustomSt
         self.bytes = bytes
     }
 
+    /// A copy of `buffer`, sized to it. (Taking a reused buffer's array itself would keep
+    /// its whole capacity alive and make its owner's next `removeAll(keepingCapacity:)`
+    /// allocate a new one.)
+    public init(copying buffer: UnsafeBufferPointer<UInt8>) {
+        bytes = Array(buffer)
+    }
+
     public init(stringLiteral value: String) {
         self.init(value)
     }

@@ -305,7 +305,7 @@ struct FeedDocumentBuilder {
             store(cap.field, raw: x.string, isXHTML: true, base: cap.base)
         } else if cap.field.holdsHTML {
             // Markup goes to the converter as the bytes it is: no String of it is made.
-            place(cap.field, .html(UTF8Text(bytes: captured)))
+            place(cap.field, .html(captured.withUnsafeBufferPointer { UTF8Text(copying: $0) }))
         } else {
             store(cap.field, raw: String(decoding: captured, as: UTF8.self), isXHTML: false, base: cap.base)
         }
