@@ -67,6 +67,22 @@ import Testing
         #expect(feed.warnings.contains { $0.message.contains("cut") })
     }
 
+    /// Each HTML field holds its own bytes only: a short field read after a long one must
+    /// not keep the capture buffer's whole capacity (in the daemon, thousands of parsed items
+    /// wait for ingest at once).
+    @Test func aShortFieldAfterALongOneHoldsOnlyItsOwnBytes() throws {
+        let long = String(repeating: "word ", count: 200_000)  // 1 MB
+        let doc = "<rss><channel><item><title>a</title><description>\(long)</description></item>"
+            + "<item><title>b</title><description>short</description></item></channel></rss>"
+        let feed = try FeedParser.parse(Array(doc.utf8))
+        guard feed.items.count == 2, case .html(let body)? = feed.items[1].summary else {
+            Issue.record("no second summary")
+            return
+        }
+        #expect(body.bytes == Array("short".utf8))
+        #expect(body.bytes.capacity < 1024)
+    }
+
     /// The cut falls inside a character here (the limit is not a multiple of the 6-byte
     /// word): it moves back to the character's start, so the kept text is whole UTF-8.
     @Test func aFieldIsCutBetweenCharacters() throws {
