@@ -51,10 +51,12 @@ public enum Binaries {
         p.standardOutput = out
         p.standardError = err
         p.standardInput = input
-        let collected = Collected()
-        out.fileHandleForReading.readabilityHandler = { h in collected.add(h.availableData, toErr: false) }
-        err.fileHandleForReading.readabilityHandler = { h in collected.add(h.availableData, toErr: true) }
+        // Each output is read to its end on a thread of its own, with blocking reads: no
+        // `readabilityHandler` (its dispatch sources, many at once across parallel tests,
+        // crash libdispatch's event loop on Linux: swift-corelibs-foundation #3276).
         try p.run()
+        let stdoutReader = PipeReader(out.fileHandleForReading)
+        let stderrReader = PipeReader(err.fileHandleForReading)
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
         let deadline = Date().addingTimeInterval(timeout)
@@ -68,29 +70,37 @@ public enum Binaries {
             usleep(5000)
         }
         p.waitUntilExit()
-        out.fileHandleForReading.readabilityHandler = nil
-        err.fileHandleForReading.readabilityHandler = nil
-        collected.add(out.fileHandleForReading.readDataToEndOfFile(), toErr: false)
-        collected.add(err.fileHandleForReading.readDataToEndOfFile(), toErr: true)
-        let (o, e) = collected.take()
+        // A child of the child may hold a pipe open: wait for the ends a bounded time.
+        let o = stdoutReader.take(timeout: 10)
+        let e = stderrReader.take(timeout: 10)
         return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self), timedOut: timedOut)
     }
 
-    private final class Collected: @unchecked Sendable {
+    /// Reads a pipe to its end on a thread of its own.
+    private final class PipeReader: @unchecked Sendable {
         private let lock = NSLock()
-        private var out = Data()
-        private var err = Data()
+        private var data = Data()
+        private let done = DispatchSemaphore(value: 0)
 
-        func add(_ d: Data, toErr: Bool) {
-            lock.lock()
-            defer { lock.unlock() }
-            if toErr { err.append(d) } else { out.append(d) }
+        init(_ handle: FileHandle) {
+            let t = Thread { [self] in
+                while let d = try? handle.read(upToCount: 1 << 16), !d.isEmpty {
+                    lock.lock()
+                    data.append(d)
+                    lock.unlock()
+                }
+                done.signal()
+            }
+            t.start()
         }
 
-        func take() -> (Data, Data) {
+        /// What was read: all of it once the pipe's end is reached, else what came within
+        /// `timeout` seconds.
+        func take(timeout: Double) -> Data {
+            _ = done.wait(timeout: .now() + timeout)
             lock.lock()
             defer { lock.unlock() }
-            return (out, err)
+            return data
         }
     }
 
