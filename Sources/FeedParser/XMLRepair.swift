@@ -177,18 +177,8 @@ struct XMLRepair {
                 // Eight bytes at a time while none is markup, a control (a superset: tab
                 // and line ends are let through below) or non-ASCII.
                 var nonASCII = false
-                while i < n {
-                    i = SWAR.skip(p, from: i) { ($0 & SWAR.highs) | SWAR.below($0, 0x20) | SWAR.equal($0, 0x3C) | SWAR.equal($0, 0x26) }
-                    guard i < n else { break }
-                    let c = p[i]
-                    if classes[Int(c)] & Self.textBit == 0 {
-                        i += 1
-                    } else if c >= 0x80, let len = Self.passableSequence(p, i) {
-                        i += len
-                        nonASCII = true
-                    } else {
-                        break
-                    }
+                i = Self.skipPlain(p, from: i, classes, Self.textBit, &nonASCII) {
+                    ($0 & SWAR.highs) | SWAR.below($0, 0x20) | SWAR.equal($0, 0x3C) | SWAR.equal($0, 0x26)
                 }
                 if wrapsText && inDocument {
                     // Is the run's end in view? Not at the chunk's end, nor at a character
@@ -204,17 +194,9 @@ struct XMLRepair {
                 }
             case .cdata where run == 0:
                 // Only "]]>" ends CDATA: '<', '&', quotes and '>' are content.
-                while i < n {
-                    i = SWAR.skip(p, from: i) { ($0 & SWAR.highs) | SWAR.below($0, 0x20) | SWAR.equal($0, 0x5D) }
-                    guard i < n else { break }
-                    let c = p[i]
-                    if classes[Int(c)] & Self.otherBit == 0 {
-                        i += 1
-                    } else if c >= 0x80, let len = Self.passableSequence(p, i) {
-                        i += len
-                    } else {
-                        break
-                    }
+                var nonASCII = false
+                i = Self.skipPlain(p, from: i, classes, Self.otherBit, &nonASCII) {
+                    ($0 & SWAR.highs) | SWAR.below($0, 0x20) | SWAR.equal($0, 0x5D)
                 }
             default:
                 let bit: UInt8
@@ -337,6 +319,33 @@ struct XMLRepair {
         }
         return n
         }
+    }
+
+    /// The end of the run of bytes from `i` that pass unchanged in a state whose special
+    /// bytes `bit` marks in `classes`: eight bytes at a time while `special` (a superset of
+    /// them, and of every non-ASCII byte) flags none, then byte by byte. Notes in `nonASCII`
+    /// whether a multi-byte character was passed.
+    @inline(__always)
+    private static func skipPlain(
+        _ p: UnsafeBufferPointer<UInt8>, from start: Int, _ classes: UnsafeBufferPointer<UInt8>, _ bit: UInt8,
+        _ nonASCII: inout Bool, special: (UInt64) -> UInt64
+    ) -> Int {
+        let n = p.count
+        var i = start
+        while i < n {
+            i = SWAR.skip(p, from: i, special: special)
+            guard i < n else { break }
+            let c = p[i]
+            if classes[Int(c)] & bit == 0 {
+                i += 1
+            } else if c >= 0x80, let len = passableSequence(p, i) {
+                i += len
+                nonASCII = true
+            } else {
+                break
+            }
+        }
+        return i
     }
 
     /// The length of the valid UTF-8 sequence at `p[i]` when it passes unchanged; nil when
