@@ -1,5 +1,6 @@
 import FeedCore
 import Testing
+import TestSupport
 
 @Suite struct ArticleTests {
     @Test func rendersTheFormat() {
@@ -112,6 +113,28 @@ import Testing
     ])
     func vectors(_ v: (String, String)) {
         #expect(SHA256.hash(Array(v.0.utf8)).hexString == v.1)
+    }
+
+    /// Every length around the block and padding boundaries (55, 56, 64, …), fed in one
+    /// piece, in random contiguous pieces and byte by byte: the same digest.
+    @Test func contiguousPiecesMatchTheWholeAtEveryLength() {
+        var rng = SplitMix64(state: 0x5A256)
+        for length in 0..<200 {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+            let whole = SHA256.hash(bytes)
+            var pieces = SHA256()
+            var i = 0
+            while i < length {
+                let n = Int.random(in: 1...70, using: &rng)
+                let end = min(length, i + n)
+                bytes[i..<end].withUnsafeBufferPointer { pieces.update(contiguous: $0) }
+                i = end
+            }
+            #expect(pieces.finalize() == whole, "length \(length)")
+            var byByte = SHA256()
+            for b in bytes { byByte.update(CollectionOfOne(b)) }
+            #expect(byByte.finalize() == whole, "length \(length)")
+        }
     }
 
     @Test func millionAs() {
