@@ -143,9 +143,39 @@ public struct TextBuilder: Sendable {
 
     /// Folds a string to one line: every paragraph break and white-space run becomes one space.
     public static func oneLine(_ string: String) -> String {
-        var b = TextBuilder()
         var s = string
+        // Most titles and names are folded already: returned as they are, no copy made.
+        if s.withUTF8({ isFolded($0) }) { return string }
+        var b = TextBuilder()
         s.withUTF8 { _ = b.append($0) }
         return b.string
+    }
+
+    /// True when folding would not change `p`: no white space but single spaces between
+    /// visible characters, none at either end, and no control character (nor any character
+    /// starting with the byte 0xC2, which no-break spaces and C1 controls share).
+    static func isFolded(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = p.first, let last = p.last else { return true }
+        if first == 0x20 || last == 0x20 { return false }
+        let n = p.count
+        var i = 0
+        while i < n {
+            // The scan of `append`: single spaces between words pass eight bytes at a time.
+            i = SWAR.skip(p, from: i) { w in
+                let stops = SWAR.below(w, 0x21) | SWAR.equal(w, 0x7F) | SWAR.equal(w, 0xC2)
+                let spaces = SWAR.equal(w, 0x20)
+                return (stops & ~spaces) | (spaces & ((stops >> 8) | 0x8000_0000_0000_0000))
+            }
+            guard i < n else { return true }
+            let c = p[i]
+            if c > 0x20 && c != 0x7F && c != 0xC2 {
+                i += 1  // a false stop
+            } else if c == 0x20, i + 1 < n, p[i + 1] > 0x20 && p[i + 1] != 0x7F && p[i + 1] != 0xC2 {
+                i += 2
+            } else {
+                return false
+            }
+        }
+        return true
     }
 }

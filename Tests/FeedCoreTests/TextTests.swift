@@ -68,6 +68,9 @@ struct LiteralConverter: MarkupConverter {
             var whole = TextBuilder()
             whole.append(s)
             #expect(whole.string == model(s), "\(Array(s.utf8))")
+            // oneLine, with its shortcut for text folded already (the model's output is).
+            #expect(TextBuilder.oneLine(s) == model(s), "\(Array(s.utf8))")
+            #expect(TextBuilder.oneLine(model(s)) == model(s))
             // In pieces cut at character boundaries (as libxml2 hands text over).
             var pieces = TextBuilder()
             var rest = Substring(s)
