@@ -176,8 +176,8 @@ struct XMLRepair {
             case .text:
                 // Eight bytes at a time while none is markup, a control (a superset: tab
                 // and line ends are let through below) or non-ASCII.
-                var nonASCII = false
-                i = Self.skipPlain(p, from: i, classes, Self.textBit, &nonASCII) {
+                let nonASCII: Bool
+                (i, nonASCII) = Self.skipPlain(p, from: i, classes, Self.textBit) {
                     ($0 & SWAR.highs) | SWAR.below($0, 0x20) | SWAR.equal($0, 0x3C) | SWAR.equal($0, 0x26)
                 }
                 if wrapsText && inDocument {
@@ -188,16 +188,20 @@ struct XMLRepair {
                         if !runTooLong && i - start <= Self.cdataHoldBack { return start }
                         runTooLong = true
                     } else {
-                        if nonASCII && !runTooLong && i - start >= Self.cdataRun { wrapInCDATA(p, start, i) }
+                        // The same limit as the hold-back's, whether the run came in one
+                        // chunk or several.
+                        let length = i - start
+                        if nonASCII && !runTooLong && length >= Self.cdataRun && length <= Self.cdataHoldBack {
+                            wrapInCDATA(p, start, i)
+                        }
                         runTooLong = false
                     }
                 }
             case .cdata where run == 0:
                 // Only "]]>" ends CDATA: '<', '&', quotes and '>' are content.
-                var nonASCII = false
-                i = Self.skipPlain(p, from: i, classes, Self.otherBit, &nonASCII) {
+                i = Self.skipPlain(p, from: i, classes, Self.otherBit) {
                     ($0 & SWAR.highs) | SWAR.below($0, 0x20) | SWAR.equal($0, 0x5D)
-                }
+                }.end
             default:
                 let bit: UInt8
                 switch state {
@@ -323,15 +327,16 @@ struct XMLRepair {
 
     /// The end of the run of bytes from `i` that pass unchanged in a state whose special
     /// bytes `bit` marks in `classes`: eight bytes at a time while `special` (a superset of
-    /// them, and of every non-ASCII byte) flags none, then byte by byte. Notes in `nonASCII`
-    /// whether a multi-byte character was passed.
+    /// them, and of every non-ASCII byte) flags none, then byte by byte; and whether a
+    /// multi-byte character was passed.
     @inline(__always)
     private static func skipPlain(
         _ p: UnsafeBufferPointer<UInt8>, from start: Int, _ classes: UnsafeBufferPointer<UInt8>, _ bit: UInt8,
-        _ nonASCII: inout Bool, special: (UInt64) -> UInt64
-    ) -> Int {
+        special: (UInt64) -> UInt64
+    ) -> (end: Int, nonASCII: Bool) {
         let n = p.count
         var i = start
+        var nonASCII = false
         while i < n {
             i = SWAR.skip(p, from: i, special: special)
             guard i < n else { break }
@@ -345,7 +350,7 @@ struct XMLRepair {
                 break
             }
         }
-        return i
+        return (i, nonASCII)
     }
 
     /// The length of the valid UTF-8 sequence at `p[i]` when it passes unchanged; nil when

@@ -5,9 +5,9 @@ import Testing
 
 @Suite struct XMLRepairTests {
     func repair(_ s: [UInt8], chunk: Int = Int.max) -> String {
-        // Without the CDATA rewrite, whose output depends on the chunking by design (a run
-        // cut by a chunk boundary may fall below its length); `textInCDATA…` checks it.
-        var r = XMLRepair(lookupEntity: LibXML.htmlEntity, wrapsTextInCDATA: false)
+        // With the CDATA rewrite, as the parser runs it: what it wraps must not depend on
+        // the chunking either.
+        var r = XMLRepair(lookupEntity: LibXML.htmlEntity)
         var out: [UInt8] = []
         var i = 0
         repeat {
@@ -26,7 +26,7 @@ import Testing
     /// is the same whole, byte by byte and in random chunks.
     @Test func anyChunkingGivesTheSameOutput() {
         let tokens: [[UInt8]] = ["<a>", "</a>", "<![CDATA[", "]]>", "]", "]]", "]>", ">", "<", "&", "&amp;", "&nbsp;", "\"", "'", "x=\"1\"",
-            "plain words ", "longer run of ordinary text", "\t", "\n", "\u{1}", "é", "€", "<!-- ", " -->", "-", "<?p ", "?>"].map { Array($0.utf8) } + [[0xFF], [0xE2, 0x82]]
+            "plain words ", "longer run of ordinary text", "a longer run with déjà vu in it, past 32 bytes", "\t", "\n", "\u{1}", "é", "€", "<!-- ", " -->", "-", "<?p ", "?>"].map { Array($0.utf8) } + [[0xFF], [0xE2, 0x82]]
         var rng = SplitMix64(state: 42)
         for _ in 0..<300 {
             var doc: [UInt8] = Array("<r>".utf8)
@@ -95,6 +95,34 @@ import Testing
         #expect(repair("\(l)<a/>") == "\(l)<a/>")
         #expect(repair("<a>\(l)\r\n\(l)</a>") == "<a>\(l)\r\n\(l)</a>")
         #expect(repair("<a>\(l)]\(l)</a>") == "<a>\(l)]\(l)</a>")
+    }
+
+    /// Runs around the hold-back limit (4 KiB), cut by chunk ends anywhere: the repair's
+    /// output, CDATA sections included, is the same whole and in chunks (a run too long to
+    /// hold back stays text however it arrives).
+    @Test func longRunsAreWrappedTheSameWhateverTheChunking() {
+        let unit = "Zürich déjà vu "  // 18 bytes
+        for copies in [2, 200, 227, 228, 600] {  // 36, 3,600, 4,086, 4,104 and 10,800 bytes
+            let doc = Array("<r><a>\(String(repeating: unit, count: copies))</a><b>\(Self.long)</b></r>".utf8)
+            let whole = repairBytes(doc, chunk: Int.max)
+            for chunk in [1000, 4095, 4097, 333] {
+                #expect(repairBytes(doc, chunk: chunk) == whole, "\(copies * unit.utf8.count)-byte run in chunks of \(chunk)")
+            }
+            let wrapped = copies * unit.utf8.count <= XMLRepair.cdataHoldBack
+            #expect(whole.contains("<a><![CDATA[") == wrapped, "\(copies * unit.utf8.count)-byte run")
+        }
+    }
+
+    func repairBytes(_ bytes: [UInt8], chunk: Int) -> String {
+        var r = XMLRepair(lookupEntity: LibXML.htmlEntity)
+        var out: [UInt8] = []
+        var i = 0
+        while i < bytes.count {
+            let n = min(chunk, bytes.count - i)
+            bytes[i..<(i + n)].withUnsafeBufferPointer { r.process($0, isFinal: i + n == bytes.count, into: &out) }
+            i += n
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Text pieces of well-formed content: long non-ASCII runs, references, CRs, ']'.
