@@ -186,7 +186,7 @@ struct ConfigReader {
     }
 
     /// The configuration file's directory: relative paths in it are relative to this.
-    var directory: String { file.contains("/") ? String(file[..<file.lastIndex(of: "/")!]) : "." }
+    var directory: String { file.lastIndex(of: "/").map { String(file[..<$0]) } ?? "." }
 
     func fail(_ line: Int, _ message: String, fix: String? = nil) -> ConfigError {
         ConfigError(file: file, line: line, message: message, fix: fix)
