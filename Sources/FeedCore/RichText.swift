@@ -17,14 +17,6 @@ public enum RichText: Sendable, Hashable {
         }
     }
 
-    /// The characters as carried, whatever their kind.
-    public var rawText: String {
-        switch self {
-        case .text(let s), .paragraphs(let s): return s
-        case .html(let h): return h.string
-        }
-    }
-
     /// Calls `body` with the UTF-8 of the characters as carried, whatever their kind.
     public func withRawUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         switch self {
@@ -74,12 +66,16 @@ extension RichText {
         case .paragraphs(let text):
             return UTF8Text(text)
         case .text(let text):
-            return UTF8Text(RichText.plainParagraphs(text))
+            return UTF8Text(bytes: RichText.plainParagraphsBuilder(text).bytes)
         }
     }
 
     /// Plain text → paragraphs: a line holding only white space separates paragraphs.
     public static func plainParagraphs(_ text: String) -> String {
+        plainParagraphsBuilder(text).string
+    }
+
+    private static func plainParagraphsBuilder(_ text: String) -> TextBuilder {
         var builder = TextBuilder()
         var s = text
         s.withUTF8 { p in
@@ -102,6 +98,6 @@ extension RichText {
                 i += 1
             }
         }
-        return builder.string
+        return builder
     }
 }

@@ -60,15 +60,8 @@ public struct TextBuilder: Sendable {
                 var j = i + 1
                 while j < n {
                     // Eight bytes at a time while they are ordinary or single spaces
-                    // between words: a space stops the scan only when white space or a
-                    // control follows it, or when it is the last of the eight (what follows
-                    // is out of view). False stops are harmless: the bytes are looked at
-                    // one by one below.
-                    j = SWAR.skip(p, from: j) { w in
-                        let stops = SWAR.below(w, 0x21) | SWAR.equal(w, 0x7F) | SWAR.equal(w, 0xC2)
-                        let spaces = SWAR.equal(w, 0x20)
-                        return (stops & ~spaces) | (spaces & ((stops >> 8) | 0x8000_0000_0000_0000))
-                    }
+                    // between words; the bytes it stops at are looked at one by one below.
+                    j = SWAR.skip(p, from: j, special: Self.foldingStops)
                     if j >= n { break }
                     let d = p[j]
                     if d > 0x20 && d != 0x7F && d != 0xC2 {
@@ -119,6 +112,17 @@ public struct TextBuilder: Sendable {
         return sawText
     }
 
+    /// The bytes of eight at which folding must look (a superset: false stops are looked
+    /// at one by one): white space, controls, DEL, 0xC2 (no-break space, C1 controls) — but
+    /// not a single space between words, which is a stop only when white space or a control
+    /// follows it, or when it is the last of the eight (what follows is out of view).
+    @inline(__always)
+    static func foldingStops(_ w: UInt64) -> UInt64 {
+        let stops = SWAR.below(w, 0x21) | SWAR.equal(w, 0x7F) | SWAR.equal(w, 0xC2)
+        let spaces = SWAR.equal(w, 0x20)
+        return (stops & ~spaces) | (spaces & ((stops >> 8) | 0x8000_0000_0000_0000))
+    }
+
     @inline(__always)
     private mutating func emitSeparator() {
         if pendingBreak {
@@ -161,11 +165,7 @@ public struct TextBuilder: Sendable {
         var i = 0
         while i < n {
             // The scan of `append`: single spaces between words pass eight bytes at a time.
-            i = SWAR.skip(p, from: i) { w in
-                let stops = SWAR.below(w, 0x21) | SWAR.equal(w, 0x7F) | SWAR.equal(w, 0xC2)
-                let spaces = SWAR.equal(w, 0x20)
-                return (stops & ~spaces) | (spaces & ((stops >> 8) | 0x8000_0000_0000_0000))
-            }
+            i = SWAR.skip(p, from: i, special: foldingStops)
             guard i < n else { return true }
             let c = p[i]
             if c > 0x20 && c != 0x7F && c != 0xC2 {

@@ -21,11 +21,6 @@ public struct HTMLToText: MarkupConverter {
         html.bytes.withUnsafeBufferPointer { engine.convert($0) }
     }
 
-    /// Converts UTF-8 bytes.
-    public func text(fromHTML bytes: UnsafeBufferPointer<UInt8>) -> UTF8Text {
-        engine.convert(bytes)
-    }
-
     final class Engine {
         private let ctxt: htmlParserCtxtPtr?
         fileprivate var extractor = HTMLTextExtractor()
