@@ -45,6 +45,8 @@ public final class StreamingFeedParser {
     private var failure: FeedParseError?
     private var transcoder: Transcoder?
     private var repair: XMLRepair
+    /// Where the repair pass sets text aside for libxml2's markers (internal for tests).
+    let aside: TextAside?
     private var xml: XMLFeedParser?
     private var json: [UInt8] = []
     private var scratch: [UInt8] = []
@@ -55,16 +57,16 @@ public final class StreamingFeedParser {
     /// Pieces larger than this are handed to libxml2 in slices, to bound its buffers.
     static let sliceSize = 64 * 1024
 
-    public init(options: FeedParserOptions = FeedParserOptions()) {
-        self.options = options
-        repair = XMLRepair(lookupEntity: LibXML.htmlEntity)
+    public convenience init(options: FeedParserOptions = FeedParserOptions()) {
+        self.init(options: options, setsTextAside: true)
     }
 
-    /// A parser whose repair pass leaves text as text (`XMLRepair`'s CDATA rewrite off),
-    /// for tests that check the rewrite changes nothing.
-    init(options: FeedParserOptions = FeedParserOptions(), wrapsTextInCDATA: Bool) {
+    /// - Parameter setsTextAside: let the repair pass hand libxml2 markers for CDATA content
+    ///   and long text runs (`TextAside`); tests turn it off to check it changes nothing.
+    init(options: FeedParserOptions = FeedParserOptions(), setsTextAside: Bool) {
         self.options = options
-        repair = XMLRepair(lookupEntity: LibXML.htmlEntity, wrapsTextInCDATA: wrapsTextInCDATA)
+        aside = setsTextAside ? TextAside() : nil
+        repair = XMLRepair(lookupEntity: LibXML.htmlEntity, aside: aside)
     }
 
     /// Feeds the next bytes of the document.
@@ -173,6 +175,7 @@ public final class StreamingFeedParser {
                     repair.process(converted, isFinal: isFinal) { xml.parse($0, isFinal: isFinal) }
                 }
             }
+            aside?.compact()
         }
     }
 
@@ -252,7 +255,7 @@ public final class StreamingFeedParser {
             mode = .json
         } else {
             mode = .xml
-            xml = XMLFeedParser(baseURL: options.baseURL)
+            xml = XMLFeedParser(baseURL: options.baseURL, aside: aside)
         }
         return true
     }

@@ -20,13 +20,17 @@ final class XMLFeedParser {
     private var namespaces = InternedMemo<FeedNamespace>()
     private var prefixNamespaces = InternedMemo<FeedNamespace>()
     private var stopped = false
+    /// Where the repair pass set text aside; its markers arrive as CDATA sections.
+    private let aside: TextAside?
 
     static let options = Int32(
         XML_PARSE_RECOVER.rawValue | XML_PARSE_NONET.rawValue | XML_PARSE_NOWARNING.rawValue
-            | XML_PARSE_NOERROR.rawValue | XML_PARSE_IGNORE_ENC.rawValue | XML_PARSE_NOCDATA.rawValue)
+            | XML_PARSE_NOERROR.rawValue | XML_PARSE_IGNORE_ENC.rawValue)
 
-    init(baseURL: String?) {
+    /// - Parameter aside: the runs behind the markers in the document (`XMLRepair`).
+    init(baseURL: String?, aside: TextAside?) {
         _ = LibXML.initialized
+        self.aside = aside
         builder = FeedDocumentBuilder(baseURL: baseURL)
         var handler = Self.makeHandler()
         ctxt = xmlCreatePushParserCtxt(&handler, Unmanaged.passUnretained(self).toOpaque(), nil, 0, nil)
@@ -74,6 +78,13 @@ final class XMLFeedParser {
         }
         guard let prefix else { return .none }
         return prefixNamespaces.value(for: UnsafeRawPointer(prefix)) { FeedNamespace(uri: nil, prefix: String(cString: prefix)) }
+    }
+
+    /// A CDATA section: a marker of text set aside, or (without a repair that sets text
+    /// aside) content of its own.
+    fileprivate func cdata(_ p: UnsafeBufferPointer<UInt8>) {
+        if let aside, aside.take(marker: p, { builder.characters($0) }) { return }
+        builder.characters(p)
     }
 
     fileprivate func recordError(_ error: xmlErrorPtr) {
@@ -126,7 +137,10 @@ final class XMLFeedParser {
             XMLFeedParser.with(ctx) { $0.builder.characters(UnsafeBufferPointer(start: ch, count: Int(len))) }
         }
         h.characters = characters
-        h.cdataBlock = characters
+        h.cdataBlock = { ctx, ch, len in
+            guard let ctx, let ch, len > 0 else { return }
+            XMLFeedParser.with(ctx) { $0.cdata(UnsafeBufferPointer(start: ch, count: Int(len))) }
+        }
         h.serror = { ctx, error in
             guard let ctx, let error else { return }
             XMLFeedParser.with(ctx) { $0.recordError(error) }

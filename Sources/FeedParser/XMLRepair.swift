@@ -23,14 +23,21 @@ import FeedCore
 /// Most chunks need no repair at all: the scan only notes where a repair falls, and a chunk
 /// without one is handed on as it came, never copied.
 ///
-/// One rewrite is for speed alone: inside the document, a long run of text holding
-/// non-ASCII characters is handed on as a CDATA section. libxml2 reads such text one
-/// character at a time (decoding, checking and copying each), but a CDATA section in one
-/// pass; the SAX events carry the same characters either way. Runs holding a CR (which
-/// text would turn into LF) or a `]` (which could end the section) stay text, and so do
-/// runs longer than `cdataHoldBack`: a run cut by the chunk's end is held back until its end
-/// is in view, so that what is wrapped depends on the document alone, never on how it was
-/// cut into chunks (libxml2 recovers differently from some broken markup around a section).
+/// One rewrite is for speed alone, when the repair is given a `TextAside`: inside the
+/// document, the content of every CDATA section, and every long run of text holding
+/// non-ASCII characters, is set aside and replaced by a marker, a CDATA section holding the
+/// run's number. libxml2 reads text one character at a time and a CDATA section in three
+/// byte-at-a-time passes; a marker costs it a few bytes, and the feed parser hands the
+/// builder the run when libxml2 reports the marker, so the events carry the same
+/// characters either way.
+/// - A text run becomes a CDATA section to libxml2, so runs holding a CR (which text would
+///   turn into LF) or a `]` stay text, and so do runs longer than `cdataHoldBack`: a run cut
+///   by the chunk's end is held back until its end is in view, so that what is replaced
+///   depends on the document alone, never on how it was cut into chunks (libxml2 recovers
+///   differently from some broken markup around a section).
+/// - A CDATA section's content is set aside as it comes, its pieces closed at each chunk's
+///   end (so that no more than a chunk waits): libxml2 sees a section for each piece, which
+///   it reports exactly as the one section they were.
 struct XMLRepair {
     /// How many repairs of each kind were made, for the parser's warnings.
     struct Counts: Equatable {
@@ -74,17 +81,19 @@ struct XMLRepair {
     static let cdataHoldBack = 4096
     /// True while inside a text run already found longer than `cdataHoldBack`.
     private var runTooLong = false
-    /// Whether long non-ASCII text runs become CDATA sections (the parse is the same either
-    /// way, which tests check by turning it off).
-    private let wrapsText: Bool
+    /// Where runs set aside go; nil to leave the document's text where it is (the parse is
+    /// the same either way, which tests check).
+    private let aside: TextAside?
+    /// True inside a CDATA section whose content is being set aside.
+    private var diverting = false
     private let lookupEntity: (UnsafeBufferPointer<UInt8>) -> UInt32?
 
     /// - Parameters:
     ///   - lookupEntity: the code point of an HTML entity name, or nil.
-    ///   - wrapsTextInCDATA: hand long non-ASCII text runs on as CDATA sections.
-    init(lookupEntity: @escaping (UnsafeBufferPointer<UInt8>) -> UInt32?, wrapsTextInCDATA: Bool = true) {
+    ///   - aside: where to set CDATA content and long text runs aside, or nil.
+    init(lookupEntity: @escaping (UnsafeBufferPointer<UInt8>) -> UInt32?, aside: TextAside? = nil) {
         self.lookupEntity = lookupEntity
-        wrapsText = wrapsTextInCDATA
+        self.aside = aside
     }
 
     /// Repairs `input`, appending to `out`. `isFinal` marks the end of the document.
@@ -99,7 +108,7 @@ struct XMLRepair {
         if pending.isEmpty {
             let used = step(input, isFinal: isFinal)
             if used < input.count { pending = Array(input[used...]) }
-            emit(UnsafeBufferPointer(rebasing: input[..<used]), body)
+            emit(UnsafeBufferPointer(rebasing: input[..<used]), isFinal: isFinal, body)
         } else {
             var work = pending
             work.append(contentsOf: input)
@@ -107,13 +116,28 @@ struct XMLRepair {
             work.withUnsafeBufferPointer { w in
                 let used = step(w, isFinal: isFinal)
                 if used < w.count { pending = Array(w[used...]) }
-                emit(UnsafeBufferPointer(rebasing: w[..<used]), body)
+                emit(UnsafeBufferPointer(rebasing: w[..<used]), isFinal: isFinal, body)
             }
         }
     }
 
     /// Hands on the repaired form of `p` (the part of the chunk `step` used).
-    private mutating func emit(_ p: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+    private mutating func emit(_ p: UnsafeBufferPointer<UInt8>, isFinal: Bool, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        if diverting, let aside {
+            // The chunk ends inside a section being set aside: what came of it so far goes
+            // out as a piece. A ']' or two at its end may start the section's "]]>", so
+            // they wait with the next piece. At the document's end the section stays open
+            // for libxml2 too, as it was.
+            flush(p, to: p.count)
+            if isFinal {
+                if aside.openCount > 0 { appendMarker(aside.close()) } else { aside.endSection() }
+                output.append(contentsOf: Self.cdataOpen)
+                diverting = false
+            } else {
+                let keep = min(run, 2)
+                if aside.openCount > keep { appendMarker(aside.close(keeping: keep, continues: true)) }
+            }
+        }
         if output.isEmpty && verbatimStart == 0 {
             body(p)
             return
@@ -127,24 +151,58 @@ struct XMLRepair {
     private static let cdataOpen: [UInt8] = Array("<![CDATA[".utf8)
     private static let cdataClose: [UInt8] = Array("]]>".utf8)
 
-    /// Hands on the text `p[start..<end]` as a CDATA section, unless it holds a CR or `]`.
-    private mutating func wrapInCDATA(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) {
+    /// Moves `p[verbatimStart..<end]` to where the bytes go now: the output, or the CDATA
+    /// content being set aside.
+    private mutating func flush(_ p: UnsafeBufferPointer<UInt8>, to end: Int) {
+        let span = UnsafeBufferPointer(rebasing: p[verbatimStart..<end])
+        if diverting, let aside {
+            aside.append(span)
+        } else {
+            if output.isEmpty { output.reserveCapacity(p.count + 64) }
+            output.append(contentsOf: span)
+        }
+        verbatimStart = end
+    }
+
+    /// Writes the marker of run `number`: `<![CDATA[number]]>`.
+    private mutating func appendMarker(_ number: Int) {
+        output.append(contentsOf: Self.cdataOpen)
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+            UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { d in
+            var v = number
+            var k = d.count
+            repeat {
+                k -= 1
+                d[k] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
+                v /= 10
+            } while v > 0
+            output.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[k...]))
+        }
+        output.append(contentsOf: Self.cdataClose)
+    }
+
+    /// Sets the text `p[start..<end]` aside behind a marker, unless it holds a CR or `]`.
+    private mutating func setAside(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) {
+        guard let aside else { return }
         let run = UnsafeBufferPointer(rebasing: p[start..<end])
         let stop = SWAR.skip(run, from: 0) { SWAR.equal($0, 0x0D) | SWAR.equal($0, 0x5D) }
         guard !run[stop...].contains(where: { $0 == 0x0D || $0 == 0x5D }) else { return }
-        if output.isEmpty { output.reserveCapacity(p.count + 64) }
-        output.append(contentsOf: UnsafeBufferPointer(rebasing: p[verbatimStart..<start]))
-        output.append(contentsOf: Self.cdataOpen)
-        output.append(contentsOf: run)
-        output.append(contentsOf: Self.cdataClose)
+        flush(p, to: start)
+        aside.append(run)
+        appendMarker(aside.close())
         verbatimStart = end
     }
 
     /// Replaces `p[i..<(i + length)]` by `bytes` in the output.
     private mutating func replace(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, length: Int, with bytes: some Collection<UInt8>) {
-        if output.isEmpty { output.reserveCapacity(p.count + 64) }
-        output.append(contentsOf: UnsafeBufferPointer(rebasing: p[verbatimStart..<i]))
-        output.append(contentsOf: bytes)
+        flush(p, to: i)
+        if diverting, let aside {
+            Array(bytes).withUnsafeBufferPointer { aside.append($0) }
+        } else {
+            output.append(contentsOf: bytes)
+        }
         verbatimStart = i + length
     }
 
@@ -180,7 +238,7 @@ struct XMLRepair {
                 (i, nonASCII) = Self.skipPlain(p, from: i, classes, Self.textBit) {
                     ($0 & SWAR.highs) | SWAR.below($0, 0x20) | SWAR.equal($0, 0x3C) | SWAR.equal($0, 0x26)
                 }
-                if wrapsText && inDocument {
+                if aside != nil && inDocument {
                     // Is the run's end in view? Not at the chunk's end, nor at a character
                     // the chunk's end cut in two.
                     let cut = i == n || (!isFinal && p[i] >= 0x80 && UTF8Check.sequenceLength(p, i) == 0 && UTF8Check.isPrefixOfValid(p, i))
@@ -192,7 +250,7 @@ struct XMLRepair {
                         // chunk or several.
                         let length = i - start
                         if nonASCII && !runTooLong && length >= Self.cdataRun && length <= Self.cdataHoldBack {
-                            wrapInCDATA(p, start, i)
+                            setAside(p, start, i)
                         }
                         runTooLong = false
                     }
@@ -290,7 +348,10 @@ struct XMLRepair {
                 if c == 0x5D {
                     run += 1
                 } else {
-                    if c == 0x3E && run >= 2 { state = .text }
+                    if c == 0x3E && run >= 2 {
+                        state = .text
+                        if diverting { endDivertedSection(p, i) }
+                    }
                     run = 0
                 }
                 i += 1
@@ -407,6 +468,12 @@ struct XMLRepair {
         case true?:
             state = .cdata
             run = 0
+            if aside != nil && inDocument {
+                // The section's content is set aside; its markers stand in its place.
+                flush(p, to: i)
+                verbatimStart = i + cdata.count
+                diverting = true
+            }
             return cdata.count
         case nil where !isFinal:
             return nil
@@ -422,6 +489,21 @@ struct XMLRepair {
         }
         if i + 2 >= n && !isFinal { return nil }
         return literalLessThan(p, i)
+    }
+
+    /// At the `>` (`p[i]`) that ends a section being set aside: its last piece goes out
+    /// behind a marker, without the `]]` before the `>`.
+    private mutating func endDivertedSection(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) {
+        guard let aside else { return }
+        flush(p, to: i)
+        aside.dropLast(2)
+        if aside.openCount > 0 {
+            appendMarker(aside.close())
+        } else {
+            aside.endSection()
+        }
+        diverting = false
+        verbatimStart = i + 1
     }
 
     private static let lessThanReference: [UInt8] = [0x26, 0x6C, 0x74, 0x3B]  // &lt;

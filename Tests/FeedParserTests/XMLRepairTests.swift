@@ -5,9 +5,10 @@ import Testing
 
 @Suite struct XMLRepairTests {
     func repair(_ s: [UInt8], chunk: Int = Int.max) -> String {
-        // With the CDATA rewrite, as the parser runs it: what it wraps must not depend on
-        // the chunking either.
-        var r = XMLRepair(lookupEntity: LibXML.htmlEntity)
+        // With text set aside, as the parser runs it, and the markers expanded: what is set
+        // aside must not depend on the chunking either.
+        let aside = TextAside()
+        var r = XMLRepair(lookupEntity: LibXML.htmlEntity, aside: aside)
         var out: [UInt8] = []
         var i = 0
         repeat {
@@ -16,7 +17,7 @@ import Testing
             i += n
         } while i < s.count
         if s.isEmpty { [UInt8]().withUnsafeBufferPointer { r.process($0, isFinal: true, into: &out) } }
-        return String(decoding: out, as: UTF8.self)
+        return String(decoding: TextAsideTests.expand(out, aside), as: UTF8.self)
     }
 
     func repair(_ s: String) -> String { repair(Array(s.utf8)) }
@@ -69,22 +70,72 @@ import Testing
     }
 }
 
-/// The repair's one rewrite for speed: long non-ASCII text runs handed to libxml2 as CDATA
-/// sections. What it wraps, and that a feed parses to exactly the same feed with it or
-/// without it, whole or in random chunks.
-@Suite struct TextInCDATATests {
+/// The repair's one rewrite for speed: CDATA content and long non-ASCII text runs set aside
+/// behind markers. What it sets aside, and that a feed parses to exactly the same feed with it
+/// or without it, whole or in random chunks.
+@Suite struct TextAsideTests {
     static let long = "Déjà vu in Zürich — “quoted” 東京 and more words"
 
-    func repair(_ s: String) -> String {
-        var r = XMLRepair(lookupEntity: LibXML.htmlEntity)
-        var out: [UInt8] = []
-        let bytes = Array(s.utf8)
-        bytes.withUnsafeBufferPointer { r.process($0, isFinal: true, into: &out) }
-        return String(decoding: out, as: UTF8.self)
+    /// The repair's output with each marker replaced by what it stands for, in a CDATA
+    /// section (the pieces of one section in one): the document as libxml2 would read it
+    /// without the rewrite but for text runs being CDATA.
+    static func expand(_ out: [UInt8], _ aside: TextAside) -> [UInt8] {
+        let open = Array("<![CDATA[".utf8)
+        var r: [UInt8] = []
+        var inSection = false
+        var i = 0
+        while i < out.count {
+            if out[i...].starts(with: open) {
+                var j = i + open.count
+                var n = 0
+                while j < out.count, out[j] >= 0x30 && out[j] <= 0x39 {
+                    n = n * 10 + Int(out[j] - 0x30)
+                    j += 1
+                }
+                if j > i + open.count, out[j...].starts(with: "]]>".utf8), n < aside.runs.count {
+                    let run = aside.runs[n]
+                    if !inSection { r += open }
+                    r += aside.bytes[run.start..<(run.start + run.count)]
+                    inSection = run.continues
+                    if !inSection { r += Array("]]>".utf8) }
+                    i = j + 3
+                    continue
+                }
+            }
+            r.append(out[i])
+            i += 1
+        }
+        return r
     }
 
-    @Test func longNonASCIIRunsInTheDocumentBecomeCDATA() {
+    func raw(_ s: String, chunk: Int = Int.max) -> (String, TextAside) {
+        let aside = TextAside()
+        var r = XMLRepair(lookupEntity: LibXML.htmlEntity, aside: aside)
+        var out: [UInt8] = []
+        let bytes = Array(s.utf8)
+        var i = 0
+        while i < bytes.count {
+            let n = min(chunk, bytes.count - i)
+            bytes[i..<(i + n)].withUnsafeBufferPointer { r.process($0, isFinal: i + n == bytes.count, into: &out) }
+            i += n
+        }
+        return (String(decoding: out, as: UTF8.self), aside)
+    }
+
+    func repair(_ s: String) -> String {
+        let (out, aside) = raw(s)
+        return String(decoding: Self.expand(Array(out.utf8), aside), as: UTF8.self)
+    }
+
+    func runs(_ aside: TextAside) -> [String] {
+        aside.runs.map { String(decoding: aside.bytes[$0.start..<($0.start + $0.count)], as: UTF8.self) }
+    }
+
+    @Test func longNonASCIIRunsInTheDocumentAreSetAside() {
         let l = Self.long
+        let (out, aside) = raw("<a>\(l)</a>")
+        #expect(out == "<a><![CDATA[0]]></a>")
+        #expect(runs(aside) == [l])
         #expect(repair("<a>\(l)</a>") == "<a><![CDATA[\(l)]]></a>")
         // Split by references, which stay outside.
         #expect(repair("<a>\(l)&amp;\(l)</a>") == "<a><![CDATA[\(l)]]>&amp;<![CDATA[\(l)]]></a>")
@@ -95,6 +146,55 @@ import Testing
         #expect(repair("\(l)<a/>") == "\(l)<a/>")
         #expect(repair("<a>\(l)\r\n\(l)</a>") == "<a>\(l)\r\n\(l)</a>")
         #expect(repair("<a>\(l)]\(l)</a>") == "<a>\(l)]\(l)</a>")
+    }
+
+    @Test func cdataContentIsSetAsideInPiecesAtChunkEnds() {
+        let doc = "<a><![CDATA[one <b>two</b> ]] ]]]]></a>"
+        let (whole, aside) = raw(doc)
+        #expect(whole == "<a><![CDATA[0]]></a>")
+        #expect(runs(aside) == ["one <b>two</b> ]] ]]"])
+        // Cut anywhere, even between the "]]" and the ">" that end it: pieces of the same
+        // content, each a section of its own to libxml2.
+        for chunk in 1...12 {
+            let (out, a) = raw(doc, chunk: chunk)
+            #expect(runs(a).joined() == "one <b>two</b> ]] ]]", "chunks of \(chunk)")
+            #expect(a.runs.dropLast().allSatisfy(\.continues) && a.runs.last?.continues == false)
+            #expect(out.hasPrefix("<a><![CDATA[0]]>") && out.hasSuffix("]]></a>"))
+            #expect(repair(doc) == String(decoding: Self.expand(Array(out.utf8), a), as: UTF8.self))
+        }
+        // Empty sections are no run; sections before the root stay as they are; a section
+        // the document's end cut keeps its opening for libxml2 to see unfinished.
+        #expect(raw("<a><![CDATA[]]>x</a>").0 == "<a>x</a>")
+        #expect(raw("<![CDATA[x]]><a/>").0 == "<![CDATA[x]]><a/>")
+        let (cut, c) = raw("<a><![CDATA[abc")
+        #expect(cut == "<a><![CDATA[0]]><![CDATA[")
+        #expect(runs(c) == ["abc"])
+        // Repairs inside the content go with it.
+        let (fixed, f) = raw("<a><![CDATA[x\u{1}y\u{FFFE}z&]]></a>")
+        #expect(fixed == "<a><![CDATA[0]]></a>")
+        #expect(runs(f) == ["xyz&"])
+    }
+
+    @Test func markersNameTheirRunsAndSkippedRunsAreGivenUp() {
+        let aside = TextAside()
+        for t in ["a", "bb", "ccc"] {
+            Array(t.utf8).withUnsafeBufferPointer { aside.append($0) }
+            _ = aside.close()
+        }
+        func take(_ m: String) -> String? {
+            var got: String?
+            let ok = Array(m.utf8).withUnsafeBufferPointer { aside.take(marker: $0) { got = String(decoding: $0, as: UTF8.self) } }
+            return ok ? got : nil
+        }
+        #expect(take("1") == "bb")
+        #expect(take("0") == nil)  // passed: given up
+        #expect(take("x") == nil && take("") == nil && take("99") == nil)
+        #expect(take("2") == "ccc")
+        aside.compact()
+        #expect(aside.runs.isEmpty && aside.bytes.isEmpty)
+        Array("dd".utf8).withUnsafeBufferPointer { aside.append($0) }
+        #expect(aside.close() == 3)
+        #expect(take("3") == "dd")
     }
 
     /// Runs around the hold-back limit (4 KiB), cut by chunk ends anywhere: the repair's
@@ -114,7 +214,8 @@ import Testing
     }
 
     func repairBytes(_ bytes: [UInt8], chunk: Int) -> String {
-        var r = XMLRepair(lookupEntity: LibXML.htmlEntity)
+        let aside = TextAside()
+        var r = XMLRepair(lookupEntity: LibXML.htmlEntity, aside: aside)
         var out: [UInt8] = []
         var i = 0
         while i < bytes.count {
@@ -122,7 +223,7 @@ import Testing
             bytes[i..<(i + n)].withUnsafeBufferPointer { r.process($0, isFinal: i + n == bytes.count, into: &out) }
             i += n
         }
-        return String(decoding: out, as: UTF8.self)
+        return String(decoding: Self.expand(out, aside), as: UTF8.self)
     }
 
     /// Text pieces of well-formed content: long non-ASCII runs, references, CRs, ']'.
@@ -133,8 +234,8 @@ import Testing
     /// Pieces of broken markup too, for the chunking check.
     static let broken = text + ["<", "&", "]]>", "<€", "</x>", "<b>", "\u{1}", "<a b=\"\(long)", "\r"]
 
-    func parse(_ bytes: [UInt8], wrapping: Bool, chunk: Int) throws -> ParsedFeed {
-        let parser = StreamingFeedParser(wrapsTextInCDATA: wrapping)
+    func parse(_ bytes: [UInt8], settingAside: Bool, chunk: Int) throws -> ParsedFeed {
+        let parser = StreamingFeedParser(setsTextAside: settingAside)
         var i = 0
         while i < bytes.count {
             let n = min(chunk, bytes.count - i)
@@ -160,13 +261,35 @@ import Testing
         var rng = SplitMix64(state: 0xCDA7A)
         for _ in 0..<300 {
             let bytes = document(Self.text, &rng)
-            let plain = try parse(bytes, wrapping: false, chunk: Int.max)
+            let plain = try parse(bytes, settingAside: false, chunk: Int.max)
             for chunk in [Int.max, Int.random(in: 1...64, using: &rng), Int.random(in: 65...5000, using: &rng)] {
-                let wrapped = try parse(bytes, wrapping: true, chunk: chunk)
+                let wrapped = try parse(bytes, settingAside: true, chunk: chunk)
                 #expect(wrapped.items == plain.items, "\(String(decoding: bytes, as: UTF8.self).debugDescription) in chunks of \(chunk)")
                 #expect(wrapped.info == plain.info)
                 #expect(wrapped.warnings.map(\.message) == plain.warnings.map(\.message))
             }
+        }
+    }
+
+    /// A CDATA section far longer than a chunk (the parser hands libxml2 64 KiB at a time)
+    /// comes out whole however it is cut, and what waits aside stays about a chunk.
+    @Test func aLongSectionIsHandedOverInPiecesWithBoundedMemory() throws {
+        let body = String(repeating: "<p>\(Self.long)</p>\n", count: 12_000)  // 720 KB
+        let doc = Array("<rss version=\"2.0\"><channel><item><title>t</title><description><![CDATA[\(body)]]></description></item></channel></rss>".utf8)
+        let plain = try parse(doc, settingAside: false, chunk: Int.max)
+        #expect(plain.items.first?.summary == .html(UTF8Text(body)))
+        for chunk in [Int.max, 100_000, 4097] {
+            let parser = StreamingFeedParser(setsTextAside: true)
+            var i = 0
+            var most = 0
+            while i < doc.count {
+                let n = min(chunk, doc.count - i)
+                doc[i..<(i + n)].withUnsafeBufferPointer { parser.feed($0) }
+                most = max(most, parser.aside?.bytes.capacity ?? 0)
+                i += n
+            }
+            #expect(try parser.finish().items == plain.items, "chunks of \(chunk)")
+            #expect(most <= 2 * StreamingFeedParser.sliceSize, "chunks of \(chunk)")
         }
     }
 
@@ -180,13 +303,13 @@ import Testing
             let bytes = document(Self.broken, &rng)
             let chunk = Int.random(in: 1...300, using: &rng)
             // Only documents libxml2 itself reads the same in chunks say anything here.
-            guard let plainWhole = try? parse(bytes, wrapping: false, chunk: Int.max),
-                let plainChunked = try? parse(bytes, wrapping: false, chunk: chunk),
+            guard let plainWhole = try? parse(bytes, settingAside: false, chunk: Int.max),
+                let plainChunked = try? parse(bytes, settingAside: false, chunk: chunk),
                 plainWhole.items == plainChunked.items
             else { continue }
             compared += 1
-            let whole = try parse(bytes, wrapping: true, chunk: Int.max)
-            let chunked = try parse(bytes, wrapping: true, chunk: chunk)
+            let whole = try parse(bytes, settingAside: true, chunk: Int.max)
+            let chunked = try parse(bytes, settingAside: true, chunk: chunk)
             #expect(chunked.items == whole.items, "\(String(decoding: bytes, as: UTF8.self).debugDescription) in chunks of \(chunk)")
             #expect(chunked.info == whole.info)
         }
