@@ -107,12 +107,8 @@ public enum DateParser {
         if s[0] == 0x2B || s[0] == 0x2D {
             return parseNumericOffset(s).flatMap { $0.length == s.count ? $0.seconds : nil }
         }
-        var name = [UInt8]()
-        for c in s {
-            guard isLetter(c) else { return nil }
-            name.append(lower(c))
-        }
-        return DateTables.zoneOffset(name)
+        for c in s where !isLetter(c) { return nil }
+        return DateTables.zoneOffset(DateTables.Word(s, lower: lower))
     }
 
     /// `+hh:mm`, `+hhmm`, `+hh`, `+h`, `-…`: the offset in seconds and the bytes used.
@@ -120,14 +116,23 @@ public enum DateParser {
         guard s.count >= 2 else { return nil }
         let sign = s[0] == 0x2D ? -1 : 1
         var i = 1
-        var ds = [Int]()
+        // Up to four digits, in a number each: d0 is the first.
+        var ds: (Int, Int, Int, Int) = (0, 0, 0, 0)
+        var count = 0
         var colonAt = -1
-        while i < s.count, ds.count < 4 {
+        while i < s.count, count < 4 {
             let c = s[i]
             if c >= 0x30 && c <= 0x39 {
-                ds.append(Int(c - 0x30))
-            } else if c == 0x3A && colonAt < 0 && (ds.count == 2 || ds.count == 1) {
-                colonAt = ds.count
+                let d = Int(c - 0x30)
+                switch count {
+                case 0: ds.0 = d
+                case 1: ds.1 = d
+                case 2: ds.2 = d
+                default: ds.3 = d
+                }
+                count += 1
+            } else if c == 0x3A && colonAt < 0 && (count == 2 || count == 1) {
+                colonAt = count
             } else {
                 break
             }
@@ -135,12 +140,12 @@ public enum DateParser {
         }
         let hours: Int
         let minutes: Int
-        switch (ds.count, colonAt) {
-        case (1, -1): hours = ds[0]; minutes = 0
-        case (2, -1): hours = ds[0] * 10 + ds[1]; minutes = 0
-        case (3, -1): hours = ds[0]; minutes = ds[1] * 10 + ds[2]
-        case (4, -1), (4, 2): hours = ds[0] * 10 + ds[1]; minutes = ds[2] * 10 + ds[3]
-        case (3, 1): hours = ds[0]; minutes = ds[1] * 10 + ds[2]
+        switch (count, colonAt) {
+        case (1, -1): hours = ds.0; minutes = 0
+        case (2, -1): hours = ds.0 * 10 + ds.1; minutes = 0
+        case (3, -1): hours = ds.0; minutes = ds.1 * 10 + ds.2
+        case (4, -1), (4, 2): hours = ds.0 * 10 + ds.1; minutes = ds.2 * 10 + ds.3
+        case (3, 1): hours = ds.0; minutes = ds.1 * 10 + ds.2
         default: return nil
         }
         guard hours <= 18, minutes < 60 else { return nil }
@@ -150,7 +155,16 @@ public enum DateParser {
     // MARK: RFC 822 and friends, token by token
 
     private static func parseWords(_ s: UnsafeBufferPointer<UInt8>) -> FeedDate? {
-        var numbers: [(value: Int, digits: Int)] = []
+        // At most one number per two bytes of the (at most 128-byte) string: on the stack.
+        withUnsafeTemporaryAllocation(of: (value: Int, digits: Int).self, capacity: s.count / 2 + 1) {
+            parseWords(s, numbers: $0)
+        }
+    }
+
+    private static func parseWords(
+        _ s: UnsafeBufferPointer<UInt8>, numbers storage: UnsafeMutableBufferPointer<(value: Int, digits: Int)>
+    ) -> FeedDate? {
+        var numbers = LooseNumbers(storage: storage)
         var month: Int?
         var hour: Int?
         var minute = 0
@@ -159,8 +173,6 @@ public enum DateParser {
         var pm: Bool?
         var zoneWordEnds = -1  // index just past "gmt"/"utc": a following ±hh is its offset
         var i = 0
-        var word = [UInt8]()
-        word.reserveCapacity(16)
 
         while i < s.count {
             let c = s[i]
@@ -198,21 +210,19 @@ public enum DateParser {
                 offset = off
                 i += len
             } else if isLetter(c) {
-                word.removeAll(keepingCapacity: true)
-                while i < s.count, isLetter(s[i]) {
-                    word.append(lower(s[i]))
-                    i += 1
-                }
-                if (word == [0x61] || word == [0x70]) && i + 1 < s.count && s[i] == 0x2E
+                let wordStart = i
+                while i < s.count, isLetter(s[i]) { i += 1 }
+                let word = DateTables.Word(UnsafeBufferPointer(rebasing: s[wordStart..<i]), lower: lower)
+                if (word == .a || word == .p) && i + 1 < s.count && s[i] == 0x2E
                     && (s[i + 1] | 0x20) == 0x6D
                 {
-                    pm = word[0] == 0x70  // "a.m." / "p.m."
+                    pm = word == .p  // "a.m." / "p.m."
                     i += 2
                 } else if let m = DateTables.month(word) {
                     if month != nil { return nil }
                     month = m
-                } else if word == [0x61, 0x6D] || word == [0x70, 0x6D] {  // am / pm
-                    pm = word[0] == 0x70
+                } else if word == .am || word == .pm {
+                    pm = word == .pm
                 } else if hour != nil, let z = DateTables.zoneOffset(word) {
                     offset = z
                     zoneWordEnds = i
@@ -257,6 +267,34 @@ public enum DateParser {
         return FeedDate(
             year: y, month: mo, day: d, hour: h, minute: minute, second: second,
             offsetSeconds: offset ?? 0, hasTime: hour != nil)
+    }
+
+    /// The numbers of a date string outside its time, in stack storage.
+    private struct LooseNumbers {
+        let storage: UnsafeMutableBufferPointer<(value: Int, digits: Int)>
+        private(set) var count = 0
+
+        init(storage: UnsafeMutableBufferPointer<(value: Int, digits: Int)>) {
+            self.storage = storage
+        }
+
+        subscript(_ k: Int) -> (value: Int, digits: Int) { storage[k] }
+        var first: (value: Int, digits: Int)? { count > 0 ? storage[0] : nil }
+
+        mutating func append(_ n: (value: Int, digits: Int)) {
+            guard count < storage.count else { return }
+            storage[count] = n
+            count += 1
+        }
+
+        func firstIndex(where match: ((value: Int, digits: Int)) -> Bool) -> Int? {
+            (0..<count).first { match(storage[$0]) }
+        }
+
+        mutating func remove(at k: Int) {
+            for j in k..<(count - 1) { storage[j] = storage[j + 1] }
+            count -= 1
+        }
     }
 
     private static func twoDigitField(_ s: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> Int? {

@@ -1,16 +1,46 @@
 /// Month and zone names the date parser knows.
 enum DateTables {
+    /// A lower-cased word of a date string: up to eight bytes packed into a number (the first
+    /// byte lowest), so that the tables are looked up without hashing bytes; longer words
+    /// (few month names are) keep their bytes.
+    struct Word: Equatable {
+        let packed: UInt64
+        let count: Int
+        let long: [UInt8]?
+
+        init(_ bytes: UnsafeBufferPointer<UInt8>, lower: (UInt8) -> UInt8) {
+            count = bytes.count
+            if bytes.count <= 8 {
+                var v: UInt64 = 0
+                for (k, c) in bytes.enumerated() { v |= UInt64(lower(c)) << (8 * UInt64(k)) }
+                packed = v
+                long = nil
+            } else {
+                packed = 0
+                long = bytes.map(lower)
+            }
+        }
+
+        init(_ s: String) {
+            var s = s
+            self = s.withUTF8 { Word($0, lower: { $0 }) }
+        }
+
+        static let a = Word("a"), p = Word("p"), am = Word("am"), pm = Word("pm")
+    }
+
     /// Month number for a lower-cased month name or abbreviation in English, German,
     /// French, Spanish, Italian, Dutch or Portuguese.
-    static func month(_ word: [UInt8]) -> Int? {
-        months[word]
+    static func month(_ word: Word) -> Int? {
+        if let long = word.long { return longMonths[long] }
+        return months[word.packed]
     }
 
     /// Offset in seconds east of UTC for a lower-cased zone name.
-    static func zoneOffset(_ word: [UInt8]) -> Int? {
+    static func zoneOffset(_ word: Word) -> Int? {
         if word.count == 1 {
             // Military zones: A–I = +1…+9, K–M = +10…+12, N–Y = −1…−12, Z = 0; J is local.
-            let c = word[0]
+            let c = UInt8(truncatingIfNeeded: word.packed)
             switch c {
             case 0x7A: return 0
             case 0x61...0x69: return Int(c - 0x60) * 3600
@@ -19,10 +49,11 @@ enum DateTables {
             default: return nil
             }
         }
-        return zones[word]
+        guard word.long == nil else { return nil }
+        return zones[word.packed]
     }
 
-    private static let months: [[UInt8]: Int] = {
+    private static let monthNames: [(Int, [String])] = {
         let names: [(Int, [String])] = [
             (1, ["jan", "january", "januar", "janvier", "janv", "enero", "ene", "gennaio", "gen",
                  "januari", "janeiro"]),
@@ -43,14 +74,21 @@ enum DateTables {
             (12, ["dec", "december", "dezember", "dez", "décembre", "decembre", "déc", "diciembre",
                   "dic", "dicembre", "dezembro"]),
         ]
+        return names
+    }()
+
+    private static let months = KeyTable(
+        monthNames.flatMap { m in m.1.map { (Word($0), m.0) } }.filter { $0.0.long == nil }.map { ($0.0.packed, $0.1) })
+
+    private static let longMonths: [[UInt8]: Int] = {
         var table = [[UInt8]: Int]()
-        for (number, list) in names {
-            for name in list { table[Array(name.utf8)] = number }
+        for (number, list) in monthNames {
+            for name in list where name.utf8.count > 8 { table[Array(name.utf8)] = number }
         }
         return table
     }()
 
-    private static let zones: [[UInt8]: Int] = {
+    private static let zones: KeyTable<Int> = {
         let h = 3600
         let list: [(String, Int)] = [
             ("ut", 0), ("utc", 0), ("gmt", 0), ("wet", 0),
@@ -64,8 +102,6 @@ enum DateTables {
             ("acst", 9 * h + 1800), ("aest", 10 * h), ("aedt", 11 * h), ("nzst", 12 * h),
             ("nzdt", 13 * h),
         ]
-        var table = [[UInt8]: Int]()
-        for (name, seconds) in list { table[Array(name.utf8)] = seconds }
-        return table
+        return KeyTable(list.map { (Word($0.0).packed, $0.1) })
     }()
 }

@@ -264,9 +264,10 @@ extension FeedDocumentBuilder {
             let t = raw.trimmingXMLSpace
             if !t.isEmpty && info.link == nil { info.link = URLResolver.resolve(t, against: base) }
         case .feedId: info.id = raw.trimmingXMLSpace.nilIfEmpty
-        case .feedUpdated: if info.updated == nil { info.updated = parseDate(raw, "updated") }
-        case .feedPublished: if info.published == nil { info.published = parseDate(raw, "pubDate") }
-        case .feedDCDate: if info.updated == nil { info.updated = parseDate(raw, "dc:date") }
+        case .feedUpdated, .feedPublished, .feedDCDate, .pubDate, .published, .updated, .dcDate, .dctermsIssued,
+            .dctermsModified:
+            var s = raw
+            s.withUTF8 { storeDate(field, $0) }
         case .feedLanguage: if let l = raw.trimmingXMLSpace.nilIfEmpty { info.language = l }
         case .feedImage:
             if let u = raw.trimmingXMLSpace.nilIfEmpty, info.image == nil { info.image = URLResolver.resolve(u, against: base) }
@@ -296,12 +297,6 @@ extension FeedDocumentBuilder {
                 itemState.item.guid = g
                 itemState.item.guidIsPermaLink = permaLink
             }
-        case .pubDate, .published:
-            if itemState.item.published == nil { itemState.item.published = parseDate(raw, "published") }
-        case .updated: if itemState.item.updated == nil { itemState.item.updated = parseDate(raw, "updated") }
-        case .dcDate: if itemState.dcDate == nil { itemState.dcDate = parseDate(raw, "dc:date") }
-        case .dctermsIssued: if itemState.dctermsIssued == nil { itemState.dctermsIssued = parseDate(raw, "dcterms:issued") }
-        case .dctermsModified: if itemState.dctermsModified == nil { itemState.dctermsModified = parseDate(raw, "dcterms:modified") }
         case .rssAuthor: if let p = Self.rssPerson(raw) { itemState.item.authors.append(p) }
         case .creator:
             if let n = TextBuilder.oneLine(raw).nilIfEmpty { itemState.item.authors.append(Person(name: n)) }
@@ -314,6 +309,23 @@ extension FeedDocumentBuilder {
         case .itunesSummary: itemState.itunesSummary = raw
         case .itunesAuthor: itemState.itunesAuthor = raw
         case .itemLanguage: itemState.item.language = raw.trimmingXMLSpace.nilIfEmpty ?? itemState.item.language
+        }
+    }
+
+    /// Puts a date field's value (its text as bytes) where it goes; the first of each kind wins.
+    mutating func storeDate(_ field: Field, _ text: UnsafeBufferPointer<UInt8>) {
+        switch field {
+        case .feedUpdated: if info.updated == nil { info.updated = parseDate(text, "updated") }
+        case .feedPublished: if info.published == nil { info.published = parseDate(text, "pubDate") }
+        case .feedDCDate: if info.updated == nil { info.updated = parseDate(text, "dc:date") }
+        case .pubDate, .published:
+            if itemState.item.published == nil { itemState.item.published = parseDate(text, "published") }
+        case .updated: if itemState.item.updated == nil { itemState.item.updated = parseDate(text, "updated") }
+        case .dcDate: if itemState.dcDate == nil { itemState.dcDate = parseDate(text, "dc:date") }
+        case .dctermsIssued: if itemState.dctermsIssued == nil { itemState.dctermsIssued = parseDate(text, "dcterms:issued") }
+        case .dctermsModified:
+            if itemState.dctermsModified == nil { itemState.dctermsModified = parseDate(text, "dcterms:modified") }
+        default: break
         }
     }
 

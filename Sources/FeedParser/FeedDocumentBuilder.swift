@@ -306,6 +306,10 @@ struct FeedDocumentBuilder {
         } else if cap.field.holdsHTML {
             // Markup goes to the converter as the bytes it is: no String of it is made.
             place(cap.field, .html(captured.withUnsafeBufferPointer { UTF8Text(copying: $0) }))
+        } else if cap.field.isDate {
+            // Nor of a date, unless it cannot be read.
+            let text = captured
+            text.withUnsafeBufferPointer { storeDate(cap.field, $0) }
         } else {
             store(cap.field, raw: String(decoding: captured, as: UTF8.self), isXHTML: false, base: cap.base)
         }
@@ -322,11 +326,10 @@ struct FeedDocumentBuilder {
         }
     }
 
-    mutating func parseDate(_ raw: String, _ what: String) -> FeedDate? {
-        let trimmed = raw.trimmingXMLSpace
-        guard !trimmed.isEmpty else { return nil }
-        if let d = DateParser.parse(trimmed) { return d }
-        warn("unparseable date \"\(trimmed.prefix(64))\" in <\(what)>")
+    mutating func parseDate(_ text: UnsafeBufferPointer<UInt8>, _ what: String) -> FeedDate? {
+        if let d = DateParser.parse(bytes: text) { return d }
+        let trimmed = String(decoding: text, as: UTF8.self).trimmingXMLSpace
+        if !trimmed.isEmpty { warn("unparseable date \"\(trimmed.prefix(64))\" in <\(what)>") }
         return nil
     }
 
@@ -337,7 +340,11 @@ struct FeedDocumentBuilder {
     /// RSS titles are text, but many carry escaped markup or double-escaped entities
     /// ("AT&amp;amp;T"); those are read as HTML.
     static func looksLikeMarkup(_ s: String) -> Bool {
-        let u = Array(s.utf8)
+        var s = s
+        return s.withUTF8 { looksLikeMarkup($0) }
+    }
+
+    static func looksLikeMarkup(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
         var i = 0
         while i < u.count {
             let c = u[i]
@@ -364,6 +371,17 @@ struct FeedDocumentBuilder {
 }
 
 extension FeedDocumentBuilder.Field {
+    /// True for a field whose text is a date.
+    var isDate: Bool {
+        switch self {
+        case .feedUpdated, .feedPublished, .feedDCDate, .pubDate, .published, .updated, .dcDate, .dctermsIssued,
+            .dctermsModified:
+            return true
+        default:
+            return false
+        }
+    }
+
     /// True for a field whose text is HTML markup by its declared type.
     var holdsHTML: Bool {
         self == .dcDescription || textKind == .html
