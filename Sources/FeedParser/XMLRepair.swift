@@ -260,13 +260,20 @@ struct XMLRepair {
                 i = Self.skipPlain(p, from: i, classes, Self.otherBit) {
                     ($0 & SWAR.highs) | SWAR.below($0, 0x20) | SWAR.equal($0, 0x5D)
                 }.end
+            case .tag:
+                // Names and white space inside a tag, eight bytes at a time.
+                i = Self.skipPlain(p, from: i, classes, Self.tagBit) {
+                    ($0 & SWAR.highs) | SWAR.below($0, 0x20) | SWAR.equal($0, 0x3E) | SWAR.equal($0, 0x22)
+                        | SWAR.equal($0, 0x27)
+                }.end
+            case .attribute:
+                // Attribute values (URLs, most of them).
+                i = Self.skipPlain(p, from: i, classes, Self.attributeBit) {
+                    ($0 & SWAR.highs) | SWAR.below($0, 0x20) | SWAR.equal($0, 0x22) | SWAR.equal($0, 0x27)
+                        | SWAR.equal($0, 0x26) | SWAR.equal($0, 0x3C)
+                }.end
             default:
-                let bit: UInt8
-                switch state {
-                case .tag: bit = Self.tagBit
-                case .attribute: bit = Self.attributeBit
-                default: bit = Self.otherBit
-                }
+                let bit = Self.otherBit
                 while i < n {
                     while i < n && classes[Int(p[i])] & bit == 0 { i += 1 }
                     guard i < n, p[i] >= 0x80, let len = Self.passableSequence(p, i) else { break }
