@@ -4,35 +4,35 @@ import FeedCore
 // parser's where the formats overlap (e.g. a permalink `guid` is the link of an item with
 // no `link`; `dc:date` is a publication date).
 extension FeedDocumentBuilder {
-    mutating func detectFormat(ns: FeedNamespace, name: String, attributes: [FeedAttribute]) {
-        switch (ns, name) {
-        case (.none, "rss"):
+    mutating func detectFormat(ns: FeedNamespace, name: ElementName, attributes: [FeedAttribute]) {
+        switch (ns, name.local) {
+        case (.none, .rss):
             switch attributes["version"]?.trimmingXMLSpace {
             case "0.91"?: info.format = .rss091
             case "0.92"?: info.format = .rss092
             case "0.90"?: info.format = .rss090
             default: info.format = .rss20
             }
-        case (.rdf, "RDF"):
+        case (.rdf, .RDF):
             info.format = .rss10
-        case (.atom, "feed"):
+        case (.atom, .feed):
             info.format = .atom10
-        case (.atom03, "feed"):
+        case (.atom03, .feed):
             info.format = .atom03
-        case (.none, "feed"):
+        case (.none, .feed):
             info.format = attributes["version"] == "0.3" ? .atom03 : .atom10
-        case (_, "channel") where ns.isRSS:
+        case (_, .channel) where ns.isRSS:
             info.format = .rss091  // a bare channel: pre-2.0 RSS without its wrapper
-        case (_, "html"), (_, "HTML"):
+        case (_, .html), (_, .HTML):
             setFailure(.notAFeed("an HTML page (root element <html>), not a feed"))
         default:
-            setFailure(.notAFeed("root element <\(name)> is not RSS, RDF or Atom"))
+            setFailure(.notAFeed("root element <\(name.string)> is not RSS, RDF or Atom"))
         }
     }
 
-    func isItemElement(_ ns: FeedNamespace, _ name: String) -> Bool {
-        if info.format.isAtom { return name == "entry" && (ns.isAtom || ns == .none) }
-        return name == "item" && ns.isRSS
+    func isItemElement(_ ns: FeedNamespace, _ name: LocalName) -> Bool {
+        if info.format.isAtom { return name == .entry && (ns.isAtom || ns == .none) }
+        return name == .item && ns.isRSS
     }
 
     /// Atom text constructs: `type` (text, html, xhtml or a MIME type); Atom 0.3's `mode`.
@@ -62,138 +62,138 @@ extension FeedDocumentBuilder {
     }
 
     mutating func channelChild(
-        _ ns: FeedNamespace, _ name: String, _ a: [FeedAttribute], _ frame: inout Frame, depth: Int
+        _ ns: FeedNamespace, _ name: LocalName, _ a: [FeedAttribute], _ frame: inout Frame, depth: Int
     ) {
         let base = frame.base
         let atom = info.format.isAtom
         switch ns {
         case _ where (ns.isRSS && !atom) || (atom && (ns.isAtom || ns == .none)):
             switch name {
-            case "title": begin(.feedTitle(atom ? atomTextKind(a) : .rssTitle), depth: depth, base: base)
-            case "link":
+            case .title: begin(.feedTitle(atom ? atomTextKind(a) : .rssTitle), depth: depth, base: base)
+            case .link:
                 if atom { atomLink(a, base: base, forItem: false) } else { begin(.feedLink, depth: depth, base: base) }
-            case "description" where !atom: begin(.feedSubtitle(.html), depth: depth, base: base)
-            case "subtitle", "tagline": begin(.feedSubtitle(atomTextKind(a)), depth: depth, base: base)
-            case "id" where atom: begin(.feedId, depth: depth, base: base)
-            case "language": begin(.feedLanguage, depth: depth, base: base)
-            case "lastBuildDate", "updated", "modified": begin(.feedUpdated, depth: depth, base: base)
-            case "pubDate", "published": begin(.feedPublished, depth: depth, base: base)
-            case "managingEditor", "webMaster": begin(.feedRSSAuthor, depth: depth, base: base)
-            case "author":
+            case .description where !atom: begin(.feedSubtitle(.html), depth: depth, base: base)
+            case .subtitle, .tagline: begin(.feedSubtitle(atomTextKind(a)), depth: depth, base: base)
+            case .id where atom: begin(.feedId, depth: depth, base: base)
+            case .language: begin(.feedLanguage, depth: depth, base: base)
+            case .lastBuildDate, .updated, .modified: begin(.feedUpdated, depth: depth, base: base)
+            case .pubDate, .published: begin(.feedPublished, depth: depth, base: base)
+            case .managingEditor, .webMaster: begin(.feedRSSAuthor, depth: depth, base: base)
+            case .author:
                 if atom { frame.role = .person(owner: .feed) } else { begin(.feedRSSAuthor, depth: depth, base: base) }
-            case "logo", "icon": if info.image == nil { begin(.feedImage, depth: depth, base: base) }
-            case "image": frame.role = .image
-            case "ttl": begin(.feedTTL, depth: depth, base: base)
-            case "skipHours" where !atom: frame.role = .skipHours
-            case "skipDays" where !atom: frame.role = .skipDays
+            case .logo, .icon: if info.image == nil { begin(.feedImage, depth: depth, base: base) }
+            case .image: frame.role = .image
+            case .ttl: begin(.feedTTL, depth: depth, base: base)
+            case .skipHours where !atom: frame.role = .skipHours
+            case .skipDays where !atom: frame.role = .skipDays
             default: break
             }
         case .atom:
-            if name == "link" { atomLink(a, base: base, forItem: false) }
+            if name == .link { atomLink(a, base: base, forItem: false) }
         case .dc:
             switch name {
-            case "creator", "publisher": begin(.feedCreator, depth: depth, base: base)
-            case "language": begin(.feedLanguage, depth: depth, base: base)
-            case "date": begin(.feedDCDate, depth: depth, base: base)
-            case "title": if info.title == nil { begin(.feedTitle(.rssTitle), depth: depth, base: base) }
+            case .creator, .publisher: begin(.feedCreator, depth: depth, base: base)
+            case .language: begin(.feedLanguage, depth: depth, base: base)
+            case .date: begin(.feedDCDate, depth: depth, base: base)
+            case .title: if info.title == nil { begin(.feedTitle(.rssTitle), depth: depth, base: base) }
             default: break
             }
         case .sy:
-            if name == "updatePeriod" { begin(.updatePeriod, depth: depth, base: base) }
-            if name == "updateFrequency" { begin(.updateFrequency, depth: depth, base: base) }
+            if name == .updatePeriod { begin(.updatePeriod, depth: depth, base: base) }
+            if name == .updateFrequency { begin(.updateFrequency, depth: depth, base: base) }
         case .itunes:
-            if name == "image", let href = a["href"], info.image == nil {
+            if name == .image, let href = a["href"], info.image == nil {
                 info.image = URLResolver.resolve(href, against: base)
             }
-            if name == "author" && info.authors.isEmpty { begin(.feedCreator, depth: depth, base: base) }
+            if name == .author && info.authors.isEmpty { begin(.feedCreator, depth: depth, base: base) }
         default:
             break
         }
     }
 
     mutating func itemChild(
-        _ ns: FeedNamespace, _ name: String, _ a: [FeedAttribute], _ frame: inout Frame, depth: Int
+        _ ns: FeedNamespace, _ name: LocalName, _ a: [FeedAttribute], _ frame: inout Frame, depth: Int
     ) {
         let base = frame.base
         let atom = info.format.isAtom
         switch ns {
         case _ where (ns.isRSS && !atom) || (atom && (ns.isAtom || ns == .none)) || (ns == .atom && !atom):
             switch name {
-            case "title": begin(.title(ns.isAtom || atom ? atomTextKind(a) : .rssTitle), depth: depth, base: base)
-            case "link":
+            case .title: begin(.title(ns.isAtom || atom ? atomTextKind(a) : .rssTitle), depth: depth, base: base)
+            case .link:
                 if atom || ns.isAtom {
                     atomLink(a, base: base, forItem: true)
                 } else {
                     begin(.link, depth: depth, base: base)
                 }
-            case "description" where !atom: begin(.summary(.html), depth: depth, base: base)
-            case "summary": begin(.summary(atomTextKind(a)), depth: depth, base: base)
-            case "content":
+            case .description where !atom: begin(.summary(.html), depth: depth, base: base)
+            case .summary: begin(.summary(atomTextKind(a)), depth: depth, base: base)
+            case .content:
                 if a["src"] == nil { begin(.content(atomTextKind(a)), depth: depth, base: base) }
-            case "guid" where !atom:
+            case .guid where !atom:
                 let permaLink = a["isPermaLink"]?.lowercased().trimmingXMLSpace != "false"
                 begin(.guid(permaLink: permaLink), depth: depth, base: base)
-            case "id" where atom || ns.isAtom: begin(.guid(permaLink: false), depth: depth, base: base)
-            case "pubDate", "published", "issued", "created": begin(.published, depth: depth, base: base)
-            case "updated", "modified": begin(.updated, depth: depth, base: base)
-            case "author":
+            case .id where atom || ns.isAtom: begin(.guid(permaLink: false), depth: depth, base: base)
+            case .pubDate, .published, .issued, .created: begin(.published, depth: depth, base: base)
+            case .updated, .modified: begin(.updated, depth: depth, base: base)
+            case .author:
                 if atom || ns.isAtom { frame.role = .person(owner: .item) } else { begin(.rssAuthor, depth: depth, base: base) }
-            case "category":
+            case .category:
                 if let term = a["term"] ?? a["label"] {
                     let t = term.trimmingXMLSpace
                     if !t.isEmpty { itemState.item.categories.append(t) }
                 } else {
                     begin(.category, depth: depth, base: base)
                 }
-            case "comments": begin(.comments, depth: depth, base: base)
-            case "enclosure":
+            case .comments: begin(.comments, depth: depth, base: base)
+            case .enclosure:
                 if let url = a["url"], !url.trimmingXMLSpace.isEmpty {
                     addEnclosure(
                         URLResolver.resolve(url, against: base), type: a["type"], length: a["length"])
                 }
-            case "source" where atom || ns.isAtom:
+            case .source where atom || ns.isAtom:
                 frame.role = .skip  // the entry's origin feed: its title and id are not ours
             default:
                 break
             }
         case .content:
-            if name == "encoded" { begin(.content(.html), depth: depth, base: base) }
+            if name == .encoded { begin(.content(.html), depth: depth, base: base) }
         case .dc:
             switch name {
-            case "creator", "contributor": begin(.creator, depth: depth, base: base)
-            case "date": begin(.dcDate, depth: depth, base: base)
-            case "subject": begin(.category, depth: depth, base: base)
-            case "title": begin(.dcTitle, depth: depth, base: base)
-            case "description": begin(.dcDescription, depth: depth, base: base)
-            case "language": begin(.itemLanguage, depth: depth, base: base)
+            case .creator, .contributor: begin(.creator, depth: depth, base: base)
+            case .date: begin(.dcDate, depth: depth, base: base)
+            case .subject: begin(.category, depth: depth, base: base)
+            case .title: begin(.dcTitle, depth: depth, base: base)
+            case .description: begin(.dcDescription, depth: depth, base: base)
+            case .language: begin(.itemLanguage, depth: depth, base: base)
             default: break
             }
         case .dcterms:
             switch name {
-            case "issued", "created", "available": begin(.dctermsIssued, depth: depth, base: base)
-            case "modified": begin(.dctermsModified, depth: depth, base: base)
+            case .issued, .created, .available: begin(.dctermsIssued, depth: depth, base: base)
+            case .modified: begin(.dctermsModified, depth: depth, base: base)
             default: break
             }
         case .media:
             switch name {
-            case "content":
+            case .content:
                 if let url = a["url"], !url.trimmingXMLSpace.isEmpty {
                     addEnclosure(URLResolver.resolve(url, against: base), type: a["type"], length: a["fileSize"])
                 }
-            case "thumbnail":
+            case .thumbnail:
                 if let url = a["url"], itemState.item.thumbnail == nil {
                     itemState.item.thumbnail = URLResolver.resolve(url, against: base)
                 }
-            case "description": begin(.mediaDescription(mediaTextKind(a)), depth: depth, base: base)
-            case "title": begin(.mediaTitle, depth: depth, base: base)
-            case "category": begin(.category, depth: depth, base: base)
+            case .description: begin(.mediaDescription(mediaTextKind(a)), depth: depth, base: base)
+            case .title: begin(.mediaTitle, depth: depth, base: base)
+            case .category: begin(.category, depth: depth, base: base)
             default: break  // media:group's children arrive here too: the group is transparent
             }
         case .itunes:
             switch name {
-            case "summary": begin(.itunesSummary, depth: depth, base: base)
-            case "author": begin(.itunesAuthor, depth: depth, base: base)
-            case "image":
+            case .summary: begin(.itunesSummary, depth: depth, base: base)
+            case .author: begin(.itunesAuthor, depth: depth, base: base)
+            case .image:
                 if let href = a["href"] { itemState.itunesImage = URLResolver.resolve(href, against: base) }
             default: break
             }
@@ -201,7 +201,7 @@ extension FeedDocumentBuilder {
             break
         }
         // media:group is transparent: its children are read as the item's own.
-        if ns == .media && name == "group" { frame.role = .mediaGroup }
+        if ns == .media && name == .group { frame.role = .mediaGroup }
     }
 
     private mutating func addEnclosure(_ url: String, type: String?, length: String?) {

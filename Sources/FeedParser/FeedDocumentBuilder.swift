@@ -107,7 +107,8 @@ struct FeedDocumentBuilder {
 
     // MARK: Events
 
-    mutating func start(namespace ns: FeedNamespace, name: String, attributes: [FeedAttribute]) {
+    mutating func start(namespace ns: FeedNamespace, name element: ElementName, attributes: [FeedAttribute]) {
+        let name = element.local
         let parent = frames[frames.count - 1]
         var frame = Frame(role: .other, base: parent.base, lang: parent.lang)
         for a in attributes where a.namespace == .xml {
@@ -127,7 +128,7 @@ struct FeedDocumentBuilder {
         if capture != nil {
             if capture!.xhtml != nil {
                 // Markup of an xhtml field.
-                capture!.xhtml!.start(HTMLTag.classify(name))
+                capture!.xhtml!.start(element.htmlTag)
                 frames.append(frame)
                 return
             }
@@ -150,7 +151,7 @@ struct FeedDocumentBuilder {
         if !rootSeen {
             rootSeen = true
             frame.role = .root
-            detectFormat(ns: ns, name: name, attributes: attributes)
+            detectFormat(ns: ns, name: element, attributes: attributes)
             if failure != nil { skipDepth = 1 }
             if info.format.isAtom { frame.role = .channel }
             if info.language == nil { info.language = frame.lang }
@@ -174,15 +175,15 @@ struct FeedDocumentBuilder {
                 inItem = true
                 itemState = ItemState()
                 itemState.item.language = frame.lang
-            } else if parentRole == .root && ns.isRSS && name == "channel" {
+            } else if parentRole == .root && ns.isRSS && name == .channel {
                 frame.role = .channel
             } else if parentRole == .channel {
                 channelChild(ns, name, attributes, &frame, depth: depth)
-            } else if parentRole == .image && ns.isRSS && name == "url" {
+            } else if parentRole == .image && ns.isRSS && name == .url {
                 begin(.feedImage, depth: depth, base: frame.base)
-            } else if parentRole == .skipHours && ns.isRSS && name == "hour" {
+            } else if parentRole == .skipHours && ns.isRSS && name == .hour {
                 begin(.skipHour, depth: depth, base: frame.base)
-            } else if parentRole == .skipDays && ns.isRSS && name == "day" {
+            } else if parentRole == .skipDays && ns.isRSS && name == .day {
                 begin(.skipDay, depth: depth, base: frame.base)
             }
         case .item, .mediaGroup:
@@ -190,9 +191,9 @@ struct FeedDocumentBuilder {
         case .person:
             if ns.isAtom || ns == .none {
                 switch name {
-                case "name": begin(.personName, depth: depth, base: frame.base)
-                case "email": begin(.personEmail, depth: depth, base: frame.base)
-                case "uri", "url": begin(.personURI, depth: depth, base: frame.base)
+                case .name: begin(.personName, depth: depth, base: frame.base)
+                case .email: begin(.personEmail, depth: depth, base: frame.base)
+                case .uri, .url: begin(.personURI, depth: depth, base: frame.base)
                 default: break
                 }
             }
@@ -212,13 +213,13 @@ struct FeedDocumentBuilder {
 
     /// Elements that never occur inside a text field, so meeting one there means the
     /// field's end tag was lost.
-    static func isStructural(_ ns: FeedNamespace, _ name: String) -> Bool {
+    static func isStructural(_ ns: FeedNamespace, _ name: LocalName) -> Bool {
         switch ns {
         case .none, .rss10, .rss090, .atom, .atom03:
             switch name {
-            case "item", "entry", "title", "link", "description", "guid", "pubDate", "author",
-                "category", "enclosure", "comments", "source", "id", "updated", "published",
-                "summary", "content", "channel":
+            case .item, .entry, .title, .link, .description, .guid, .pubDate, .author,
+                .category, .enclosure, .comments, .source, .id, .updated, .published,
+                .summary, .content, .channel:
                 return true
             default:
                 return false
@@ -247,7 +248,7 @@ struct FeedDocumentBuilder {
         captured.append(contentsOf: p)
     }
 
-    mutating func end(namespace ns: FeedNamespace, name: String) {
+    mutating func end(namespace ns: FeedNamespace, name element: ElementName) {
         guard frames.count > 1, !tooDeep else { return }
         let frame = frames.removeLast()
         let depth = frames.count
@@ -255,7 +256,7 @@ struct FeedDocumentBuilder {
             if depth == capture!.depth, let cap = capture.take() {
                 finish(cap)
             } else if capture!.xhtml != nil {
-                capture!.xhtml!.end(HTMLTag.classify(name))
+                capture!.xhtml!.end(element.htmlTag)
             }
             return
         }

@@ -1,3 +1,5 @@
+import FeedCore
+
 /// The XML namespaces feeds use, recognised by URI — or, when a feed forgot to declare
 /// one, by its customary prefix.
 enum FeedNamespace: Sendable, Equatable {
@@ -53,5 +55,32 @@ extension Array where Element == FeedAttribute {
     /// The value of the un-namespaced attribute `name`.
     subscript(_ name: String) -> String? {
         first(where: { $0.name == name && ($0.namespace == .none || $0.namespace == .other) })?.value
+    }
+}
+
+/// The local names of elements the builder acts on; every other name is `.other`. Switching
+/// on these instead of on strings keeps string comparisons off the per-element path.
+enum LocalName: String, Sendable {
+    case author, available, category, channel, comments, content, contributor, created, creator
+    case date, day, description, email, enclosure, encoded, entry, feed, group, guid, hour
+    case HTML, html, icon, id, image, issued, item, language, lastBuildDate, link, logo, managingEditor
+    case modified, name, pubDate, published, publisher, RDF, rss, skipDays, skipHours, source
+    case subject, subtitle, summary, tagline, thumbnail, title, ttl, updated, updateFrequency
+    case updatePeriod, uri, url, webMaster
+    case other
+}
+
+/// An element's name as the builder sees it: what it is to the builder, its text (for
+/// messages), and what it is to text extraction (for Atom `xhtml` content). The parser makes
+/// one per distinct name in a document.
+struct ElementName: Sendable {
+    let local: LocalName
+    let string: String
+    let htmlTag: HTMLTag
+
+    init(_ string: String) {
+        self.string = string
+        local = LocalName(rawValue: string) ?? .other
+        htmlTag = HTMLTag.classify(string)
     }
 }

@@ -1,5 +1,9 @@
+import FeedCore
+
 /// Text the repair pass takes out of the document on its way to libxml2, each run standing
-/// in the stream as a marker: a CDATA section holding the run's number (`<![CDATA[17]]>`).
+/// in the stream as a marker: a CDATA section holding the run's number and one line feed for
+/// each line feed of the run (`<![CDATA[17\n\n]]>`), so that libxml2 still counts the
+/// document's lines right in its messages.
 /// When libxml2 reports the marker, the feed parser hands the builder the run itself.
 ///
 /// Why: libxml2's push parser reads a CDATA section in three byte-at-a-time passes (the
@@ -51,12 +55,30 @@ final class TextAside {
     }
 
     /// Closes the run being collected but for its last `keeping` bytes, which start the
-    /// next one, and returns its number.
-    func close(keeping: Int = 0, continues: Bool = false) -> Int {
+    /// next one; returns its number and how many line feeds it holds.
+    func close(keeping: Int = 0, continues: Bool = false) -> (number: Int, lineFeeds: Int) {
         let end = bytes.count - keeping
         runs.append(Run(start: openStart, count: end - openStart, continues: continues))
+        let lineFeeds = bytes.withUnsafeBufferPointer { Self.lineFeeds(in: UnsafeBufferPointer(rebasing: $0[openStart..<end])) }
         openStart = end
-        return firstNumber + runs.count - 1
+        return (firstNumber + runs.count - 1, lineFeeds)
+    }
+
+    /// The number of LF bytes in `p`, eight bytes at a time (exactly: no borrow crosses bytes).
+    static func lineFeeds(in p: UnsafeBufferPointer<UInt8>) -> Int {
+        var count = 0
+        var i = 0
+        let low7 = SWAR.ones &* 0x7F
+        while i + 8 <= p.count {
+            let x = SWAR.load(p, i) ^ (SWAR.ones &* 0x0A)
+            count += (~(((x & low7) &+ low7) | x | low7)).nonzeroBitCount
+            i += 8
+        }
+        while i < p.count {
+            if p[i] == 0x0A { count += 1 }
+            i += 1
+        }
+        return count
     }
 
     /// Marks the end of a CDATA section whose last piece was empty: the piece before it
@@ -69,16 +91,20 @@ final class TextAside {
     /// content is no marker of a run still here. Runs before it that libxml2 skipped are
     /// given up.
     func take(marker: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) -> Bool {
-        guard marker.count > 0, marker.count <= 18 else { return false }
+        // Digits, then line feeds only.
         var n = 0
-        for c in marker {
-            guard c >= 0x30 && c <= 0x39 else { return false }
-            n = n * 10 + Int(c - 0x30)
+        var k = 0
+        while k < marker.count, k < 18, marker[k] >= 0x30 && marker[k] <= 0x39 {
+            n = n * 10 + Int(marker[k] - 0x30)
+            k += 1
         }
-        let k = n - firstNumber
-        guard k >= head, k < runs.count else { return false }
-        head = k + 1
-        let run = runs[k]
+        guard k > 0 else { return false }
+        while k < marker.count, marker[k] == 0x0A { k += 1 }
+        guard k == marker.count else { return false }
+        let index = n - firstNumber
+        guard index >= head, index < runs.count else { return false }
+        head = index + 1
+        let run = runs[index]
         bytes.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[run.start..<(run.start + run.count)])) }
         return true
     }

@@ -17,6 +17,7 @@ final class XMLFeedParser {
     // libxml2 interns names and namespace URIs in the parser's dictionary, so a pointer
     // identifies a string for the whole document: convert each one once.
     private var names = InternedMemo<String>()
+    private var elementNames = InternedMemo<ElementName>()
     private var namespaces = InternedMemo<FeedNamespace>()
     private var prefixNamespaces = InternedMemo<FeedNamespace>()
     private var stopped = false
@@ -72,6 +73,10 @@ final class XMLFeedParser {
         names.value(for: UnsafeRawPointer(p)) { String(cString: p) }
     }
 
+    fileprivate func elementName(_ p: UnsafePointer<xmlChar>) -> ElementName {
+        elementNames.value(for: UnsafeRawPointer(p)) { ElementName(String(cString: p)) }
+    }
+
     fileprivate func namespace(uri: UnsafePointer<xmlChar>?, prefix: UnsafePointer<xmlChar>?) -> FeedNamespace {
         if let uri {
             return namespaces.value(for: UnsafeRawPointer(uri)) { FeedNamespace(uri: String(cString: uri), prefix: nil) }
@@ -116,7 +121,7 @@ final class XMLFeedParser {
                         name: name(local), value: value))
             }
         }
-        builder.start(namespace: namespace(uri: uri, prefix: prefix), name: name(localname), attributes: attrs)
+        builder.start(namespace: namespace(uri: uri, prefix: prefix), name: elementName(localname), attributes: attrs)
     }
 
     private static func makeHandler() -> xmlSAXHandler {
@@ -129,7 +134,7 @@ final class XMLFeedParser {
         h.endElementNs = { ctx, localname, prefix, uri in
             guard let ctx, let localname else { return }
             XMLFeedParser.with(ctx) { parser in
-                parser.builder.end(namespace: parser.namespace(uri: uri, prefix: prefix), name: parser.name(localname))
+                parser.builder.end(namespace: parser.namespace(uri: uri, prefix: prefix), name: parser.elementName(localname))
             }
         }
         let characters: charactersSAXFunc = { ctx, ch, len in

@@ -164,8 +164,10 @@ struct XMLRepair {
         verbatimStart = end
     }
 
-    /// Writes the marker of run `number`: `<![CDATA[number]]>`.
-    private mutating func appendMarker(_ number: Int) {
+    /// Writes the marker of a run just closed: `<![CDATA[number]]>`, with the run's line feeds
+    /// before the `]]>`.
+    private mutating func appendMarker(_ run: (number: Int, lineFeeds: Int)) {
+        let number = run.number
         output.append(contentsOf: Self.cdataOpen)
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
             UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
@@ -180,6 +182,7 @@ struct XMLRepair {
             } while v > 0
             output.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[k...]))
         }
+        if run.lineFeeds > 0 { output.append(contentsOf: repeatElement(0x0A, count: run.lineFeeds)) }
         output.append(contentsOf: Self.cdataClose)
     }
 
