@@ -142,8 +142,10 @@ extension ParsedFeed {
     public func articles(feedKey: String, firstSeen: FeedDate, using converter: inout some MarkupConverter) -> [Article] {
         var builder = ArticleBuilder(converter: converter)
         defer { converter = builder.converter }
-        return zip(items, ItemIdentity.assign(to: items)).map { item, identity in
-            builder.article(for: item, id: ArticleID.make(feedKey: feedKey, identity: identity), firstSeen: firstSeen)
+        let identities = ItemIdentity.assign(to: items)
+        // By index: an item is read in place, not copied (a copy retains every field).
+        return items.indices.map { i in
+            builder.article(for: items[i], id: ArticleID.make(feedKey: feedKey, identity: identities[i]), firstSeen: firstSeen)
         }
     }
 }

@@ -48,20 +48,21 @@ public enum ItemIdentity: Sendable, Hashable, CustomStringConvertible {
     public static func assign(to items: [FeedItem]) -> [ItemIdentity] {
         var counts = [String: Int]()
         var unusable = 0
-        for item in items {
-            if let g = item.guid, !g.isEmpty { counts[g, default: 0] += 1 } else { unusable += 1 }
+        for i in items.indices {
+            if let g = items[i].guid, !g.isEmpty { counts[g, default: 0] += 1 } else { unusable += 1 }
         }
         for (_, n) in counts where n > 1 { unusable += n }
         // More than 5% empty or repeated: the feed's GUIDs are not identities.
         let guidsUsable = unusable * 20 <= items.count
-        return items.map { item in
-            let link = item.link.flatMap { $0.isEmpty ? nil : $0 }
-            if let g = item.guid, !g.isEmpty, guidsUsable || link == nil {
+        // By index: items are read in place, not copied.
+        return items.indices.map { i in
+            let link = items[i].link.flatMap { $0.isEmpty ? nil : $0 }
+            if let g = items[i].guid, !g.isEmpty, guidsUsable || link == nil {
                 if counts[g, default: 0] > 1, let l = link { return .guidAndLink(g, l) }
                 return .guid(g)
             }
             if let l = link { return .link(l) }
-            return .content(contentHash(item))
+            return .content(contentHash(items[i]))
         }
     }
 
