@@ -1,5 +1,9 @@
 import FeedCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Text the repair pass takes out of the document on its way to libxml2, each run standing
 /// in the stream as a marker: a CDATA section holding the run's number and one line feed for
 /// each line feed of the run (`<![CDATA[17\n\n]]>`), so that libxml2 still counts the
@@ -64,19 +68,16 @@ final class TextAside {
         return (firstNumber + runs.count - 1, lineFeeds)
     }
 
-    /// The number of LF bytes in `p`, eight bytes at a time (exactly: no borrow crosses bytes).
+    /// The number of LF bytes in `p`. Line feeds are sparse in text (one a paragraph or a
+    /// line), so libc's vectorized memchr from one to the next beats counting every byte.
     static func lineFeeds(in p: UnsafeBufferPointer<UInt8>) -> Int {
+        guard let base = p.baseAddress else { return 0 }
         var count = 0
-        var i = 0
-        let low7 = SWAR.ones &* 0x7F
-        while i + 8 <= p.count {
-            let x = SWAR.load(p, i) ^ (SWAR.ones &* 0x0A)
-            count += (~(((x & low7) &+ low7) | x | low7)).nonzeroBitCount
-            i += 8
-        }
-        while i < p.count {
-            if p[i] == 0x0A { count += 1 }
-            i += 1
+        var at = UnsafeRawPointer(base)
+        let end = at + p.count
+        while at < end, let lf = memchr(at, 0x0A, end - at) {
+            count += 1
+            at = UnsafeRawPointer(lf) + 1
         }
         return count
     }

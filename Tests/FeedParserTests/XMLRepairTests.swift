@@ -197,6 +197,15 @@ import Testing
         Array("dd".utf8).withUnsafeBufferPointer { aside.append($0) }
         #expect(aside.close().number == 3)
         #expect(take("3") == "dd")
+        // A marker may carry line feeds after its number, and nothing else.
+        Array("e\nf\n".utf8).withUnsafeBufferPointer { aside.append($0) }
+        #expect(aside.close().lineFeeds == 2)
+        #expect(take("4\n\n") == "e\nf\n")
+        #expect(take("5\nx") == nil && take("\n5") == nil)
+        for text in ["", "x", "\n", "\n\n", "a\nb\nc", String(repeating: "line\n", count: 100) + "end"] {
+            let n = Array(text.utf8).withUnsafeBufferPointer { TextAside.lineFeeds(in: $0) }
+            #expect(n == text.utf8.filter { $0 == 0x0A }.count, "\(text.debugDescription)")
+        }
     }
 
     /// Runs around the hold-back limit (4 KiB), cut by chunk ends anywhere: the repair's
