@@ -1,4 +1,4 @@
-import FeedParser
+@testable import FeedParser
 import Foundation
 import Testing
 import TestSupport
@@ -48,6 +48,18 @@ func scalar(_ v: UInt32) -> String {
     }
 
     /// Every input the fuzzer (fuzz-html) found a difference on, kept in Fixtures/fuzz.
+    /// Fragments holding the marker's lead character or a NUL are not condensed.
+    @Test func theLeadCharacterAndNULAreFoundAnywhere() {
+        func check(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBufferPointer { TextRunCondenser.containsLeadOrNUL($0) } }
+        let lead: [UInt8] = [0xEF, 0xB7, 0x90]
+        let text = Array(Self.long.utf8)
+        #expect(check(lead + text) && check(text + lead) && check(text + lead + text))
+        #expect(check(text + [0] + text) && check([0]) && check(text + [0]))
+        #expect(!check([]) && !check(text) && !check(Array("\u{FF01}\u{FDF0}\u{EFFF}".utf8) + text))
+        #expect(!check(text + [0xEF, 0xB7]) && !check(text + [0xEF]))  // cut short: no lead
+        #expect(check([0xEF, 0xEF, 0xB7, 0x90]))
+    }
+
     @Test func fuzzReproducersMatchTheWholeParse() throws {
         let dir = Fixtures.root.appendingPathComponent("fuzz")
         let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("html-") }
