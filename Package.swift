@@ -42,8 +42,11 @@ let package = Package(
             name: "CSQLite", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]),
 
-        // The pure core: values in, values out; no I/O, no C libraries.
-        .target(name: "FeedCore", swiftSettings: hotPath),
+        // SHA-256 block compression with the CPU's SHA instructions, for the core's ids (a
+        // kernel of our own: values in, values out).
+        .target(name: "CSHA256"),
+        // The pure core: values in, values out; no I/O, no C libraries (but the kernel above).
+        .target(name: "FeedCore", dependencies: ["CSHA256"], swiftSettings: hotPath),
         // Feed documents → items: libxml2 (SAX2 push + HTML SAX), charsets, JSON Feed.
         .target(name: "FeedParser", dependencies: ["FeedCore", "CLibXML2"], swiftSettings: hotPath),
 

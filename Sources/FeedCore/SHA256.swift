@@ -1,3 +1,5 @@
+import CSHA256
+
 /// SHA-256 (FIPS 180-4), for identifiers that must stay the same across processes and
 /// machines. Swift's `Hasher` is seeded per process and can never serve for ids.
 public struct SHA256: Sendable {
@@ -11,7 +13,19 @@ public struct SHA256: Sendable {
     private var blockCount = 0
     private var totalBytes: UInt64 = 0
 
-    public init() {}
+    /// Whether blocks go to the CPU's SHA instructions (`CSHA256`) or to the portable
+    /// compression below.
+    private let hardware: Bool
+
+    public init() {
+        hardware = Self.hardwareAvailable
+    }
+
+    /// A hasher that uses the CPU's SHA instructions only if `usingHardware` (and the CPU has
+    /// them): tests compare the two.
+    init(usingHardware: Bool) {
+        hardware = usingHardware && Self.hardwareAvailable
+    }
 
     /// The digest of `bytes` in one call.
     public static func hash(_ bytes: some Sequence<UInt8>) -> [UInt8] {
@@ -112,7 +126,19 @@ public struct SHA256: Sendable {
         }
     }
 
+    /// True when this CPU has the SHA instructions `CSHA256` uses.
+    static let hardwareAvailable = fs_sha256_ni_available() != 0
+
     private mutating func compress() {
+        if hardware {
+            withUnsafeMutableBytes(of: &state) { s in
+                withUnsafeBytes(of: &block) { b in
+                    fs_sha256_compress_ni(
+                        s.baseAddress!.assumingMemoryBound(to: UInt32.self), b.baseAddress!.assumingMemoryBound(to: UInt8.self), 1)
+                }
+            }
+            return
+        }
         // Through buffer pointers: the array subscripts' bounds checks were a third of
         // the time of hashing an id.
         let bytes = block

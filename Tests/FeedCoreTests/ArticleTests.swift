@@ -1,4 +1,4 @@
-import FeedCore
+@testable import FeedCore
 import Testing
 import TestSupport
 
@@ -113,6 +113,27 @@ import TestSupport
     ])
     func vectors(_ v: (String, String)) {
         #expect(SHA256.hash(Array(v.0.utf8)).hexString == v.1)
+        for hardware in [false, true] {
+            var h = SHA256(usingHardware: hardware)
+            h.update(Array(v.0.utf8))
+            #expect(h.finalize().hexString == v.1, "hardware: \(hardware)")
+        }
+    }
+
+    /// The CPU's SHA instructions and the portable compression agree on random inputs of
+    /// every length up to 16 blocks (on a CPU without them, both are the portable one).
+    @Test func theHardwarePathMatchesThePortableOne() {
+        var rng = SplitMix64(state: 0x5A4A)
+        for length in 0..<1100 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            var a = SHA256(usingHardware: true)
+            var b = SHA256(usingHardware: false)
+            bytes.withUnsafeBufferPointer {
+                a.update(contiguous: $0)
+                b.update(contiguous: $0)
+            }
+            #expect(a.finalize() == b.finalize(), "length \(length)")
+        }
     }
 
     /// Every length around the block and padding boundaries (55, 56, 64, …), fed in one
