@@ -82,34 +82,48 @@ public struct HTMLToText: MarkupConverter {
             return p[i...].contains { $0 == 0x3C || $0 == 0x26 }
         }
 
+        /// Where in the fragment the parser was at the last text or start tag it reported
+        /// (bytes from the start: libxml2 may move its buffer, so no pointer is kept).
+        fileprivate var lastEvent = 0
+
+        /// The parser's position in the fragment now.
+        fileprivate static func position(_ ctxt: UnsafeMutablePointer<xmlParserCtxt>) -> Int {
+            guard let input = ctxt.pointee.input, let base = input.pointee.base, let cur = input.pointee.cur
+            else { return 0 }
+            return Int(input.pointee.consumed) + (cur - base)
+        }
+
         /// libxml2 opens a `<p>` of its own for text outside any element ("<b>x</b>y"
-        /// reports y inside a new p), which would split one paragraph in two. The start of
-        /// a real `<p>` is reported while the parser sits on that tag, so the nearest `<`
-        /// before its cursor opens "p"; an implied one is reported on the text, after some
-        /// other tag (or none). The end of an implied p needs no care: it comes at the end,
-        /// before a block that starts a paragraph anyway, or at a stray `</p>`.
-        fileprivate static func isImpliedParagraph(_ ctx: UnsafeMutableRawPointer) -> Bool {
+        /// reports y inside a new p), which would split one paragraph in two. A real `<p>`
+        /// is reported at the end of its tag, so the input read since the last text or start
+        /// tag reported holds "<p"; an implied one is reported on the text, after nothing but
+        /// end tags (an auto-closed p ends inside the new tag, so end tags do not count as
+        /// events here). Looking back only to the nearest '<' was fooled by a '<' inside an
+        /// attribute value (`<p r=x</>`), which the condensed skeleton never shows.
+        fileprivate static func isImpliedParagraph(_ ctx: UnsafeMutableRawPointer, since last: Int) -> Bool {
             let ctxt = ctx.assumingMemoryBound(to: xmlParserCtxt.self)
-            guard let input = ctxt.pointee.input, let base = input.pointee.base, var cur = input.pointee.cur
+            guard let input = ctxt.pointee.input, let base = input.pointee.base, let cur = input.pointee.cur
             else { return false }
-            var steps = 0
-            while cur > base && steps < 4096 {
-                cur -= 1
-                steps += 1
-                guard cur.pointee == 0x3C else { continue }
-                // The buffer ends in a NUL: stop reading at it.
-                guard cur[1] != 0 else { return true }
-                let n = cur[1] | 0x20
-                let after = cur[2]
-                let delimited = after == 0x3E || after == 0x2F || after == 0x20 || after == 0x09
-                    || after == 0x0A || after == 0x0D || after == 0x0C || after == 0
-                return !(n == 0x70 && delimited)
+            let consumed = Int(input.pointee.consumed)
+            var at = base + max(0, last - consumed)
+            while at + 2 <= cur {
+                if at.pointee == 0x3C && at[1] | 0x20 == 0x70 {
+                    // The buffer ends in a NUL: reading at[2] is safe.
+                    let after = at[2]
+                    if after == 0x3E || after == 0x2F || after == 0x20 || after == 0x09 || after == 0x0A
+                        || after == 0x0D || after == 0x0C || after == 0
+                    {
+                        return false
+                    }
+                }
+                at += 1
             }
-            return steps < 4096
+            return true
         }
 
         private func parse(_ ctxt: htmlParserCtxtPtr, _ p: UnsafeBufferPointer<UInt8>) {
             guard let base = p.baseAddress else { return }
+            lastEvent = 0
             _ = base.withMemoryRebound(to: CChar.self, capacity: p.count) {
                 fs_html_parse_utf8(ctxt, $0, Int32(p.count), Self.options)
             }
@@ -182,8 +196,12 @@ public struct HTMLToText: MarkupConverter {
             var h = htmlSAXHandler()
             h.startElement = { ctx, name, _ in
                 guard let ctx, let name else { return }
-                if name[0] == 0x70 && name[1] == 0 && Engine.isImpliedParagraph(ctx) { return }
-                Engine.with(ctx) { $0.extractor.start(HTMLTag.classify(name)) }
+                Engine.with(ctx) { engine in
+                    let ctxt = ctx.assumingMemoryBound(to: xmlParserCtxt.self)
+                    defer { engine.lastEvent = Engine.position(ctxt) }
+                    if name[0] == 0x70 && name[1] == 0 && Engine.isImpliedParagraph(ctx, since: engine.lastEvent) { return }
+                    engine.extractor.start(HTMLTag.classify(name))
+                }
             }
             h.endElement = { ctx, name in
                 guard let ctx, let name else { return }
@@ -191,7 +209,10 @@ public struct HTMLToText: MarkupConverter {
             }
             let characters: charactersSAXFunc = { ctx, ch, len in
                 guard let ctx, let ch, len > 0 else { return }
-                Engine.with(ctx) { $0.text(UnsafeBufferPointer(start: ch, count: Int(len))) }
+                Engine.with(ctx) { engine in
+                    engine.text(UnsafeBufferPointer(start: ch, count: Int(len)))
+                    engine.lastEvent = Engine.position(ctx.assumingMemoryBound(to: xmlParserCtxt.self))
+                }
             }
             h.characters = characters
             h.ignorableWhitespace = characters
