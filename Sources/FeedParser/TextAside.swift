@@ -42,9 +42,6 @@ final class TextAside {
     /// document: a fatal error, or the end of the root element), they are given up.
     static let unreadLimit = 1 << 20
 
-    /// The number the next closed run gets.
-    var nextNumber: Int { firstNumber + runs.count }
-
     /// Bytes collected for the run not yet closed.
     var openCount: Int { bytes.count - openStart }
 
@@ -125,14 +122,5 @@ final class TextAside {
         bytes.removeSubrange(0..<cut)
         openStart -= cut
         for k in runs.indices { runs[k].start -= cut }
-    }
-
-    /// Forgets every run, for a document libxml2 stopped reading.
-    func clear() {
-        firstNumber += runs.count
-        runs.removeAll()
-        head = 0
-        bytes.removeAll()
-        openStart = 0
     }
 }

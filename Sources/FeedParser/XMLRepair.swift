@@ -30,11 +30,12 @@ import FeedCore
 /// byte-at-a-time passes; a marker costs it a few bytes, and the feed parser hands the
 /// builder the run when libxml2 reports the marker, so the events carry the same
 /// characters either way.
-/// - A text run becomes a CDATA section to libxml2, so runs holding a CR (which text would
-///   turn into LF) or a `]` stay text, and so do runs longer than `cdataHoldBack`: a run cut
-///   by the chunk's end is held back until its end is in view, so that what is replaced
-///   depends on the document alone, never on how it was cut into chunks (libxml2 recovers
-///   differently from some broken markup around a section).
+/// - A text run becomes a CDATA section to libxml2. Runs holding a CR or a `]` stay text,
+///   so that libxml2 still turns the CR into LF and still reports a `]]>` in text; so do
+///   runs longer than `cdataHoldBack`: a run cut by the chunk's end is held back until its
+///   end is in view, so that what is replaced depends on the document alone, never on how it
+///   was cut into chunks (libxml2 recovers differently from some broken markup around a
+///   section).
 /// - A CDATA section's content is set aside as it comes, its pieces closed at each chunk's
 ///   end (so that no more than a chunk waits): libxml2 sees a section for each piece, which
 ///   it reports exactly as the one section they were.
@@ -73,7 +74,7 @@ struct XMLRepair {
     /// True once the root element has started: text before it must stay text (libxml2
     /// reports it as an error of its own).
     private var inDocument = false
-    /// Shorter runs stay text: a CDATA section costs libxml2 a scan of its own.
+    /// Shorter runs stay text: their marker would cost libxml2 about as much as they do.
     static let cdataRun = 32
     /// Longer runs stay text: at most this much is held back waiting for a run's end (held
     /// bytes are scanned again with the next chunk, so a feed trickling in byte by byte costs
@@ -186,7 +187,8 @@ struct XMLRepair {
         output.append(contentsOf: Self.cdataClose)
     }
 
-    /// Sets the text `p[start..<end]` aside behind a marker, unless it holds a CR or `]`.
+    /// Sets the text `p[start..<end]` aside behind a marker, unless it holds a CR (which
+    /// libxml2 would turn into LF) or a `]` (part of a `]]>` libxml2 reports in text).
     private mutating func setAside(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) {
         guard let aside else { return }
         let run = UnsafeBufferPointer(rebasing: p[start..<end])

@@ -324,6 +324,26 @@ import Testing
         }
     }
 
+    /// Runs libxml2 will never reach (it stops reading at content after the root element)
+    /// are given up past `TextAside.unreadLimit`, not kept for the rest of the document.
+    @Test func runsLibxml2StoppedReadingAreGivenUp() throws {
+        let section = "<![CDATA[\(String(repeating: Self.long, count: 20))]]>"  // ~1 KB
+        let doc = Array(("<rss version=\"2.0\"><channel><item><title>t</title></item></channel></rss>"
+            + String(repeating: section, count: 3000)).utf8)  // ~3 MB after the root
+        let parser = StreamingFeedParser(setsTextAside: true)
+        var most = 0
+        var i = 0
+        while i < doc.count {
+            let n = min(10_000, doc.count - i)
+            doc[i..<(i + n)].withUnsafeBufferPointer { parser.feed($0) }
+            most = max(most, parser.aside?.bytes.count ?? 0)
+            i += n
+        }
+        #expect(try parser.finish().items.count == 1)
+        #expect(most > 0)
+        #expect(most <= TextAside.unreadLimit + StreamingFeedParser.sliceSize)
+    }
+
     /// Around broken markup libxml2 may recover differently from a CDATA section than from
     /// text, so what is wrapped must not depend on where the chunks were cut: a broken feed
     /// gives the same feed whole or in chunks, as it does without the rewrite.
