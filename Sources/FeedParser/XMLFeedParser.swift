@@ -16,8 +16,7 @@ final class XMLFeedParser {
     private var ctxt: xmlParserCtxtPtr?
     // libxml2 interns names and namespace URIs in the parser's dictionary, so a pointer
     // identifies a string for the whole document: convert each one once.
-    private var names = InternedMemo<String>()
-    private var elementNames = InternedMemo<ElementName>()
+    private var names = InternedMemo<ElementName>()
     private var namespaces = InternedMemo<FeedNamespace>()
     private var prefixNamespaces = InternedMemo<FeedNamespace>()
     private var stopped = false
@@ -69,12 +68,9 @@ final class XMLFeedParser {
         }
     }
 
-    fileprivate func name(_ p: UnsafePointer<xmlChar>) -> String {
-        names.value(for: UnsafeRawPointer(p)) { String(cString: p) }
-    }
-
-    fileprivate func elementName(_ p: UnsafePointer<xmlChar>) -> ElementName {
-        elementNames.value(for: UnsafeRawPointer(p)) { ElementName(String(cString: p)) }
+    /// An element's or attribute's local name (one memo for both: the same interned strings).
+    fileprivate func name(_ p: UnsafePointer<xmlChar>) -> ElementName {
+        names.value(for: UnsafeRawPointer(p)) { ElementName(String(cString: p)) }
     }
 
     fileprivate func namespace(uri: UnsafePointer<xmlChar>?, prefix: UnsafePointer<xmlChar>?) -> FeedNamespace {
@@ -118,10 +114,10 @@ final class XMLFeedParser {
                 attrs.append(
                     FeedAttribute(
                         namespace: namespace(uri: a[2].map { UnsafePointer($0) }, prefix: a[1].map { UnsafePointer($0) }),
-                        name: name(local), value: value))
+                        name: name(local).string, value: value))
             }
         }
-        builder.start(namespace: namespace(uri: uri, prefix: prefix), name: elementName(localname), attributes: attrs)
+        builder.start(namespace: namespace(uri: uri, prefix: prefix), name: name(localname), attributes: attrs)
     }
 
     private static func makeHandler() -> xmlSAXHandler {
@@ -134,7 +130,7 @@ final class XMLFeedParser {
         h.endElementNs = { ctx, localname, prefix, uri in
             guard let ctx, let localname else { return }
             XMLFeedParser.with(ctx) { parser in
-                parser.builder.end(namespace: parser.namespace(uri: uri, prefix: prefix), name: parser.elementName(localname))
+                parser.builder.end(namespace: parser.namespace(uri: uri, prefix: prefix), name: parser.name(localname))
             }
         }
         let characters: charactersSAXFunc = { ctx, ch, len in
