@@ -53,29 +53,26 @@ enum DateTables {
         return zones[word.packed]
     }
 
-    private static let monthNames: [(Int, [String])] = {
-        let names: [(Int, [String])] = [
-            (1, ["jan", "january", "januar", "janvier", "janv", "enero", "ene", "gennaio", "gen",
-                 "januari", "janeiro"]),
-            (2, ["feb", "february", "februar", "février", "fevrier", "févr", "fevr", "febrero",
-                 "febbraio", "februari", "fevereiro", "fev"]),
-            (3, ["mar", "march", "märz", "maerz", "mär", "mars", "marzo", "maart", "mrt", "março",
-                 "marco"]),
-            (4, ["apr", "april", "avril", "avr", "abril", "abr", "aprile"]),
-            (5, ["may", "mai", "mayo", "maggio", "mag", "mei", "maio"]),
-            (6, ["jun", "june", "juni", "juin", "junio", "giugno", "giu", "junho"]),
-            (7, ["jul", "july", "juli", "juillet", "juil", "julio", "luglio", "lug", "julho"]),
-            (8, ["aug", "august", "août", "aout", "agosto", "ago", "augustus"]),
-            (9, ["sep", "sept", "september", "septembre", "septiembre", "setiembre", "settembre",
-                 "set", "setembro"]),
-            (10, ["oct", "october", "oktober", "okt", "octobre", "octubre", "ottobre", "ott",
-                  "outubro", "out"]),
-            (11, ["nov", "november", "novembre", "noviembre", "novembro"]),
-            (12, ["dec", "december", "dezember", "dez", "décembre", "decembre", "déc", "diciembre",
-                  "dic", "dicembre", "dezembro"]),
-        ]
-        return names
-    }()
+    private static let monthNames: [(Int, [String])] = [
+        (1, ["jan", "january", "januar", "janvier", "janv", "enero", "ene", "gennaio", "gen",
+             "januari", "janeiro"]),
+        (2, ["feb", "february", "februar", "février", "fevrier", "févr", "fevr", "febrero",
+             "febbraio", "februari", "fevereiro", "fev"]),
+        (3, ["mar", "march", "märz", "maerz", "mär", "mars", "marzo", "maart", "mrt", "março",
+             "marco"]),
+        (4, ["apr", "april", "avril", "avr", "abril", "abr", "aprile"]),
+        (5, ["may", "mai", "mayo", "maggio", "mag", "mei", "maio"]),
+        (6, ["jun", "june", "juni", "juin", "junio", "giugno", "giu", "junho"]),
+        (7, ["jul", "july", "juli", "juillet", "juil", "julio", "luglio", "lug", "julho"]),
+        (8, ["aug", "august", "août", "aout", "agosto", "ago", "augustus"]),
+        (9, ["sep", "sept", "september", "septembre", "septiembre", "setiembre", "settembre",
+             "set", "setembro"]),
+        (10, ["oct", "october", "oktober", "okt", "octobre", "octubre", "ottobre", "ott",
+              "outubro", "out"]),
+        (11, ["nov", "november", "novembre", "noviembre", "novembro"]),
+        (12, ["dec", "december", "dezember", "dez", "décembre", "decembre", "déc", "diciembre",
+              "dic", "dicembre", "dezembro"]),
+    ]
 
     private static let months = KeyTable(
         monthNames.flatMap { m in m.1.map { (Word($0), m.0) } }.filter { $0.0.long == nil }.map { ($0.0.packed, $0.1) })
