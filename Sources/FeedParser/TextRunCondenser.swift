@@ -17,6 +17,10 @@ import FeedCore
 /// Start tags also lose their attributes (`<a href="…">` becomes `<a>`): text extraction
 /// never reads them, and libxml2 would copy every value into a string of its own.
 ///
+/// And an inline element holding nothing but text (`<em>words</em>`, `<a href="…">link</a>`)
+/// is left out whole, tags and all, where libxml2 would only have pushed it on its stack and
+/// popped it again: see `InlineDrop` for when that changes nothing it reports.
+///
 /// The scanner follows libxml2's reading of markup (attribute quoting, comments) and, at
 /// anything it is not sure of — `<!` other than a comment, `<?`, an unterminated tag, the
 /// raw text of `script` or `style` and their kin — leaves the rest of the fragment as it is.
@@ -51,7 +55,8 @@ struct TextRunCondenser {
         guard n >= Self.minimumRun, !Self.containsLeadOrNUL(p) else { return false }
         skeleton.reserveCapacity(n)
         var copied = 0  // p[..<copied] is in the skeleton already
-        var stripped = false  // some tag lost its attributes
+        var stripped = false  // some tag lost its attributes, or an element was left out
+        var drop = InlineDrop()
         var i = 0
         scan: while i < n {
             // Text: find runs up to the next '<'.
@@ -106,20 +111,129 @@ struct TextRunCondenser {
             }
             guard i < n else { break }
             // Markup at '<'.
-            guard let m = Self.markupEnd(p, at: i) else { break scan }
-            if let nameEnd = m.nameEnd, m.end - nameEnd > (m.selfClosing ? 2 : 1) {
-                skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<nameEnd]))
-                if m.selfClosing { skeleton.append(0x2F) }
-                skeleton.append(0x3E)
-                copied = m.end
-                stripped = true
+            if i == drop.endTag {
+                // The end tag of an element left out: it goes too.
+                skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<i]))
+                i = drop.endTagEnd
+                copied = i
+                drop.endTag = -1
+                continue
             }
+            guard let m = Self.markupEnd(p, at: i) else { break scan }
+            if let nameEnd = m.nameEnd {
+                let role = m.selfClosing ? nil : Self.roles[m.nameKey]
+                if let role, let close = drop.endOfDroppable(role, p, nameStart: i + 1, nameEnd: nameEnd, contentStart: m.end) {
+                    skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<i]))
+                    copied = m.end
+                    drop.endTag = close
+                    drop.endTagEnd = close + 3 + (nameEnd - i - 1)
+                    stripped = true
+                    i = m.end
+                    continue
+                }
+                drop.top = role
+                if m.end - nameEnd > (m.selfClosing ? 2 : 1) {
+                    skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<nameEnd]))
+                    if m.selfClosing { skeleton.append(0x2F) }
+                    skeleton.append(0x3E)
+                    copied = m.end
+                    stripped = true
+                }
+            } else if p[i + 1] == 0x2F || p[i + 1] == 0x21 {
+                drop.top = nil  // an end tag or a comment: what is open now is not known here
+            }  // else a '<' libxml2 reads as text
             i = m.end
         }
         guard !runs.isEmpty || stripped else { return false }
+        if drop.endTag >= copied {
+            // The scan stopped inside an element left out: its end tag still goes.
+            skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<drop.endTag]))
+            copied = drop.endTagEnd
+        }
         skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied...]))
         return true
     }
+
+    /// What an element is to `InlineDrop`.
+    enum Role {
+        /// An element that may be open above an inline element left out: libxml2 keeps it
+        /// on its stack until an end tag or another start tag closes it.
+        case container
+        /// An inline element that may be left out (and may contain one that is).
+        case inline
+        /// `a`, which may be left out, but whose start tag closes an open `a`.
+        case link
+    }
+
+    /// Leaving out an inline element that holds only text (`<em>x</em>` inside a `<p>`)
+    /// changes nothing libxml2 reports but the element's own start and end, which the
+    /// extractor ignores (`HTMLTag.inline`), when:
+    /// - its start tag closes nothing: libxml2 closes the top of its stack for a new tag
+    ///   only where its table says so (for these elements: an open `head`, and `a` an open
+    ///   `a`); the top is known here as the last start tag copied into the skeleton, when
+    ///   only text came after it (`top`), and it is one of `roles`, none of them `head`;
+    /// - its text needs no implied `<p>`: libxml2 opens one for text when nothing, `html` or
+    ///   `head` is open, and `top` is none of those, whether the element is there or not;
+    /// - its content is text with something visible in it, and its end tag follows as
+    ///   `</name>`: then the last event before the end tag is that text either way, so the
+    ///   converter's look back for a real `<p>` (`HTMLToText.isImpliedParagraph`) starts
+    ///   from the same place; the text only joins the text around it into one piece.
+    struct InlineDrop {
+        /// The role of the element on top of libxml2's stack, when known.
+        var top: Role?
+        /// Where the end tag of the element being left out starts (-1: none), and ends.
+        var endTag = -1
+        var endTagEnd = -1
+
+        /// Where the end tag of an element that can be left out here starts; nil when it
+        /// cannot (see the type's conditions).
+        func endOfDroppable(
+            _ role: Role, _ p: UnsafeBufferPointer<UInt8>, nameStart: Int, nameEnd: Int, contentStart: Int
+        ) -> Int? {
+            guard let top, role != .container, !(role == .link && top == .link), let base = p.baseAddress else { return nil }
+            let n = p.count
+            guard contentStart < n, let found = memchr(base + contentStart, 0x3C, n - contentStart) else { return nil }
+            let close = UnsafeRawPointer(found) - UnsafeRawPointer(base)
+            let length = nameEnd - nameStart
+            guard close + 3 + length <= n, p[close + 1] == 0x2F, p[close + 2 + length] == 0x3E else { return nil }
+            for k in 0..<length where p[close + 2 + k] | 0x20 != p[nameStart + k] | 0x20 { return nil }
+            // Where the tags were, the text on either side must end and start with whole
+            // characters, or joining them would make a character out of two halves.
+            let tagStart = nameStart - 1
+            guard Self.endsWhole(p, at: tagStart), Self.endsWhole(p, at: close),
+                contentStart < close, p[contentStart] & 0xC0 != 0x80,
+                close + 3 + length == n || p[close + 3 + length] & 0xC0 != 0x80
+            else { return nil }
+            for k in contentStart..<close where TextRunCondenser.isOrdinary(p[k]) { return close }
+            return nil
+        }
+
+        /// True when the bytes before `end` end with a whole UTF-8 character (or nothing).
+        static func endsWhole(_ p: UnsafeBufferPointer<UInt8>, at end: Int) -> Bool {
+            guard end > 0, p[end - 1] >= 0x80 else { return true }
+            var start = end - 1
+            while start > 0 && end - start < 4 && p[start] & 0xC0 == 0x80 { start -= 1 }
+            let lead = p[start]
+            let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 0
+            return end - start == length
+        }
+    }
+
+    /// The elements `InlineDrop` knows, by their names packed as in `markupEnd`.
+    static let roles: KeyTable<Role> = {
+        let containers = [
+            "p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "td", "th", "dd", "dt",
+            "figcaption", "figure", "section", "article", "header", "footer", "aside", "main", "nav",
+            "caption", "ul", "ol", "dl",
+        ]
+        let inline = [
+            "em", "strong", "b", "i", "u", "s", "code", "span", "small", "sub", "sup", "cite", "abbr", "q",
+            "tt", "kbd", "var", "dfn", "samp", "big", "strike",
+        ]
+        func key(_ s: String) -> UInt64 { s.utf8.reduce(0) { $0 &* 64 &+ UInt64($1) } }
+        return KeyTable(
+            containers.map { (key($0), Role.container) } + inline.map { (key($0), Role.inline) } + [(key("a"), .link)])
+    }()
 
     /// Replaces p[start..<end] by a marker (when long enough); false when out of numbers.
     private mutating func emit(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ copied: inout Int) -> Bool {
@@ -199,6 +313,8 @@ struct TextRunCondenser {
         var end: Int
         var nameEnd: Int? = nil
         var selfClosing = false
+        /// A start tag's name in lowercase, six bits a byte (0 when longer than 11 bytes).
+        var nameKey: UInt64 = 0
     }
 
     /// Where the markup starting at `p[i] == '<'` ends, the way libxml2 reads it; nil when
@@ -235,18 +351,26 @@ struct TextRunCondenser {
             length += 1
             j += 1
         }
+        // libxml2 reads at most 100 bytes of a name (htmlParseHTMLName) and the rest as
+        // what follows it: names that long are left to it.
+        if length >= maxName { return nil }
         if length < 12 && rawTextKeys[key] != nil { return nil }
         let nameEnd = j
+        let nameKey = length < 12 ? key : 0
         // Attributes, as htmlParseStartTag reads them.
         while true {
             while j < n && isBlank(p[j]) { j += 1 }
             guard j < n else { return nil }
-            if p[j] == 0x3E { return Markup(end: j + 1, nameEnd: nameEnd) }
-            if p[j] == 0x2F && j + 1 < n && p[j + 1] == 0x3E { return Markup(end: j + 2, nameEnd: nameEnd, selfClosing: true) }
+            if p[j] == 0x3E { return Markup(end: j + 1, nameEnd: nameEnd, nameKey: nameKey) }
+            if p[j] == 0x2F && j + 1 < n && p[j + 1] == 0x3E {
+                return Markup(end: j + 2, nameEnd: nameEnd, selfClosing: true, nameKey: nameKey)
+            }
             let a = p[j]
             if isLetter(a) || a == 0x5F || a == 0x3A || a == 0x2E {
+                let nameStart = j
                 j += 1
                 while j < n && isNameByte(p[j]) { j += 1 }
+                if j - nameStart >= maxName { return nil }
                 var k = j
                 while k < n && isBlank(p[k]) { k += 1 }
                 guard k < n else { return nil }
@@ -273,6 +397,9 @@ struct TextRunCondenser {
             }
         }
     }
+
+    /// The longest name libxml2's HTML parser reads whole, plus one.
+    static let maxName = 100
 
     @inline(__always)
     static func isLetter(_ c: UInt8) -> Bool { (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A }

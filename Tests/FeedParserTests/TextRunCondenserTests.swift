@@ -39,6 +39,9 @@ func scalar(_ v: UInt32) -> String {
         // Found by fuzz-html: a tag name with ':' and a bogus attribute after it.
         "<mX:et=\"imar\u{FFFD}up t)with no mar\u{FFFD}up l, onf=\"x>y\" ti=tel'zg \(Self.long) a=\"\(Self.long)\">\(Self.long)",
         "<p title=\"a\u{0}b>\(Self.long)\">\(Self.long)</p>",
+        // libxml2 reads 100 bytes of a name and the rest as what follows (found by fuzz-html).
+        "<a h\(String(repeating: "8", count: 120))rea=\"x>y\" b=\"x>z\">\(Self.long)</a>\(Self.long)",
+        "<p\(String(repeating: "x", count: 120))>\(Self.long)</p>\(Self.long)",
         "<div class=x/>\(Self.long)</div><br />\(Self.long)<p id=\"a\"/>\(Self.long)<a href=\"\(Self.long)\">x</a>",
     ])
     func matchesTheWholeParse(_ html: String) {
@@ -84,11 +87,79 @@ func scalar(_ v: UInt32) -> String {
         // Attributes, which the skeleton drops: self-closing or not, values that end in '/'.
         "<a href=x/>", "<div class=x/>", "<div class=\"x\"/>", "<br />", "<p id=a />", "<img src=\"a.jpg\" alt=\"t\" />",
         "<div data-x='>'>", "<li value=3>", "<td colspan=2>", "<p\tclass=\"a\"\n>", "<a  href = \"x\" >",
+        // Inline elements, which the skeleton may leave out, and what they sit in.
+        "<em>", "</em>", "<strong>", "</strong>", "<code>", "</code>", "<i>", "</i>", "<EM>", "</Em>", "</em >",
+        "<a>", "<a href=\"y\">", "<span>", "<tt>", "</tt>", "<font>", "</font>", "<center>", "<h2>", "</h2>",
+        "<blockquote>", "<pre>", "</pre>", "<head>", "</head>", "<html>", "<body>", "<li>", "<dd>", "<td>",
+        "<em/>", "\u{E9}", "\u{FF01}", "x", "<p><em>", "</em></p>", "<p>a <b>b</b> c", "<li><a href=x>y</a>",
     ]
 
     /// Text of every length around the condenser's threshold, and long enough to cross
     /// libxml2's 1,000-byte text pieces.
     static let filler = String(repeating: "Words, and some more words\u{2019}s \u{6771}\u{4EAC} ", count: 50)
+
+    /// Inline elements holding only text are left out where libxml2's stack top is known
+    /// to be an element that keeps them harmless; nowhere else.
+    @Test(arguments: [
+        ("<p>one <em>two</em> three</p>", "<p>one two three</p>"),
+        ("<li><a href=\"x\">link</a> and <code>code</code></li>", "<li>link and code</li>"),
+        ("<p><b>bold <i>both</i></b></p>", "<p><b>bold both</b></p>"),
+        ("<p><a>x <a>y</a></a></p>", "<p><a>x <a>y</a></a></p>"),  // a's start closes an open a
+        ("<em>top</em> <p>x</p>", "<em>top</em> <p>x</p>"),  // nothing open: text would imply a <p>
+        ("<head><b>x</b>", "<head><b>x</b>"),
+        ("<p>x</p><em>y</em>", "<p>x</p><em>y</em>"),  // after an end tag the top is not known
+        ("<pre><code>x</code></pre>", "<pre><code>x</code></pre>"),
+        ("<p><em></em><em> </em></p>", "<p><em></em><em> </em></p>"),  // nothing visible inside
+        ("<p><em>a</em ><em>b<br></em></p>", "<p><em>a</em ><em>b<br></em></p>"),
+        ("<p>\u{E9}<em>\u{E9}</em>\u{E9}</p>", "<p>\u{E9}\u{E9}\u{E9}</p>"),
+    ])
+    func inlineElementsAreLeftOutWhereHarmless(_ html: String, _ skeleton: String) {
+        let long = " " + Self.long  // something to condense, so that a skeleton is made
+        var condenser = TextRunCondenser()
+        let input = Array((html + long).utf8)
+        let condensed = input.withUnsafeBufferPointer { condenser.condense($0) }
+        #expect(condensed)
+        let kept = String(decoding: condenser.skeleton.prefix(skeleton.utf8.count), as: UTF8.self)
+        #expect(kept == skeleton)
+        var plain = HTMLToText(condensing: false)
+        var converter = HTMLToText(condensing: true)
+        #expect(converter.text(fromHTML: html + long) == plain.text(fromHTML: html + long))
+    }
+
+    /// Bodies made of the shapes inline elements come in, with the pieces that may break them.
+    @Test func randomInlineMarkupMatchesTheWholeParse() {
+        let blocks = ["<p>", "</p>", "<li>", "<div>", "<h2>", "<td>", "<blockquote>", "<pre>", "", "", "<br>", "</div>"]
+        let inline = ["em", "strong", "a", "b", "i", "code", "span", "EM", "A", "tt", "q"]
+        let words = ["word", "two words", " ", "\n", "&amp;", "&nbsp;", "\u{E9}t\u{E9}", "\u{201C}q\u{201D}", "x", "&#8217;s", "<", "> "]
+        var rng = SplitMix64(state: 0x1A11_0E15)
+        var plain = HTMLToText(condensing: false)
+        var condensed = HTMLToText(condensing: true)
+        var mismatches = 0
+        for _ in 0..<3000 {
+            var html = ""
+            for _ in 0..<Int.random(in: 1...30, using: &rng) {
+                switch Int.random(in: 0..<6, using: &rng) {
+                case 0: html += blocks[Int.random(in: 0..<blocks.count, using: &rng)]
+                case 1, 2:
+                    let name = inline[Int.random(in: 0..<inline.count, using: &rng)]
+                    let open = Bool.random(using: &rng) ? "<\(name)>" : "<\(name) class=\"c\">"
+                    var inner = words[Int.random(in: 0..<words.count, using: &rng)]
+                    if Int.random(in: 0..<5, using: &rng) == 0 { inner += "<b>in</b>" }
+                    let close = Int.random(in: 0..<8, using: &rng) == 0 ? "" : "</\(name.lowercased())>"
+                    html += open + inner + close
+                case 3: html += " " + Self.long
+                default: html += words[Int.random(in: 0..<words.count, using: &rng)]
+                }
+            }
+            let a = plain.text(fromHTML: html)
+            let b = condensed.text(fromHTML: html)
+            if a != b {
+                mismatches += 1
+                if mismatches <= 3 { Issue.record("differs on \(html.debugDescription): \(a.debugDescription) vs \(b.debugDescription)") }
+            }
+        }
+        #expect(mismatches == 0)
+    }
 
     @Test func randomFragmentsMatchTheWholeParse() {
         var rng = SplitMix64(state: 0xFEED_5200)
