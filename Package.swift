@@ -45,10 +45,12 @@ let package = Package(
         // SHA-256 block compression with the CPU's SHA instructions, for the core's ids (a
         // kernel of our own: values in, values out).
         .target(name: "CSHA256"),
-        // The pure core: values in, values out; no I/O, no C libraries (but the kernel above).
-        .target(name: "FeedCore", dependencies: ["CSHA256"], swiftSettings: hotPath),
+        // Byte scans sixteen bytes at a time (SSE2), for the parsers' fast paths.
+        .target(name: "CByteScan"),
+        // The pure core: values in, values out; no I/O, no C libraries (but the kernels above).
+        .target(name: "FeedCore", dependencies: ["CSHA256", "CByteScan"], swiftSettings: hotPath),
         // Feed documents → items: libxml2 (SAX2 push + HTML SAX), charsets, JSON Feed.
-        .target(name: "FeedParser", dependencies: ["FeedCore", "CLibXML2"], swiftSettings: hotPath),
+        .target(name: "FeedParser", dependencies: ["FeedCore", "CLibXML2", "CByteScan"], swiftSettings: hotPath),
 
         // HTTP(S) fetching: the only libcurl importer (multi interface, one engine thread).
         .target(name: "FeedFetch", dependencies: ["FeedCore", "CCurl"]),
@@ -92,10 +94,10 @@ let package = Package(
         // For integration tests: a scripted HTTP server on 127.0.0.1, running real binaries.
         .target(name: "TestSupport", dependencies: ["FeedCore"], path: "Tests/TestSupport"),
 
-        .testTarget(name: "FeedCoreTests", dependencies: ["FeedCore", "TestSupport"]),
+        .testTarget(name: "FeedCoreTests", dependencies: ["FeedCore", "TestSupport", "CByteScan"]),
         // Fixtures are read from the source tree (#filePath), not bundled.
         .testTarget(
-            name: "FeedParserTests", dependencies: ["FeedParser", "FeedCore", "TestSupport", "feedspool"],
+            name: "FeedParserTests", dependencies: ["FeedParser", "FeedCore", "TestSupport", "feedspool", "CLibXML2"],
             exclude: ["Fixtures"]),
         .testTarget(name: "FeedFetchTests", dependencies: ["FeedFetch", "FeedCore", "TestSupport", "feedspool"]),
         .testTarget(name: "FeedConfigTests", dependencies: ["FeedConfig", "FeedCore", "FeedParser"]),

@@ -1,3 +1,5 @@
+import CByteScan
+
 /// Builds article text from pieces of UTF-8: folds white space, drops control characters
 /// and joins paragraphs with exactly one empty line.
 ///
@@ -50,6 +52,7 @@ public struct TextBuilder: Sendable {
     /// Appends UTF-8 text, folding white space. Returns true when it held visible text.
     @discardableResult
     public mutating func append(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = p.baseAddress else { return false }
         var sawText = false
         var i = 0
         let n = p.count
@@ -59,9 +62,9 @@ public struct TextBuilder: Sendable {
                 // A run of ordinary bytes, copied in one go.
                 var j = i + 1
                 while j < n {
-                    // Eight bytes at a time while they are ordinary or single spaces
+                    // Sixteen bytes at a time while they are ordinary or single spaces
                     // between words; the bytes it stops at are looked at one by one below.
-                    j = SWAR.skip(p, from: j, special: Self.foldingStops)
+                    j = fs_scan_folding(base, n, j)
                     if j >= n { break }
                     let d = p[j]
                     if d > 0x20 && d != 0x7F && d != 0xC2 {
@@ -112,17 +115,6 @@ public struct TextBuilder: Sendable {
         return sawText
     }
 
-    /// The bytes of eight at which folding must look (a superset: false stops are looked
-    /// at one by one): white space, controls, DEL, 0xC2 (no-break space, C1 controls) — but
-    /// not a single space between words, which is a stop only when white space or a control
-    /// follows it, or when it is the last of the eight (what follows is out of view).
-    @inline(__always)
-    static func foldingStops(_ w: UInt64) -> UInt64 {
-        let stops = SWAR.below(w, 0x21) | SWAR.equal(w, 0x7F) | SWAR.equal(w, 0xC2)
-        let spaces = SWAR.equal(w, 0x20)
-        return (stops & ~spaces) | (spaces & ((stops >> 8) | 0x8000_0000_0000_0000))
-    }
-
     @inline(__always)
     private mutating func emitSeparator() {
         if pendingBreak {
@@ -159,13 +151,13 @@ public struct TextBuilder: Sendable {
     /// visible characters, none at either end, and no control character (nor any character
     /// starting with the byte 0xC2, which no-break spaces and C1 controls share).
     static func isFolded(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let first = p.first, let last = p.last else { return true }
+        guard let base = p.baseAddress, let first = p.first, let last = p.last else { return true }
         if first == 0x20 || last == 0x20 { return false }
         let n = p.count
         var i = 0
         while i < n {
-            // The scan of `append`: single spaces between words pass eight bytes at a time.
-            i = SWAR.skip(p, from: i, special: foldingStops)
+            // The scan of `append`: single spaces between words pass sixteen bytes at a time.
+            i = fs_scan_folding(base, n, i)
             guard i < n else { return true }
             let c = p[i]
             if c > 0x20 && c != 0x7F && c != 0xC2 {

@@ -1,3 +1,4 @@
+import CByteScan
 import FeedCore
 
 #if canImport(Glibc)
@@ -24,7 +25,8 @@ import FeedCore
 /// The scanner follows libxml2's reading of markup (attribute quoting, comments) and, at
 /// anything it is not sure of — `<!` other than a comment, `<?`, an unterminated tag, the
 /// raw text of `script` or `style` and their kin — leaves the rest of the fragment as it is.
-/// A fragment that already contains the marker's lead character is left whole.
+/// A fragment that already contains the marker's lead character, or a reference libxml2 would
+/// read as it, is left whole.
 struct TextRunCondenser {
     /// One replaced run: where it is in the original fragment.
     struct Run {
@@ -52,7 +54,9 @@ struct TextRunCondenser {
         let n = p.count
         // libxml2 reads a NUL as the end of its input in places (inside an attribute value,
         // for one): where it would, the skeleton's offsets differ. Such fragments go whole.
-        guard n >= Self.minimumRun, !Self.containsLeadOrNUL(p) else { return false }
+        // Nor those where libxml2 would make the markers' lead of a reference.
+        guard n >= Self.minimumRun, let base = p.baseAddress, !Self.containsLeadOrNUL(p), !Self.referencesLead(p)
+        else { return false }
         skeleton.reserveCapacity(n)
         var copied = 0  // p[..<copied] is in the skeleton already
         var stripped = false  // some tag lost its attributes, or an element was left out
@@ -65,12 +69,8 @@ struct TextRunCondenser {
             while i < n {
                 let c = p[i]
                 if Self.isOrdinary(c) || c == 0x20 {
-                    // Words and the single spaces between them, eight bytes at a time.
-                    var j = SWAR.skip(p, from: i + 1) { w in
-                        SWAR.below(w, 0x20) | SWAR.equal(w, 0x3C) | SWAR.equal(w, 0x3E) | SWAR.equal(w, 0x26)
-                            | SWAR.equal(w, 0x22) | SWAR.equal(w, 0x27) | SWAR.equal(w, 0xEF) | SWAR.equal(w, 0x7F)
-                    }
-                    while j < n && (Self.isOrdinary(p[j]) || p[j] == 0x20) { j += 1 }
+                    // Words and the spaces between them, sixteen bytes at a time.
+                    let j = fs_scan_html_text(base, n, i + 1)
                     var last = j - 1
                     while last >= i && p[last] == 0x20 { last -= 1 }
                     if last >= i {
@@ -92,6 +92,15 @@ struct TextRunCondenser {
                     runStart = -1
                 }
                 if c == 0x3C { break }
+                if c == 0x26, let reference = reference(p, at: i) {
+                    // The character itself, where libxml2 would have looked the name up.
+                    skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<i]))
+                    appendUTF8(reference.value)
+                    copied = reference.end
+                    stripped = true
+                    i = reference.end
+                    continue
+                }
                 // A character starting with 0xEF is left whole (its continuation bytes
                 // would otherwise start the next run).
                 i += c == 0xEF ? 3 : 1
@@ -234,6 +243,119 @@ struct TextRunCondenser {
         return KeyTable(
             containers.map { (key($0), Role.container) } + inline.map { (key($0), Role.inline) } + [(key("a"), .link)])
     }()
+
+    /// The character a reference at `p[i] == '&'` stands for, when libxml2 would report
+    /// just that character for it as text, so that the skeleton can hold the character
+    /// instead: `&eacute;`, `&#8217;`, `&#x2019;`.
+    ///
+    /// libxml2 looks a name up in its table of HTML 4 entities by comparing it with one
+    /// entry after another (about a hundred for `&mdash;`); the names are looked up here in
+    /// that same table (`htmlEntityLookup`), once per name, so that the set of names is
+    /// libxml2's own. Kept for libxml2: references it reads another way (no ';', names of
+    /// more than 8 bytes or with other bytes than letters and digits), and characters that
+    /// would read differently as text than as a reference: `<` and `&` (markup), white
+    /// space and controls (white space alone is not text that implies a `<p>`), and what
+    /// XML forbids.
+    mutating func reference(_ p: UnsafeBufferPointer<UInt8>, at i: Int) -> (value: UInt32, end: Int)? {
+        let n = p.count
+        var j = i + 1
+        guard j < n else { return nil }
+        var value: UInt32 = 0
+        if p[j] == 0x23 {
+            let number = Self.number(p, at: j + 1)
+            j = number.end
+            guard number.digits > 0, j < n, p[j] == 0x3B else { return nil }
+            value = number.value
+        } else {
+            guard Self.isLetter(p[j]) else { return nil }
+            let start = j
+            var key: UInt64 = 0
+            while j < n, Self.isLetter(p[j]) || (p[j] >= 0x30 && p[j] <= 0x39) {
+                guard j - start < 8 else { return nil }
+                key |= UInt64(p[j]) << (8 * UInt64(j - start))
+                j += 1
+            }
+            guard j < n, p[j] == 0x3B else { return nil }
+            value = entityValue(key, UnsafeBufferPointer(rebasing: p[start..<j]))
+        }
+        let decodable =
+            value > 0x20 && value != 0x26 && value != 0x3C && !(0x7F...0x9F).contains(value)
+            && !(0xD800...0xDFFF).contains(value) && value != 0xFFFE && value != 0xFFFF && value <= 0x10FFFF
+            && value != 0xFDD0
+        return decodable ? (value, j + 1) : nil
+    }
+
+    /// The number of a character reference whose digits start at `p[i]` (after "&#"),
+    /// read as libxml2's htmlParseCharRef does: hexadecimal after an 'x' or 'X', digits up
+    /// to the first byte that is not one, the value capped at 0x110000.
+    static func number(_ p: UnsafeBufferPointer<UInt8>, at i: Int) -> (value: UInt32, digits: Int, end: Int) {
+        let n = p.count
+        var j = i
+        let hex = j < n && p[j] | 0x20 == 0x78
+        if hex { j += 1 }
+        let start = j
+        var value: UInt32 = 0
+        while j < n {
+            let c = p[j]
+            let digit: UInt32
+            if c >= 0x30 && c <= 0x39 {
+                digit = UInt32(c - 0x30)
+            } else if hex && c | 0x20 >= 0x61 && c | 0x20 <= 0x66 {
+                digit = UInt32((c | 0x20) - 0x61 + 10)
+            } else {
+                break
+            }
+            value = min(value * (hex ? 16 : 10) + digit, 0x110000)
+            j += 1
+        }
+        return (value, j - start, j)
+    }
+
+    /// True when libxml2 would read a character reference in `p` as U+FDD0, the markers'
+    /// lead (`&#xFDD0;`, `&#64976`): its text could pass for a marker.
+    static func referencesLead(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = p.baseAddress else { return false }
+        let end = UnsafeRawPointer(base) + p.count
+        var at = UnsafeRawPointer(base)
+        while at < end, let found = memchr(at, 0x26, end - at) {
+            let i = UnsafeRawPointer(found) - UnsafeRawPointer(base)
+            if i + 1 < p.count && p[i + 1] == 0x23 && number(p, at: i + 2).value == 0xFDD0 { return true }
+            at = UnsafeRawPointer(found) + 1
+        }
+        return false
+    }
+
+    /// libxml2's HTML entities by name packed into a number (bytes from the lowest), as
+    /// looked up so far: direct-mapped, 0 for a name it does not know.
+    private var entityKeys = [UInt64](repeating: 0, count: 512)
+    private var entityValues = [UInt32](repeating: 0, count: 512)
+
+    private mutating func entityValue(_ key: UInt64, _ name: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        let slot = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 55)
+        if entityKeys[slot] == key { return entityValues[slot] }
+        let value = LibXML.htmlEntity(name) ?? 0
+        entityKeys[slot] = key
+        entityValues[slot] = value
+        return value
+    }
+
+    private mutating func appendUTF8(_ v: UInt32) {
+        if v < 0x80 {
+            skeleton.append(UInt8(v))
+        } else if v < 0x800 {
+            skeleton.append(UInt8(0xC0 | v >> 6))
+            skeleton.append(UInt8(0x80 | v & 0x3F))
+        } else if v < 0x10000 {
+            skeleton.append(UInt8(0xE0 | v >> 12))
+            skeleton.append(UInt8(0x80 | (v >> 6) & 0x3F))
+            skeleton.append(UInt8(0x80 | v & 0x3F))
+        } else {
+            skeleton.append(UInt8(0xF0 | v >> 18))
+            skeleton.append(UInt8(0x80 | (v >> 12) & 0x3F))
+            skeleton.append(UInt8(0x80 | (v >> 6) & 0x3F))
+            skeleton.append(UInt8(0x80 | v & 0x3F))
+        }
+    }
 
     /// Replaces p[start..<end] by a marker (when long enough); false when out of numbers.
     private mutating func emit(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ copied: inout Int) -> Bool {

@@ -1,3 +1,4 @@
+import CByteScan
 import FeedCore
 
 /// Mends the ways real feeds break XML, as a streaming pass over UTF-8 bytes before libxml2
@@ -240,9 +241,7 @@ struct XMLRepair {
                 // Eight bytes at a time while none is markup, a control (a superset: tab
                 // and line ends are let through below) or non-ASCII.
                 let nonASCII: Bool
-                (i, nonASCII) = Self.skipPlain(p, from: i, classes, Self.textBit) {
-                    ($0 & SWAR.highs) | SWAR.below($0, 0x20) | SWAR.equal($0, 0x3C) | SWAR.equal($0, 0x26)
-                }
+                (i, nonASCII) = Self.skipPlain(p, from: i, classes, Self.textBit) { fs_scan_xml_text($0, $1, $2) }
                 if aside != nil && inDocument {
                     // Is the run's end in view? Not at the chunk's end, nor at a character
                     // the chunk's end cut in two.
@@ -262,21 +261,13 @@ struct XMLRepair {
                 }
             case .cdata where run == 0:
                 // Only "]]>" ends CDATA: '<', '&', quotes and '>' are content.
-                i = Self.skipPlain(p, from: i, classes, Self.otherBit) {
-                    ($0 & SWAR.highs) | SWAR.below($0, 0x20) | SWAR.equal($0, 0x5D)
-                }.end
+                i = Self.skipPlain(p, from: i, classes, Self.otherBit) { fs_scan_xml_cdata($0, $1, $2) }.end
             case .tag:
                 // Names and white space inside a tag, eight bytes at a time.
-                i = Self.skipPlain(p, from: i, classes, Self.tagBit) {
-                    ($0 & SWAR.highs) | SWAR.below($0, 0x20) | SWAR.equal($0, 0x3E) | SWAR.equal($0, 0x22)
-                        | SWAR.equal($0, 0x27)
-                }.end
+                i = Self.skipPlain(p, from: i, classes, Self.tagBit) { fs_scan_xml_tag($0, $1, $2) }.end
             case .attribute:
                 // Attribute values (URLs, most of them).
-                i = Self.skipPlain(p, from: i, classes, Self.attributeBit) {
-                    ($0 & SWAR.highs) | SWAR.below($0, 0x20) | SWAR.equal($0, 0x22) | SWAR.equal($0, 0x27)
-                        | SWAR.equal($0, 0x26) | SWAR.equal($0, 0x3C)
-                }.end
+                i = Self.skipPlain(p, from: i, classes, Self.attributeBit) { fs_scan_xml_attribute($0, $1, $2) }.end
             default:
                 let bit = Self.otherBit
                 while i < n {
@@ -399,19 +390,21 @@ struct XMLRepair {
     }
 
     /// The end of the run of bytes from `i` that pass unchanged in a state whose special
-    /// bytes `bit` marks in `classes`: eight bytes at a time while `special` (a superset of
-    /// them, and of every non-ASCII byte) flags none, then byte by byte; and whether a
-    /// multi-byte character was passed.
+    /// bytes `bit` marks in `classes`: sixteen bytes at a time while `scan` (`CByteScan`,
+    /// stopping at them and at every non-ASCII byte; called with the bytes, their count
+    /// and where to start) finds none, valid multi-byte characters passed one by one;
+    /// and whether one was.
     @inline(__always)
     private static func skipPlain(
         _ p: UnsafeBufferPointer<UInt8>, from start: Int, _ classes: UnsafeBufferPointer<UInt8>, _ bit: UInt8,
-        special: (UInt64) -> UInt64
+        scan: (UnsafePointer<UInt8>, Int, Int) -> Int
     ) -> (end: Int, nonASCII: Bool) {
         let n = p.count
+        guard let base = p.baseAddress else { return (start, false) }
         var i = start
         var nonASCII = false
         while i < n {
-            i = SWAR.skip(p, from: i, special: special)
+            i = scan(base, n, i)
             guard i < n else { break }
             let c = p[i]
             if classes[Int(c)] & bit == 0 {
