@@ -207,14 +207,29 @@ struct TextRunCondenser {
             guard close + 3 + length <= n, p[close + 1] == 0x2F, p[close + 2 + length] == 0x3E else { return nil }
             for k in 0..<length where p[close + 2 + k] | 0x20 != p[nameStart + k] | 0x20 { return nil }
             // Where the tags were, the text on either side must end and start with whole
-            // characters, or joining them would make a character out of two halves.
+            // characters, or joining them would make a character out of two halves; nor
+            // may it end in a reference's start (`&nb`, `&#6`), which the text after would
+            // complete (found by fuzz-html: `&</em>nbsp;` became a no-break space).
             let tagStart = nameStart - 1
             guard Self.endsWhole(p, at: tagStart), Self.endsWhole(p, at: close),
+                !Self.endsInReferenceStart(p, at: tagStart), !Self.endsInReferenceStart(p, at: close),
                 contentStart < close, p[contentStart] & 0xC0 != 0x80,
                 close + 3 + length == n || p[close + 3 + length] & 0xC0 != 0x80
             else { return nil }
             for k in contentStart..<close where TextRunCondenser.isOrdinary(p[k]) { return close }
             return nil
+        }
+
+        /// True when the bytes before `end` end in '&' and letters, digits or '#' only.
+        static func endsInReferenceStart(_ p: UnsafeBufferPointer<UInt8>, at end: Int) -> Bool {
+            var k = end - 1
+            while k >= 0 && k >= end - 40 {
+                let c = p[k]
+                if c == 0x26 { return true }
+                guard TextRunCondenser.isLetter(c) || (c >= 0x30 && c <= 0x39) || c == 0x23 else { return false }
+                k -= 1
+            }
+            return k >= 0
         }
 
         /// True when the bytes before `end` end with a whole UTF-8 character (or nothing).

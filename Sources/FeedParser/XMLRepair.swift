@@ -1,6 +1,10 @@
 import CByteScan
 import FeedCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Mends the ways real feeds break XML, as a streaming pass over UTF-8 bytes before libxml2
 /// sees them, so that the document parses as well-formed instead of through libxml2's
 /// recovery.
@@ -26,11 +30,16 @@ import FeedCore
 ///
 /// One rewrite is for speed alone, when the repair is given a `TextAside`: inside the
 /// document, the content of every CDATA section, and every long run of text holding
-/// non-ASCII characters, is set aside and replaced by a marker, a CDATA section holding the
+/// non-ASCII characters or references, is set aside and replaced by a marker, a CDATA section holding the
 /// run's number. libxml2 reads text one character at a time and a CDATA section in three
 /// byte-at-a-time passes; a marker costs it a few bytes, and the feed parser hands the
 /// builder the run when libxml2 reports the marker, so the events carry the same
 /// characters either way.
+/// - A text run goes on through the references libxml2 would report as one character each
+///   (`&lt;`, `&amp;`, `&#8217;`: escaped markup is full of them, and libxml2 reads each one
+///   apart), which go aside as those characters. Where libxml2 has found the document
+///   ill-formed it drops every named reference it reads (see above); the references of runs
+///   set aside are not lost that way.
 /// - A text run becomes a CDATA section to libxml2. Runs holding a CR or a `]` stay text,
 ///   so that libxml2 still turns the CR into LF and still reports a `]]>` in text; so do
 ///   runs longer than `cdataHoldBack`: a run cut by the chunk's end is held back until its
@@ -190,15 +199,109 @@ struct XMLRepair {
 
     /// Sets the text `p[start..<end]` aside behind a marker, unless it holds a CR (which
     /// libxml2 would turn into LF) or a `]` (part of a `]]>` libxml2 reports in text).
-    private mutating func setAside(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) {
-        guard let aside else { return }
+    /// With `decoding`, its references (all of them `plainReference`s) go aside as the
+    /// characters libxml2 would have reported for them.
+    private mutating func setAside(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, decoding: Bool) {
+        guard let aside, let base = p.baseAddress else { return }
         let run = UnsafeBufferPointer(rebasing: p[start..<end])
-        let stop = SWAR.skip(run, from: 0) { SWAR.equal($0, 0x0D) | SWAR.equal($0, 0x5D) }
-        guard !run[stop...].contains(where: { $0 == 0x0D || $0 == 0x5D }) else { return }
+        guard memchr(base + start, 0x0D, end - start) == nil, memchr(base + start, 0x5D, end - start) == nil else { return }
         flush(p, to: start)
-        aside.append(run)
+        if decoding {
+            var at = start
+            while at < end, let found = memchr(base + at, 0x26, end - at) {
+                let amp = UnsafeRawPointer(found) - UnsafeRawPointer(base)
+                aside.append(UnsafeBufferPointer(rebasing: p[at..<amp]))
+                // The run holds only references `plainReference` read.
+                guard let length = Self.plainReference(p, amp) else { break }
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4) { utf8 in
+                    aside.append(UnsafeBufferPointer(rebasing: utf8[..<Self.referenceUTF8(p, amp, length, into: utf8)]))
+                }
+                at = amp + length
+            }
+            aside.append(UnsafeBufferPointer(rebasing: p[at..<end]))
+        } else {
+            aside.append(run)
+        }
         appendMarker(aside.close())
         verbatimStart = end
+    }
+
+    /// The length of the reference at `p[i] == '&'` when libxml2 would report it as one
+    /// character this repair leaves alone, and its line count would not change: one of
+    /// the five XML defines, or a number (at most 7 digits, ending in ';') of a character
+    /// XML allows, neither a control (tab and line ends included) nor a C1 one; nil else.
+    static func plainReference(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int? {
+        let n = p.count
+        guard i + 3 < n else { return nil }
+        let a = p[i + 1], b = p[i + 2], c = p[i + 3]
+        if a != 0x23 {
+            // lt; gt; amp; quot; apos;
+            if (a == 0x6C || a == 0x67) && b == 0x74 && c == 0x3B { return 4 }
+            guard i + 4 < n else { return nil }
+            let d = p[i + 4]
+            if a == 0x61 && b == 0x6D && c == 0x70 && d == 0x3B { return 5 }
+            guard i + 5 < n, p[i + 5] == 0x3B else { return nil }
+            if (a == 0x71 && b == 0x75 && c == 0x6F && d == 0x74) || (a == 0x61 && b == 0x70 && c == 0x6F && d == 0x73) {
+                return 6
+            }
+            return nil
+        }
+        let hex = b | 0x20 == 0x78
+        var j = hex ? i + 3 : i + 2
+        let digitsStart = j
+        var value: UInt32 = 0
+        while j < n, j - digitsStart < 8 {
+            let x = p[j]
+            if x >= 0x30 && x <= 0x39 {
+                value = value &* (hex ? 16 : 10) &+ UInt32(x - 0x30)
+            } else if hex && x | 0x20 >= 0x61 && x | 0x20 <= 0x66 {
+                value = value &* 16 &+ UInt32((x | 0x20) - 0x61 + 10)
+            } else {
+                break
+            }
+            j += 1
+        }
+        let digits = j - digitsStart
+        guard digits > 0, digits <= 7, j < n, p[j] == 0x3B else { return nil }
+        let allowed = value >= 0x20 && !(0x7F...0x9F).contains(value) && !(0xD800...0xDFFF).contains(value)
+            && value != 0xFFFE && value != 0xFFFF && value <= 0x10FFFF
+        return allowed ? j + 1 - i : nil
+    }
+
+    /// Writes the character of the `plainReference` of `length` bytes at `p[i]` to `out`
+    /// as UTF-8; returns its byte count.
+    static func referenceUTF8(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ length: Int, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var value: UInt32 = 0
+        switch p[i + 1] {
+        case 0x6C: value = 0x3C  // lt
+        case 0x67: value = 0x3E  // gt
+        case 0x61: value = p[i + 2] == 0x6D ? 0x26 : 0x27  // amp, apos
+        case 0x71: value = 0x22  // quot
+        default:
+            let hex = p[i + 2] | 0x20 == 0x78
+            for k in (hex ? i + 3 : i + 2)..<(i + length - 1) {
+                let x = p[k] | 0x20
+                value = value * (hex ? 16 : 10) + UInt32(x <= 0x39 ? x - 0x30 : x - 0x61 + 10)
+            }
+        }
+        if value < 0x80 {
+            out[0] = UInt8(value)
+            return 1
+        } else if value < 0x800 {
+            out[0] = UInt8(0xC0 | value >> 6)
+            out[1] = UInt8(0x80 | value & 0x3F)
+            return 2
+        } else if value < 0x10000 {
+            out[0] = UInt8(0xE0 | value >> 12)
+            out[1] = UInt8(0x80 | (value >> 6) & 0x3F)
+            out[2] = UInt8(0x80 | value & 0x3F)
+            return 3
+        }
+        out[0] = UInt8(0xF0 | value >> 18)
+        out[1] = UInt8(0x80 | (value >> 12) & 0x3F)
+        out[2] = UInt8(0x80 | (value >> 6) & 0x3F)
+        out[3] = UInt8(0x80 | value & 0x3F)
+        return 4
     }
 
     /// Replaces `p[i..<(i + length)]` by `bytes` in the output.
@@ -240,12 +343,29 @@ struct XMLRepair {
             case .text:
                 // Eight bytes at a time while none is markup, a control (a superset: tab
                 // and line ends are let through below) or non-ASCII.
-                let nonASCII: Bool
+                var nonASCII: Bool
                 (i, nonASCII) = Self.skipPlain(p, from: i, classes, Self.textBit) { fs_scan_xml_text($0, $1, $2) }
                 if aside != nil && inDocument {
+                    // A run to set aside goes on through the references whose characters
+                    // can go aside with it (escaped markup: `&lt;p&gt;`), which libxml2
+                    // would read one by one, and the text after them.
+                    var references = false
+                    var referenceCut = false
+                    while i < n && p[i] == 0x26 {
+                        guard let length = Self.plainReference(p, i) else {
+                            // One the chunk's end may have cut short: wait for the rest.
+                            referenceCut = !isFinal && n - i <= 12 && !p[i...].contains(0x3B)
+                            break
+                        }
+                        references = true
+                        let more: Bool
+                        (i, more) = Self.skipPlain(p, from: i + length, classes, Self.textBit) { fs_scan_xml_text($0, $1, $2) }
+                        nonASCII = nonASCII || more
+                    }
                     // Is the run's end in view? Not at the chunk's end, nor at a character
-                    // the chunk's end cut in two.
-                    let cut = i == n || (!isFinal && p[i] >= 0x80 && UTF8Check.sequenceLength(p, i) == 0 && UTF8Check.isPrefixOfValid(p, i))
+                    // or a reference the chunk's end cut in two.
+                    let cut = i == n || referenceCut
+                        || (!isFinal && p[i] >= 0x80 && UTF8Check.sequenceLength(p, i) == 0 && UTF8Check.isPrefixOfValid(p, i))
                     if cut && !isFinal {
                         if !runTooLong && i - start <= Self.cdataHoldBack { return start }
                         runTooLong = true
@@ -253,8 +373,8 @@ struct XMLRepair {
                         // The same limit as the hold-back's, whether the run came in one
                         // chunk or several.
                         let length = i - start
-                        if nonASCII && !runTooLong && length >= Self.cdataRun && length <= Self.cdataHoldBack {
-                            setAside(p, start, i)
+                        if (nonASCII || references) && !runTooLong && length >= Self.cdataRun && length <= Self.cdataHoldBack {
+                            setAside(p, start, i, decoding: references)
                         }
                         runTooLong = false
                     }

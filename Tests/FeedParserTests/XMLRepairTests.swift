@@ -139,8 +139,14 @@ import Testing
         #expect(out == "<a><![CDATA[0]]></a>")
         #expect(runs(aside) == [l])
         #expect(repair("<a>\(l)</a>") == "<a><![CDATA[\(l)]]></a>")
-        // Split by references, which stay outside.
-        #expect(repair("<a>\(l)&amp;\(l)</a>") == "<a><![CDATA[\(l)]]>&amp;<![CDATA[\(l)]]></a>")
+        // References libxml2 would report as one character go aside as that character,
+        // ASCII-only runs of them too (escaped markup); others end a run.
+        #expect(repair("<a>\(l)&amp;\(l)</a>") == "<a><![CDATA[\(l)&\(l)]]></a>")
+        let escaped = "&lt;p&gt;Escaped &quot;markup&quot; &amp; &apos;more&apos; &#8217;&#x2019;&#60;/p&gt;"
+        #expect(repair("<a>\(escaped)</a>") == "<a><![CDATA[<p>Escaped \"markup\" & 'more' \u{2019}\u{2019}</p>]]></a>")
+        #expect(repair("<a>\(l)&#10;\(l)</a>") == "<a><![CDATA[\(l)]]>&#10;<![CDATA[\(l)]]></a>")
+        #expect(repair("<a>\(l)&nbsp;\(l)</a>") == "<a><![CDATA[\(l)]]>&#160;<![CDATA[\(l)]]></a>")
+        #expect(repair("<a>\(l)&#150;&#12345678;\(l)</a>") == "<a><![CDATA[\(l)]]>&#8211;<![CDATA[\(l)]]></a>")
         // Left as text: ASCII only, short, before the root, holding a CR or a ']'.
         let ascii = String(repeating: "plain ascii words ", count: 4)
         #expect(repair("<a>\(ascii)</a>") == "<a>\(ascii)</a>")
@@ -224,6 +230,22 @@ import Testing
         }
     }
 
+    /// The same with runs of references (escaped markup), which a chunk's end may cut in
+    /// the middle of a reference.
+    @Test func runsOfReferencesAreWrappedTheSameWhateverTheChunking() {
+        let unit = "&lt;b&gt;x&lt;/b&gt; &#8217; "  // 30 bytes
+        for copies in [1, 2, 136, 137, 300] {  // 30, 60, 4,080, 4,110 and 9,000 bytes
+            let doc = Array("<r><a>\(String(repeating: unit, count: copies))</a><b>\(Self.long)</b></r>".utf8)
+            let whole = repairBytes(doc, chunk: Int.max)
+            for chunk in [1000, 4095, 4097, 333, 7, 1] {
+                #expect(repairBytes(doc, chunk: chunk) == whole, "\(copies * unit.utf8.count)-byte run in chunks of \(chunk)")
+            }
+            let length = copies * unit.utf8.count
+            let wrapped = length >= XMLRepair.cdataRun && length <= XMLRepair.cdataHoldBack
+            #expect(whole.contains("<a><![CDATA[") == wrapped, "\(length)-byte run")
+        }
+    }
+
     func repairBytes(_ bytes: [UInt8], chunk: Int) -> String {
         let aside = TextAside()
         var r = XMLRepair(lookupEntity: LibXML.htmlEntity, aside: aside)
@@ -241,6 +263,8 @@ import Testing
     static let text = [
         long, long + " " + long, "plain words ", "é", "€ ", "&amp;", "&lt;p&gt;", "&#8217;", "&#x1F600;", "]", "\r\n",
         "\n", "\t", "<![CDATA[" + long + " <b>x</b>]]>", "<![CDATA[]]>", "<!-- \(long) -->", " ",
+        "&quot;", "&apos;", "&gt;", "&#38;", "&#60;", "&#x3C;", "&#10;", "&#13;", "&#9;", "&#150;", "&#xFFFE;", "&nbsp;",
+        "&#0000039;", "&#12345678;", "&#x10FFFF;", "&lt;p&gt;escaped markup, plain ASCII words &amp; more&lt;/p&gt;",
     ]
     /// Pieces of broken markup too, for the chunking check.
     static let broken = text + ["<", "&", "]]>", "<€", "</x>", "<b>", "\u{1}", "<a b=\"\(long)", "\r"]
@@ -279,6 +303,24 @@ import Testing
                 #expect(wrapped.info == plain.info)
                 #expect(wrapped.warnings.map(\.message) == plain.warnings.map(\.message))
             }
+        }
+    }
+
+    /// After its first well-formedness error libxml2 2.9 drops every named reference it
+    /// reads, `&lt;` included; references set aside with their run are read by the repair,
+    /// so escaped markup there keeps its tags (the fuzz corpus showed `pEscaped emHTML/em`).
+    @Test func referencesSetAsideSurviveLibxml2sRecovery() throws {
+        let escaped = "&lt;p&gt;Escaped &lt;em&gt;HTML&lt;/em&gt; text, long enough to set aside.&lt;/p&gt;"
+        let doc = Array("""
+            <rss version="2.0"><channel><title>t</title><item><title>a</titel><guid>g</guid>
+            <description>\(escaped)</description></item></channel></rss>
+            """.utf8)
+        let plain = try parse(doc, settingAside: false, chunk: Int.max)
+        #expect(plain.warnings.contains { $0.message.contains("mismatch") }, "\(plain.warnings)")
+        #expect(plain.items.first?.summary == .html(UTF8Text("pEscaped emHTML/em text, long enough to set aside./p")))
+        for chunk in [Int.max, 5] {
+            let set = try parse(doc, settingAside: true, chunk: chunk)
+            #expect(set.items.first?.summary == .html(UTF8Text("<p>Escaped <em>HTML</em> text, long enough to set aside.</p>")))
         }
     }
 
