@@ -4,7 +4,7 @@ import FeedCore
 // parser's where the formats overlap (e.g. a permalink `guid` is the link of an item with
 // no `link`; `dc:date` is a publication date).
 extension FeedDocumentBuilder {
-    mutating func detectFormat(ns: FeedNamespace, name: ElementName, attributes: [FeedAttribute]) {
+    mutating func detectFormat(ns: FeedNamespace, name: ElementName, attributes: FeedAttributes) {
         switch (ns, name.local) {
         case (.none, .rss):
             switch attributes["version"]?.trimmingXMLSpace {
@@ -36,7 +36,7 @@ extension FeedDocumentBuilder {
     }
 
     /// Atom text constructs: `type` (text, html, xhtml or a MIME type); Atom 0.3's `mode`.
-    func atomTextKind(_ attributes: [FeedAttribute]) -> TextKind {
+    func atomTextKind(_ attributes: FeedAttributes) -> TextKind {
         let type = attributes["type"]?.lowercased().trimmingXMLSpace ?? ""
         if info.format == .atom03 {
             let mode = attributes["mode"]?.lowercased() ?? "xml"
@@ -57,12 +57,12 @@ extension FeedDocumentBuilder {
     }
 
     /// `type="plain"` or `type="html"` on `media:description`/`media:title`.
-    func mediaTextKind(_ attributes: [FeedAttribute]) -> TextKind {
+    func mediaTextKind(_ attributes: FeedAttributes) -> TextKind {
         attributes["type"]?.lowercased() == "html" ? .html : .text
     }
 
     mutating func channelChild(
-        _ ns: FeedNamespace, _ name: LocalName, _ a: [FeedAttribute], _ frame: inout Frame, depth: Int
+        _ ns: FeedNamespace, _ name: LocalName, _ a: FeedAttributes, _ frame: inout Frame, depth: Int
     ) {
         let base = frame.base
         let atom = info.format.isAtom
@@ -112,7 +112,7 @@ extension FeedDocumentBuilder {
     }
 
     mutating func itemChild(
-        _ ns: FeedNamespace, _ name: LocalName, _ a: [FeedAttribute], _ frame: inout Frame, depth: Int
+        _ ns: FeedNamespace, _ name: LocalName, _ a: FeedAttributes, _ frame: inout Frame, depth: Int
     ) {
         let base = frame.base
         let atom = info.format.isAtom
@@ -212,7 +212,7 @@ extension FeedDocumentBuilder {
     }
 
     /// An Atom `link`: `rel` alternate (the default), enclosure or self.
-    private mutating func atomLink(_ a: [FeedAttribute], base: String?, forItem: Bool) {
+    private mutating func atomLink(_ a: FeedAttributes, base: String?, forItem: Bool) {
         guard let href = a["href"], !href.trimmingXMLSpace.isEmpty else { return }
         let url = URLResolver.resolve(href, against: base)
         let rel = a["rel"]?.trimmingXMLSpace.lowercased() ?? "alternate"

@@ -107,14 +107,12 @@ struct FeedDocumentBuilder {
 
     // MARK: Events
 
-    mutating func start(namespace ns: FeedNamespace, name element: ElementName, attributes: [FeedAttribute]) {
+    mutating func start(namespace ns: FeedNamespace, name element: ElementName, attributes: FeedAttributes) {
         let name = element.local
         let parent = frames[frames.count - 1]
         var frame = Frame(role: .other, base: parent.base, lang: parent.lang)
-        for a in attributes where a.namespace == .xml {
-            if a.name == "base" { frame.base = URLResolver.resolve(a.value, against: parent.base) }
-            if a.name == "lang" { frame.lang = a.value.isEmpty ? nil : a.value }
-        }
+        if let base = attributes.xml("base") { frame.base = URLResolver.resolve(base, against: parent.base) }
+        if let lang = attributes.xml("lang") { frame.lang = lang.isEmpty ? nil : lang }
         let depth = frames.count
         if depth > Self.maxDepth {
             if !tooDeep {

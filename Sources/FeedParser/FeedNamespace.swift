@@ -44,17 +44,48 @@ enum FeedNamespace: Sendable, Equatable {
     ]
 }
 
-/// One attribute of an element, as the builder sees it.
-struct FeedAttribute: Sendable {
-    var namespace: FeedNamespace
-    var name: String
-    var value: String
-}
+/// An element's attributes as libxml2 reported them, read on demand: a value becomes a
+/// String only when the builder asks for it (most are never asked for), and no array is
+/// made for them. Valid only during the start-element event that hands it over.
+struct FeedAttributes {
+    /// libxml2's SAX2 attribute array: local name, prefix, URI, value start and value end
+    /// for each attribute (`nil` for an element without attributes).
+    let entries: UnsafePointer<UnsafePointer<UInt8>?>?
+    /// Each attribute's namespace, in order.
+    let namespaces: UnsafeBufferPointer<FeedNamespace>
 
-extension Array where Element == FeedAttribute {
-    /// The value of the un-namespaced attribute `name`.
-    subscript(_ name: String) -> String? {
-        first(where: { $0.name == name && ($0.namespace == .none || $0.namespace == .other) })?.value
+    /// An element without attributes.
+    static var none: FeedAttributes { FeedAttributes(entries: nil, namespaces: UnsafeBufferPointer(start: nil, count: 0)) }
+
+    /// The value of the un-namespaced attribute `name` (or one in a namespace not known).
+    subscript(_ name: StaticString) -> String? {
+        guard let entries else { return nil }
+        for i in 0..<namespaces.count where namespaces[i] == .none || namespaces[i] == .other {
+            if let local = entries[5 * i], Self.equal(local, name) { return value(i) }
+        }
+        return nil
+    }
+
+    /// The value of `xml:name` (`base`, `lang`).
+    func xml(_ name: StaticString) -> String? {
+        guard let entries else { return nil }
+        for i in 0..<namespaces.count where namespaces[i] == .xml {
+            if let local = entries[5 * i], Self.equal(local, name) { return value(i) }
+        }
+        return nil
+    }
+
+    private func value(_ i: Int) -> String {
+        guard let entries, let start = entries[5 * i + 3], let end = entries[5 * i + 4] else { return "" }
+        return String(decoding: UnsafeBufferPointer(start: start, count: end - start), as: UTF8.self)
+    }
+
+    /// True when the NUL-terminated `c` spells `name`.
+    private static func equal(_ c: UnsafePointer<UInt8>, _ name: StaticString) -> Bool {
+        let n = name.utf8CodeUnitCount
+        let p = name.utf8Start
+        for k in 0..<n where c[k] != p[k] { return false }
+        return c[n] == 0
     }
 }
 

@@ -155,6 +155,12 @@ public final class StreamingFeedParser {
     private func push(_ p: UnsafeBufferPointer<UInt8>, isFinal: Bool) {
         switch mode {
         case .sniffing:
+            // Most documents are decided on their first chunk: it goes on as it is, not
+            // through a copy in `head`.
+            if head.isEmpty, decide(p, isComplete: false) {
+                if failure == nil { push(sliceAfterDecision(p), isFinal: false) }
+                return
+            }
             head.append(contentsOf: p)
             let decided = head.withUnsafeBufferPointer { decide($0, isComplete: false) }
             if decided, failure == nil { flushHead() }

@@ -104,21 +104,25 @@ final class XMLFeedParser {
         _ localname: UnsafePointer<xmlChar>, _ prefix: UnsafePointer<xmlChar>?, _ uri: UnsafePointer<xmlChar>?,
         _ nbAttributes: Int32, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
     ) {
-        var attrs: [FeedAttribute] = []
-        if nbAttributes > 0, let attributes {
-            attrs.reserveCapacity(Int(nbAttributes))
-            for i in 0..<Int(nbAttributes) {
-                let a = attributes + 5 * i
-                guard let local = a[0], let start = a[3], let end = a[4] else { continue }
-                let value = String(decoding: UnsafeBufferPointer(start: start, count: end - start), as: UTF8.self)
-                attrs.append(
-                    FeedAttribute(
-                        namespace: namespace(uri: a[2].map { UnsafePointer($0) }, prefix: a[1].map { UnsafePointer($0) }),
-                        name: name(local).string, value: value))
-            }
+        let ns = namespace(uri: uri, prefix: prefix)
+        let element = name(localname)
+        guard nbAttributes > 0, let attributes else {
+            builder.start(namespace: ns, name: element, attributes: .none)
+            return
         }
-        builder.start(namespace: namespace(uri: uri, prefix: prefix), name: name(localname), attributes: attrs)
+        // The attributes' namespaces go in a buffer kept for the next element.
+        attributeNamespaces.removeAll(keepingCapacity: true)
+        for i in 0..<Int(nbAttributes) {
+            let a = attributes + 5 * i
+            attributeNamespaces.append(namespace(uri: a[2].map { UnsafePointer($0) }, prefix: a[1].map { UnsafePointer($0) }))
+        }
+        attributeNamespaces.withUnsafeBufferPointer { namespaces in
+            let entries = UnsafeRawPointer(attributes).assumingMemoryBound(to: UnsafePointer<UInt8>?.self)
+            builder.start(namespace: ns, name: element, attributes: FeedAttributes(entries: entries, namespaces: namespaces))
+        }
     }
+
+    private var attributeNamespaces: [FeedNamespace] = []
 
     private static func makeHandler() -> xmlSAXHandler {
         var h = xmlSAXHandler()

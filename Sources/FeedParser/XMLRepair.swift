@@ -116,20 +116,37 @@ struct XMLRepair {
     /// the part of it that could be decided) when nothing in it needed mending. `isFinal`
     /// marks the end of the document.
     mutating func process(_ input: UnsafeBufferPointer<UInt8>, isFinal: Bool, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-        if pending.isEmpty {
-            let used = step(input, isFinal: isFinal)
-            if used < input.count { pending = Array(input[used...]) }
-            emit(UnsafeBufferPointer(rebasing: input[..<used]), isFinal: isFinal, body)
-        } else {
+        var rest = input
+        // Bytes held back from the last chunk go first, joined to as little of this one as
+        // gets past them (most chunks end inside a run held back): the rest of the chunk is
+        // then read in place, not copied behind them.
+        while !pending.isEmpty {
+            let k = min(rest.count, max(4096, 2 * pending.count))
+            let held = pending.count
             var work = pending
-            work.append(contentsOf: input)
+            work.append(contentsOf: UnsafeBufferPointer(rebasing: rest[..<k]))
             pending.removeAll(keepingCapacity: true)
-            work.withUnsafeBufferPointer { w in
-                let used = step(w, isFinal: isFinal)
-                if used < w.count { pending = Array(w[used...]) }
-                emit(UnsafeBufferPointer(rebasing: w[..<used]), isFinal: isFinal, body)
+            let last = isFinal && k == rest.count
+            let used = work.withUnsafeBufferPointer { w in
+                let used = step(w, isFinal: last)
+                emit(UnsafeBufferPointer(rebasing: w[..<used]), isFinal: last, body)
+                return used
+            }
+            if last {
+                if used < work.count { pending = Array(work[used...]) }
+                return
+            }
+            if used >= held {
+                rest = UnsafeBufferPointer(rebasing: rest[(used - held)...])
+            } else {
+                pending = Array(work[used...])
+                rest = UnsafeBufferPointer(rebasing: rest[k...])
+                if rest.isEmpty { return }
             }
         }
+        let used = step(rest, isFinal: isFinal)
+        if used < rest.count { pending = Array(rest[used...]) }
+        emit(UnsafeBufferPointer(rebasing: rest[..<used]), isFinal: isFinal, body)
     }
 
     /// Hands on the repaired form of `p` (the part of the chunk `step` used).
