@@ -143,9 +143,15 @@ extension ParsedFeed {
         var builder = ArticleBuilder(converter: converter)
         defer { converter = builder.converter }
         let identities = ItemIdentity.assign(to: items)
-        // By index: an item is read in place, not copied (a copy retains every field).
-        return items.indices.map { i in
-            builder.article(for: items[i], id: ArticleID.make(feedKey: feedKey, identity: identities[i]), firstSeen: firstSeen)
+        // Through the buffer: an item is read in place, not copied (a copy retains every field).
+        return items.withUnsafeBufferPointer { all in
+            var articles: [Article] = []
+            articles.reserveCapacity(all.count)
+            for i in all.indices {
+                articles.append(
+                    builder.article(for: all[i], id: ArticleID.make(feedKey: feedKey, identity: identities[i]), firstSeen: firstSeen))
+            }
+            return articles
         }
     }
 }

@@ -30,15 +30,17 @@ extension FeedDocumentBuilder {
         }
     }
 
-    func isItemElement(_ ns: FeedNamespace, _ name: LocalName) -> Bool {
-        if info.format.isAtom { return name == .entry && (ns.isAtom || ns == .none) }
+    // Static, reading only the format: an instance method here made the compiler copy the
+    // whole builder (848 bytes) for each call on the per-element path.
+    static func isItemElement(_ ns: FeedNamespace, _ name: LocalName, format: FeedFormat) -> Bool {
+        if format.isAtom { return name == .entry && (ns.isAtom || ns == .none) }
         return name == .item && ns.isRSS
     }
 
     /// Atom text constructs: `type` (text, html, xhtml or a MIME type); Atom 0.3's `mode`.
-    func atomTextKind(_ attributes: FeedAttributes) -> TextKind {
+    static func atomTextKind(_ attributes: FeedAttributes, format: FeedFormat) -> TextKind {
         let type = attributes["type"]?.lowercased().trimmingXMLSpace ?? ""
-        if info.format == .atom03 {
+        if format == .atom03 {
             let mode = attributes["mode"]?.lowercased() ?? "xml"
             let isHTML = type.hasPrefix("text/html") || type == "html"
             let isXHTML = type.hasPrefix("application/xhtml") || type == "xhtml"
@@ -57,7 +59,7 @@ extension FeedDocumentBuilder {
     }
 
     /// `type="plain"` or `type="html"` on `media:description`/`media:title`.
-    func mediaTextKind(_ attributes: FeedAttributes) -> TextKind {
+    static func mediaTextKind(_ attributes: FeedAttributes) -> TextKind {
         attributes["type"]?.lowercased() == "html" ? .html : .text
     }
 
@@ -69,11 +71,11 @@ extension FeedDocumentBuilder {
         switch ns {
         case _ where (ns.isRSS && !atom) || (atom && (ns.isAtom || ns == .none)):
             switch name {
-            case .title: begin(.feedTitle(atom ? atomTextKind(a) : .rssTitle), depth: depth, base: base)
+            case .title: begin(.feedTitle(atom ? Self.atomTextKind(a, format: info.format) : .rssTitle), depth: depth, base: base)
             case .link:
                 if atom { atomLink(a, base: base, forItem: false) } else { begin(.feedLink, depth: depth, base: base) }
             case .description where !atom: begin(.feedSubtitle(.html), depth: depth, base: base)
-            case .subtitle, .tagline: begin(.feedSubtitle(atomTextKind(a)), depth: depth, base: base)
+            case .subtitle, .tagline: begin(.feedSubtitle(Self.atomTextKind(a, format: info.format)), depth: depth, base: base)
             case .id where atom: begin(.feedId, depth: depth, base: base)
             case .language: begin(.feedLanguage, depth: depth, base: base)
             case .lastBuildDate, .updated, .modified: begin(.feedUpdated, depth: depth, base: base)
@@ -119,7 +121,7 @@ extension FeedDocumentBuilder {
         switch ns {
         case _ where (ns.isRSS && !atom) || (atom && (ns.isAtom || ns == .none)) || (ns == .atom && !atom):
             switch name {
-            case .title: begin(.title(ns.isAtom || atom ? atomTextKind(a) : .rssTitle), depth: depth, base: base)
+            case .title: begin(.title(ns.isAtom || atom ? Self.atomTextKind(a, format: info.format) : .rssTitle), depth: depth, base: base)
             case .link:
                 if atom || ns.isAtom {
                     atomLink(a, base: base, forItem: true)
@@ -127,9 +129,9 @@ extension FeedDocumentBuilder {
                     begin(.link, depth: depth, base: base)
                 }
             case .description where !atom: begin(.summary(.html), depth: depth, base: base)
-            case .summary: begin(.summary(atomTextKind(a)), depth: depth, base: base)
+            case .summary: begin(.summary(Self.atomTextKind(a, format: info.format)), depth: depth, base: base)
             case .content:
-                if a["src"] == nil { begin(.content(atomTextKind(a)), depth: depth, base: base) }
+                if a["src"] == nil { begin(.content(Self.atomTextKind(a, format: info.format)), depth: depth, base: base) }
             case .guid where !atom:
                 let permaLink = a["isPermaLink"]?.lowercased().trimmingXMLSpace != "false"
                 begin(.guid(permaLink: permaLink), depth: depth, base: base)
@@ -184,7 +186,7 @@ extension FeedDocumentBuilder {
                 if let url = a["url"], itemState.item.thumbnail == nil {
                     itemState.item.thumbnail = URLResolver.resolve(url, against: base)
                 }
-            case .description: begin(.mediaDescription(mediaTextKind(a)), depth: depth, base: base)
+            case .description: begin(.mediaDescription(Self.mediaTextKind(a)), depth: depth, base: base)
             case .title: begin(.mediaTitle, depth: depth, base: base)
             case .category: begin(.category, depth: depth, base: base)
             default: break  // media:group's children arrive here too: the group is transparent

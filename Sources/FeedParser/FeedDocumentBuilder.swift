@@ -160,7 +160,7 @@ struct FeedDocumentBuilder {
         if ns == .rss090 && info.format == .rss10 { info.format = .rss090 }
         let parentIndex = logicalParent()
         let parentRole = frames[parentIndex].role
-        if isItemElement(ns, name) && inItem && (parentRole == .item || parentRole == .mediaGroup) {
+        if Self.isItemElement(ns, name, format: info.format) && inItem && (parentRole == .item || parentRole == .mediaGroup) {
             // An item inside an item: the previous one was never closed.
             finishItem()
             inItem = false
@@ -168,7 +168,7 @@ struct FeedDocumentBuilder {
         }
         switch inItem ? parentRole : (parentRole == .item ? .other : parentRole) {
         case .root, .channel, .other, .image, .transparent, .skipHours, .skipDays:
-            if isItemElement(ns, name) && !inItem {
+            if Self.isItemElement(ns, name, format: info.format) && !inItem {
                 frame.role = .item
                 inItem = true
                 itemState = ItemState()
