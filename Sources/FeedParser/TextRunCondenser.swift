@@ -55,8 +55,7 @@ struct TextRunCondenser {
         // libxml2 reads a NUL as the end of its input in places (inside an attribute value,
         // for one): where it would, the skeleton's offsets differ. Such fragments go whole.
         // Nor those where libxml2 would make the markers' lead of a reference.
-        guard n >= Self.minimumRun, let base = p.baseAddress, !Self.containsLeadOrNUL(p), !Self.referencesLead(p)
-        else { return false }
+        guard n >= Self.minimumRun, let base = p.baseAddress, !Self.mayHoldLead(p) else { return false }
         skeleton.reserveCapacity(n)
         var copied = 0  // p[..<copied] is in the skeleton already
         var stripped = false  // some tag lost its attributes, or an element was left out
@@ -326,19 +325,6 @@ struct TextRunCondenser {
         return (value, j - start, j)
     }
 
-    /// True when libxml2 would read a character reference in `p` as U+FDD0, the markers'
-    /// lead (`&#xFDD0;`, `&#64976`): its text could pass for a marker.
-    static func referencesLead(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = p.baseAddress else { return false }
-        let end = UnsafeRawPointer(base) + p.count
-        var at = UnsafeRawPointer(base)
-        while at < end, let found = memchr(at, 0x26, end - at) {
-            let i = UnsafeRawPointer(found) - UnsafeRawPointer(base)
-            if i + 1 < p.count && p[i + 1] == 0x23 && number(p, at: i + 2).value == 0xFDD0 { return true }
-            at = UnsafeRawPointer(found) + 1
-        }
-        return false
-    }
 
     /// libxml2's HTML entities by name packed into a number (bytes from the lowest), as
     /// looked up so far: direct-mapped, 0 for a name it does not know.
@@ -424,22 +410,24 @@ struct TextRunCondenser {
         return ((a * 52 + b) * 52 + c) * 52 + d
     }
 
-    /// True when the fragment holds the marker's lead character U+FDD0 itself, or a NUL.
-    /// Both bytes are rare in text (0xEF starts only U+E000…U+FFFF), so libc's vectorized
-    /// memchr, once for each, beats testing every byte for both.
-    static func containsLeadOrNUL(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+    /// True when the fragment holds the marker's lead character U+FDD0 itself, a NUL, or a
+    /// character reference libxml2 would read as U+FDD0 (`&#xFDD0;`, `&#64976`), whose text
+    /// could pass for a marker. One scan finds all three, sixteen bytes at a time: NUL,
+    /// 0xEF (which starts only U+E000…U+FFFF) and '&' are what it stops at.
+    static func mayHoldLead(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = p.baseAddress else { return false }
-        let end = UnsafeRawPointer(base) + p.count
-        if memchr(base, 0, p.count) != nil { return true }
-        var at = UnsafeRawPointer(base)
-        while at < end, let found = memchr(at, 0xEF, end - at) {
-            let c = UnsafeRawPointer(found)
-            if end - c >= 3 && c.load(fromByteOffset: 1, as: UInt8.self) == lead.1
-                && c.load(fromByteOffset: 2, as: UInt8.self) == lead.2
-            {
+        let n = p.count
+        var i = fs_scan(base, n, 0, 0, 0x00, 0xEF, 0x26, 0x26)
+        while i < n {
+            switch p[i] {
+            case 0x00:
                 return true
+            case 0xEF:
+                if i + 2 < n && p[i + 1] == lead.1 && p[i + 2] == lead.2 { return true }
+            default:
+                if i + 1 < n && p[i + 1] == 0x23 && number(p, at: i + 2).value == 0xFDD0 { return true }
             }
-            at = c + 1
+            i = fs_scan(base, n, i + 1, 0, 0x00, 0xEF, 0x26, 0x26)
         }
         return false
     }

@@ -221,7 +221,7 @@ struct XMLRepair {
     private mutating func setAside(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, decoding: Bool) {
         guard let aside, let base = p.baseAddress else { return }
         let run = UnsafeBufferPointer(rebasing: p[start..<end])
-        guard memchr(base + start, 0x0D, end - start) == nil, memchr(base + start, 0x5D, end - start) == nil else { return }
+        guard fs_scan(base, end, start, 0, 0x0D, 0x5D, 0x0D, 0x5D) == end else { return }
         flush(p, to: start)
         if decoding {
             var at = start
