@@ -176,8 +176,7 @@ public struct HTMLToText: MarkupConverter {
             if TextRunCondenser.isMarker(m), let k = TextRunCondenser.index(m[3], m[4], m[5], m[6]),
                 k < condenser.runs.count
             {
-                let run = condenser.runs[k]
-                extractor.characters(UnsafeBufferPointer(rebasing: source[run.start..<(run.start + run.count)]))
+                condenser.pieces(of: condenser.runs[k], in: source) { extractor.characters($0) }
             } else {
                 extractor.characters(m)
             }

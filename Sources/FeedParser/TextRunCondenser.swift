@@ -32,6 +32,9 @@ struct TextRunCondenser {
     struct Run {
         var start: Int
         var count: Int
+        /// True when the run holds references (each one `reference` reads), which stand for
+        /// their characters: `pieces` hands it over decoded.
+        var references = false
     }
 
     /// The fragment with runs replaced (valid only after `condense` returned true).
@@ -58,13 +61,14 @@ struct TextRunCondenser {
         guard n >= Self.minimumRun, let base = p.baseAddress, !Self.mayHoldLead(p) else { return false }
         skeleton.reserveCapacity(n)
         var copied = 0  // p[..<copied] is in the skeleton already
-        var stripped = false  // some tag lost its attributes, or an element was left out
+        changed = false
         var drop = InlineDrop()
         var i = 0
         scan: while i < n {
             // Text: find runs up to the next '<'.
             var runStart = -1
             var lastVisible = -1
+            var runReferences = false
             while i < n {
                 let c = p[i]
                 if Self.isOrdinary(c) || c == 0x20 {
@@ -85,21 +89,23 @@ struct TextRunCondenser {
                     i += 1  // white space inside a run is part of it; at its ends it is not
                     continue
                 }
-                // A byte no run may hold ends the current one.
-                if runStart >= 0 {
-                    if !emit(p, runStart, lastVisible + 1, &copied) { break scan }
-                    runStart = -1
-                }
-                if c == 0x3C { break }
                 if c == 0x26, let reference = reference(p, at: i) {
-                    // The character itself, where libxml2 would have looked the name up.
-                    skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<i]))
-                    appendUTF8(reference.value)
-                    copied = reference.end
-                    stripped = true
+                    // A reference libxml2 would report as its character goes on with the
+                    // run, which stands for that character (where libxml2 would have looked
+                    // the name up, and reported it apart).
+                    if runStart < 0 { runStart = i }
+                    lastVisible = reference.end - 1
+                    runReferences = true
                     i = reference.end
                     continue
                 }
+                // A byte no run may hold ends the current one.
+                if runStart >= 0 {
+                    if !emit(p, runStart, lastVisible + 1, references: runReferences, &copied) { break scan }
+                    runStart = -1
+                    runReferences = false
+                }
+                if c == 0x3C { break }
                 // A character starting with 0xEF is left whole (its continuation bytes
                 // would otherwise start the next run).
                 i += c == 0xEF ? 3 : 1
@@ -115,7 +121,7 @@ struct TextRunCondenser {
                 }
             }
             if runStart >= 0 {
-                if !emit(p, runStart, lastVisible + 1, &copied) { break scan }
+                if !emit(p, runStart, lastVisible + 1, references: runReferences, &copied) { break scan }
             }
             guard i < n else { break }
             // Markup at '<'.
@@ -135,7 +141,7 @@ struct TextRunCondenser {
                     copied = m.end
                     drop.endTag = close
                     drop.endTagEnd = close + 3 + (nameEnd - i - 1)
-                    stripped = true
+                    changed = true
                     i = m.end
                     continue
                 }
@@ -145,14 +151,14 @@ struct TextRunCondenser {
                     if m.selfClosing { skeleton.append(0x2F) }
                     skeleton.append(0x3E)
                     copied = m.end
-                    stripped = true
+                    changed = true
                 }
             } else if p[i + 1] == 0x2F || p[i + 1] == 0x21 {
                 drop.top = nil  // an end tag or a comment: what is open now is not known here
             }  // else a '<' libxml2 reads as text
             i = m.end
         }
-        guard !runs.isEmpty || stripped else { return false }
+        guard !runs.isEmpty || changed else { return false }
         if drop.endTag >= copied {
             // The scan stopped inside an element left out: its end tag still goes.
             skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<drop.endTag]))
@@ -341,26 +347,36 @@ struct TextRunCondenser {
     }
 
     private mutating func appendUTF8(_ v: UInt32) {
-        if v < 0x80 {
-            skeleton.append(UInt8(v))
-        } else if v < 0x800 {
-            skeleton.append(UInt8(0xC0 | v >> 6))
-            skeleton.append(UInt8(0x80 | v & 0x3F))
-        } else if v < 0x10000 {
-            skeleton.append(UInt8(0xE0 | v >> 12))
-            skeleton.append(UInt8(0x80 | (v >> 6) & 0x3F))
-            skeleton.append(UInt8(0x80 | v & 0x3F))
-        } else {
-            skeleton.append(UInt8(0xF0 | v >> 18))
-            skeleton.append(UInt8(0x80 | (v >> 12) & 0x3F))
-            skeleton.append(UInt8(0x80 | (v >> 6) & 0x3F))
-            skeleton.append(UInt8(0x80 | v & 0x3F))
-        }
+        var utf8: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
+        let count = Self.encodeUTF8(v, into: &utf8)
+        withUnsafeBytes(of: &utf8) { skeleton.append(contentsOf: $0.prefix(count)) }
     }
 
-    /// Replaces p[start..<end] by a marker (when long enough); false when out of numbers.
-    private mutating func emit(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ copied: inout Int) -> Bool {
-        guard end - start >= Self.minimumRun else { return true }
+    /// True once the skeleton differs from the fragment (a tag lost its attributes, an
+    /// element was left out, a reference became its character).
+    private var changed = false
+
+    /// Replaces p[start..<end] by a marker (when long enough; a shorter run holding
+    /// references by the text they stand for); false when out of numbers.
+    private mutating func emit(
+        _ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, references: Bool, _ copied: inout Int
+    ) -> Bool {
+        guard end - start >= Self.minimumRun else {
+            if references {
+                skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<start]))
+                var at = start
+                while at < end, let amp = p[at..<end].firstIndex(of: 0x26) {
+                    skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[at..<amp]))
+                    guard let reference = reference(p, at: amp) else { break }
+                    appendUTF8(reference.value)
+                    at = reference.end
+                }
+                skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[at..<end]))
+                copied = end
+                changed = true
+            }
+            return true
+        }
         guard runs.count < Self.maxRuns else { return false }
         skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<start]))
         var k = runs.count
@@ -376,9 +392,45 @@ struct TextRunCondenser {
         skeleton.append(digits.1)
         skeleton.append(digits.2)
         skeleton.append(digits.3)
-        runs.append(Run(start: start, count: end - start))
+        runs.append(Run(start: start, count: end - start, references: references))
         copied = end
         return true
+    }
+
+    /// Calls `body` with the text `run` stands for in `source`, the fragment it was found
+    /// in: the bytes themselves, and for each reference its character's UTF-8.
+    mutating func pieces(of run: Run, in source: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        let end = run.start + run.count
+        guard run.references else {
+            body(UnsafeBufferPointer(rebasing: source[run.start..<end]))
+            return
+        }
+        var at = run.start
+        var utf8: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
+        while at < end, let amp = source[at..<end].firstIndex(of: 0x26) {
+            if amp > at { body(UnsafeBufferPointer(rebasing: source[at..<amp])) }
+            guard let reference = reference(source, at: amp) else { break }
+            let count = Self.encodeUTF8(reference.value, into: &utf8)
+            withUnsafeBytes(of: &utf8) { body(UnsafeBufferPointer(rebasing: $0.bindMemory(to: UInt8.self)[..<count])) }
+            at = reference.end
+        }
+        if at < end { body(UnsafeBufferPointer(rebasing: source[at..<end])) }
+    }
+
+    /// `v`'s UTF-8 in the first bytes of `out`; returns how many.
+    static func encodeUTF8(_ v: UInt32, into out: inout (UInt8, UInt8, UInt8, UInt8)) -> Int {
+        if v < 0x80 {
+            out.0 = UInt8(v)
+            return 1
+        } else if v < 0x800 {
+            out = (UInt8(0xC0 | v >> 6), UInt8(0x80 | v & 0x3F), 0, 0)
+            return 2
+        } else if v < 0x10000 {
+            out = (UInt8(0xE0 | v >> 12), UInt8(0x80 | (v >> 6) & 0x3F), UInt8(0x80 | v & 0x3F), 0)
+            return 3
+        }
+        out = (UInt8(0xF0 | v >> 18), UInt8(0x80 | (v >> 12) & 0x3F), UInt8(0x80 | (v >> 6) & 0x3F), UInt8(0x80 | v & 0x3F))
+        return 4
     }
 
     @inline(__always)

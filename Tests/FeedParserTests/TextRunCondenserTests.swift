@@ -139,7 +139,8 @@ func scalar(_ v: UInt32) -> String {
     /// References become the characters they stand for in the skeleton, as libxml2 would
     /// report them; those it reads another way stay references.
     @Test(arguments: [
-        ("<p>caf&eacute; &#8217; &#x2019;</p>", "<p>caf\u{E9} \u{2019} \u{2019}</p>"),
+        ("<p>a&eacute;x</p>", "<p>a\u{E9}x</p>"),  // a run too short for a marker
+        ("<p>caf&eacute; &#8217; &#x2019; and more</p>", "<p>" + scalar(0xFDD0) + "AAAA</p>"),  // one run, references and all
         ("<p>&amp; &lt; &#38; &#60; &#32; &#9; &#128; &#65534; &#xD800;</p>", "<p>&amp; &lt; &#38; &#60; &#32; &#9; &#128; &#65534; &#xD800;</p>"),
         ("<p>&mdash &EACUTE; &e.acute; &thetasym; &#x;</p>", "<p>&mdash &EACUTE; &e.acute; \u{3D1} &#x;</p>"),
         ("<p>&#1114111; &#11141110; &#x10FFFF; &#x110000;</p>", "<p>\u{10FFFF} &#11141110; \u{10FFFF} &#x110000;</p>"),
