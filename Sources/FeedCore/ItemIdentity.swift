@@ -46,19 +46,29 @@ public enum ItemIdentity: Sendable, Hashable, CustomStringConvertible {
 
     /// Identities for a document's items, in order, by the rules above.
     public static func assign(to items: [FeedItem]) -> [ItemIdentity] {
-        var counts = [String: Int]()
+        // One hash of each GUID: the table keeps the latest index of each, and an index it
+        // gives back marks both items as sharing their GUID.
+        var latest = [String: Int](minimumCapacity: items.count)
+        var repeated = [Bool](repeating: false, count: items.count)
         var unusable = 0
         for i in items.indices {
-            if let g = items[i].guid, !g.isEmpty { counts[g, default: 0] += 1 } else { unusable += 1 }
+            guard let g = items[i].guid, !g.isEmpty else {
+                unusable += 1
+                continue
+            }
+            if let earlier = latest.updateValue(i, forKey: g) {
+                repeated[earlier] = true
+                repeated[i] = true
+            }
         }
-        for (_, n) in counts where n > 1 { unusable += n }
+        for r in repeated where r { unusable += 1 }
         // More than 5% empty or repeated: the feed's GUIDs are not identities.
         let guidsUsable = unusable * 20 <= items.count
         // By index: items are read in place, not copied.
         return items.indices.map { i in
             let link = items[i].link.flatMap { $0.isEmpty ? nil : $0 }
             if let g = items[i].guid, !g.isEmpty, guidsUsable || link == nil {
-                if counts[g, default: 0] > 1, let l = link { return .guidAndLink(g, l) }
+                if repeated[i], let l = link { return .guidAndLink(g, l) }
                 return .guid(g)
             }
             if let l = link { return .link(l) }
