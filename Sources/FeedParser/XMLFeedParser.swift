@@ -142,6 +142,9 @@ final class XMLFeedParser {
             XMLFeedParser.with(ctx) { $0.builder.characters(UnsafeBufferPointer(start: ch, count: Int(len))) }
         }
         h.characters = characters
+        // The same callback for white space: libxml2 then skips its test of whether white
+        // space is ignorable (which, with no tree being built, always says no).
+        h.ignorableWhitespace = characters
         h.cdataBlock = { ctx, ch, len in
             guard let ctx, let ch, len > 0 else { return }
             XMLFeedParser.with(ctx) { $0.cdata(UnsafeBufferPointer(start: ch, count: Int(len))) }
