@@ -184,6 +184,43 @@ public enum CharsetSniffer {
 public enum UTF8Check {
     public enum Verdict: Sendable { case ascii, validMultibyte, invalid }
 
+    /// The UTF-8 encoding of `scalar` in the first bytes of `out`; returns how many (1–4).
+    /// Allocates nothing: the parsers encode a character per reference with it.
+    @inline(__always)
+    public static func encode(_ scalar: UInt32, into out: inout (UInt8, UInt8, UInt8, UInt8)) -> Int {
+        switch scalar {
+        case 0..<0x80:
+            out.0 = UInt8(scalar)
+            return 1
+        case 0x80..<0x800:
+            out = (UInt8(0xC0 | scalar >> 6), UInt8(0x80 | scalar & 0x3F), 0, 0)
+            return 2
+        case 0x800..<0x10000:
+            out = (UInt8(0xE0 | scalar >> 12), UInt8(0x80 | scalar >> 6 & 0x3F), UInt8(0x80 | scalar & 0x3F), 0)
+            return 3
+        default:
+            out = (
+                UInt8(0xF0 | scalar >> 18), UInt8(0x80 | scalar >> 12 & 0x3F), UInt8(0x80 | scalar >> 6 & 0x3F),
+                UInt8(0x80 | scalar & 0x3F)
+            )
+            return 4
+        }
+    }
+
+    /// Calls `body` with the UTF-8 encoding of `scalar`.
+    @inline(__always)
+    public static func withEncoding<R>(_ scalar: UInt32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        var bytes: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
+        let count = encode(scalar, into: &bytes)
+        return withUnsafeBytes(of: &bytes) { body(UnsafeBufferPointer(rebasing: $0.bindMemory(to: UInt8.self)[..<count])) }
+    }
+
+    /// Appends the UTF-8 encoding of `scalar`.
+    @inline(__always)
+    public static func append(_ scalar: UInt32, to out: inout [UInt8]) {
+        withEncoding(scalar) { out.append(contentsOf: $0) }
+    }
+
     /// Classifies bytes; an incomplete sequence at the very end counts as valid unless
     /// `isComplete`.
     public static func classify(_ p: UnsafeBufferPointer<UInt8>, isComplete: Bool) -> Verdict {
@@ -279,25 +316,4 @@ public enum Windows1252 {
         0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
         0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D, 0x017E, 0x0178,
     ]
-
-    /// Appends the UTF-8 encoding of `scalar`.
-    @inline(__always)
-    public static func appendUTF8(_ scalar: UInt32, to out: inout [UInt8]) {
-        switch scalar {
-        case 0..<0x80:
-            out.append(UInt8(scalar))
-        case 0x80..<0x800:
-            out.append(UInt8(0xC0 | (scalar >> 6)))
-            out.append(UInt8(0x80 | (scalar & 0x3F)))
-        case 0x800..<0x10000:
-            out.append(UInt8(0xE0 | (scalar >> 12)))
-            out.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
-            out.append(UInt8(0x80 | (scalar & 0x3F)))
-        default:
-            out.append(UInt8(0xF0 | (scalar >> 18)))
-            out.append(UInt8(0x80 | ((scalar >> 12) & 0x3F)))
-            out.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
-            out.append(UInt8(0x80 | (scalar & 0x3F)))
-        }
-    }
 }

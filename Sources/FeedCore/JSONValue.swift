@@ -268,7 +268,7 @@ public enum JSONValue: Sendable, Equatable {
                             if low >= 0xDC00 && low < 0xE000 {
                                 scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                             } else {
-                                Self.append(0xFFFD, to: &out)
+                                UTF8Check.append(0xFFFD, to: &out)
                                 scalar = low >= 0xD800 && low < 0xE000 ? 0xFFFD : low
                             }
                         } else {
@@ -277,7 +277,7 @@ public enum JSONValue: Sendable, Equatable {
                     } else if scalar >= 0xDC00 && scalar < 0xE000 {
                         scalar = 0xFFFD  // a lone low surrogate
                     }
-                    Self.append(scalar, to: &out)
+                    UTF8Check.append(scalar, to: &out)
                 default:
                     i -= 1
                     throw error("unknown escape '\\\(Self.show(e))'")
@@ -302,25 +302,6 @@ public enum JSONValue: Sendable, Equatable {
                 i += 1
             }
             return v
-        }
-
-        static func append(_ scalar: UInt32, to out: inout [UInt8]) {
-            switch scalar {
-            case 0..<0x80:
-                out.append(UInt8(scalar))
-            case 0x80..<0x800:
-                out.append(UInt8(0xC0 | scalar >> 6))
-                out.append(UInt8(0x80 | scalar & 0x3F))
-            case 0x800..<0x10000:
-                out.append(UInt8(0xE0 | scalar >> 12))
-                out.append(UInt8(0x80 | scalar >> 6 & 0x3F))
-                out.append(UInt8(0x80 | scalar & 0x3F))
-            default:
-                out.append(UInt8(0xF0 | scalar >> 18))
-                out.append(UInt8(0x80 | scalar >> 12 & 0x3F))
-                out.append(UInt8(0x80 | scalar >> 6 & 0x3F))
-                out.append(UInt8(0x80 | scalar & 0x3F))
-            }
         }
 
         static func utf8(_ b: UnsafeBufferPointer<UInt8>, at offset: Int) throws(SyntaxError) -> String {

@@ -45,8 +45,8 @@ enum FeedNamespace: Sendable, Equatable {
 }
 
 /// An element's attributes as libxml2 reported them, read on demand: a value becomes a
-/// String only when the builder asks for it (most are never asked for), and no array is
-/// made for them. Valid only during the start-element event that hands it over.
+/// String only when the builder asks for it, and no array is made for them. Valid only
+/// during the start-element event that hands it over.
 struct FeedAttributes {
     /// libxml2's SAX2 attribute array: local name, prefix, URI, value start and value end
     /// for each attribute (`nil` for an element without attributes).

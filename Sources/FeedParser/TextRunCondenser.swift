@@ -89,7 +89,7 @@ struct TextRunCondenser {
                     i += 1  // white space inside a run is part of it; at its ends it is not
                     continue
                 }
-                if c == 0x26, let reference = reference(p, at: i) {
+                if c == 0x26, let reference = Self.reference(p, at: i, entities) {
                     // A reference libxml2 would report as its character goes on with the
                     // run, which stands for that character (where libxml2 would have looked
                     // the name up, and reported it apart).
@@ -276,7 +276,7 @@ struct TextRunCondenser {
     /// would read differently as text than as a reference: `<` and `&` (markup), white
     /// space and controls (white space alone is not text that implies a `<p>`), and what
     /// XML forbids.
-    mutating func reference(_ p: UnsafeBufferPointer<UInt8>, at i: Int) -> (value: UInt32, end: Int)? {
+    static func reference(_ p: UnsafeBufferPointer<UInt8>, at i: Int, _ entities: EntityCache) -> (value: UInt32, end: Int)? {
         let n = p.count
         var j = i + 1
         guard j < n else { return nil }
@@ -296,7 +296,7 @@ struct TextRunCondenser {
                 j += 1
             }
             guard j < n, p[j] == 0x3B else { return nil }
-            value = entityValue(key, UnsafeBufferPointer(rebasing: p[start..<j]))
+            value = entities.value(key, UnsafeBufferPointer(rebasing: p[start..<j]))
         }
         let decodable =
             value > 0x20 && value != 0x26 && value != 0x3C && !(0x7F...0x9F).contains(value)
@@ -331,26 +331,24 @@ struct TextRunCondenser {
         return (value, j - start, j)
     }
 
-
     /// libxml2's HTML entities by name packed into a number (bytes from the lowest), as
-    /// looked up so far: direct-mapped, 0 for a name it does not know.
-    private var entityKeys = [UInt64](repeating: 0, count: 512)
-    private var entityValues = [UInt32](repeating: 0, count: 512)
+    /// looked up so far: direct-mapped, 0 for a name it does not know. A class, so that
+    /// reading a reference needs no mutable access to the condenser.
+    final class EntityCache {
+        private var keys = [UInt64](repeating: 0, count: 512)
+        private var values = [UInt32](repeating: 0, count: 512)
 
-    private mutating func entityValue(_ key: UInt64, _ name: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        let slot = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 55)
-        if entityKeys[slot] == key { return entityValues[slot] }
-        let value = LibXML.htmlEntity(name) ?? 0
-        entityKeys[slot] = key
-        entityValues[slot] = value
-        return value
+        func value(_ key: UInt64, _ name: UnsafeBufferPointer<UInt8>) -> UInt32 {
+            let slot = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 55)
+            if keys[slot] == key { return values[slot] }
+            let value = LibXML.htmlEntity(name) ?? 0
+            keys[slot] = key
+            values[slot] = value
+            return value
+        }
     }
 
-    private mutating func appendUTF8(_ v: UInt32) {
-        var utf8: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
-        let count = Self.encodeUTF8(v, into: &utf8)
-        withUnsafeBytes(of: &utf8) { skeleton.append(contentsOf: $0.prefix(count)) }
-    }
+    private let entities = EntityCache()
 
     /// True once the skeleton differs from the fragment (a tag lost its attributes, an
     /// element was left out, a reference became its character).
@@ -364,14 +362,8 @@ struct TextRunCondenser {
         guard end - start >= Self.minimumRun else {
             if references {
                 skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<start]))
-                var at = start
-                while at < end, let amp = p[at..<end].firstIndex(of: 0x26) {
-                    skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[at..<amp]))
-                    guard let reference = reference(p, at: amp) else { break }
-                    appendUTF8(reference.value)
-                    at = reference.end
-                }
-                skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[at..<end]))
+                let run = Run(start: start, count: end - start, references: true)
+                Self.pieces(of: run, in: p, entities) { skeleton.append(contentsOf: $0) }
                 copied = end
                 changed = true
             }
@@ -399,38 +391,27 @@ struct TextRunCondenser {
 
     /// Calls `body` with the text `run` stands for in `source`, the fragment it was found
     /// in: the bytes themselves, and for each reference its character's UTF-8.
-    mutating func pieces(of run: Run, in source: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+    func pieces(of run: Run, in source: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        Self.pieces(of: run, in: source, entities, body)
+    }
+
+    private static func pieces(
+        of run: Run, in source: UnsafeBufferPointer<UInt8>, _ entities: EntityCache, _ body: (UnsafeBufferPointer<UInt8>) -> Void
+    ) {
         let end = run.start + run.count
         guard run.references else {
             body(UnsafeBufferPointer(rebasing: source[run.start..<end]))
             return
         }
         var at = run.start
-        var utf8: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
         while at < end, let amp = source[at..<end].firstIndex(of: 0x26) {
             if amp > at { body(UnsafeBufferPointer(rebasing: source[at..<amp])) }
-            guard let reference = reference(source, at: amp) else { break }
-            let count = Self.encodeUTF8(reference.value, into: &utf8)
-            withUnsafeBytes(of: &utf8) { body(UnsafeBufferPointer(rebasing: $0.bindMemory(to: UInt8.self)[..<count])) }
+            // The run holds only references `reference` reads.
+            guard let reference = reference(source, at: amp, entities) else { break }
+            UTF8Check.withEncoding(reference.value, body)
             at = reference.end
         }
         if at < end { body(UnsafeBufferPointer(rebasing: source[at..<end])) }
-    }
-
-    /// `v`'s UTF-8 in the first bytes of `out`; returns how many.
-    static func encodeUTF8(_ v: UInt32, into out: inout (UInt8, UInt8, UInt8, UInt8)) -> Int {
-        if v < 0x80 {
-            out.0 = UInt8(v)
-            return 1
-        } else if v < 0x800 {
-            out = (UInt8(0xC0 | v >> 6), UInt8(0x80 | v & 0x3F), 0, 0)
-            return 2
-        } else if v < 0x10000 {
-            out = (UInt8(0xE0 | v >> 12), UInt8(0x80 | (v >> 6) & 0x3F), UInt8(0x80 | v & 0x3F), 0)
-            return 3
-        }
-        out = (UInt8(0xF0 | v >> 18), UInt8(0x80 | (v >> 12) & 0x3F), UInt8(0x80 | (v >> 6) & 0x3F), UInt8(0x80 | v & 0x3F))
-        return 4
     }
 
     @inline(__always)

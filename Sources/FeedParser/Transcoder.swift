@@ -49,7 +49,7 @@ final class Transcoder {
                 if b < 0x80 {
                     out.append(b)
                 } else {
-                    Windows1252.appendUTF8(Windows1252.scalar(b), to: &out)
+                    UTF8Check.append(Windows1252.scalar(b), to: &out)
                 }
             }
         default:

@@ -228,12 +228,10 @@ struct XMLRepair {
             while at < end, let found = memchr(base + at, 0x26, end - at) {
                 let amp = UnsafeRawPointer(found) - UnsafeRawPointer(base)
                 aside.append(UnsafeBufferPointer(rebasing: p[at..<amp]))
-                // The run holds only references `plainReference` read.
-                guard let length = Self.plainReference(p, amp) else { break }
-                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4) { utf8 in
-                    aside.append(UnsafeBufferPointer(rebasing: utf8[..<Self.referenceUTF8(p, amp, length, into: utf8)]))
-                }
-                at = amp + length
+                // The run holds only references `plainReference` reads.
+                guard let reference = Self.plainReference(p, amp) else { break }
+                UTF8Check.withEncoding(reference.value) { aside.append($0) }
+                at = amp + reference.length
             }
             aside.append(UnsafeBufferPointer(rebasing: p[at..<end]))
         } else {
@@ -243,82 +241,38 @@ struct XMLRepair {
         verbatimStart = end
     }
 
-    /// The length of the reference at `p[i] == '&'` when libxml2 would report it as one
-    /// character this repair leaves alone, and its line count would not change: one of
-    /// the five XML defines, or a number (at most 7 digits, ending in ';') of a character
-    /// XML allows, neither a control (tab and line ends included) nor a C1 one; nil else.
-    static func plainReference(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int? {
+    /// The length and the character of the reference at `p[i] == '&'` when libxml2 would
+    /// report it as that one character, this repair leaves it alone, and its line count
+    /// would not change: one of the five XML defines, or a number (at most 7 digits, ending
+    /// in ';') of a character XML allows, neither a control (tab and line ends included) nor
+    /// a C1 one; nil else.
+    static func plainReference(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> (length: Int, value: UInt32)? {
         let n = p.count
         guard i + 3 < n else { return nil }
         let a = p[i + 1], b = p[i + 2], c = p[i + 3]
         if a != 0x23 {
-            // lt; gt; amp; quot; apos;
-            if (a == 0x6C || a == 0x67) && b == 0x74 && c == 0x3B { return 4 }
+            if a == 0x6C && b == 0x74 && c == 0x3B { return (4, 0x3C) }  // lt
+            if a == 0x67 && b == 0x74 && c == 0x3B { return (4, 0x3E) }  // gt
             guard i + 4 < n else { return nil }
             let d = p[i + 4]
-            if a == 0x61 && b == 0x6D && c == 0x70 && d == 0x3B { return 5 }
+            if a == 0x61 && b == 0x6D && c == 0x70 && d == 0x3B { return (5, 0x26) }  // amp
             guard i + 5 < n, p[i + 5] == 0x3B else { return nil }
-            if (a == 0x71 && b == 0x75 && c == 0x6F && d == 0x74) || (a == 0x61 && b == 0x70 && c == 0x6F && d == 0x73) {
-                return 6
-            }
+            if a == 0x71 && b == 0x75 && c == 0x6F && d == 0x74 { return (6, 0x22) }  // quot
+            if a == 0x61 && b == 0x70 && c == 0x6F && d == 0x73 { return (6, 0x27) }  // apos
             return nil
         }
         let hex = b | 0x20 == 0x78
         var j = hex ? i + 3 : i + 2
         let digitsStart = j
         var value: UInt32 = 0
-        while j < n, j - digitsStart < 8 {
-            let x = p[j]
-            if x >= 0x30 && x <= 0x39 {
-                value = value &* (hex ? 16 : 10) &+ UInt32(x - 0x30)
-            } else if hex && x | 0x20 >= 0x61 && x | 0x20 <= 0x66 {
-                value = value &* 16 &+ UInt32((x | 0x20) - 0x61 + 10)
-            } else {
-                break
-            }
+        while j < n, j - digitsStart < 8, let v = digitValue(p[j], hex: hex) {
+            value = value &* (hex ? 16 : 10) &+ v
             j += 1
         }
         let digits = j - digitsStart
         guard digits > 0, digits <= 7, j < n, p[j] == 0x3B else { return nil }
-        let allowed = value >= 0x20 && !(0x7F...0x9F).contains(value) && !(0xD800...0xDFFF).contains(value)
-            && value != 0xFFFE && value != 0xFFFF && value <= 0x10FFFF
-        return allowed ? j + 1 - i : nil
-    }
-
-    /// Writes the character of the `plainReference` of `length` bytes at `p[i]` to `out`
-    /// as UTF-8; returns its byte count.
-    static func referenceUTF8(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ length: Int, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
-        var value: UInt32 = 0
-        switch p[i + 1] {
-        case 0x6C: value = 0x3C  // lt
-        case 0x67: value = 0x3E  // gt
-        case 0x61: value = p[i + 2] == 0x6D ? 0x26 : 0x27  // amp, apos
-        case 0x71: value = 0x22  // quot
-        default:
-            let hex = p[i + 2] | 0x20 == 0x78
-            for k in (hex ? i + 3 : i + 2)..<(i + length - 1) {
-                let x = p[k] | 0x20
-                value = value * (hex ? 16 : 10) + UInt32(x <= 0x39 ? x - 0x30 : x - 0x61 + 10)
-            }
-        }
-        if value < 0x80 {
-            out[0] = UInt8(value)
-            return 1
-        } else if value < 0x800 {
-            out[0] = UInt8(0xC0 | value >> 6)
-            out[1] = UInt8(0x80 | value & 0x3F)
-            return 2
-        } else if value < 0x10000 {
-            out[0] = UInt8(0xE0 | value >> 12)
-            out[1] = UInt8(0x80 | (value >> 6) & 0x3F)
-            out[2] = UInt8(0x80 | value & 0x3F)
-            return 3
-        }
-        out[0] = UInt8(0xF0 | value >> 18)
-        out[1] = UInt8(0x80 | (value >> 12) & 0x3F)
-        out[2] = UInt8(0x80 | (value >> 6) & 0x3F)
-        out[3] = UInt8(0x80 | value & 0x3F)
-        return 4
+        guard value >= 0x20, isXMLChar(value), !(0x7F...0x9F).contains(value) else { return nil }
+        return (j + 1 - i, value)
     }
 
     /// Replaces `p[i..<(i + length)]` by `bytes` in the output.
@@ -358,8 +312,8 @@ struct XMLRepair {
             let start = i
             switch state {
             case .text:
-                // Eight bytes at a time while none is markup, a control (a superset: tab
-                // and line ends are let through below) or non-ASCII.
+                // Sixteen bytes at a time while none is markup, a control XML forbids or
+                // non-ASCII.
                 var nonASCII: Bool
                 (i, nonASCII) = Self.skipPlain(p, from: i, classes, Self.textBit) { fs_scan_xml_text($0, $1, $2) }
                 if aside != nil && inDocument {
@@ -369,14 +323,14 @@ struct XMLRepair {
                     var references = false
                     var referenceCut = false
                     while i < n && p[i] == 0x26 {
-                        guard let length = Self.plainReference(p, i) else {
+                        guard let reference = Self.plainReference(p, i) else {
                             // One the chunk's end may have cut short: wait for the rest.
                             referenceCut = !isFinal && n - i <= 12 && !p[i...].contains(0x3B)
                             break
                         }
                         references = true
                         let more: Bool
-                        (i, more) = Self.skipPlain(p, from: i + length, classes, Self.textBit) { fs_scan_xml_text($0, $1, $2) }
+                        (i, more) = Self.skipPlain(p, from: i + reference.length, classes, Self.textBit) { fs_scan_xml_text($0, $1, $2) }
                         nonASCII = nonASCII || more
                     }
                     // Is the run's end in view? Not at the chunk's end, nor at a character
@@ -400,7 +354,7 @@ struct XMLRepair {
                 // Only "]]>" ends CDATA: '<', '&', quotes and '>' are content.
                 i = Self.skipPlain(p, from: i, classes, Self.otherBit) { fs_scan_xml_cdata($0, $1, $2) }.end
             case .tag:
-                // Names and white space inside a tag, eight bytes at a time.
+                // Names and white space inside a tag, sixteen bytes at a time.
                 i = Self.skipPlain(p, from: i, classes, Self.tagBit) { fs_scan_xml_tag($0, $1, $2) }.end
             case .attribute:
                 // Attribute values (URLs, most of them).
@@ -437,7 +391,7 @@ struct XMLRepair {
                     // would be C1 controls, which are dropped.
                     let scalar = Windows1252.scalar(c)
                     var utf8: [UInt8] = []
-                    if scalar > 0x9F { Windows1252.appendUTF8(scalar, to: &utf8) }
+                    if scalar > 0x9F { UTF8Check.append(scalar, to: &utf8) }
                     replace(p, i, length: 1, with: utf8)
                     counts.invalidUTF8 += 1
                     i += 1
@@ -676,7 +630,7 @@ struct XMLRepair {
             if j < n && (p[j] | 0x20) == 0x78 { hex = true; j += 1 }
             var value: UInt32 = 0
             var digits = 0
-            while j < n, digits <= 8, let v = digitValue(p[j], hex: hex) {
+            while j < n, digits <= 8, let v = Self.digitValue(p[j], hex: hex) {
                 value = value &* (hex ? 16 : 10) &+ v
                 digits += 1
                 j += 1
@@ -687,7 +641,7 @@ struct XMLRepair {
             let used = terminated ? j + 1 - i : j - i
             var scalar = value
             if scalar >= 0x80 && scalar <= 0x9F { scalar = Windows1252.scalar(UInt8(scalar)) }
-            guard isXMLChar(scalar), !(scalar >= 0x80 && scalar <= 0x9F) else {
+            guard Self.isXMLChar(scalar), !(scalar >= 0x80 && scalar <= 0x9F) else {
                 counts.removedReferences += 1
                 replace(p, i, length: used, with: EmptyCollection())
                 return used
@@ -737,7 +691,7 @@ struct XMLRepair {
     @inline(__always) private func isNameChar(_ c: UInt8) -> Bool {
         (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A || (c >= 0x30 && c <= 0x39)
     }
-    @inline(__always) private func digitValue(_ c: UInt8, hex: Bool) -> UInt32? {
+    @inline(__always) private static func digitValue(_ c: UInt8, hex: Bool) -> UInt32? {
         if c >= 0x30 && c <= 0x39 { return UInt32(c - 0x30) }
         if hex {
             let l = c | 0x20
@@ -745,7 +699,7 @@ struct XMLRepair {
         }
         return nil
     }
-    @inline(__always) private func isXMLChar(_ v: UInt32) -> Bool {
+    @inline(__always) private static func isXMLChar(_ v: UInt32) -> Bool {
         v == 0x9 || v == 0xA || v == 0xD || (v >= 0x20 && v <= 0xD7FF)
             || (v >= 0xE000 && v <= 0xFFFD) || (v >= 0x10000 && v <= 0x10FFFF)
     }
