@@ -80,6 +80,20 @@ import TestSupport
         #expect(ids[2] == .guid("u0"))
     }
 
+    /// Every item sharing a GUID counts as unusable, however far apart they are: three of
+    /// 60 (5 %) keep GUIDs as identities, four (6.7 %) do not.
+    @Test func everyRepeatOfAGuidCounts() {
+        func items(repeats: Int) -> [FeedItem] {
+            (0..<60).map { k in k % 15 == 0 && k / 15 < repeats ? item(guid: "same", link: "l\(k)") : item(guid: "u\(k)", link: "l\(k)") }
+        }
+        let three = ItemIdentity.assign(to: items(repeats: 3))
+        #expect([three[0], three[15], three[30]] == [.guidAndLink("same", "l0"), .guidAndLink("same", "l15"), .guidAndLink("same", "l30")])
+        #expect(three[45] == .guid("u45"))
+        let four = ItemIdentity.assign(to: items(repeats: 4))
+        #expect(four[45] == .link("l45"))
+        #expect(four[1] == .link("l1"))
+    }
+
     @Test func mostlyUnusableGuidsFallBackToLinks() {
         // 3 of 20 items lack a GUID: 15% > 5%, so links identify every item.
         var items = (0..<17).map { item(guid: "g\($0)", link: "l\($0)") }
