@@ -96,6 +96,17 @@ public enum HTMLTag: Sendable {
         return table[key] ?? .inline
     }
 
+    /// Classifies an element name given as its bytes, in any case.
+    public static func classify(_ name: UnsafeBufferPointer<UInt8>) -> HTMLTag {
+        guard name.count < 11 else { return .inline }
+        var key: UInt64 = 0
+        for c in name {
+            guard let d = digit(c) else { return .inline }
+            key = key &* 37 &+ d
+        }
+        return table[key] ?? .inline
+    }
+
     /// Classifies an element name given as a string.
     public static func classify(_ name: String) -> HTMLTag {
         var s = name + "\0"

@@ -176,7 +176,15 @@ public struct HTMLToText: MarkupConverter {
             if TextRunCondenser.isMarker(m), let k = TextRunCondenser.index(m[3], m[4], m[5], m[6]),
                 k < condenser.runs.count
             {
-                condenser.pieces(of: condenser.runs[k], in: source) { extractor.characters($0) }
+                let run = condenser.runs[k]
+                if let kind = run.fold {
+                    // A block's end, the white space after it, and the next one's start.
+                    extractor.end(kind)
+                    if run.count > 0 { extractor.characters(UnsafeBufferPointer(rebasing: source[run.start..<(run.start + run.count)])) }
+                    extractor.start(kind)
+                } else {
+                    condenser.pieces(of: run, in: source) { extractor.characters($0) }
+                }
             } else {
                 extractor.characters(m)
             }

@@ -35,6 +35,9 @@ struct TextRunCondenser {
         /// True when the run holds references (each one `reference` reads), which stand for
         /// their characters: `pieces` hands it over decoded.
         var references = false
+        /// For a fold (see `Open`): the kind of the block that ends and starts again around
+        /// the run, which is then the white space between its end tag and its next start tag.
+        var fold: HTMLTag? = nil
     }
 
     /// The fragment with runs replaced (valid only after `condense` returned true).
@@ -63,6 +66,7 @@ struct TextRunCondenser {
         var copied = 0  // p[..<copied] is in the skeleton already
         changed = false
         var drop = InlineDrop()
+        var open: Open? = nil
         var i = 0
         scan: while i < n {
             // Text: find runs up to the next '<'.
@@ -133,6 +137,16 @@ struct TextRunCondenser {
                 drop.endTag = -1
                 continue
             }
+            if let block = open, let fold = Self.fold(p, at: i, block), runs.count < Self.maxRuns {
+                // The block ends and one of the same name starts: both tags and the white
+                // space between them become one marker (see `Open`).
+                skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<i]))
+                let name = UnsafeBufferPointer(rebasing: p[(i + 2)..<(i + 2 + block.length)])
+                appendMarker(Run(start: fold.space.lowerBound, count: fold.space.count, fold: HTMLTag.classify(name)))
+                i = fold.end
+                copied = i
+                continue
+            }
             guard let m = Self.markupEnd(p, at: i) else { break scan }
             if let nameEnd = m.nameEnd {
                 let role = m.selfClosing ? nil : Self.roles[m.nameKey]
@@ -146,6 +160,10 @@ struct TextRunCondenser {
                     continue
                 }
                 drop.top = role
+                open = nil
+                if role == .container && !m.selfClosing && m.nameKey != 0 {
+                    open = Open(key: m.nameKey, length: nameEnd - i - 1)
+                }
                 if m.end - nameEnd > (m.selfClosing ? 2 : 1) {
                     skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<nameEnd]))
                     if m.selfClosing { skeleton.append(0x2F) }
@@ -155,6 +173,7 @@ struct TextRunCondenser {
                 }
             } else if p[i + 1] == 0x2F || p[i + 1] == 0x21 {
                 drop.top = nil  // an end tag or a comment: what is open now is not known here
+                open = nil
             }  // else a '<' libxml2 reads as text
             i = m.end
         }
@@ -166,6 +185,50 @@ struct TextRunCondenser {
         }
         skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied...]))
         return true
+    }
+
+    /// A block whose start tag is the last markup copied into the skeleton, with only text
+    /// (and inline elements left out) after it: libxml2 has it on top of its stack.
+    ///
+    /// Its end tag, white space, and a start tag of the same name (`</p>\n<p>`) then fold
+    /// into one marker, which stands for the block's end, the white space and its start
+    /// again, so that libxml2 reads one block where there were two. What it reports is the
+    /// same, and so is its stack after the fold:
+    /// - the end tag, exactly `</name>`, closes just the top, which it is;
+    /// - the white space is reported as text, with no implied `<p>` (libxml2 opens one for
+    ///   text only when nothing, `html` or `head` is open, and white space before a tag
+    ///   outside any element counts as blank);
+    /// - the start tag closes nothing: libxml2 closes the top of its stack for a new tag by
+    ///   the pair of their names alone, and the top is now what it was when the first block
+    ///   started — which that same name did not close;
+    /// - the stack is then what it was, the same name on the same elements;
+    /// - names libxml2 treats apart (`html`, `head`, `body`, raw-text elements) are not
+    ///   containers.
+    struct Open {
+        /// The name packed as in `markupEnd`, and its length.
+        var key: UInt64
+        var length: Int
+    }
+
+    /// When `p[i]` starts `open`'s end tag followed by white space and a start tag of the
+    /// same name (not `<name/>`): the white space, and where the start tag ends.
+    static func fold(_ p: UnsafeBufferPointer<UInt8>, at i: Int, _ open: Open) -> (space: Range<Int>, end: Int)? {
+        let n = p.count
+        let nameEnd = i + 2 + open.length
+        guard nameEnd < n, p[i + 1] == 0x2F, p[nameEnd] == 0x3E else { return nil }
+        var key: UInt64 = 0
+        for k in (i + 2)..<nameEnd {
+            let c = p[k]
+            guard isNameByte(c) else { return nil }
+            key = key &* 64 &+ UInt64(c | 0x20)
+        }
+        guard key == open.key else { return nil }
+        var j = nameEnd + 1
+        while j < n && isBlank(p[j]) { j += 1 }
+        guard j + 1 < n, p[j] == 0x3C, isLetter(p[j + 1]), let m = markupEnd(p, at: j), let startNameEnd = m.nameEnd,
+            !m.selfClosing, m.nameKey == open.key, startNameEnd - j - 1 == open.length
+        else { return nil }
+        return ((nameEnd + 1)..<j, m.end)
     }
 
     /// What an element is to `InlineDrop`.
@@ -371,6 +434,13 @@ struct TextRunCondenser {
         }
         guard runs.count < Self.maxRuns else { return false }
         skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<start]))
+        appendMarker(Run(start: start, count: end - start, references: references))
+        copied = end
+        return true
+    }
+
+    /// Appends the marker of the next run to the skeleton, and the run to `runs`.
+    private mutating func appendMarker(_ run: Run) {
         var k = runs.count
         skeleton.append(Self.lead.0)
         skeleton.append(Self.lead.1)
@@ -384,9 +454,7 @@ struct TextRunCondenser {
         skeleton.append(digits.1)
         skeleton.append(digits.2)
         skeleton.append(digits.3)
-        runs.append(Run(start: start, count: end - start, references: references))
-        copied = end
-        return true
+        runs.append(run)
     }
 
     /// Calls `body` with the text `run` stands for in `source`, the fragment it was found
