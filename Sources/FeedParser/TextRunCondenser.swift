@@ -220,7 +220,7 @@ struct TextRunCondenser {
         for k in (i + 2)..<nameEnd {
             let c = p[k]
             guard isNameByte(c) else { return nil }
-            key = key &* 64 &+ UInt64(c | 0x20)
+            key = key &* 41 &+ nameDigit(c)
         }
         guard key == open.key else { return nil }
         var j = nameEnd + 1
@@ -322,10 +322,31 @@ struct TextRunCondenser {
             "em", "strong", "b", "i", "u", "s", "code", "span", "small", "sub", "sup", "cite", "abbr", "q",
             "tt", "kbd", "var", "dfn", "samp", "big", "strike",
         ]
-        func key(_ s: String) -> UInt64 { s.utf8.reduce(0) { $0 &* 64 &+ UInt64($1) } }
         return KeyTable(
-            containers.map { (key($0), Role.container) } + inline.map { (key($0), Role.inline) } + [(key("a"), .link)])
+            containers.map { (nameKey($0), Role.container) } + inline.map { (nameKey($0), Role.inline) }
+                + [(nameKey("a"), .link)])
     }()
+
+    /// A name of up to 11 bytes packed into a number, as `markupEnd` packs it: base 41, a
+    /// digit for each byte libxml2 reads in a name (letters in either case, digits, '-', '.',
+    /// ':', '_'), none of them 0, so that no two names share a number. (Six bits a byte, as
+    /// it was, gave `gr` the number of `h2`, and a fold took `</h2>` for the end of a `gr`.)
+    static func nameKey(_ name: String) -> UInt64 {
+        name.utf8.reduce(0) { $0 &* 41 &+ nameDigit($1) }
+    }
+
+    @inline(__always)
+    static func nameDigit(_ c: UInt8) -> UInt64 {
+        let l = c | 0x20
+        if l >= 0x61 && l <= 0x7A { return UInt64(l - 0x60) }
+        if c >= 0x30 && c <= 0x39 { return UInt64(c - 0x30 + 27) }
+        switch c {
+        case 0x2D: return 37
+        case 0x2E: return 38
+        case 0x3A: return 39
+        default: return 40  // '_', the one other byte `isNameByte` takes
+        }
+    }
 
     /// The character a reference at `p[i] == '&'` stands for, when libxml2 would report
     /// just that character for it as text, so that the skeleton can hold the character
@@ -539,7 +560,7 @@ struct TextRunCondenser {
         var end: Int
         var nameEnd: Int? = nil
         var selfClosing = false
-        /// A start tag's name in lowercase, six bits a byte (0 when longer than 11 bytes).
+        /// A start tag's name packed by `nameKey` (0 when longer than 11 bytes).
         var nameKey: UInt64 = 0
     }
 
@@ -573,7 +594,7 @@ struct TextRunCondenser {
         var length = 0
         // libxml2's HTML names: letters, digits, ':', '-', '_' and '.'.
         while j < n && isNameByte(p[j]) {
-            if length < 12 { key = key &* 64 &+ UInt64(p[j] | 0x20) }
+            if length < 12 { key = key &* 41 &+ nameDigit(p[j]) }
             length += 1
             j += 1
         }
@@ -645,6 +666,6 @@ struct TextRunCondenser {
             "script", "style", "textarea", "title", "xmp", "plaintext", "iframe", "noembed", "noframes",
             "noscript", "listing", "template",
         ]
-        return KeyTable(names.map { ($0.utf8.reduce(UInt64(0)) { $0 &* 64 &+ UInt64($1) }, true) })
+        return KeyTable(names.map { (nameKey($0), true) })
     }()
 }

@@ -152,6 +152,9 @@ func scalar(_ v: UInt32) -> String {
         ("<p>a</p><!-- c --><p>b</p>", "<p>a</p><!-- c --><p>b</p>"),
         ("<td>a</td> <td>b</td>", "<td>a\(Self.fold(0))b</td>"),
         ("<p>a</p><p>b", "<p>a\(Self.fold(0))b"),
+        // Names are told apart whole: `gr` once packed to the number of `h2`.
+        ("<h2>a</gr>\n<h2>b</h2>", "<h2>a</gr>\n<h2>b</h2>"),
+        ("<gr>a</h2>\n<gr>b</gr>", "<gr>a</h2>\n<gr>b</gr>"),
     ])
     func blocksOfOneNameFold(_ html: String, _ skeleton: String) {
         let long = "<div> \(Self.long)</div>"  // something to condense, so that a skeleton is made
