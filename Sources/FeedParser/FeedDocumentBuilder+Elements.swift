@@ -39,7 +39,7 @@ extension FeedDocumentBuilder {
 
     /// Atom text constructs: `type` (text, html, xhtml or a MIME type); Atom 0.3's `mode`.
     static func atomTextKind(_ attributes: FeedAttributes, format: FeedFormat) -> TextKind {
-        let type = attributes["type"]?.lowercased().trimmingXMLSpace ?? ""
+        let type = attributes["type"]?.lowercasedToken ?? ""
         if format == .atom03 {
             let mode = attributes["mode"]?.lowercased() ?? "xml"
             let isHTML = type.hasPrefix("text/html") || type == "html"
@@ -133,7 +133,7 @@ extension FeedDocumentBuilder {
             case .content:
                 if a["src"] == nil { begin(.content(Self.atomTextKind(a, format: info.format)), depth: depth, base: base) }
             case .guid where !atom:
-                let permaLink = a["isPermaLink"]?.lowercased().trimmingXMLSpace != "false"
+                let permaLink = a["isPermaLink"]?.lowercasedToken != "false"
                 begin(.guid(permaLink: permaLink), depth: depth, base: base)
             case .id where atom || ns.isAtom: begin(.guid(permaLink: false), depth: depth, base: base)
             case .pubDate, .published, .issued, .created: begin(.published, depth: depth, base: base)
@@ -143,7 +143,7 @@ extension FeedDocumentBuilder {
             case .category:
                 if let term = a["term"] ?? a["label"] {
                     let t = term.trimmingXMLSpace
-                    if !t.isEmpty { itemState.item.categories.append(t) }
+                    if !t.isEmpty { Self.add(t, to: &itemState.item.categories) }
                 } else {
                     begin(.category, depth: depth, base: base)
                 }
@@ -217,7 +217,7 @@ extension FeedDocumentBuilder {
     private mutating func atomLink(_ a: FeedAttributes, base: String?, forItem: Bool) {
         guard let href = a["href"], !href.trimmingXMLSpace.isEmpty else { return }
         let url = URLResolver.resolve(href, against: base)
-        let rel = a["rel"]?.trimmingXMLSpace.lowercased() ?? "alternate"
+        let rel = a["rel"]?.lowercasedToken ?? "alternate"
         let type = a["type"]?.lowercased()
         let isHTML = type == nil || type!.hasPrefix("text/html") || type!.hasPrefix("application/xhtml")
         switch rel {
@@ -303,7 +303,7 @@ extension FeedDocumentBuilder {
         case .creator:
             if let n = TextBuilder.oneLine(raw).nilIfEmpty { itemState.item.authors.append(Person(name: n)) }
         case .category:
-            if let c = TextBuilder.oneLine(raw).nilIfEmpty { itemState.item.categories.append(c) }
+            if let c = TextBuilder.oneLine(raw).nilIfEmpty { Self.add(c, to: &itemState.item.categories) }
         case .comments:
             if let c = raw.trimmingXMLSpace.nilIfEmpty { itemState.item.commentsURL = URLResolver.resolve(c, against: base) }
         case .mediaTitle: itemState.mediaTitle = raw
@@ -350,6 +350,12 @@ extension FeedDocumentBuilder {
         return Person(name: s)
     }
 
+    /// Appends a category, with room for a few at the first (items often have several).
+    static func add(_ category: String, to categories: inout [String]) {
+        if categories.isEmpty { categories.reserveCapacity(4) }
+        categories.append(category)
+    }
+
     mutating func finishItem() {
         // Taken out of the builder rather than copied: no retain/release of every field.
         var st = ItemState()
@@ -368,6 +374,9 @@ extension FeedDocumentBuilder {
             item.authors.append(Person(name: a))
         }
         if item.thumbnail == nil { item.thumbnail = st.itunesImage }
+        // Room for a feed's usual count at once, rather than growing (and moving every
+        // item) from one to two, four, … .
+        if items.capacity == 0 { items.reserveCapacity(64) }
         items.append(item)
     }
 }

@@ -137,7 +137,7 @@ struct TextRunCondenser {
                 drop.endTag = -1
                 continue
             }
-            if let block = open, let fold = Self.fold(p, at: i, block), runs.count < Self.maxRuns {
+            if let block = open, let fold = Self.fold(p, at: i, block, rawText), runs.count < Self.maxRuns {
                 // The block ends and one of the same name starts: both tags and the white
                 // space between them become one marker (see `Open`).
                 skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<i]))
@@ -147,9 +147,9 @@ struct TextRunCondenser {
                 copied = i
                 continue
             }
-            guard let m = Self.markupEnd(p, at: i) else { break scan }
+            guard let m = Self.markupEnd(p, at: i, rawText) else { break scan }
             if let nameEnd = m.nameEnd {
-                let role = m.selfClosing ? nil : Self.roles[m.nameKey]
+                let role = m.selfClosing ? nil : roles[m.nameKey]
                 if let role, let close = drop.endOfDroppable(role, p, nameStart: i + 1, nameEnd: nameEnd, contentStart: m.end) {
                     skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<i]))
                     copied = m.end
@@ -212,7 +212,9 @@ struct TextRunCondenser {
 
     /// When `p[i]` starts `open`'s end tag followed by white space and a start tag of the
     /// same name (not `<name/>`): the white space, and where the start tag ends.
-    static func fold(_ p: UnsafeBufferPointer<UInt8>, at i: Int, _ open: Open) -> (space: Range<Int>, end: Int)? {
+    static func fold(
+        _ p: UnsafeBufferPointer<UInt8>, at i: Int, _ open: Open, _ rawText: KeyTable<Bool>
+    ) -> (space: Range<Int>, end: Int)? {
         let n = p.count
         let nameEnd = i + 2 + open.length
         guard nameEnd < n, p[i + 1] == 0x2F, p[nameEnd] == 0x3E else { return nil }
@@ -225,7 +227,7 @@ struct TextRunCondenser {
         guard key == open.key else { return nil }
         var j = nameEnd + 1
         while j < n && isBlank(p[j]) { j += 1 }
-        guard j + 1 < n, p[j] == 0x3C, isLetter(p[j + 1]), let m = markupEnd(p, at: j), let startNameEnd = m.nameEnd,
+        guard j + 1 < n, p[j] == 0x3C, isLetter(p[j + 1]), let m = markupEnd(p, at: j, rawText), let startNameEnd = m.nameEnd,
             !m.selfClosing, m.nameKey == open.key, startNameEnd - j - 1 == open.length
         else { return nil }
         return ((nameEnd + 1)..<j, m.end)
@@ -433,6 +435,9 @@ struct TextRunCondenser {
     }
 
     private let entities = EntityCache()
+    // The tables, read at every tag without the check for their one-time set-up.
+    private let roles = TextRunCondenser.roles
+    private let rawText = TextRunCondenser.rawTextKeys
 
     /// True once the skeleton differs from the fragment (a tag lost its attributes, an
     /// element was left out, a reference became its character).
@@ -566,7 +571,7 @@ struct TextRunCondenser {
 
     /// Where the markup starting at `p[i] == '<'` ends, the way libxml2 reads it; nil when
     /// the rest of the fragment must be left alone.
-    static func markupEnd(_ p: UnsafeBufferPointer<UInt8>, at i: Int) -> Markup? {
+    static func markupEnd(_ p: UnsafeBufferPointer<UInt8>, at i: Int, _ rawText: KeyTable<Bool>) -> Markup? {
         let n = p.count
         guard i + 1 < n else { return nil }
         let c = p[i + 1]
@@ -601,7 +606,7 @@ struct TextRunCondenser {
         // libxml2 reads at most 100 bytes of a name (htmlParseHTMLName) and the rest as
         // what follows it: names that long are left to it.
         if length >= maxName { return nil }
-        if length < 12 && rawTextKeys[key] != nil { return nil }
+        if length < 12 && rawText[key] != nil { return nil }
         let nameEnd = j
         let nameKey = length < 12 ? key : 0
         // Attributes, as htmlParseStartTag reads them.
