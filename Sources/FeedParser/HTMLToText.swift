@@ -64,7 +64,17 @@ public struct HTMLToText: MarkupConverter {
             if condensed {
                 source = p
                 pending.removeAll(keepingCapacity: true)
-                condenser.skeleton.withUnsafeBufferPointer { parse(ctxt, $0) }
+                condenser.skeleton.withUnsafeBufferPointer { skeleton in
+                    if let block = Self.singleParagraph(skeleton) {
+                        // What libxml2 reports for it, without a parse (see `singleParagraph`).
+                        extractor.start(.block)
+                        text(UnsafeBufferPointer(rebasing: skeleton[block.content]))
+                        extractor.end(.block)
+                        if !block.space.isEmpty { extractor.characters(UnsafeBufferPointer(rebasing: skeleton[block.space])) }
+                    } else {
+                        parse(ctxt, skeleton)
+                    }
+                }
                 if !pending.isEmpty { pending.withUnsafeBufferPointer { extractor.characters($0) } }
                 source = UnsafeBufferPointer(start: nil, count: 0)
                 condensed = false
@@ -74,6 +84,40 @@ public struct HTMLToText: MarkupConverter {
             let result = extractor.text.copiedUTF8
             extractor.reset()
             return result
+        }
+
+        /// A skeleton that is one paragraph of text and nothing else — `<p>`, text with
+        /// neither markup nor references, `</p>`, white space — as most summaries condense to
+        /// (their inline elements left out, their references decoded, their paragraphs
+        /// folded): where its content and the white space after it are.
+        ///
+        /// libxml2 would report the start of a `p`, the text (in pieces, which the extractor
+        /// joins as one), the end of the `p`, and the white space after it as blanks, so the
+        /// converter reports the same without parsing. Not when the text holds what libxml2
+        /// would drop or read otherwise: controls other than tab, LF and CR, and U+FFFE and
+        /// U+FFFF, which are no XML characters; and a skeleton starting otherwise than with
+        /// `<p>` (white space first is skipped by libxml2) is parsed.
+        static func singleParagraph(_ s: UnsafeBufferPointer<UInt8>) -> (content: Range<Int>, space: Range<Int>)? {
+            let n = s.count
+            guard n >= 7, s[0] == 0x3C, s[1] | 0x20 == 0x70, s[2] == 0x3E else { return nil }
+            var end = n
+            while end > 3 && TextRunCondenser.isBlank(s[end - 1]) { end -= 1 }
+            guard end >= 7, s[end - 4] == 0x3C, s[end - 3] == 0x2F, s[end - 2] | 0x20 == 0x70, s[end - 1] == 0x3E
+            else { return nil }
+            let content = 3..<(end - 4)
+            var i = content.lowerBound
+            while i < content.upperBound {
+                let c = s[i]
+                if c < 0x20 {
+                    guard c == 0x09 || c == 0x0A || c == 0x0D else { return nil }
+                } else if c == 0x3C || c == 0x26 {
+                    return nil
+                } else if c == 0xEF && i + 2 < content.upperBound && s[i + 1] == 0xBF && s[i + 2] >= 0xBE {
+                    return nil  // U+FFFE, U+FFFF
+                }
+                i += 1
+            }
+            return (content, end..<n)
         }
 
         /// True when `p` holds a '<' or a '&' (eight bytes at a time: most bodies are long).

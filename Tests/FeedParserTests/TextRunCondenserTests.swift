@@ -168,6 +168,56 @@ func scalar(_ v: UInt32) -> String {
         #expect(converter.text(fromHTML: html + long) == plain.text(fromHTML: html + long))
     }
 
+    /// A fragment that condenses to one paragraph of text is converted without a parse,
+    /// to what libxml2 makes of it; anything more, or what libxml2 would read otherwise, is
+    /// parsed.
+    @Test(arguments: [
+        ("<p>\(Self.long)</p>", true),
+        ("<p class=\"summary\">\(Self.long) <em>x</em> caf&eacute; &#8217;s</p>\n\t ", true),
+        ("<P>\(Self.long)</P>\r\n", true),
+        ("<p>\(Self.long)</p>\n<p>\(Self.long)</p>", true),  // folded into one
+        ("<p>\(Self.long)\r\n\t\(Self.long)</p>", true),
+        ("<p>\(Self.long) &amp; \(Self.long)</p>", false),  // '&' stays a reference
+        ("<p>\(Self.long)\u{1}\(Self.long)</p>", false),  // libxml2 drops it
+        ("<p>\(Self.long)\u{C}x</p>", false),
+        ("<p>\(Self.long)" + scalar(0xFFFE) + "x</p>", false),
+        ("<p>\(Self.long)" + scalar(0xFFFF) + "</p>", false),
+        ("<p>\(Self.long)\u{FFFD}\u{FF01}\u{7F}</p>", true),
+        (" <p>\(Self.long)</p>", false),
+        ("<p>\(Self.long)</p>x", false),
+        ("<p>\(Self.long)</div>", false),
+        ("<div>\(Self.long)</div>", false),
+        ("<p>\(Self.long)<br></p>", false),
+        ("<p></p>", false),  // nothing to condense: parsed whole
+    ])
+    func oneParagraphIsConvertedWithoutAParse(_ html: String, _ unparsed: Bool) {
+        var condenser = TextRunCondenser()
+        let input = Array(html.utf8)
+        let condensed = input.withUnsafeBufferPointer { condenser.condense($0) }
+        let single = condensed && condenser.skeleton.withUnsafeBufferPointer { HTMLToText.Engine.singleParagraph($0) != nil }
+        #expect(single == unparsed)
+        var plain = HTMLToText(condensing: false)
+        var converter = HTMLToText(condensing: true)
+        #expect(converter.text(fromHTML: html) == plain.text(fromHTML: html))
+    }
+
+    /// Summaries of one paragraph, of the pieces that may make one unfit to go unparsed.
+    @Test func randomParagraphsMatchTheWholeParse() {
+        let pieces = [
+            "word", "two words", " ", "\n", "\r\n", "\t", "&amp;", "&eacute;", "&#8217;", "&nbsp;", "\u{E9}t\u{E9}",
+            "<em>em</em>", "<a href=\"x\">link</a>", "<b>b</b>", "\u{1}", "\u{B}", "\u{7F}", "\u{85}", scalar(0xFFFE),
+            scalar(0xFFFF), "\u{FF01}", "\u{FFFD}", ">", "\"", "'", "</p>\n<p>", "</p><p>", "<br>", "&", "&#",
+        ]
+        let mismatches = Self.mismatches(rounds: 3000, seed: 0x5A4D_0001) { rng in
+            var html = Bool.random(using: &rng) ? "<p>" : "<p class=\"c\">"
+            for _ in 0..<Int.random(in: 1...20, using: &rng) {
+                html += Int.random(in: 0..<3, using: &rng) == 0 ? " " + Self.long : pieces[Int.random(in: 0..<pieces.count, using: &rng)]
+            }
+            return html + ["</p>", "</p>\n", "</P> \t", "</p>x", ""][Int.random(in: 0..<5, using: &rng)]
+        }
+        #expect(mismatches == 0)
+    }
+
     /// The marker of run `k` (below 52).
     static func fold(_ k: Int) -> String {
         scalar(0xFDD0) + "AAA" + String(UnicodeScalar(UInt8(k < 26 ? 0x41 + k : 0x61 + k - 26)))
