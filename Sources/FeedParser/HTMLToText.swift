@@ -68,7 +68,10 @@ public struct HTMLToText: MarkupConverter {
                     if let block = Self.singleParagraph(skeleton) {
                         // What libxml2 reports for it, without a parse (see `singleParagraph`).
                         extractor.start(.block)
-                        text(UnsafeBufferPointer(rebasing: skeleton[block.content]))
+                        Self.references(in: UnsafeBufferPointer(rebasing: skeleton[block.content])) { piece, character in
+                            text(piece)
+                            if let character { withUnsafeBytes(of: character) { extractor.characters($0.bindMemory(to: UInt8.self)) } }
+                        }
                         extractor.end(.block)
                         if !block.space.isEmpty { extractor.characters(UnsafeBufferPointer(rebasing: skeleton[block.space])) }
                     } else {
@@ -86,8 +89,9 @@ public struct HTMLToText: MarkupConverter {
             return result
         }
 
-        /// A skeleton that is one paragraph of text and nothing else — `<p>`, text with
-        /// neither markup nor references, `</p>`, white space — as most summaries condense to
+        /// A skeleton that is one paragraph of text and nothing else — `<p>`, text with no
+        /// markup and no references but those `reference` reads, `</p>`, white space — as
+        /// most summaries condense to
         /// (their inline elements left out, their references decoded, their paragraphs
         /// folded): where its content and the white space after it are.
         ///
@@ -110,14 +114,52 @@ public struct HTMLToText: MarkupConverter {
                 let c = s[i]
                 if c < 0x20 {
                     guard c == 0x09 || c == 0x0A || c == 0x0D else { return nil }
-                } else if c == 0x3C || c == 0x26 {
+                } else if c == 0x3C {
                     return nil
+                } else if c == 0x26 {
+                    guard let r = reference(UnsafeBufferPointer(rebasing: s[i..<content.upperBound])) else { return nil }
+                    i += r.length
+                    continue
                 } else if c == 0xEF && i + 2 < content.upperBound && s[i + 1] == 0xBF && s[i + 2] >= 0xBE {
                     return nil  // U+FFFE, U+FFFF
                 }
                 i += 1
             }
             return (content, end..<n)
+        }
+
+        /// The references a skeleton keeps as they are (their characters would be markup
+        /// there) that libxml2 reports as just their character: `&amp;`, `&lt;`, `&gt;` and
+        /// `&quot;`, written so. The reference at the start of `p`, and its length.
+        static func reference(_ p: UnsafeBufferPointer<UInt8>) -> (character: UInt8, length: Int)? {
+            func follows(_ name: StaticString) -> Bool {
+                let n = name.utf8CodeUnitCount
+                guard p.count >= n + 2, p[n + 1] == 0x3B else { return false }
+                for k in 0..<n where p[k + 1] != name.utf8Start[k] { return false }
+                return true
+            }
+            if follows("amp") { return (0x26, 5) }
+            if follows("lt") { return (0x3C, 4) }
+            if follows("gt") { return (0x3E, 4) }
+            if follows("quot") { return (0x22, 6) }
+            return nil
+        }
+
+        /// Calls `body` with each piece of `p` up to a reference `reference` reads, and that
+        /// reference's character (nil after the last piece).
+        static func references(in p: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>, UInt8?) -> Void) {
+            var start = 0
+            var i = 0
+            while i < p.count {
+                if p[i] == 0x26, let r = reference(UnsafeBufferPointer(rebasing: p[i...])) {
+                    body(UnsafeBufferPointer(rebasing: p[start..<i]), r.character)
+                    i += r.length
+                    start = i
+                } else {
+                    i += 1
+                }
+            }
+            body(UnsafeBufferPointer(rebasing: p[start...]), nil)
         }
 
         /// True when `p` holds a '<' or a '&' (eight bytes at a time: most bodies are long).
@@ -227,7 +269,7 @@ public struct HTMLToText: MarkupConverter {
                     if run.count > 0 { extractor.characters(UnsafeBufferPointer(rebasing: source[run.start..<(run.start + run.count)])) }
                     extractor.start(kind)
                 } else {
-                    condenser.pieces(of: run, in: source) { extractor.characters($0) }
+                    TextRunCondenser.pieces(of: run, in: source, condenser.entities) { extractor.characters($0) }
                 }
             } else {
                 extractor.characters(m)

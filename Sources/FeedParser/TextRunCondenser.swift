@@ -434,7 +434,8 @@ struct TextRunCondenser {
         }
     }
 
-    private let entities = EntityCache()
+    /// The entity names looked up so far (for `pieces(of:in:_:_:)`).
+    let entities = EntityCache()
     // The tables, read at every tag without the check for their one-time set-up.
     private let roles = TextRunCondenser.roles
     private let rawText = TextRunCondenser.rawTextKeys
@@ -489,7 +490,9 @@ struct TextRunCondenser {
         Self.pieces(of: run, in: source, entities, body)
     }
 
-    private static func pieces(
+    /// `pieces(of:in:_:)`, for a caller that holds the condenser in a class: calling a
+    /// method of it there would copy it, and retain each of its arrays, for every run.
+    static func pieces(
         of run: Run, in source: UnsafeBufferPointer<UInt8>, _ entities: EntityCache, _ body: (UnsafeBufferPointer<UInt8>) -> Void
     ) {
         let end = run.start + run.count

@@ -177,7 +177,11 @@ func scalar(_ v: UInt32) -> String {
         ("<P>\(Self.long)</P>\r\n", true),
         ("<p>\(Self.long)</p>\n<p>\(Self.long)</p>", true),  // folded into one
         ("<p>\(Self.long)\r\n\t\(Self.long)</p>", true),
-        ("<p>\(Self.long) &amp; \(Self.long)</p>", false),  // '&' stays a reference
+        ("<p>\(Self.long) &amp; &lt;&gt;&quot;\(Self.long)&amp;</p>", true),
+        ("<p>\(Self.long) &amp \(Self.long)</p>", false),  // other references are libxml2's
+        ("<p>\(Self.long) &AMP; \(Self.long)</p>", false),
+        ("<p>\(Self.long) &#38; \(Self.long)</p>", false),
+        ("<p>\(Self.long) &</p>", false),
         ("<p>\(Self.long)\u{1}\(Self.long)</p>", false),  // libxml2 drops it
         ("<p>\(Self.long)\u{C}x</p>", false),
         ("<p>\(Self.long)" + scalar(0xFFFE) + "x</p>", false),
@@ -207,6 +211,7 @@ func scalar(_ v: UInt32) -> String {
             "word", "two words", " ", "\n", "\r\n", "\t", "&amp;", "&eacute;", "&#8217;", "&nbsp;", "\u{E9}t\u{E9}",
             "<em>em</em>", "<a href=\"x\">link</a>", "<b>b</b>", "\u{1}", "\u{B}", "\u{7F}", "\u{85}", scalar(0xFFFE),
             scalar(0xFFFF), "\u{FF01}", "\u{FFFD}", ">", "\"", "'", "</p>\n<p>", "</p><p>", "<br>", "&", "&#",
+            "&lt;", "&gt;", "&quot;", "&amp", "&ampx;", "&quot", "&#38;", "&lt;p&gt;", "&amp;amp;",
         ]
         let mismatches = Self.mismatches(rounds: 3000, seed: 0x5A4D_0001) { rng in
             var html = Bool.random(using: &rng) ? "<p>" : "<p class=\"c\">"
