@@ -66,7 +66,7 @@ extension FeedDocumentBuilder {
     mutating func channelChild(
         _ ns: FeedNamespace, _ name: LocalName, _ a: FeedAttributes, _ frame: inout Frame, depth: Int
     ) {
-        let base = frame.base
+        let base = self.base
         let atom = info.format.isAtom
         switch ns {
         case _ where (ns.isRSS && !atom) || (atom && (ns.isAtom || ns == .none)):
@@ -116,7 +116,7 @@ extension FeedDocumentBuilder {
     mutating func itemChild(
         _ ns: FeedNamespace, _ name: LocalName, _ a: FeedAttributes, _ frame: inout Frame, depth: Int
     ) {
-        let base = frame.base
+        let base = self.base
         let atom = info.format.isAtom
         switch ns {
         case _ where (ns.isRSS && !atom) || (atom && (ns.isAtom || ns == .none)) || (ns == .atom && !atom):

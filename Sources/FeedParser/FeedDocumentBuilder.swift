@@ -48,11 +48,20 @@ struct FeedDocumentBuilder {
 
     struct Frame {
         var role: Role
+        /// True when the element set `xml:base` or `xml:lang`: its scope is on `scopes`.
+        var scoped = false
+    }
+
+    /// The `xml:base` and `xml:lang` in force: the document's, and one more for each open
+    /// element that sets either. (Kept apart from `frames`, so that an element that sets
+    /// neither, as most do, copies and retains no strings.)
+    struct Scope {
         var base: String?
         var lang: String?
     }
 
     private var frames: [Frame] = []
+    private var scopes: [Scope] = []
     private var capture: Capture?
     /// The text of the field being captured; one buffer reused for every field.
     private var captured: [UInt8] = []
@@ -102,17 +111,15 @@ struct FeedDocumentBuilder {
 
     init(baseURL: String?) {
         frames.reserveCapacity(32)
-        frames.append(Frame(role: .other, base: baseURL, lang: nil))
+        frames.append(Frame(role: .other))
+        scopes.append(Scope(base: baseURL, lang: nil))
     }
 
     // MARK: Events
 
     mutating func start(namespace ns: FeedNamespace, name element: ElementName, attributes: FeedAttributes) {
         let name = element.local
-        let parent = frames[frames.count - 1]
-        var frame = Frame(role: .other, base: parent.base, lang: parent.lang)
-        if let base = attributes.xml("base") { frame.base = URLResolver.resolve(base, against: parent.base) }
-        if let lang = attributes.xml("lang") { frame.lang = lang.isEmpty ? nil : lang }
+        var frame = Frame(role: .other)
         let depth = frames.count
         if depth > Self.maxDepth {
             if !tooDeep {
@@ -120,6 +127,15 @@ struct FeedDocumentBuilder {
                 warn("elements nested deeper than \(Self.maxDepth): parsing stopped there")
             }
             return
+        }
+        let xmlBase = attributes.xml("base")
+        let xmlLang = attributes.xml("lang")
+        if xmlBase != nil || xmlLang != nil {
+            var scope = scopes[scopes.count - 1]
+            if let base = xmlBase { scope.base = URLResolver.resolve(base, against: scope.base) }
+            if let lang = xmlLang { scope.lang = lang.isEmpty ? nil : lang }
+            scopes.append(scope)
+            frame.scoped = true
         }
 
         // The capture is looked at in place (copying it retains its buffers).
@@ -152,7 +168,7 @@ struct FeedDocumentBuilder {
             detectFormat(ns: ns, name: element, attributes: attributes)
             if failure != nil { skipDepth = 1 }
             if info.format.isAtom { frame.role = .channel }
-            if info.language == nil { info.language = frame.lang }
+            if info.language == nil { info.language = lang }
             frames.append(frame)
             return
         }
@@ -172,26 +188,26 @@ struct FeedDocumentBuilder {
                 frame.role = .item
                 inItem = true
                 itemState = ItemState()
-                itemState.item.language = frame.lang
+                itemState.item.language = lang
             } else if parentRole == .root && ns.isRSS && name == .channel {
                 frame.role = .channel
             } else if parentRole == .channel {
                 channelChild(ns, name, attributes, &frame, depth: depth)
             } else if parentRole == .image && ns.isRSS && name == .url {
-                begin(.feedImage, depth: depth, base: frame.base)
+                begin(.feedImage, depth: depth, base: base)
             } else if parentRole == .skipHours && ns.isRSS && name == .hour {
-                begin(.skipHour, depth: depth, base: frame.base)
+                begin(.skipHour, depth: depth, base: base)
             } else if parentRole == .skipDays && ns.isRSS && name == .day {
-                begin(.skipDay, depth: depth, base: frame.base)
+                begin(.skipDay, depth: depth, base: base)
             }
         case .item, .mediaGroup:
             itemChild(ns, name, attributes, &frame, depth: depth)
         case .person:
             if ns.isAtom || ns == .none {
                 switch name {
-                case .name: begin(.personName, depth: depth, base: frame.base)
-                case .email: begin(.personEmail, depth: depth, base: frame.base)
-                case .uri, .url: begin(.personURI, depth: depth, base: frame.base)
+                case .name: begin(.personName, depth: depth, base: base)
+                case .email: begin(.personEmail, depth: depth, base: base)
+                case .uri, .url: begin(.personURI, depth: depth, base: base)
                 default: break
                 }
             }
@@ -201,6 +217,12 @@ struct FeedDocumentBuilder {
         if frame.role == .skip { skipDepth = 1 }
         frames.append(frame)
     }
+
+    /// The `xml:base` in force.
+    var base: String? { scopes[scopes.count - 1].base }
+
+    /// The `xml:lang` in force.
+    var lang: String? { scopes[scopes.count - 1].lang }
 
     /// The index of the innermost open element that is not `.transparent`.
     private func logicalParent() -> Int {
@@ -249,6 +271,7 @@ struct FeedDocumentBuilder {
     mutating func end(namespace ns: FeedNamespace, name element: ElementName) {
         guard frames.count > 1, !tooDeep else { return }
         let frame = frames.removeLast()
+        if frame.scoped { scopes.removeLast() }
         let depth = frames.count
         if capture != nil {
             if depth == capture!.depth, let cap = capture.take() {
