@@ -6,7 +6,9 @@ import FeedCore
 ///
 /// Input is always declared UTF-8 (`fs_html_parse_utf8`): libxml2 would decode an undeclared
 /// fragment as Latin-1, and a fragment's own `<meta charset>` is ignored.
-/// A fragment with no `<` and no `&` skips the parser: it is text already.
+/// A fragment with no `<` and no `&` skips the parser: it is text already. So does one the
+/// condenser reduces to a single paragraph of text (`Engine.singleParagraph`), for which the
+/// converter reports what libxml2 would; tests and the fuzzer compare both with the parse.
 public struct HTMLToText: MarkupConverter {
     private let engine: Engine
 

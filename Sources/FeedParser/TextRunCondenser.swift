@@ -20,7 +20,9 @@ import FeedCore
 ///
 /// And an inline element holding nothing but text (`<em>words</em>`, `<a href="…">link</a>`)
 /// is left out whole, tags and all, where libxml2 would only have pushed it on its stack and
-/// popped it again: see `InlineDrop` for when that changes nothing it reports.
+/// popped it again: see `InlineDrop` for when that changes nothing it reports. A block's end
+/// tag, the white space after it and the start tag of the next block of the same name
+/// (`</p>\n<p>`) become one marker too, which stands for that end and start: see `Open`.
 ///
 /// The scanner follows libxml2's reading of markup (attribute quoting, comments) and, at
 /// anything it is not sure of — `<!` other than a comment, `<?`, an unterminated tag, the
