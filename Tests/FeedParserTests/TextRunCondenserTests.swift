@@ -124,16 +124,20 @@ func scalar(_ v: UInt32) -> String {
         ("<p>a &#6<em>0;</em></p>", "<p>a &#6<em>0;</em></p>"),
     ])
     func inlineElementsAreLeftOutWhereHarmless(_ html: String, _ skeleton: String) {
-        let long = " " + Self.long  // something to condense, so that a skeleton is made
+        Self.expectSkeleton(of: html + " " + Self.long, startingWith: skeleton)
+    }
+
+    /// `html` condenses to a skeleton that starts with `skeleton`, and converts as the whole
+    /// parse does. (Callers end `html` with something to condense, so that a skeleton is made.)
+    static func expectSkeleton(of html: String, startingWith skeleton: String) {
         var condenser = TextRunCondenser()
-        let input = Array((html + long).utf8)
-        let condensed = input.withUnsafeBufferPointer { condenser.condense($0) }
-        #expect(condensed)
+        let input = Array(html.utf8)
+        #expect(input.withUnsafeBufferPointer { condenser.condense($0) })
         let kept = String(decoding: condenser.skeleton.prefix(skeleton.utf8.count), as: UTF8.self)
         #expect(kept == skeleton)
         var plain = HTMLToText(condensing: false)
         var converter = HTMLToText(condensing: true)
-        #expect(converter.text(fromHTML: html + long) == plain.text(fromHTML: html + long))
+        #expect(converter.text(fromHTML: html) == plain.text(fromHTML: html))
     }
 
     /// A block's end tag, white space and the next start tag of the same name fold into one
@@ -157,15 +161,7 @@ func scalar(_ v: UInt32) -> String {
         ("<gr>a</h2>\n<gr>b</gr>", "<gr>a</h2>\n<gr>b</gr>"),
     ])
     func blocksOfOneNameFold(_ html: String, _ skeleton: String) {
-        let long = "<div> \(Self.long)</div>"  // something to condense, so that a skeleton is made
-        var condenser = TextRunCondenser()
-        let input = Array((html + long).utf8)
-        #expect(input.withUnsafeBufferPointer { condenser.condense($0) })
-        let kept = String(decoding: condenser.skeleton.prefix(skeleton.utf8.count), as: UTF8.self)
-        #expect(kept == skeleton)
-        var plain = HTMLToText(condensing: false)
-        var converter = HTMLToText(condensing: true)
-        #expect(converter.text(fromHTML: html + long) == plain.text(fromHTML: html + long))
+        Self.expectSkeleton(of: html + "<div> \(Self.long)</div>", startingWith: skeleton)
     }
 
     /// A fragment that condenses to one paragraph of text is converted without a parse,
@@ -269,15 +265,7 @@ func scalar(_ v: UInt32) -> String {
         ("<p>&#1114111; &#11141110; &#x10FFFF; &#x110000;</p>", "<p>\u{10FFFF} &#11141110; \u{10FFFF} &#x110000;</p>"),
     ])
     func referencesBecomeTheirCharacters(_ html: String, _ skeleton: String) {
-        let long = " " + Self.long
-        var condenser = TextRunCondenser()
-        let input = Array((html + long).utf8)
-        #expect(input.withUnsafeBufferPointer { condenser.condense($0) })
-        let kept = String(decoding: condenser.skeleton.prefix(skeleton.utf8.count), as: UTF8.self)
-        #expect(kept == skeleton)
-        var plain = HTMLToText(condensing: false)
-        var converter = HTMLToText(condensing: true)
-        #expect(converter.text(fromHTML: html + long) == plain.text(fromHTML: html + long))
+        Self.expectSkeleton(of: html + " " + Self.long, startingWith: skeleton)
     }
 
     /// A reference libxml2 reads as the markers' lead, however written, keeps the
