@@ -123,6 +123,23 @@ public struct CivilDate: Sendable, Hashable {
 
     /// `YYYY-MM-DD`.
     public var isoString: String {
+        if (0...9999).contains(year) && (1...12).contains(month) && (1...31).contains(day) {
+            // Written in place: the general form below builds it from six small strings.
+            return String(unsafeUninitializedCapacity: 10) { b in
+                func digit(_ n: Int) -> UInt8 { UInt8(truncatingIfNeeded: 0x30 + n) }
+                b[0] = digit(year / 1000)
+                b[1] = digit(year / 100 % 10)
+                b[2] = digit(year / 10 % 10)
+                b[3] = digit(year % 10)
+                b[4] = 0x2D
+                b[5] = digit(month / 10)
+                b[6] = digit(month % 10)
+                b[7] = 0x2D
+                b[8] = digit(day / 10)
+                b[9] = digit(day % 10)
+                return 10
+            }
+        }
         var y = String(year)
         while y.utf8.count < 4 { y = "0" + y }
         return y + "-" + twoDigits(month) + "-" + twoDigits(day)

@@ -86,6 +86,23 @@ import Testing
         #expect(DateParser.parse("2024-12-05")?.hasTime == false)
     }
 
+    /// Years 0…9999 are written in place; the rest by the general form, which must agree
+    /// with it where both apply (years of one to four digits, zero-padded).
+    @Test func civilDatesAreWrittenAsISO() {
+        #expect(CivilDate(year: 2024, month: 12, day: 31).isoString == "2024-12-31")
+        #expect(CivilDate(year: 5, month: 3, day: 9).isoString == "0005-03-09")
+        #expect(CivilDate(year: 0, month: 1, day: 1).isoString == "0000-01-01")
+        #expect(CivilDate(year: 9999, month: 10, day: 20).isoString == "9999-10-20")
+        #expect(CivilDate(year: 10000, month: 1, day: 1).isoString == "10000-01-01")
+        for days in stride(from: Int64(-719_468), through: 2_932_896, by: 9_973) {
+            let c = CivilDate(days: days)
+            let y = String(c.year)
+            let expected = String(repeating: "0", count: max(0, 4 - y.count)) + y + "-" + (c.month < 10 ? "0" : "")
+                + String(c.month) + "-" + (c.day < 10 ? "0" : "") + String(c.day)
+            #expect(c.isoString == expected)
+        }
+    }
+
     @Test func civilDateRoundTrips() {
         for days in stride(from: Int64(-800_000), through: 800_000, by: 997) {
             let c = CivilDate(days: days)
