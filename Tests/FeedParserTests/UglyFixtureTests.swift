@@ -18,6 +18,24 @@ import Testing
         Golden.check(out.articles, dir.appendingPathComponent(name + ".expected.txt"))
     }
 
+    /// `xml:base` and `xml:lang` hold for the element that sets them and what is inside it,
+    /// and end with it: a sibling reads the ones in force around it.
+    @Test(arguments: Chunking.allCases)
+    func xmlBaseAndLangEndWithTheirElement(_ chunking: Chunking) throws {
+        let xml = """
+            <rss version="2.0"><channel xml:lang="de" xml:base="http://feed.example/"><title>t</title>
+            <item xml:base="http://a.example/dir/" xml:lang="fr"><link>p.html</link><guid>1</guid></item>
+            <item><link xml:base="http://b.example/">q.html</link><comments>c.html</comments><guid>2</guid></item>
+            <item xml:lang=""><link>r.html</link><guid>3</guid></item>
+            <item><link>s.html</link><guid>4</guid></item>
+            </channel></rss>
+            """
+        let items = try chunking.parse(Array(xml.utf8)).items
+        #expect(items.map(\.link) == ["http://a.example/dir/p.html", "http://b.example/q.html", "http://feed.example/r.html", "http://feed.example/s.html"])
+        #expect(items[1].commentsURL == "http://feed.example/c.html")
+        #expect(items.map(\.language) == ["fr", "de", nil, "de"])
+    }
+
     @Test(arguments: Fixtures.files("ugly") + Fixtures.files("seed"))
     func chunkingDoesNotMatter(_ name: String) throws {
         let folder = Fixtures.files("ugly").contains(name) ? "ugly" : "seed"
