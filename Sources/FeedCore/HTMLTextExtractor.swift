@@ -82,18 +82,9 @@ public enum HTMLTag: Sendable {
 
     /// Classifies a NUL-terminated element name, in any case.
     public static func classify(_ name: UnsafePointer<UInt8>) -> HTMLTag {
-        var key: UInt64 = 0
-        var i = 0
-        while i < 11 {
-            let c = name[i]
-            if c == 0 { break }
-            // A tag name with a byte outside ASCII letters and digits is no tag we know.
-            guard let d = digit(c) else { return .inline }
-            key = key &* 37 &+ d
-            i += 1
-        }
-        guard i < 11 else { return .inline }
-        return table[key] ?? .inline
+        var n = 0
+        while n < 11 && name[n] != 0 { n += 1 }
+        return classify(UnsafeBufferPointer(start: name, count: n))
     }
 
     /// Classifies an element name given as its bytes, in any case.

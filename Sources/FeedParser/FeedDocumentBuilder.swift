@@ -424,9 +424,8 @@ extension String {
     /// Without leading and trailing XML white space (space, tab, CR, LF).
     var trimmingXMLSpace: String {
         let u = utf8
-        guard let first = u.firstIndex(where: { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D) })
-        else { return "" }
-        let last = u.lastIndex(where: { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D) })!
+        guard let first = u.firstIndex(where: { !Self.isXMLSpace($0) }) else { return "" }
+        let last = u.lastIndex(where: { !Self.isXMLSpace($0) })!
         if first == u.startIndex && last == u.index(before: u.endIndex) { return self }
         return String(self[first...last])
     }

@@ -72,7 +72,7 @@ public struct HTMLToText: MarkupConverter {
                         extractor.start(.block)
                         Self.references(in: UnsafeBufferPointer(rebasing: skeleton[block.content])) { piece, character in
                             text(piece)
-                            if let character { withUnsafeBytes(of: character) { extractor.characters($0.bindMemory(to: UInt8.self)) } }
+                            if let character { withUnsafePointer(to: character) { extractor.characters(UnsafeBufferPointer(start: $0, count: 1)) } }
                         }
                         extractor.end(.block)
                         if !block.space.isEmpty { extractor.characters(UnsafeBufferPointer(rebasing: skeleton[block.space])) }

@@ -436,7 +436,7 @@ struct TextRunCondenser {
         }
     }
 
-    /// The entity names looked up so far (for `pieces(of:in:_:_:)`).
+    /// The entity names looked up so far (for `pieces`).
     let entities = EntityCache()
     // The tables, read at every tag without the check for their one-time set-up.
     private let roles = TextRunCondenser.roles
@@ -487,13 +487,9 @@ struct TextRunCondenser {
     }
 
     /// Calls `body` with the text `run` stands for in `source`, the fragment it was found
-    /// in: the bytes themselves, and for each reference its character's UTF-8.
-    func pieces(of run: Run, in source: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-        Self.pieces(of: run, in: source, entities, body)
-    }
-
-    /// `pieces(of:in:_:)`, for a caller that holds the condenser in a class: calling a
-    /// method of it there would copy it, and retain each of its arrays, for every run.
+    /// in: the bytes themselves, and for each reference its character's UTF-8. Static, with
+    /// the condenser's `entities`: a caller that holds the condenser in a class would copy
+    /// it, and retain each of its arrays, for every run it called a method of it on.
     static func pieces(
         of run: Run, in source: UnsafeBufferPointer<UInt8>, _ entities: EntityCache, _ body: (UnsafeBufferPointer<UInt8>) -> Void
     ) {
