@@ -42,10 +42,13 @@ public struct FeedItem: Sendable, Hashable {
     /// The item's link, resolved against `xml:base` and the document's URL.
     public var link: String?
     public var authors: [Person] = []
-    /// Publication time (`pubDate`, Atom `published`/`issued`, `dc:date`, `dcterms:issued`,
+    /// RSS 1.0's `rdf:about`: the item's id where it has no `guid` (not a link).
+    public var about: String?
+    /// Publication time (`pubDate`, Atom `published`, Atom 0.3 `issued`, `dcterms:issued`,
     /// JSON Feed `date_published`).
     public var published: FeedDate?
-    /// Last update (Atom `updated`/`modified`, `dcterms:modified`, JSON Feed `date_modified`).
+    /// Last update (Atom `updated`/`modified`, `dc:date`, `dcterms:modified`, CDF `LASTMOD`,
+    /// JSON Feed `date_modified`).
     public var updated: FeedDate?
     /// `description`, Atom `summary`, JSON Feed `summary` (and `itunes:summary`,
     /// `media:description` when nothing else).
@@ -57,8 +60,13 @@ public struct FeedItem: Sendable, Hashable {
     public var language: String?
     public var thumbnail: String?
     public var commentsURL: String?
+    /// `dc:publisher`.
+    public var publisher: Person?
 
     public init() {}
+
+    /// The id `parse --json` shows: the GUID, else RSS 1.0's `rdf:about`.
+    public var id: String? { guid ?? about }
 
     /// The link a reader would follow: `link`, else a permalink `guid`.
     public var effectiveLink: String? {
@@ -84,7 +92,10 @@ public struct FeedInfo: Sendable, Hashable {
     public var updated: FeedDate?
     public var published: FeedDate?
     public var language: String?
+    /// `author`, `managingEditor`, `dc:creator`, `itunes:author`, Atom `author`.
     public var authors: [Person] = []
+    /// `webMaster`, `dc:publisher`: who publishes the feed, never its author.
+    public var publisher: Person?
     public var subtitle: RichText?
     public var image: String?
     /// RSS `ttl`, in minutes.
@@ -108,6 +119,8 @@ public enum FeedFormat: String, Sendable, Hashable {
     case rss10 = "rss10"
     case atom03 = "atom03"
     case atom10 = "atom10"
+    /// Microsoft's Channel Definition Format (1997), still served by a few sites.
+    case cdf = "cdf"
     case jsonFeed10 = "json10"
     case jsonFeed11 = "json11"
     case unknown = "unknown"

@@ -1,7 +1,7 @@
 /// What makes an item the same item on every poll, within one feed.
 ///
 /// The rule, in order: the GUID / Atom id / JSON Feed id as written; else the link; else
-/// a hash of title, date and text. Two refinements are decided per document (see
+/// RSS 1.0's `rdf:about`; else a hash of title, date and text. Two refinements are decided per document (see
 /// `ItemIdentity.assign(to:)`): a GUID repeated inside one document is told apart by the
 /// link, and a document whose GUIDs are mostly unusable (more than 5% empty or repeated)
 /// identifies all its items by link instead.
@@ -72,6 +72,10 @@ public enum ItemIdentity: Sendable, Hashable, CustomStringConvertible {
                 return .guid(g)
             }
             if let l = link { return .link(l) }
+            // RSS 1.0's rdf:about names the item where nothing else does; it comes after
+            // the link so that an RSS 1.0 item (which always has both, usually equal) keeps
+            // the identity it had before rdf:about was read.
+            if let about = items[i].about, !about.isEmpty { return .link(about) }
             return .content(contentHash(items[i]))
         }
     }

@@ -6,7 +6,8 @@ import CByteScan
 /// This is the article format's text rules in one place (rules 4 and 6): any run of
 /// spaces, tabs, line breaks and no-break spaces becomes one space, every paragraph is
 /// trimmed at both ends, empty paragraphs vanish, and no control character but the line
-/// feeds between paragraphs survives (C0, DEL and C1 controls are dropped).
+/// feeds between paragraphs survives (C0 and DEL are dropped; C1 controls are read as the
+/// windows-1252 characters they stand for, as HTML5 reads them, or dropped when none).
 public struct TextBuilder: Sendable {
     /// The text so far: paragraphs separated by `"\n\n"`.
     public private(set) var bytes: [UInt8] = []
@@ -94,7 +95,24 @@ public struct TextBuilder: Sendable {
                 if d == 0xA0 {
                     space()  // no-break space folds like any space
                 } else if d >= 0x80 && d <= 0x9F {
-                    // C1 control: dropped
+                    // A C1 control is, in a feed, a windows-1252 character that went through
+                    // a Latin-1 decoder (or `&#146;` in HTML): read as HTML5 does, it is
+                    // the typographic character meant. The five bytes windows-1252 leaves
+                    // undefined stay controls, and are dropped.
+                    let scalar = Windows1252.scalar(d)
+                    if scalar > 0x9F {
+                        emitSeparator()
+                        let written = UTF8Check.withEncoding(scalar) { utf8 -> Bool in
+                            guard bytes.count + utf8.count <= limit else { return false }
+                            bytes.append(contentsOf: utf8)
+                            return true
+                        }
+                        guard written else {
+                            truncated = true
+                            return sawText
+                        }
+                        sawText = true
+                    }
                 } else {
                     emitSeparator()
                     guard bytes.count + 2 <= limit else {

@@ -1,8 +1,10 @@
 import FeedCore
 
 // Which element feeds which field, per dialect. The mapping follows the universal feed
-// parser's where the formats overlap (e.g. a permalink `guid` is the link of an item with
-// no `link`; `dc:date` is a publication date).
+// parser's (version 6) where the formats overlap: a permalink `guid` is the link of an item
+// with no `link`; `dc:date` and `dcterms:modified` are update times, `pubDate`,
+// `dcterms:issued` and Atom 0.3 `issued` publication times, Atom 0.3 `created` neither;
+// `managingEditor` is an author, `webMaster` and `dc:publisher` the publisher.
 extension FeedDocumentBuilder {
     mutating func detectFormat(ns: FeedNamespace, name: ElementName, attributes: FeedAttributes) {
         switch (ns, name.local) {
@@ -15,12 +17,14 @@ extension FeedDocumentBuilder {
             }
         case (.rdf, .RDF):
             info.format = .rss10
-        case (.atom, .feed):
+        case (.atom, .feed), (.atom, .entry), (.none, .entry):
             info.format = .atom10
-        case (.atom03, .feed):
+        case (.atom03, .feed), (.atom03, .entry):
             info.format = .atom03
         case (.none, .feed):
             info.format = attributes["version"] == "0.3" ? .atom03 : .atom10
+        case (.none, _) where name.folded == .channel && (name.local != .channel || attributes.anyCase("href", "HREF") != nil):
+            info.format = .cdf  // <CHANNEL HREF="…">: Channel Definition Format
         case (_, .channel) where ns.isRSS:
             info.format = .rss091  // a bare channel: pre-2.0 RSS without its wrapper
         case (_, .html), (_, .HTML):
@@ -38,15 +42,17 @@ extension FeedDocumentBuilder {
     }
 
     /// Atom text constructs: `type` (text, html, xhtml or a MIME type); Atom 0.3's `mode`.
-    static func atomTextKind(_ attributes: FeedAttributes, format: FeedFormat) -> TextKind {
+    /// `content` may hold any MIME type: inline XML for an XML type, base64 for any other
+    /// that is not text. A type nothing defines falls back to text rather than losing it.
+    static func atomTextKind(_ attributes: FeedAttributes, format: FeedFormat, content: Bool = false) -> TextKind {
         let type = attributes["type"]?.lowercasedToken ?? ""
         if format == .atom03 {
-            let mode = attributes["mode"]?.lowercased() ?? "xml"
             let isHTML = type.hasPrefix("text/html") || type == "html"
             let isXHTML = type.hasPrefix("application/xhtml") || type == "xhtml"
-            switch mode {
+            switch attributes["mode"]?.lowercasedToken {
             case "escaped": return isHTML || isXHTML ? .html : .text
-            case "base64": return .unsupported
+            case "base64": return isHTML || isXHTML ? .base64HTML : .base64Text
+            case nil where type == "html": return .html  // the drafts after 0.3: 1.0's types, no mode
             default: return isHTML || isXHTML ? .xhtml : .text
             }
         }
@@ -54,7 +60,10 @@ extension FeedDocumentBuilder {
         case "", "text", "text/plain": return .text
         case "html", "text/html": return .html
         case "xhtml", "application/xhtml+xml": return .xhtml
-        default: return type.hasPrefix("text/") ? .text : .unsupported
+        case _ where type.hasPrefix("text/"): return .text
+        case _ where content && (type.hasSuffix("+xml") || type.hasSuffix("/xml")): return .xhtml
+        case _ where content && type.contains("/"): return .base64Text
+        default: return .text
         }
     }
 
@@ -75,12 +84,14 @@ extension FeedDocumentBuilder {
             case .link:
                 if atom { atomLink(a, base: base, forItem: false) } else { begin(.feedLink, depth: depth, base: base) }
             case .description where !atom: begin(.feedSubtitle(.html), depth: depth, base: base)
+            case .abstract where info.format == .cdf: begin(.feedSubtitle(.html), depth: depth, base: base)
             case .subtitle, .tagline: begin(.feedSubtitle(Self.atomTextKind(a, format: info.format)), depth: depth, base: base)
             case .id where atom: begin(.feedId, depth: depth, base: base)
             case .language: begin(.feedLanguage, depth: depth, base: base)
             case .lastBuildDate, .updated, .modified: begin(.feedUpdated, depth: depth, base: base)
             case .pubDate, .published: begin(.feedPublished, depth: depth, base: base)
-            case .managingEditor, .webMaster: begin(.feedRSSAuthor, depth: depth, base: base)
+            case .managingEditor: begin(.feedRSSAuthor, depth: depth, base: base)
+            case .webMaster: begin(.feedPublisher, depth: depth, base: base)
             case .author:
                 if atom { frame.role = .person(owner: .feed) } else { begin(.feedRSSAuthor, depth: depth, base: base) }
             case .logo, .icon: if info.image == nil { begin(.feedImage, depth: depth, base: base) }
@@ -91,15 +102,21 @@ extension FeedDocumentBuilder {
             default: break
             }
         case .atom:
+            // Atom inside an RSS channel: its self link, and its id as the feed's id.
             if name == .link { atomLink(a, base: base, forItem: false) }
+            if name == .id && info.id == nil { begin(.feedId, depth: depth, base: base) }
         case .dc:
             switch name {
-            case .creator, .publisher: begin(.feedCreator, depth: depth, base: base)
+            case .creator, .author: begin(.feedCreator, depth: depth, base: base)
+            case .publisher: begin(.feedPublisher, depth: depth, base: base)
             case .language: begin(.feedLanguage, depth: depth, base: base)
-            case .date: begin(.feedDCDate, depth: depth, base: base)
+            case .date: begin(.feedUpdated, depth: depth, base: base)
             case .title: if info.title == nil { begin(.feedTitle(.rssTitle), depth: depth, base: base) }
             default: break
             }
+        case .dcterms:
+            if name == .modified { begin(.feedUpdated, depth: depth, base: base) }
+            if name == .issued { begin(.feedPublished, depth: depth, base: base) }
         case .sy:
             if name == .updatePeriod { begin(.updatePeriod, depth: depth, base: base) }
             if name == .updateFrequency { begin(.updateFrequency, depth: depth, base: base) }
@@ -129,20 +146,24 @@ extension FeedDocumentBuilder {
                     begin(.link, depth: depth, base: base)
                 }
             case .description where !atom: begin(.summary(.html), depth: depth, base: base)
+            case .abstract where info.format == .cdf: begin(.summary(.html), depth: depth, base: base)
             case .summary: begin(.summary(Self.atomTextKind(a, format: info.format)), depth: depth, base: base)
             case .content:
-                if a["src"] == nil { begin(.content(Self.atomTextKind(a, format: info.format)), depth: depth, base: base) }
+                if a["src"] == nil {
+                    begin(.content(Self.atomTextKind(a, format: info.format, content: true)), depth: depth, base: base)
+                }
+            case .body where ns == .none: begin(.content(.xhtml), depth: depth, base: base)
             case .guid where !atom:
                 let permaLink = a["isPermaLink"]?.lowercasedToken != "false"
                 begin(.guid(permaLink: permaLink), depth: depth, base: base)
             case .id where atom || ns.isAtom: begin(.guid(permaLink: false), depth: depth, base: base)
-            case .pubDate, .published, .issued, .created: begin(.published, depth: depth, base: base)
+            case .pubDate, .published, .issued: begin(.published, depth: depth, base: base)
             case .updated, .modified: begin(.updated, depth: depth, base: base)
             case .author:
                 if atom || ns.isAtom { frame.role = .person(owner: .item) } else { begin(.rssAuthor, depth: depth, base: base) }
             case .category:
                 if let term = a["term"] ?? a["label"] {
-                    let t = term.trimmingXMLSpace
+                    let t = TextBuilder.oneLine(term)
                     if !t.isEmpty { Self.add(t, to: &itemState.item.categories) }
                 } else {
                     begin(.category, depth: depth, base: base)
@@ -160,10 +181,13 @@ extension FeedDocumentBuilder {
             }
         case .content:
             if name == .encoded { begin(.content(.html), depth: depth, base: base) }
+        case .xhtml:
+            if name == .body { begin(.content(.xhtml), depth: depth, base: base) }
         case .dc:
             switch name {
-            case .creator, .contributor: begin(.creator, depth: depth, base: base)
-            case .date: begin(.dcDate, depth: depth, base: base)
+            case .creator, .author: begin(.rssAuthor, depth: depth, base: base)
+            case .publisher: begin(.publisher, depth: depth, base: base)
+            case .date: begin(.updated, depth: depth, base: base)
             case .subject: begin(.category, depth: depth, base: base)
             case .title: begin(.dcTitle, depth: depth, base: base)
             case .description: begin(.dcDescription, depth: depth, base: base)
@@ -172,8 +196,8 @@ extension FeedDocumentBuilder {
             }
         case .dcterms:
             switch name {
-            case .issued, .created, .available: begin(.dctermsIssued, depth: depth, base: base)
-            case .modified: begin(.dctermsModified, depth: depth, base: base)
+            case .issued: begin(.published, depth: depth, base: base)
+            case .modified: begin(.updated, depth: depth, base: base)
             default: break
             }
         case .media:
@@ -202,8 +226,22 @@ extension FeedDocumentBuilder {
         default:
             break
         }
+        // `fullitem` (in whatever namespace a feed puts it) is the item's escaped HTML.
+        if name == .fullitem { begin(.content(.html), depth: depth, base: base) }
         // media:group is transparent: its children are read as the item's own.
         if ns == .media && name == .group { frame.role = .mediaGroup }
+    }
+
+    /// CDF keeps a channel's and an item's link and modification time in attributes.
+    mutating func cdfAttributes(_ a: FeedAttributes, forItem: Bool) {
+        if let href = a.anyCase("href", "HREF")?.trimmingXMLSpace, !href.isEmpty {
+            let url = URLResolver.resolve(href, against: base)
+            if forItem { itemState.item.link = url } else if info.link == nil { info.link = url }
+        }
+        if var lastmod = a.anyCase("lastmod", "LASTMOD") {
+            let date = lastmod.withUTF8 { parseDate($0, "LASTMOD") }
+            if forItem { itemState.item.updated = date } else if info.updated == nil { info.updated = date }
+        }
     }
 
     private mutating func addEnclosure(_ url: String, type: String?, length: String?) {
@@ -265,12 +303,11 @@ extension FeedDocumentBuilder {
         case .feedLink:
             let t = raw.trimmingXMLSpace
             if !t.isEmpty && info.link == nil { info.link = URLResolver.resolve(t, against: base) }
-        case .feedId: info.id = raw.trimmingXMLSpace.nilIfEmpty
-        case .feedUpdated, .feedPublished, .feedDCDate, .pubDate, .published, .updated, .dcDate, .dctermsIssued,
-            .dctermsModified:
+        case .feedId: if info.id == nil { info.id = raw.trimmingXMLSpace.nilIfEmpty }
+        case .feedUpdated, .feedPublished, .published, .updated:
             var s = raw
             s.withUTF8 { storeDate(field, $0) }
-        case .feedLanguage: if let l = raw.trimmingXMLSpace.nilIfEmpty { info.language = l }
+        case .feedLanguage: if let l = LanguageTag.normalize(raw) { info.language = l }
         case .feedImage:
             if let u = raw.trimmingXMLSpace.nilIfEmpty, info.image == nil { info.image = URLResolver.resolve(u, against: base) }
         case .feedTTL: info.ttlMinutes = Int(raw.trimmingXMLSpace)
@@ -282,11 +319,10 @@ extension FeedDocumentBuilder {
         case .skipDay:
             let days = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
             if let d = days.firstIndex(of: raw.trimmingXMLSpace.lowercased()), !info.skipDays.contains(d) { info.skipDays.append(d) }
-        case .feedRSSAuthor:
-            if let p = Self.rssPerson(raw), info.authors.isEmpty { info.authors.append(p) }
-        case .feedCreator:
-            if let n = TextBuilder.oneLine(raw).nilIfEmpty, info.authors.isEmpty { info.authors.append(Person(name: n)) }
-        case .personName: person.name = TextBuilder.oneLine(raw).nilIfEmpty
+        case .feedRSSAuthor, .feedCreator:
+            if info.authors.isEmpty, let p = PersonText.person(raw) { info.authors.append(p) }
+        case .feedPublisher: if info.publisher == nil { info.publisher = PersonText.person(raw) }
+        case .personName: person.name = PersonText.plainName(raw).nilIfEmpty
         case .personEmail: person.email = raw.trimmingXMLSpace.nilIfEmpty
         case .personURI: person.uri = raw.trimmingXMLSpace.nilIfEmpty.map { URLResolver.resolve($0, against: base) }
 
@@ -299,9 +335,8 @@ extension FeedDocumentBuilder {
                 itemState.item.guid = g
                 itemState.item.guidIsPermaLink = permaLink
             }
-        case .rssAuthor: if let p = Self.rssPerson(raw) { itemState.item.authors.append(p) }
-        case .creator:
-            if let n = TextBuilder.oneLine(raw).nilIfEmpty { itemState.item.authors.append(Person(name: n)) }
+        case .rssAuthor: if let p = PersonText.person(raw) { itemState.item.authors.append(p) }
+        case .publisher: if itemState.item.publisher == nil { itemState.item.publisher = PersonText.person(raw) }
         case .category:
             if let c = TextBuilder.oneLine(raw).nilIfEmpty { Self.add(c, to: &itemState.item.categories) }
         case .comments:
@@ -310,7 +345,7 @@ extension FeedDocumentBuilder {
         case .dcTitle: itemState.dcTitle = raw
         case .itunesSummary: itemState.itunesSummary = raw
         case .itunesAuthor: itemState.itunesAuthor = raw
-        case .itemLanguage: itemState.item.language = raw.trimmingXMLSpace.nilIfEmpty ?? itemState.item.language
+        case .itemLanguage: itemState.item.language = LanguageTag.normalize(raw) ?? itemState.item.language
         }
     }
 
@@ -318,36 +353,12 @@ extension FeedDocumentBuilder {
     mutating func storeDate(_ field: Field, _ text: UnsafeBufferPointer<UInt8>) {
         switch field {
         case .feedUpdated: if info.updated == nil { info.updated = parseDate(text, "updated") }
-        case .feedPublished: if info.published == nil { info.published = parseDate(text, "pubDate") }
-        case .feedDCDate: if info.updated == nil { info.updated = parseDate(text, "dc:date") }
-        case .pubDate, .published:
+        case .feedPublished: if info.published == nil { info.published = parseDate(text, "published") }
+        case .published:
             if itemState.item.published == nil { itemState.item.published = parseDate(text, "published") }
         case .updated: if itemState.item.updated == nil { itemState.item.updated = parseDate(text, "updated") }
-        case .dcDate: if itemState.dcDate == nil { itemState.dcDate = parseDate(text, "dc:date") }
-        case .dctermsIssued: if itemState.dctermsIssued == nil { itemState.dctermsIssued = parseDate(text, "dcterms:issued") }
-        case .dctermsModified:
-            if itemState.dctermsModified == nil { itemState.dctermsModified = parseDate(text, "dcterms:modified") }
         default: break
         }
-    }
-
-    /// RSS `author`: "jane@example.com (Jane Doe)", "Jane Doe <jane@example.com>", an address,
-    /// or a name.
-    static func rssPerson(_ raw: String) -> Person? {
-        let s = TextBuilder.oneLine(raw)
-        guard !s.isEmpty else { return nil }
-        if let open = s.firstIndex(of: "("), s.hasSuffix(")") {
-            let email = s[..<open].trimmingXMLSpace
-            let name = s[s.index(after: open)..<s.index(before: s.endIndex)].trimmingXMLSpace
-            return Person(name: name.nilIfEmpty, email: email.nilIfEmpty)
-        }
-        if let open = s.firstIndex(of: "<"), s.hasSuffix(">") {
-            let name = s[..<open].trimmingXMLSpace
-            let email = s[s.index(after: open)..<s.index(before: s.endIndex)].trimmingXMLSpace
-            return Person(name: name.nilIfEmpty, email: email.nilIfEmpty)
-        }
-        if s.contains("@") && !s.contains(" ") { return Person(email: s) }
-        return Person(name: s)
     }
 
     /// Appends a category, with room for a few at the first (items often have several).
@@ -362,15 +373,13 @@ extension FeedDocumentBuilder {
         swap(&st, &itemState)
         var item = FeedItem()
         swap(&item, &st.item)
-        if item.published == nil { item.published = st.dcDate ?? st.dctermsIssued }
-        if item.updated == nil { item.updated = st.dctermsModified }
         if item.summary == nil {
             item.summary = st.dcDescription ?? st.mediaDescription ?? st.itunesSummary.map { RichText.text($0) }
         }
         if item.title == nil {
             if let t = st.dcTitle ?? st.mediaTitle { item.title = richText(t, kind: .rssTitle, isXHTML: false) }
         }
-        if item.authors.isEmpty, let a = st.itunesAuthor.flatMap({ TextBuilder.oneLine($0).nilIfEmpty }) {
+        if item.authors.isEmpty, let a = st.itunesAuthor.flatMap({ PersonText.plainName($0).nilIfEmpty }) {
             item.authors.append(Person(name: a))
         }
         if item.thumbnail == nil { item.thumbnail = st.itunesImage }

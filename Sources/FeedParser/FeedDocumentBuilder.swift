@@ -74,16 +74,18 @@ struct FeedDocumentBuilder {
     enum Field: Equatable {
         case feedTitle(TextKind), feedLink, feedId, feedUpdated, feedPublished, feedLanguage
         case feedSubtitle(TextKind), feedImage, feedTTL, updatePeriod, updateFrequency, skipHour, skipDay
-        case feedRSSAuthor, feedCreator, feedDCDate
+        case feedRSSAuthor, feedCreator, feedPublisher
         case personName, personEmail, personURI
-        case title(TextKind), link, guid(permaLink: Bool), pubDate, published, updated, dcDate
-        case dctermsIssued, dctermsModified
-        case summary(TextKind), content(TextKind), rssAuthor, creator, category, comments
+        case title(TextKind), link, guid(permaLink: Bool), published, updated
+        case summary(TextKind), content(TextKind), rssAuthor, category, comments, publisher
         case mediaDescription(TextKind), mediaTitle, itunesSummary, itunesAuthor, itemLanguage
         case dcTitle, dcDescription
     }
 
-    enum TextKind: Equatable { case text, html, xhtml, rssTitle, unsupported }
+    /// What a text field holds: plain text, escaped HTML, inline XHTML (read as markup), an
+    /// RSS title (text, unless it plainly holds markup), or base64 of text or of HTML
+    /// (Atom 0.3 `mode="base64"`, Atom 1.0 content of a non-text, non-XML type).
+    enum TextKind: Equatable { case text, html, xhtml, rssTitle, base64Text, base64HTML }
 
     struct Capture {
         var field: Field
@@ -96,9 +98,6 @@ struct FeedDocumentBuilder {
     /// Fields of the item being read that settle only at its end.
     struct ItemState {
         var item = FeedItem()
-        var dcDate: FeedDate?
-        var dctermsIssued: FeedDate?
-        var dctermsModified: FeedDate?
         var mediaDescription: RichText?
         var mediaTitle: String?
         var dcTitle: String?
@@ -118,7 +117,8 @@ struct FeedDocumentBuilder {
     // MARK: Events
 
     mutating func start(namespace ns: FeedNamespace, name element: ElementName, attributes: FeedAttributes) {
-        let name = element.local
+        // CDF names its elements in capitals; XML names are otherwise read as written.
+        let name = info.format == .cdf ? element.folded : element.local
         var frame = Frame(role: .other)
         let depth = frames.count
         if depth > Self.maxDepth {
@@ -133,7 +133,7 @@ struct FeedDocumentBuilder {
         if xmlBase != nil || xmlLang != nil {
             var scope = scopes[scopes.count - 1]
             if let base = xmlBase { scope.base = URLResolver.resolve(base, against: scope.base) }
-            if let lang = xmlLang { scope.lang = lang.isEmpty ? nil : lang }
+            if let lang = xmlLang { scope.lang = LanguageTag.normalize(lang) }
             scopes.append(scope)
             frame.scoped = true
         }
@@ -167,8 +167,16 @@ struct FeedDocumentBuilder {
             frame.role = .root
             detectFormat(ns: ns, name: element, attributes: attributes)
             if failure != nil { skipDepth = 1 }
-            if info.format.isAtom { frame.role = .channel }
+            if info.format.isAtom || info.format == .cdf { frame.role = .channel }
             if info.language == nil { info.language = lang }
+            if info.format == .cdf { cdfAttributes(attributes, forItem: false) }
+            if info.format.isAtom && name == .entry {
+                // An Atom entry document: the root is the one item.
+                frame.role = .item
+                inItem = true
+                itemState = ItemState()
+                itemState.item.language = lang
+            }
             frames.append(frame)
             return
         }
@@ -189,6 +197,10 @@ struct FeedDocumentBuilder {
                 inItem = true
                 itemState = ItemState()
                 itemState.item.language = lang
+                if info.format == .cdf { cdfAttributes(attributes, forItem: true) }
+                if let about = attributes.rdf("about")?.trimmingXMLSpace, !about.isEmpty {
+                    itemState.item.about = about
+                }
             } else if parentRole == .root && ns.isRSS && name == .channel {
                 frame.role = .channel
             } else if parentRole == .channel {
@@ -325,6 +337,11 @@ struct FeedDocumentBuilder {
         }
         if let x = cap.xhtml {
             store(cap.field, raw: x.string, isXHTML: true, base: cap.base)
+        } else if let kind = cap.field.textKind, kind == .base64Text || kind == .base64HTML {
+            // Decoded here; bytes that are not base64 of UTF-8 text are no text at all.
+            if let text = Base64.decodeText(captured) {
+                place(cap.field, kind == .base64HTML ? .html(UTF8Text(text)) : .text(text))
+            }
         } else if cap.field.holdsHTML {
             // Markup goes to the converter as the bytes it is: no String of it is made.
             place(cap.field, .html(captured.withUnsafeBufferPointer { UTF8Text(copying: $0) }))
@@ -344,7 +361,7 @@ struct FeedDocumentBuilder {
         case .html: return .html(UTF8Text(raw))
         case .xhtml: return .paragraphs(raw)
         case .rssTitle: return Self.looksLikeMarkup(raw) ? .html(UTF8Text(raw)) : .text(raw)
-        case .unsupported: return nil
+        case .base64Text, .base64HTML: return nil  // decoded in `finish`
         }
     }
 
@@ -396,8 +413,7 @@ extension FeedDocumentBuilder.Field {
     /// True for a field whose text is a date.
     var isDate: Bool {
         switch self {
-        case .feedUpdated, .feedPublished, .feedDCDate, .pubDate, .published, .updated, .dcDate, .dctermsIssued,
-            .dctermsModified:
+        case .feedUpdated, .feedPublished, .published, .updated:
             return true
         default:
             return false

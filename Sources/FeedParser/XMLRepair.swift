@@ -261,7 +261,9 @@ struct XMLRepair {
             if a == 0x61 && b == 0x70 && c == 0x6F && d == 0x73 { return (6, 0x27) }  // apos
             return nil
         }
-        let hex = b | 0x20 == 0x78
+        // `&#X41;` is not XML: `reference` rewrites it.
+        guard b != 0x58 else { return nil }
+        let hex = b == 0x78
         var j = hex ? i + 3 : i + 2
         let digitsStart = j
         var value: UInt32 = 0
@@ -646,7 +648,10 @@ struct XMLRepair {
                 replace(p, i, length: used, with: EmptyCollection())
                 return used
             }
-            if !terminated || scalar != value { replace(p, i, length: used, with: numericReference(scalar)) }
+            // `&#X41;` is HTML's spelling (XML allows only a lowercase x): rewritten too.
+            if !terminated || scalar != value || (hex && p[i + 2] == 0x58) {
+                replace(p, i, length: used, with: numericReference(scalar))
+            }
             return used
         }
         let nameStart = j

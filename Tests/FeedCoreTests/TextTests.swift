@@ -27,10 +27,19 @@ struct LiteralConverter: MarkupConverter {
         #expect(b.string == "one\n\ntwo")
     }
 
-    @Test func dropsControlCharactersC0DelAndC1() {
+    @Test func dropsControlCharactersC0AndDel() {
         var b = TextBuilder()
-        b.append("a\u{0001}b\u{007F}c\u{0085}d\u{009F}e")
-        #expect(b.string == "abcde")
+        b.append("a\u{0001}b\u{007F}c\u{001B}d")
+        #expect(b.string == "abcd")
+    }
+
+    /// C1 controls are windows-1252 characters read as Latin-1 (HTML5's reading of them);
+    /// the five windows-1252 leaves undefined are dropped as the controls they are.
+    @Test func readsC1ControlsAsWindows1252() {
+        var b = TextBuilder()
+        b.append("\u{0093}quoted\u{0094} it\u{0092}s \u{0080}5 \u{0096} done\u{0085}\u{0081}\u{008D}\u{008F}\u{0090}\u{009D}")
+        #expect(b.string == "“quoted” it’s €5 – done…")
+        #expect(TextBuilder.oneLine("a\u{0097}b") == "a—b")
     }
 
     @Test func keepsTypography() {
@@ -50,7 +59,11 @@ struct LiteralConverter: MarkupConverter {
             for u in s.unicodeScalars {
                 switch u.value {
                 case 0x20, 0x09, 0x0A, 0x0D, 0x0C, 0x0B, 0xA0: if !out.isEmpty { pending = true }
-                case 0..<0x20, 0x7F, 0x80...0x9F: continue
+                case 0..<0x20, 0x7F, 0x81, 0x8D, 0x8F, 0x90, 0x9D: continue
+                case 0x85:  // the one C1 control among the tokens: windows-1252's ellipsis
+                    if pending { out += " " }
+                    pending = false
+                    out += "…"
                 default:
                     if pending { out += " " }
                     pending = false
@@ -150,13 +163,15 @@ struct LiteralConverter: MarkupConverter {
     ]
     static let skips = [
         "script", "style", "noscript", "template", "iframe", "object", "svg", "math", "form", "head",
-        "title", "select", "textarea", "button", "applet", "embed", "audio", "video", "canvas", "map",
+        "title", "select", "textarea", "button", "applet", "audio", "video", "canvas", "map",
     ]
     static let known: [String: HTMLTag] = {
         var k = [String: HTMLTag]()
         for b in blocks { k[b] = .block }
         for s in skips { k[s] = .skip }
         k["br"] = .lineBreak
+        // Void elements hold nothing to skip: text after one is never inside it.
+        for void in ["embed", "img", "source", "track", "wbr", "param", "area", "input"] { k[void] = .inline }
         k["td"] = .cell
         k["th"] = .cell
         return k
