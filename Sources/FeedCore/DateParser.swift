@@ -46,27 +46,11 @@ public enum DateParser {
         }
         func peek(_ c: UInt8) -> Bool { i < s.count && s[i] == c }
 
-        guard let year = digits(4) else { return nil }
-        var month = 1
-        var day = 1
-        let basic: Bool  // 20241205T103000Z
-        if peek(0x2D) {  // '-'
-            basic = false
-            i += 1
-            guard let m = digits(2) else { return nil }
-            month = m
-            if peek(0x2D) {
-                i += 1
-                guard let d = digits(2) else { return nil }
-                day = d
-            }
-        } else if let m = digits(2), let d = digits(2) {
-            basic = true
-            month = m
-            day = d
-        } else {
-            return nil
-        }
+        // The date part: up to the time's 'T' (or 't', or a space) or the end.
+        var dateEnd = 0
+        while dateEnd < s.count, s[dateEnd] != 0x54, s[dateEnd] != 0x74, s[dateEnd] != 0x20 { dateEnd += 1 }
+        guard let (year, month, day, basic) = isoDate(UnsafeBufferPointer(rebasing: s[0..<dateEnd])) else { return nil }
+        i = dateEnd
         if i == s.count {
             return FeedDate(year: year, month: month, day: day, hasTime: false)
         }
@@ -99,6 +83,74 @@ public enum DateParser {
         return FeedDate(
             year: year, month: month, day: day, hour: hour, minute: minute, second: second,
             offsetSeconds: offset)
+    }
+
+    /// The calendar date of an ISO 8601 date part in any of the forms feeds use, complete
+    /// or reduced: `YYYY-MM-DD`, `YYYYMMDD`, `YYYY-MM`, `YYYY`, the ordinal `YYYY-DDD` and
+    /// `YYYYDDD`, two-digit years (`YY-MM-DD`, `YYMMDD`, `YY-DDD`, `YYDDD`), the century's
+    /// `-YYMM` and `-YY-MM`, and a month written with three digits (`YYYY-012-31`). A
+    /// missing month or day is the first. Forms that leave the year to the reader (`--MM-DD`,
+    /// `-DDD`) are not read: a date is never guessed. `basic` is true for the forms without
+    /// separators, whose time has none either.
+    static func isoDate(_ s: UnsafeBufferPointer<UInt8>) -> (year: Int, month: Int, day: Int, basic: Bool)? {
+        // Up to three groups of digits between '-', after an optional leading '-'; `shape`
+        // spells their lengths as decimal digits (2024-12-05 is 422).
+        var values = (0, 0, 0)
+        var shape = 0
+        var count = 0
+        var i = 0
+        let reduced = s.first == 0x2D
+        if reduced { i = 1 }
+        while true {
+            var value = 0
+            var n = 0
+            while i < s.count, isDigit(s[i]), n < 9 {
+                value = value * 10 + Int(s[i] - 0x30)
+                n += 1
+                i += 1
+            }
+            guard n > 0, count < 3 else { return nil }
+            switch count {
+            case 0: values.0 = value
+            case 1: values.1 = value
+            default: values.2 = value
+            }
+            shape = shape * 10 + n
+            count += 1
+            if i == s.count { break }
+            guard s[i] == 0x2D else { return nil }
+            i += 1
+        }
+        func ordinal(_ year: Int, _ dayOfYear: Int, basic: Bool) -> (Int, Int, Int, Bool)? {
+            guard (1...9999).contains(year), dayOfYear >= 1,
+                dayOfYear <= (CivilDate.daysIn(month: 2, year: year) == 29 ? 366 : 365)
+            else { return nil }
+            let c = CivilDate(days: CivilDate.daysFromCivil(year: year, month: 1, day: 1) + Int64(dayOfYear - 1))
+            return (c.year, c.month, c.day, basic)
+        }
+        let (a, b, c) = values
+        if reduced {
+            // -YYMM, -YY-MM: a year of this century.
+            switch shape {
+            case 4: return (2000 + a / 100, a % 100, 1, true)
+            case 22: return (2000 + a, b, 1, false)
+            default: return nil
+            }
+        }
+        switch shape {
+        case 4: return (a, 1, 1, false)
+        case 42: return (a, b, 1, false)
+        case 422: return (a, b, c, false)
+        case 432 where b < 100: return (a, b, c, false)  // YYYY-0MM-DD
+        case 43: return ordinal(a, b, basic: false)
+        case 8: return (a / 10_000, a / 100 % 100, a % 100, true)
+        case 7: return ordinal(a / 1000, a % 1000, basic: true)
+        case 222: return (expandYear(a), b, c, false)
+        case 6: return (expandYear(a / 10_000), a / 100 % 100, a % 100, true)
+        case 23: return ordinal(expandYear(a), b, basic: false)
+        case 5: return ordinal(expandYear(a / 1000), a % 1000, basic: true)
+        default: return nil
+        }
     }
 
     /// A whole zone token: `Z`, `±hh:mm`, `±hhmm`, `±hh`, or a zone name (`UTC`, `EST`, …).
@@ -148,7 +200,8 @@ public enum DateParser {
         case (3, 1): hours = ds.0; minutes = ds.1 * 10 + ds.2
         default: return nil
         }
-        guard hours <= 18, minutes < 60 else { return nil }
+        // No zone is further than 14 hours from UTC (Kiribati): more is no offset at all.
+        guard hours <= 14, minutes < 60 else { return nil }
         return (sign * (hours * 3600 + minutes * 60), i)
     }
 
@@ -172,11 +225,19 @@ public enum DateParser {
         var offset: Int?
         var pm: Bool?
         var zoneWordEnds = -1  // index just past "gmt"/"utc": a following ±hh is its offset
+        var korean = false
+        var monthWordIsAWeekday = false  // "mar" (French, Spanish, Italian Tuesday) before the month
         var i = 0
+        // Day, month and year are all there: a word that says nothing more is garbage.
+        func complete() -> Bool { numbers.count >= (month != nil ? 2 : 3) }
 
         while i < s.count {
             let c = s[i]
-            if c >= 0x30 && c <= 0x39 {
+            if c == 0x28 {
+                // An RFC 822 comment: "(PST)", "(Coordinated Universal Time)".
+                while i < s.count && s[i] != 0x29 { i += 1 }
+                i += 1
+            } else if c >= 0x30 && c <= 0x39 {
                 var v = 0
                 var n = 0
                 while i < s.count, s[i] >= 0x30 && s[i] <= 0x39, n < 9 {
@@ -219,15 +280,21 @@ public enum DateParser {
                     pm = word == .p  // "a.m." / "p.m."
                     i += 2
                 } else if let m = DateTables.month(word) {
-                    if month != nil { return nil }
+                    if month != nil && !monthWordIsAWeekday { return nil }
+                    // A weekday that spells a month too, first in the string, gives way to the month.
+                    monthWordIsAWeekday = month == nil && numbers.count == 0 && hour == nil && DateTables.isIgnorable(word)
                     month = m
                 } else if word == .am || word == .pm {
                     pm = word == .pm
                 } else if hour != nil, let z = DateTables.zoneOffset(word) {
                     offset = z
                     zoneWordEnds = i
+                } else if let k = DateTables.korean(word) {
+                    korean = true
+                    if k != .marker { pm = k == .pm }
+                } else if !DateTables.isIgnorable(word) && (hour != nil || complete()) {
+                    return nil
                 }
-                // Any other word (a weekday in any language, "at", "de", …) is ignored.
             } else {
                 i += 1
             }
@@ -236,6 +303,8 @@ public enum DateParser {
         // Day, month and year from the loose numbers.
         var year: Int?
         var day: Int?
+        // A fourth numeric field is not part of any date form: nothing is guessed from it.
+        guard numbers.count == (month != nil ? 2 : 3) else { return nil }
         if month != nil {
             if let four = numbers.firstIndex(where: { $0.digits == 4 }) {
                 year = numbers[four].value
@@ -266,7 +335,8 @@ public enum DateParser {
         }
         return FeedDate(
             year: y, month: mo, day: d, hour: h, minute: minute, second: second,
-            offsetSeconds: offset ?? 0, hasTime: hour != nil)
+            // A Korean date without a zone is in Korea's.
+            offsetSeconds: offset ?? (korean ? 9 * 3600 : 0), hasTime: hour != nil)
     }
 
     /// The numbers of a date string outside its time, in stack storage.

@@ -72,7 +72,89 @@ enum DateTables {
         (11, ["nov", "november", "novembre", "noviembre", "novembro"]),
         (12, ["dec", "december", "dezember", "dez", "décembre", "decembre", "déc", "diciembre",
               "dic", "dicembre", "dezembro"]),
-    ]
+    ] + greekAndHungarianMonths
+
+    /// Greek (abbreviations, with and without accents, as Greek feeds write them) and
+    /// Hungarian months (names and abbreviations), each also capitalised and in capitals:
+    /// these scripts' letters are not folded by the parser's ASCII lower-casing.
+    private static let greekAndHungarianMonths: [(Int, [String])] = {
+        let names: [(Int, [String])] = [
+            (1, ["ιαν", "ιανουαρίου", "ιανουάριος", "január", "jan"]),
+            (2, ["φεβ", "φεβρουαρίου", "φεβρουάριος", "február", "februári", "febr"]),
+            (3, ["μάρ", "μαρ", "μάώ", "μαώ", "μαρτίου", "μάρτιος", "március", "márc"]),
+            (4, ["απρ", "απριλίου", "απρίλιος", "április", "ápr"]),
+            (5, ["μάι", "μαϊ", "μαι", "μαΐου", "μάιος", "május", "máujus", "máj"]),
+            (6, ["ιούν", "ιουν", "ιον", "ιουνίου", "ιούνιος", "június", "jún"]),
+            (7, ["ιούλ", "ιουλ", "ιολ", "ιουλίου", "ιούλιος", "július", "júl"]),
+            (8, ["αύγ", "αυγ", "αυγούστου", "αύγουστος", "augusztus", "aug"]),
+            (9, ["σεπ", "σεπτεμβρίου", "σεπτέμβριος", "szeptember", "szept"]),
+            (10, ["οκτ", "οκτωβρίου", "οκτώβριος", "október", "okt"]),
+            (11, ["νοέ", "νοε", "νοεμβρίου", "νοέμβριος", "november", "nov"]),
+            (12, ["δεκ", "δεκεμβρίου", "δεκέμβριος", "december", "dec"]),
+        ]
+        return names.map { ($0.0, $0.1.flatMap(caseForms)) }
+    }()
+
+    /// A word as written in lower case, capitalised and in capitals.
+    private static func caseForms(_ word: String) -> [String] {
+        let upperFirst = word.prefix(1).uppercased() + word.dropFirst()
+        return [word, upperFirst, word.uppercased()]
+    }
+
+    /// Words a date may hold that say nothing the parser needs: weekday names and
+    /// abbreviations (English, German, French, Spanish, Italian, Dutch, Portuguese, Greek,
+    /// Hungarian), the ISO time designator, ordinal suffixes and the little words between
+    /// fields ("at", "de", "um", "Uhr"). Any other word after the date is complete makes
+    /// the string no date.
+    static func isIgnorable(_ word: Word) -> Bool {
+        if let long = word.long { return longIgnorable.contains(long) }
+        return ignorable[word.packed] != nil
+    }
+
+    private static let ignorableWords: [String] = {
+        let weekdays = [
+            "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "monday", "tuesday",
+            "wednesday", "thursday", "friday", "saturday", "sunday",
+            "mo", "di", "mi", "do", "fr", "sa", "so", "montag", "dienstag", "mittwoch", "donnerstag", "freitag",
+            "samstag", "sonnabend", "sonntag",
+            "lun", "mar", "mer", "jeu", "ven", "sam", "dim", "lundi", "mardi", "mercredi", "jeudi", "vendredi",
+            "samedi", "dimanche",
+            "mié", "mie", "jue", "vie", "sáb", "sab", "dom", "lunes", "martes", "miércoles", "miercoles", "jueves",
+            "viernes", "sábado", "sabado", "domingo",
+            "gio", "lunedì", "lunedi", "martedì", "martedi", "mercoledì", "mercoledi", "giovedì", "giovedi",
+            "venerdì", "venerdi", "sabato", "domenica",
+            "ma", "wo", "vr", "za", "zo", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag",
+            "zondag",
+            "seg", "ter", "qua", "qui", "sex", "segunda", "terça", "terca", "quarta", "quinta", "sexta", "feira",
+            "κυρ", "δευ", "τρι", "τετ", "πεμ", "παρ", "σαβ", "κυριακή", "δευτέρα", "τρίτη", "τετάρτη", "πέμπτη",
+            "παρασκευή", "σάββατο",
+            "h", "k", "sze", "cs", "p", "szo", "v", "hétfő", "kedd", "szerda", "csütörtök", "péntek", "szombat",
+            "vasárnap",
+        ]
+        let fillers = ["t", "st", "nd", "rd", "th", "at", "on", "of", "the", "de", "del", "à", "le", "el", "um", "uhr", "den", "der", "h"]
+        return (weekdays + fillers).flatMap(caseForms)
+    }()
+
+    private static let ignorable = KeyTable(
+        ignorableWords.map(Word.init).filter { $0.long == nil }.map { ($0.packed, true) })
+
+    private static let longIgnorable: Set<[UInt8]> = Set(ignorableWords.filter { $0.utf8.count > 8 }.map { Array($0.utf8) })
+
+    /// The Korean date words: 년 (year), 월 (month), 일 (day) follow their numbers; 오전 and
+    /// 오후 are a.m. and p.m.
+    enum Korean { case marker, am, pm }
+
+    static func korean(_ word: Word) -> Korean? {
+        switch word {
+        case koreanYear, koreanMonth, koreanDay: return .marker
+        case koreanAM: return .am
+        case koreanPM: return .pm
+        default: return nil
+        }
+    }
+
+    private static let koreanYear = Word("년"), koreanMonth = Word("월"), koreanDay = Word("일")
+    private static let koreanAM = Word("오전"), koreanPM = Word("오후")
 
     private static let months = KeyTable(
         monthNames.flatMap { m in m.1.map { (Word($0), m.0) } }.filter { $0.0.long == nil }.map { ($0.0.packed, $0.1) })
@@ -89,6 +171,10 @@ enum DateTables {
         let h = 3600
         let list: [(String, Int)] = [
             ("ut", 0), ("utc", 0), ("gmt", 0), ("wet", 0),
+            // North America's generic zones, read as standard time (as the universal feed parser does).
+            ("et", -5 * h), ("ct", -6 * h), ("mt", -7 * h), ("pt", -8 * h), ("at", -4 * h),
+            ("sast", 2 * h), ("cat", 2 * h), ("eat", 3 * h), ("pkt", 5 * h), ("ict", 7 * h), ("wib", 7 * h),
+            ("pht", 8 * h), ("wita", 8 * h), ("wit", 9 * h),
             ("est", -5 * h), ("edt", -4 * h), ("cst", -6 * h), ("cdt", -5 * h), ("mst", -7 * h),
             ("mdt", -6 * h), ("pst", -8 * h), ("pdt", -7 * h), ("akst", -9 * h), ("akdt", -8 * h),
             ("hst", -10 * h), ("ast", -4 * h), ("adt", -3 * h), ("nst", -(3 * h + 1800)),
