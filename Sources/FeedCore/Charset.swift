@@ -1,6 +1,11 @@
+import CByteScan
+
 /// A character encoding a feed's bytes can be in.
 public enum Charset: Sendable, Hashable, CustomStringConvertible {
     case utf8
+    /// UTF-8 encoded a second time (read as windows-1252 and encoded again: "cafÃ©"); the
+    /// transcoder undoes the second encoding. Only the sniffer decides this, never a label.
+    case utf8EncodedTwice
     /// Also what `ISO-8859-1`, `latin1` and `US-ASCII` labels mean in practice (WHATWG).
     case windows1252
     case utf16LE
@@ -13,6 +18,7 @@ public enum Charset: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .utf8: return "UTF-8"
+        case .utf8EncodedTwice: return "UTF-8 encoded twice"
         case .windows1252: return "windows-1252"
         case .utf16LE: return "UTF-16LE"
         case .utf16BE: return "UTF-16BE"
@@ -80,8 +86,17 @@ public enum CharsetSniffer {
     ) -> CharsetDecision? {
         let n = p.count
         // Byte-order marks.
+        // UTF-8, once enough is in view to tell whether it was encoded twice.
+        func utf8(_ reason: String, bomLength: Int = 0) -> CharsetDecision? {
+            if !isComplete && n < window { return nil }
+            let view = UnsafeBufferPointer(rebasing: p[0..<min(n, window)])
+            if UTF8Check.looksEncodedTwice(view, isComplete: isComplete && n <= window) {
+                return CharsetDecision(charset: .utf8EncodedTwice, bomLength: bomLength, reason: reason + ", encoded twice")
+            }
+            return CharsetDecision(charset: .utf8, bomLength: bomLength, reason: reason)
+        }
         if n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF {
-            return CharsetDecision(charset: .utf8, bomLength: 3, reason: "BOM")
+            return utf8("BOM", bomLength: 3)
         }
         if n >= 4 && p[0] == 0xFF && p[1] == 0xFE && p[2] == 0 && p[3] == 0 {
             return CharsetDecision(charset: .utf32LE, bomLength: 4, reason: "BOM")
@@ -120,8 +135,7 @@ public enum CharsetSniffer {
             ? (declared, "XML declaration")
             : (httpCharset.flatMap { Charset(label: $0) }, "HTTP charset")
         guard let claim = named, claim != .utf8 else {
-            return CharsetDecision(
-                charset: .utf8, bomLength: 0, reason: named == nil ? "default" : source)
+            return utf8(named == nil ? "default" : source)
         }
         // A declaration naming a 16/32-bit encoding on a document whose bytes are plainly
         // ASCII-compatible (we read it as such) is wrong.
@@ -131,14 +145,19 @@ public enum CharsetSniffer {
         default:
             break
         }
-        // Another encoding is named: bytes that are valid UTF-8 still win.
+        // Another encoding is named: bytes that are UTF-8 still win, and so do bytes that
+        // are UTF-8 but for a few stray bytes (more valid multi-byte characters than stray
+        // bytes: text in a single-byte encoding almost never forms a valid sequence), which
+        // the repair reads one by one as windows-1252.
         if !isComplete && n < window { return nil }
-        switch UTF8Check.classify(UnsafeBufferPointer(rebasing: p[0..<min(n, window)]), isComplete: isComplete && n <= window) {
-        case .validMultibyte:
-            return CharsetDecision(charset: .utf8, bomLength: 0, reason: "valid UTF-8 over a declared \(claim)")
-        case .ascii, .invalid:
-            return CharsetDecision(charset: claim, bomLength: 0, reason: source)
+        let tally = UTF8Check.tally(UnsafeBufferPointer(rebasing: p[0..<min(n, window)]), isComplete: isComplete && n <= window)
+        if tally.multibyte > 0 && tally.invalid == 0 {
+            return utf8("valid UTF-8 over a declared \(claim)")
         }
+        if tally.multibyte > tally.invalid {
+            return utf8("UTF-8 with \(tally.invalid) stray bytes over a declared \(claim)")
+        }
+        return CharsetDecision(charset: claim, bomLength: 0, reason: source)
     }
 
     enum DeclarationResult: Equatable {
@@ -240,6 +259,77 @@ public enum UTF8Check {
         return sawMultibyte ? .validMultibyte : .ascii
     }
 
+    /// How many valid multi-byte characters and how many bytes that are not UTF-8 `p` holds
+    /// (an incomplete sequence at the very end counts as neither unless `isComplete`).
+    public static func tally(_ p: UnsafeBufferPointer<UInt8>, isComplete: Bool) -> (multibyte: Int, invalid: Int) {
+        guard let base = p.baseAddress else { return (0, 0) }
+        var multibyte = 0
+        var invalid = 0
+        var i = fs_scan_high(base, p.count, 0)
+        while i < p.count {
+            let len = sequenceLength(p, i)
+            if len == 0 {
+                if !isComplete && p.count - i < 4 && isPrefixOfValid(p, i) { break }
+                invalid += 1
+                i += 1
+            } else {
+                multibyte += 1
+                i += len
+            }
+            i = fs_scan_high(base, p.count, i)
+        }
+        return (multibyte, invalid)
+    }
+
+    /// True when `p` is valid UTF-8 whose every non-ASCII character is part of a character
+    /// encoded twice — the UTF-8 bytes of one character read as windows-1252 (or Latin-1)
+    /// characters and encoded again, "Ã©" for "é", "â€™" for "’" — and there is at least
+    /// one. Any other non-ASCII character makes the reading ambiguous: then it is false.
+    public static func looksEncodedTwice(_ p: UnsafeBufferPointer<UInt8>, isComplete: Bool) -> Bool {
+        guard let base = p.baseAddress else { return false }
+        var found = 0
+        var i = fs_scan_high(base, p.count, 0)
+        // The byte the character at `k` stands for when read as windows-1252, and its length.
+        func byteAt(_ k: Int) -> (byte: UInt8, length: Int)? {
+            let len = sequenceLength(p, k)
+            guard len > 0 else { return nil }
+            var scalar = UInt32(p[k]) & (0xFF >> (len + 1))
+            for j in 1..<max(len, 1) { scalar = scalar << 6 | UInt32(p[k + j] & 0x3F) }
+            guard let b = Windows1252.byte(for: scalar) else { return nil }
+            return (b, len)
+        }
+        while i < p.count {
+            guard let (lead, leadLength) = byteAt(i) else {
+                // Cut short by the end of what is in view: what came before decides.
+                return !isComplete && p.count - i < 4 && isPrefixOfValid(p, i) && found > 0
+            }
+            guard lead >= 0xC2 && lead <= 0xF4 else { return false }
+            var sequence: (UInt8, UInt8, UInt8, UInt8) = (lead, 0, 0, 0)
+            let need = lead < 0xE0 ? 1 : lead < 0xF0 ? 2 : 3
+            var j = i + leadLength
+            for k in 1...need {
+                if j >= p.count { return !isComplete && found > 0 }
+                guard let (b, len) = byteAt(j) else {
+                    return !isComplete && p.count - j < 4 && isPrefixOfValid(p, j) && found > 0
+                }
+                guard b >= 0x80 && b <= 0xBF else { return false }
+                switch k {
+                case 1: sequence.1 = b
+                case 2: sequence.2 = b
+                default: sequence.3 = b
+                }
+                j += len
+            }
+            let valid = withUnsafeBytes(of: &sequence) { raw in
+                sequenceLength(raw.bindMemory(to: UInt8.self), 0) == need + 1
+            }
+            guard valid else { return false }
+            found += 1
+            i = fs_scan_high(base, p.count, j)
+        }
+        return found > 0
+    }
+
     /// Length of the valid UTF-8 sequence at `i` (1…4), or 0 when invalid or cut short.
     /// Rejects overlongs, surrogates and values above U+10FFFF.
     @inline(__always)
@@ -308,6 +398,14 @@ public enum Windows1252 {
     public static func scalar(_ b: UInt8) -> UInt32 {
         if b < 0x80 || b >= 0xA0 { return UInt32(b) }
         return high[Int(b - 0x80)]
+    }
+
+    /// The windows-1252 byte (0x80 or above) that reads as `scalar`: U+0080…U+00FF (the
+    /// undefined five and the Latin-1 half) and the 27 characters of 0x80…0x9F.
+    public static func byte(for scalar: UInt32) -> UInt8? {
+        if scalar >= 0x80 && scalar <= 0xFF { return UInt8(scalar) }
+        guard scalar > 0xFF, let k = high.firstIndex(of: scalar) else { return nil }
+        return UInt8(0x80 + k)
     }
 
     private static let high: [UInt32] = [

@@ -94,6 +94,8 @@ extension FeedDocumentBuilder {
             case .webMaster: begin(.feedPublisher, depth: depth, base: base)
             case .author:
                 if atom { frame.role = .person(owner: .feed) } else { begin(.feedRSSAuthor, depth: depth, base: base) }
+            case .logo where info.format == .cdf:
+                if let href = a.anyCase("href", "HREF"), info.image == nil { info.image = URLResolver.resolve(href, against: base) }
             case .logo, .icon: if info.image == nil { begin(.feedImage, depth: depth, base: base) }
             case .image: frame.role = .image
             case .ttl: begin(.feedTTL, depth: depth, base: base)

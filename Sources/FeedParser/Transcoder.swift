@@ -21,7 +21,7 @@ final class Transcoder {
     init(_ charset: Charset) throws(Failure) {
         self.charset = charset
         switch charset {
-        case .utf8, .windows1252:
+        case .utf8, .windows1252, .utf8EncodedTwice:
             cd = nil
         default:
             let handle = iconv_open("UTF-8", charset.description)
@@ -43,6 +43,15 @@ final class Transcoder {
         switch charset {
         case .utf8:
             out.append(contentsOf: input)
+        case .utf8EncodedTwice:
+            if carry.isEmpty {
+                undoSecondEncoding(input, into: &out, isFinal: isFinal)
+            } else {
+                var joined = carry
+                joined.append(contentsOf: input)
+                carry.removeAll()
+                joined.withUnsafeBufferPointer { undoSecondEncoding($0, into: &out, isFinal: isFinal) }
+            }
         case .windows1252:
             out.reserveCapacity(out.count + input.count + input.count / 8)
             for b in input {
@@ -61,6 +70,41 @@ final class Transcoder {
                 carry.removeAll()
                 joined.withUnsafeBufferPointer { iconvConvert($0, into: &out, isFinal: isFinal) }
             }
+        }
+    }
+
+    /// UTF-8 encoded twice back to UTF-8: each character that windows-1252 has becomes its
+    /// byte again (so "Ã©" becomes the two bytes of "é"); any other character, and any byte
+    /// that is not UTF-8, passes as it is (the repair reads such bytes later). A character
+    /// cut by the chunk's end waits for the next chunk.
+    private func undoSecondEncoding(_ input: UnsafeBufferPointer<UInt8>, into out: inout [UInt8], isFinal: Bool) {
+        out.reserveCapacity(out.count + input.count)
+        var i = 0
+        while i < input.count {
+            let c = input[i]
+            if c < 0x80 {
+                out.append(c)
+                i += 1
+                continue
+            }
+            let len = UTF8Check.sequenceLength(input, i)
+            if len == 0 {
+                if !isFinal && input.count - i < 4 && UTF8Check.isPrefixOfValid(input, i) {
+                    carry = Array(input[i...])
+                    return
+                }
+                out.append(c)
+                i += 1
+                continue
+            }
+            var scalar = UInt32(c) & (0xFF >> (len + 1))
+            for j in 1..<len { scalar = scalar << 6 | UInt32(input[i + j] & 0x3F) }
+            if let b = Windows1252.byte(for: scalar) {
+                out.append(b)
+            } else {
+                out.append(contentsOf: input[i..<(i + len)])
+            }
+            i += len
         }
     }
 

@@ -121,4 +121,24 @@ import Testing
         #expect(r.status == 0)
         #expect(r.stdout == "2024-12-05T15:30:00Z\n\n2024-12-04T22:30:00Z\n")
     }
+
+    /// One form of each class `DateParserTests` holds, through the command: accepted forms
+    /// print their instant (with `-v`, the written offset), rejected ones an empty line.
+    @Test func datesReadsEveryClassAndRejectsGuesses() throws {
+        let cases: [(String, String)] = [
+            ("Thu, 05 Dec 2024 10:30:00 PT", "2024-12-05T18:30:00Z\t2024-12-05T10:30:00-08:00\t2024-12-05"),
+            ("2004년 02월 28일  01:31:15", "2004-02-27T16:31:15Z\t2004-02-28T01:31:15+09:00\t2004-02-28"),
+            ("Κυρ, 11 Ιούλ 2004 12:00:00 EST", "2004-07-11T17:00:00Z\t2004-07-11T12:00:00-05:00\t2004-07-11"),
+            ("2004-július-13T9:15-05:00", "2004-07-13T14:15:00Z\t2004-07-13T09:15:00-05:00\t2004-07-13"),
+            ("2003-335", "2003-12-01T00:00:00Z\t2003-12-01T00:00:00Z\t2003-12-01"),
+            ("-0312", "2003-12-01T00:00:00Z\t2003-12-01T00:00:00Z\t2003-12-01"),
+            ("2020/1/10 3:04 PM", "2020-01-10T15:04:00Z\t2020-01-10T15:04:00Z\t2020-01-10"),
+            ("Thu, 05 Dec 2024 10:30:00 GMT trailing words", ""),
+            ("05 Dec 2024 10:30 2025", ""),
+            ("2024-12-05T10:30:00+17:00", ""),
+        ]
+        let r = try run(["dates", "-v"], stdin: cases.map(\.0).joined(separator: "\n") + "\n")
+        #expect(r.status == 0)
+        #expect(r.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init) == cases.map(\.1))
+    }
 }

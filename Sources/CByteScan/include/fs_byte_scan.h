@@ -75,6 +75,11 @@ static inline __attribute__((always_inline)) size_t fs_scan(const uint8_t *p, si
     return n;
 }
 
+/// The first byte of 0x80 or above (the start of a non-ASCII character).
+static inline size_t fs_scan_high(const uint8_t *p, size_t n, size_t i) {
+    return fs_scan(p, n, i, FS_STOP_HIGH, 0x80, 0x80, 0x80, 0x80);
+}
+
 /// XML text: '<', '&', a control XML forbids, or a byte of 0x80 or above.
 static inline size_t fs_scan_xml_text(const uint8_t *p, size_t n, size_t i) {
     return fs_scan(p, n, i, FS_STOP_CONTROLS | FS_STOP_HIGH, '<', '&', '<', '&');
