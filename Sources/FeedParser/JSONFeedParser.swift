@@ -27,7 +27,7 @@ enum JSONFeedParser {
         info.link = doc["home_page_url"]?.scalarText.map { URLResolver.resolve($0, against: base) }
         info.selfLink = feedURL
         info.id = feedURL
-        info.language = doc["language"]?.string
+        info.language = doc["language"]?.string.flatMap(LanguageTag.normalize)
         info.subtitle = doc["description"]?.string.map { .text($0) }
         info.image = doc["icon"]?.string ?? doc["favicon"]?.string
         info.authors = Self.authors(doc)
@@ -59,7 +59,7 @@ enum JSONFeedParser {
             item.updated = date("date_modified")
             item.authors = Self.authors(entry)
             item.categories = (entry["tags"]?.array ?? []).compactMap(\.string)
-            item.language = entry["language"]?.string ?? info.language
+            item.language = entry["language"]?.string.flatMap(LanguageTag.normalize) ?? info.language
             item.thumbnail = entry["image"]?.string ?? entry["banner_image"]?.string
             for a in entry["attachments"]?.array ?? [] {
                 guard let url = a["url"]?.scalarText, !url.isEmpty else { continue }
