@@ -48,11 +48,18 @@ public final class IngestSite {
             throw SiteError(message: "cannot use the spool directory: \(error)")
         }
         ingestor = Ingestor(deliverer: Deliverer(store: store, spool: spool), clock: clock)
+        // A half-recovered state is no state to run on: the articles of the intents left
+        // pending would wait unseen while new ones are delivered around them. Stop, say why;
+        // the state and the staged files are left as they were for the next start.
         do {
             try ingestor.deliverer.recover()
-            _ = try? store.prune(before: clock() - config.grace, nearBefore: clock() - config.nearWindow)
         } catch {
-            // Not fatal: the next delivery retries the recovery and reports what fails.
+            throw SiteError(message: "crash recovery failed: \(error); nothing was changed or lost: fix the cause and start again")
+        }
+        do {
+            _ = try store.prune(before: clock() - config.grace, nearBefore: clock() - config.nearWindow)
+        } catch {
+            throw SiteError(message: "cannot prune the state in \(config.stateDir): \(error)")
         }
     }
 

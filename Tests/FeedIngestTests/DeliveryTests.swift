@@ -73,6 +73,25 @@ func items(_ range: Range<Int>, prefix: String = "i") -> [TestItem] {
         #expect(try restarted.ingest("https://e.com/feed", rss(items(0..<4))).delivered.isEmpty)
     }
 
+    /// A recovery that fails at start stops the start (the daemon and `--once` exit with the
+    /// message) instead of running on a half-recovered state; nothing is lost by it.
+    @Test func aRecoveryThatFailsStopsTheStart() throws {
+        let fs = FullDiskFileSystem(budget: Int.max / 2)
+        let s = try Site("recovery-fails", fileSystem: fs)
+        fs.breakRenames()
+        #expect(throws: DeliveryError.self) { try s.ingest("https://e.com/feed", rss(items(0..<3))) }
+        do {
+            _ = try Site(reopening: s, fileSystem: fs)
+            Issue.record("started on a state whose recovery failed")
+        } catch let error as SiteError {
+            #expect(error.message.contains("crash recovery failed"), "\(error)")
+        }
+        // Still pending and staged: the next start, with the cause gone, completes it.
+        let restarted = try Site(reopening: s)
+        #expect(try restarted.spoolFiles().count == 3)
+        #expect(try restarted.site.store.pendingDeliveries().isEmpty)
+    }
+
     @Test func aFileAConsumerTookBeforeTheLedgerCaughtUpIsNotWrittenAgain() throws {
         let fs = FullDiskFileSystem(budget: Int.max / 2)
         let s = try Site("crash-consumed", fileSystem: fs)
