@@ -44,14 +44,7 @@ final class Transcoder {
         case .utf8:
             out.append(contentsOf: input)
         case .utf8EncodedTwice:
-            if carry.isEmpty {
-                undoSecondEncoding(input, into: &out, isFinal: isFinal)
-            } else {
-                var joined = carry
-                joined.append(contentsOf: input)
-                carry.removeAll()
-                joined.withUnsafeBufferPointer { undoSecondEncoding($0, into: &out, isFinal: isFinal) }
-            }
+            afterCarry(input) { undoSecondEncoding($0, into: &out, isFinal: isFinal) }
         case .windows1252:
             out.reserveCapacity(out.count + input.count + input.count / 8)
             for b in input {
@@ -62,15 +55,18 @@ final class Transcoder {
                 }
             }
         default:
-            if carry.isEmpty {
-                iconvConvert(input, into: &out, isFinal: isFinal)
-            } else {
-                var joined = carry
-                joined.append(contentsOf: input)
-                carry.removeAll()
-                joined.withUnsafeBufferPointer { iconvConvert($0, into: &out, isFinal: isFinal) }
-            }
+            afterCarry(input) { iconvConvert($0, into: &out, isFinal: isFinal) }
         }
+    }
+
+    /// Calls `body` with `input`, preceded by the bytes of a sequence the previous chunk cut
+    /// short (which `body` may set aside again).
+    private func afterCarry(_ input: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        if carry.isEmpty { return body(input) }
+        var joined = carry
+        joined.append(contentsOf: input)
+        carry.removeAll()
+        joined.withUnsafeBufferPointer(body)
     }
 
     /// UTF-8 encoded twice back to UTF-8: each character that windows-1252 has becomes its
