@@ -101,7 +101,12 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(name: "FeedFetchTests", dependencies: ["FeedFetch", "FeedCore", "TestSupport", "feedspool"]),
         .testTarget(name: "FeedConfigTests", dependencies: ["FeedConfig", "FeedCore", "FeedParser"]),
-        .testTarget(name: "FeedDaemonTests", dependencies: ["FeedDaemon", "TestSupport", "feedspoold", "feedspool"]),
+        .testTarget(
+            name: "FeedDaemonTests",
+            dependencies: [
+                "FeedDaemon", "FeedIngest", "FeedConfig", "FeedStore", "FeedCore", "TestSupport", "feedspoold", "feedspool",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(
             name: "FeedIngestTests",
             dependencies: ["FeedIngest", "FeedConfig", "FeedStore", "FeedSpool", "FeedParser", "FeedCore", "TestSupport", "feedspoold", "feedspool"]),

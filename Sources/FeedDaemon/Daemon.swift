@@ -95,21 +95,19 @@ public enum Daemon {
         do { site = try IngestSite(config: config, clock: clock) } catch { throw .startup("\(error)") }
         let board = StatusBoard(started: clock(), configPath: config.path, spoolDir: config.spoolDir)
         let inbox = PollerInbox()
-        var options = ControlServer.Options(path: config.socket)
-        options.mode = config.socketMode
-        if let name = config.socketGroup {
-            guard let g = getgrnam(name) else { throw .startup("\(config.path): socket_group \(name) does not exist") }
-            options.group = g.pointee.gr_gid
-        }
-        let socketDir = config.socket.contains("/") ? String(config.socket[..<config.socket.lastIndex(of: "/")!]) : "."
-        if !socketDir.isEmpty { mkdir(socketDir, 0o755) }
-        let handler = DaemonHandler(board: board, inbox: inbox, stateDir: config.stateDir, clock: clock)
-        let server: ControlServer
-        do { server = try ControlServer(options: options, handler: handler) } catch { throw .startup("\(error)") }
+        let handler = DaemonHandler(board: board, inbox: inbox, clock: clock)
+        let server = try ControlSocket(config: config, handler: handler)
         defer { server.stop() }
         let poller: Poller
         do {
-            poller = try Poller(configPath: configPath, config: config, site: site, inbox: inbox, board: board, logger: logger, clock: clock, wantsEvents: { server.subscriberCount > 0 }) { server.broadcast($0) }
+            poller = try Poller(
+                configPath: configPath, config: config, site: site, inbox: inbox, board: board, logger: logger, clock: clock,
+                afterReload: { fresh in
+                    guard let problem = server.follow(fresh) else { return }
+                    logger.error("\(problem)")
+                },
+                wantsEvents: { server.subscriberCount > 0 }
+            ) { server.broadcast($0) }
         } catch {
             throw .startup("\(error)")
         }

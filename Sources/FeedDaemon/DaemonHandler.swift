@@ -11,13 +11,11 @@ import FeedStore
 final class DaemonHandler: ControlHandler {
     let board: StatusBoard
     let inbox: PollerInbox
-    let stateDir: Locked<String>
     let clock: @Sendable () -> Int64
 
-    init(board: StatusBoard, inbox: PollerInbox, stateDir: String, clock: @escaping @Sendable () -> Int64) {
+    init(board: StatusBoard, inbox: PollerInbox, clock: @escaping @Sendable () -> Int64) {
         self.board = board
         self.inbox = inbox
-        self.stateDir = Locked(stateDir)
         self.clock = clock
     }
 
@@ -79,7 +77,8 @@ final class DaemonHandler: ControlHandler {
 
     private func show(_ article: String) -> String {
         do {
-            let store = try StateStore(directory: stateDir.withLock { $0 }, readOnly: true)
+            // The board's state directory: the one in use, after any reload that moved it.
+            let store = try StateStore(directory: board.snapshot.stateDir, readOnly: true)
             let found: [Delivery]
             if article.count == 16, article.allSatisfy(\.isHexDigit) {
                 found = try store.deliveries(articleID: article.lowercased())
@@ -203,6 +202,18 @@ enum Metrics {
         metric("feedspool_polls_in_flight", "gauge", "Feed polls in progress.", [("", Int64(s.inFlight))])
         metric("feedspool_spool_free_bytes", "gauge", "Free space on the spool's filesystem.", [("", PosixFileSystem().freeBytes(s.spoolDir) ?? 0)])
         metric("feedspool_uptime_seconds", "gauge", "Seconds since the daemon started.", [("", now - s.started)])
+        metric("feedspool_state_write_failures_total", "counter", "State writes that failed since start (a poll's record, its schedule, pruning).", [("", s.stateWriteFailures)])
+        metric("feedspool_state_bytes", "gauge", "Bytes of the state database on disk, with its write-ahead log.", [("", Self.stateBytes(s.stateDir))])
+        if let p = s.lastPrune { metric("feedspool_state_last_prune_timestamp_seconds", "gauge", "When the state was last pruned (Unix time).", [("", p)]) }
         return out
+    }
+
+    static func stateBytes(_ dir: String) -> Int64 {
+        var total: Int64 = 0
+        for name in ["state.sqlite", "state.sqlite-wal"] {
+            var st = stat()
+            if stat(dir + "/" + name, &st) == 0 { total += Int64(st.st_size) }
+        }
+        return total
     }
 }

@@ -50,6 +50,11 @@ public final class Poller: Service, @unchecked Sendable {
     /// reads its article back from the spool).
     private let wantsEvents: @Sendable () -> Bool
     private let clock: @Sendable () -> Int64
+    /// How long the loop sleeps when nothing is due (tests that drive the clock shorten it).
+    private let idle: Duration
+    /// Called with the new configuration after a reload is applied (and answered): the
+    /// parts the poller does not own (the control socket) follow it there.
+    private let afterReload: @Sendable (Config) -> Void
 
     private var config: Config
     private var site: IngestSite
@@ -59,8 +64,14 @@ public final class Poller: Service, @unchecked Sendable {
     /// The engine in use, for the shutdown deadline (read from another task).
     private let current = EngineSlot()
     private var feeds: [String: (config: FeedConfig, record: FeedRecord)] = [:]
+    /// When the state is pruned next (the site pruned it when it opened).
+    private var nextPrune: Int64
 
-    public init(configPath: String, config: Config, site: IngestSite, inbox: PollerInbox, board: StatusBoard, logger: Logger, clock: @escaping @Sendable () -> Int64, wantsEvents: @escaping @Sendable () -> Bool = { true }, publish: @escaping @Sendable (String) -> Void) throws {
+    /// How often the running daemon prunes the state, in seconds of its clock: often enough
+    /// that the state never holds much more than its windows, rarely enough to cost nothing.
+    public static let pruneEvery: Int64 = 3600
+
+    public init(configPath: String, config: Config, site: IngestSite, inbox: PollerInbox, board: StatusBoard, logger: Logger, clock: @escaping @Sendable () -> Int64, idle: Duration = .milliseconds(200), afterReload: @escaping @Sendable (Config) -> Void = { _ in }, wantsEvents: @escaping @Sendable () -> Bool = { true }, publish: @escaping @Sendable (String) -> Void) throws {
         self.configPath = configPath
         self.config = config
         self.site = site
@@ -70,6 +81,9 @@ public final class Poller: Service, @unchecked Sendable {
         self.clock = clock
         self.publish = publish
         self.wantsEvents = wantsEvents
+        self.idle = idle
+        self.afterReload = afterReload
+        nextPrune = clock() + Self.pruneEvery
         let e = try FetchEngine(configuration: site.fetchConfiguration())
         engine = e
         current.set(e)
@@ -105,6 +119,7 @@ public final class Poller: Service, @unchecked Sendable {
             $0.feeds = records
             $0.order = order
             $0.spoolDir = config.spoolDir
+            $0.stateDir = config.stateDir
         }
     }
 
@@ -129,6 +144,7 @@ public final class Poller: Service, @unchecked Sendable {
         while !inbox.isStopping && !Task.isCancelled {
             let now = clock()
             board.progress(now: now)
+            if now >= nextPrune { prune(now: now) }
             let commands = inbox.take()
             for command in commands { handle(command, now: now) }
             if !commands.isEmpty { earliest = 0 }
@@ -149,7 +165,22 @@ public final class Poller: Service, @unchecked Sendable {
                 }
                 earliest = next
             }
-            try? await Task.sleep(for: .milliseconds(200))
+            try? await Task.sleep(for: idle)
+        }
+    }
+
+    /// Prunes the state (see `IngestSite.prune`); a failure is logged and counted, and the
+    /// next attempt comes at the next period.
+    private func prune(now: Int64) {
+        nextPrune = now + Self.pruneEvery
+        do {
+            let p = try site.prune(now: now)
+            board.update { $0.lastPrune = now }
+            if p.total > 0 {
+                logger.info("state pruned: \(p.items) identities, \(p.fingerprints) fingerprints, \(p.deliveries) deliveries' provenance forgotten")
+            }
+        } catch {
+            stateWriteFailed("cannot prune the state in \(config.stateDir)", error, now: now)
         }
     }
 
@@ -163,6 +194,7 @@ public final class Poller: Service, @unchecked Sendable {
         case .reload(let reply):
             let outcome = reload(now: now)
             reply?(outcome)
+            if case .success = outcome { afterReload(config) }
         }
     }
 
@@ -171,7 +203,11 @@ public final class Poller: Service, @unchecked Sendable {
     private func makeDue(_ key: String, now: Int64, reason: String, revivedBy: String) {
         guard var entry = feeds[key] else { return }
         if entry.record.retired {
-            try? site.store.setRetired(feedID: entry.record.id, false)
+            do {
+                try site.store.setRetired(feedID: entry.record.id, false)
+            } catch {
+                stateWriteFailed("cannot record that \(key) is no longer retired in \(site.store.path)", error, now: now, feed: key)
+            }
             entry.record.retired = false
             logger.notice("feed revived by \(revivedBy)", metadata: ["feed": "\(key)"])
         }
@@ -278,8 +314,26 @@ public final class Poller: Service, @unchecked Sendable {
         if case .failed(let e) = fetched.result.outcome, e.stage == .cancelled { return }  // shutting down
         let now = clock()
         let before = entry.record
-        let outcome = site.apply(fetched, feed: before, settings: site.settings(for: entry.config), interval: config.interval(for: entry.config), now: now)
-        if let fresh = try? site.store.feed(id: before.id) { entry.record = fresh }
+        let interval = config.interval(for: entry.config)
+        let outcome = site.apply(fetched, feed: before, settings: site.settings(for: entry.config), interval: interval, now: now)
+        var failedWrites = site.takeFailedWrites()
+        do {
+            if let fresh = try site.store.feed(id: before.id) { entry.record = fresh }
+        } catch {
+            failedWrites.append("cannot read \(key)'s record back from \(site.store.path): \(error)")
+        }
+        if failedWrites.isEmpty {
+            if board.snapshot.stateWritesFailing { board.update { $0.stateWritesFailing = false } }
+        } else {
+            for message in failedWrites { stateWriteFailed(message, nil, now: now, feed: key) }
+            // What the state could not record is kept here, so that the feed shows as failing
+            // and is not polled again at once (its stored due time is the old one).
+            entry.record.failureStreak = max(entry.record.failureStreak, 1)
+            entry.record.lastErrorStage = "state"
+            entry.record.lastError = failedWrites.joined(separator: "; ")
+            entry.record.nextDue = now + interval
+            entry.record.dueReason = "every \(interval / 60) min (the state could not record the schedule)"
+        }
         feeds[key] = entry
         board.update { s in
             s.feeds[key] = entry.record
@@ -311,6 +365,21 @@ public final class Poller: Service, @unchecked Sendable {
                 logger.warning("feed failing (\(stage)): \(message)", metadata: ["feed": "\(key)", "next": "\(entry.record.dueReason ?? "-")"])
             }
         }
+    }
+
+    /// A state write failed: logged with what and where, counted for the metrics, shown in
+    /// systemd's status until a later write succeeds, and listed among the last errors
+    /// (under the feed it concerns, if any).
+    private func stateWriteFailed(_ what: String, _ error: (any Error)?, now: Int64, feed: String? = nil) {
+        let message = error.map { "\(what): \($0)" } ?? what
+        var metadata: Logger.Metadata = [:]
+        if let feed { metadata["feed"] = "\(feed)" }
+        logger.error("state write failed: \(message)", metadata: metadata)
+        board.update {
+            $0.stateWriteFailures += 1
+            $0.stateWritesFailing = true
+        }
+        board.recordError(.init(time: now, feed: feed ?? "-", stage: "state", message: message))
     }
 
     /// The `subscribe` event for a delivered article.

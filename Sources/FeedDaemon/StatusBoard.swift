@@ -19,6 +19,8 @@ public final class StatusBoard: Sendable {
         public var started: Int64
         public var configPath: String
         public var spoolDir: String
+        /// The state directory in use (it follows reloads: `show` reads it).
+        public var stateDir = ""
         public var feeds: [String: FeedRecord] = [:]
         /// Config order of the feeds currently configured.
         public var order: [String] = []
@@ -32,6 +34,12 @@ public final class StatusBoard: Sendable {
         public var polls: Int64 = 0
         public var lastReload: (time: Int64, ok: Bool, message: String)?
         public var lastProgress: Int64 = 0
+        /// State writes that failed since start (the poll's record, its schedule, pruning).
+        public var stateWriteFailures: Int64 = 0
+        /// True from a failed state write until a later one succeeds: systemd's status says so.
+        public var stateWritesFailing = false
+        /// When the running daemon last pruned the state.
+        public var lastPrune: Int64?
         /// Bumped by every change, so derived figures can be cached per version.
         public var version: UInt64 = 0
     }
@@ -151,6 +159,7 @@ public final class StatusBoard: Sendable {
         var parts = ["\(t.feeds) feed\(t.feeds == 1 ? "" : "s")"]
         if t.failing > 0 { parts.append("\(t.failing) failing") }
         if t.retired > 0 { parts.append("\(t.retired) retired") }
+        if s.stateWritesFailing { parts.append("state writes failing") }
         parts.append("\(grouped(t.deliveredToday)) article\(t.deliveredToday == 1 ? "" : "s") today")
         if s.inFlight > 0 { parts.append("\(s.inFlight) polling") }
         if let n = t.nextPoll {

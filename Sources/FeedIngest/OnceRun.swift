@@ -57,13 +57,39 @@ public final class IngestSite {
             throw SiteError(message: "crash recovery failed: \(error); nothing was changed or lost: fix the cause and start again")
         }
         do {
-            _ = try store.prune(before: clock() - config.grace, nearBefore: clock() - config.nearWindow)
+            try prune(now: clock())
         } catch {
             throw SiteError(message: "cannot prune the state in \(config.stateDir): \(error)")
         }
     }
 
+    /// Forgets what the state keeps no longer than the configuration says: identities and
+    /// fingerprints not seen within `grace`, SimHashes past `near_window`, the provenance of
+    /// articles delivered before `grace`. Run at start and then periodically by the daemon,
+    /// so that months of uptime keep the state the size of its windows.
+    @discardableResult
+    public func prune(now: Int64) throws(StoreError) -> StateStore.Pruned {
+        let pruned = try store.prune(before: now - config.grace, nearBefore: now - config.nearWindow)
+        try store.checkpoint()
+        return pruned
+    }
+
     public var store: StateStore { ingestor.store }
+
+    /// State writes that failed outside a delivery (a poll's record, its schedule), each
+    /// naming what and where, since they were last taken. A delivery's own failures fail
+    /// its poll; these leave the articles delivered but the state behind, and must be seen.
+    private var failedWrites: [String] = []
+
+    /// The failed state writes noted since the last call.
+    public func takeFailedWrites() -> [String] {
+        defer { failedWrites.removeAll() }
+        return failedWrites
+    }
+
+    private func noteFailedWrite(_ what: String, _ error: any Error) {
+        failedWrites.append("\(what) in \(store.path): \(error)")
+    }
 
     /// Takes new settings that keep the same spool and state directories.
     public func reconfigure(_ c: Config) {
@@ -112,7 +138,11 @@ public final class IngestSite {
             end = .success(hints)
         }
         let next = schedule.next(after: end, now: now, using: &rng)
-        try? store.setSchedule(feedID: feed.id, nextDue: next.at, reason: next.reason)
+        do {
+            try store.setSchedule(feedID: feed.id, nextDue: next.at, reason: next.reason)
+        } catch {
+            noteFailedWrite("cannot record when \(feed.key) is due next", error)
+        }
         return outcome
     }
 
@@ -120,7 +150,11 @@ public final class IngestSite {
         let r = fetched.result
         let newURL = r.http?.permanentRedirect
         func record(status: Int?, error: (String, String)?, retired: Bool? = nil) {
-            try? store.recordFetch(feedID: feed.id, now: now, status: status, error: error.map { (stage: $0.0, message: $0.1) }, newURL: newURL, retired: retired)
+            do {
+                try store.recordFetch(feedID: feed.id, now: now, status: status, error: error.map { (stage: $0.0, message: $0.1) }, newURL: newURL, retired: retired)
+            } catch let failure {
+                noteFailedWrite("cannot record the poll of \(feed.key)", failure)
+            }
         }
         switch r.outcome {
         case .failed(let e):
@@ -241,7 +275,12 @@ public enum OnceRun {
             while next < min(window, jobs.count) { add() }
             while let (i, fetched) = await group.next() {
                 let (rec, f) = jobs[i]
-                let outcome = site.apply(fetched, feed: rec, settings: site.settings(for: f), interval: config.interval(for: f), now: Int64(time(nil)))
+                var outcome = site.apply(fetched, feed: rec, settings: site.settings(for: f), interval: config.interval(for: f), now: Int64(time(nil)))
+                let failedWrites = site.takeFailedWrites()
+                if !failedWrites.isEmpty, !outcome.isFailure {
+                    // Delivered, but the state could not record the poll: not a success.
+                    outcome = .failed(stage: "STATE", message: failedWrites.joined(separator: "; "))
+                }
                 report(summary(f.url, outcome, fetched.result))
                 if outcome.isFailure { ok = false }
                 if next < jobs.count { add() }

@@ -1,5 +1,9 @@
 import CSQLite
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A feed as the state knows it. `key` is its stable identity (the URL it was first
 /// configured with); `url` follows permanent redirects.
 public struct FeedRecord: Sendable, Equatable {
@@ -407,18 +411,75 @@ public final class StateStore {
 
     // MARK: Bounds
 
-    /// Forgets items not seen in any document since `cutoff`, and fingerprints older than
-    /// it; SimHashes older than `nearCutoff` (near-duplicates are a news-cycle matter, and
-    /// the band lookups stay short). Until then an item that left its feed and comes back
-    /// is still known (a tombstone) and not delivered again.
+    /// What one `prune` forgot.
+    public struct Pruned: Sendable, Equatable {
+        /// Item identities not seen since the cutoff (their tombstones).
+        public var items = 0
+        /// Text fingerprints and SimHash bands past their windows.
+        public var fingerprints = 0
+        /// Delivered articles' provenance (`show`), older than the cutoff.
+        public var deliveries = 0
+
+        public var total: Int { items + fingerprints + deliveries }
+    }
+
+    /// Forgets items not seen in any document since `cutoff`, fingerprints older than it,
+    /// and the provenance of articles delivered before it; SimHashes older than `nearCutoff`
+    /// (near-duplicates are a news-cycle matter, and the band lookups stay short). Until
+    /// then an item that left its feed and comes back is still known (a tombstone) and not
+    /// delivered again. Intents still pending are never touched, and the newest delivery
+    /// is kept, so that sequence numbers go on from it and a state that has delivered is
+    /// never taken for a new one.
     @discardableResult
-    public func prune(before cutoff: Int64, nearBefore nearCutoff: Int64? = nil) throws(StoreError) -> Int {
-        try db.transaction { () throws(StoreError) -> Int in
+    public func prune(before cutoff: Int64, nearBefore nearCutoff: Int64? = nil) throws(StoreError) -> Pruned {
+        try db.transaction { () throws(StoreError) -> Pruned in
+            var p = Pruned()
             try db.statement("DELETE FROM items WHERE last_seen < ?").bind(.int(cutoff)).run()
-            let n = db.changes
+            p.items = db.changes
             try db.statement("DELETE FROM fingerprints WHERE seen < ?").bind(.int(cutoff)).run()
+            p.fingerprints = db.changes
             try db.statement("DELETE FROM simhashes WHERE seen < ?").bind(.int(max(cutoff, nearCutoff ?? cutoff))).run()
-            return n
+            p.fingerprints += db.changes
+            try db.statement("DELETE FROM deliveries WHERE state = 1 AND first_seen < ? AND seq < (SELECT MAX(seq) FROM deliveries)")
+                .bind(.int(cutoff)).run()
+            p.deliveries = db.changes
+            return p
+        }
+    }
+
+    /// Copies the write-ahead log into the database and truncates it, so that the log holds
+    /// no more than what was written since (SQLite's own checkpoints reuse the log but never
+    /// shrink it). False when a reader kept it from finishing: nothing is lost, the log is
+    /// copied at the next checkpoint.
+    @discardableResult
+    public func checkpoint() throws(StoreError) -> Bool {
+        try db.statement("PRAGMA wal_checkpoint(TRUNCATE)").row { s in s.int(0) == 0 } ?? false
+    }
+
+    /// Rows of each table and the database's bytes on disk (with its write-ahead log), for
+    /// the metrics and for tests of how the state grows.
+    public struct Size: Sendable, Equatable {
+        public var feeds: Int64
+        public var items: Int64
+        public var deliveries: Int64
+        public var fingerprints: Int64
+        public var simhashes: Int64
+        public var bytes: Int64
+    }
+
+    public var size: Size {
+        get throws(StoreError) {
+            func count(_ table: String) throws(StoreError) -> Int64 {
+                try db.statement("SELECT COUNT(*) FROM \(table)").row { s in s.int(0) } ?? 0
+            }
+            var bytes: Int64 = 0
+            for file in [path, path + "-wal"] {
+                var st = stat()
+                if stat(file, &st) == 0 { bytes += Int64(st.st_size) }
+            }
+            return Size(
+                feeds: try count("feeds"), items: try count("items"), deliveries: try count("deliveries"),
+                fingerprints: try count("fingerprints"), simhashes: try count("simhashes"), bytes: bytes)
         }
     }
 

@@ -175,6 +175,72 @@ final class RunningDaemon {
         #expect(try d.client(["status"]).status == 3)
     }
 
+    /// A reload that changes every part holding a path or a setting: the socket moves (the
+    /// client that asked gets its answer on the old one, which then goes), the spool and the
+    /// state move (and `show` reads the new state), and a new limit applies to the next poll.
+    @Test func aReloadMovesEveryPartThatHoldsAPathOrASetting() throws {
+        let alpha = LiveFeed("alpha")
+        let server = try Self.server([alpha])
+        defer { server.stop() }
+        let dir = try Binaries.tempDirectory("daemon-reload")
+        let d = try RunningDaemon(dir: dir, toml: Self.toml(server, feeds: ["alpha"]))
+        #expect(try eventually { try d.delivered() == 3 })
+
+        func rawShow(_ socket: String, _ seq: Int) throws -> [String: Any]? {
+            let c = try RawClient(path: socket)
+            try c.write("{\"cmd\":\"show\",\"article\":\"\(seq)\"}\n")
+            let line = try #require(c.readLine())
+            return (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
+        }
+        #expect(try rawShow(d.socket, 2)?["ok"] as? Bool == true)
+
+        // New spool, state and socket; a body limit the feed's next document exceeds.
+        let moved = """
+            spool_dir = "spool2"
+            state_dir = "state2"
+            socket = "run2/ctl.sock"
+            socket_mode = "0600"
+            allow_private_networks = true
+            interval = "5m"
+            max_body_size = "1KiB"
+
+            [[feed]]
+            url = "\(server.baseURL)/alpha.xml"
+
+            """
+        try moved.write(toFile: d.config, atomically: true, encoding: .utf8)
+        let reload = try d.client(["reload"])
+        #expect(reload.status == 0, "\(reload.stderr)")
+        let newSocket = dir.appendingPathComponent("run2/ctl.sock").path
+        #expect(try eventually { try Binaries.run("feedspool", ["status", "--socket", newSocket], timeout: 10).status == 0 })
+        #expect(eventually { !FileManager.default.fileExists(atPath: d.socket) })
+        let mode = try FileManager.default.attributesOfItem(atPath: newSocket)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+
+        // The next poll: the new limit refuses alpha's document (it grew past 1 KiB).
+        for _ in 0..<12 { alpha.publish() }
+        #expect(try Binaries.run("feedspool", ["poll", "--socket", newSocket], timeout: 10).status == 0)
+        #expect(try eventually {
+            let feeds = try Binaries.run("feedspool", ["feeds", "--json", "--socket", newSocket], timeout: 10).stdout
+            return feeds.contains("\"last_error_stage\":\"too-large\"")
+        })
+
+        // Back under the limit: delivered into the new spool, recorded in the new state, and
+        // `show` over the socket reads that state (the old one has no such article).
+        try moved.replacingOccurrences(of: "max_body_size = \"1KiB\"", with: "").write(toFile: d.config, atomically: true, encoding: .utf8)
+        #expect(try Binaries.run("feedspool", ["reload", "--socket", newSocket], timeout: 10).status == 0)
+        #expect(try Binaries.run("feedspool", ["poll", "--socket", newSocket], timeout: 10).status == 0)
+        let spool2 = dir.appendingPathComponent("spool2").path
+        #expect(eventually { ((try? FileManager.default.contentsOfDirectory(atPath: spool2)) ?? []).filter { $0.hasSuffix(".txt") }.count == 15 })
+        let newest = try #require(try rawShow(newSocket, 14))
+        #expect(newest["ok"] as? Bool == true, "\(newest)")
+        let shown = (newest["result"] as? [[String: Any]])?.first
+        #expect((shown?["path"] as? String)?.hasPrefix(spool2 + "/") == true)
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("state2/state.sqlite").path))
+        kill(d.process.processIdentifier, SIGTERM)
+        #expect(d.waitForExit() == 0)
+    }
+
     @Test func badClientsGetClearErrorsAndDisturbNoOne() throws {
         let feed = LiveFeed("gamma")
         let server = try Self.server([feed])

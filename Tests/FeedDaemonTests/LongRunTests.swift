@@ -1,0 +1,172 @@
+import FeedConfig
+import FeedCore
+@testable import FeedDaemon
+import FeedIngest
+@testable import FeedStore
+import Foundation
+import Logging
+import TestSupport
+import Testing
+
+/// A clock the test moves: the daemon's days pass in milliseconds.
+final class SimulatedClock: Sendable {
+    private let value: Locked<Int64>
+    init(_ start: Int64) { value = Locked(start) }
+    var now: Int64 { value.withLock { $0 } }
+    func advance(_ seconds: Int64) { value.withLock { $0 += seconds } }
+    var function: @Sendable () -> Int64 { { [value] in value.withLock { $0 } } }
+}
+
+/// Months of uptime in one run: the poller (the daemon's own loop, fetching from a local
+/// server) on a simulated clock.
+@Suite struct LongRunTests {
+    static let start: Int64 = 1_750_000_000
+    static let feeds = ["north", "south", "east"]
+
+    /// Each feed's document on day `day`: its eight newest stories (one new a day, so each
+    /// stays eight days), and every fifteenth day a story that left and comes back (always
+    /// within `grace`, so it must never be delivered twice).
+    static func document(_ feed: String, day: Int) -> String {
+        var s = "<rss version=\"2.0\"><channel><title>\(feed)</title><link>https://\(feed).example/</link>\n"
+        func item(_ id: String, _ published: Int64) {
+            s += "<item><title>\(feed) \(id)</title><guid>\(feed)-\(id)</guid><link>https://\(feed).example/\(id)</link>"
+            s += "<pubDate>\(httpDate(time_t(published)))</pubDate><description>The \(id) story of \(feed).</description></item>\n"
+        }
+        for n in stride(from: day, through: day - 7, by: -1) { item("story-\(n)", start + Int64(n) * 86400) }
+        if day % 15 == 0 { item("returning", start) }
+        return s + "</channel></rss>"
+    }
+
+    @Test func twoHundredDaysOfChurnKeepTheStateBoundedAndDeliverEachStoryOnce() async throws {
+        let day = Locked(0)
+        let server = try TestHTTPServer { req in
+            guard let feed = Self.feeds.first(where: { req.path == "/\($0).xml" }) else { return .respond(.init(status: 404)) }
+            return .respond(.init(text: Self.document(feed, day: day.withLock { $0 })))
+        }
+        defer { server.stop() }
+        let dir = try Binaries.tempDirectory("long-run")
+        var config = Config(path: dir.path + "/feedspool.toml", spoolDir: dir.path + "/spool", stateDir: dir.path + "/state")
+        config.allowPrivateNetworks = true
+        config.grace = 20 * 86400
+        config.nearWindow = 7 * 86400
+        config.interval = 3600
+        config.feeds = Self.feeds.map { FeedConfig(url: server.baseURL + "/\($0).xml") }
+        let clock = SimulatedClock(Self.start)
+        let site = try IngestSite(config: config, clock: clock.function)
+        let board = StatusBoard(started: clock.now, configPath: config.path, spoolDir: config.spoolDir)
+        let inbox = PollerInbox()
+        let poller = try Poller(
+            configPath: config.path, config: config, site: site, inbox: inbox, board: board,
+            logger: Logger(label: "long-run"), clock: clock.function, idle: .milliseconds(2), wantsEvents: { false }
+        ) { _ in }
+        let loop = Task { try await poller.run() }
+
+        /// Waits (bounded) until the poller has made `polls` polls.
+        func polled(_ polls: Int64) async -> Bool {
+            let deadline = Date().addingTimeInterval(20)
+            while board.snapshot.polls < polls && Date() < deadline { try? await Task.sleep(for: .milliseconds(2)) }
+            return board.snapshot.polls >= polls
+        }
+        func size() throws -> StateStore.Size { try StateStore(directory: config.stateDir, readOnly: true).size }
+
+        #expect(await polled(3))
+        var atDay100: StateStore.Size?
+        for d in 1...200 {
+            day.withLock { $0 = d }
+            clock.advance(86400)
+            guard await polled(Int64(3 * (d + 1))) else {
+                Issue.record("day \(d): the poller did not poll every feed")
+                break
+            }
+            if d == 100 { atDay100 = try size() }
+        }
+        inbox.stop()
+        try await loop.value
+        let atDay200 = try size()
+        let first = try #require(atDay100)
+
+        // Every story once: day 0's eight and the returning one, then one a day, per feed.
+        let expected = Self.feeds.count * (8 + 1 + 200)
+        #expect(board.snapshot.deliveredTotal == Int64(expected))
+        let files = try FileManager.default.contentsOfDirectory(atPath: config.spoolDir).filter { $0.hasSuffix(".txt") }
+        #expect(files.count == expected)
+        var bodies = Set<String>()
+        for f in files { bodies.insert(try String(contentsOfFile: config.spoolDir + "/" + f, encoding: .utf8)) }
+        #expect(bodies.count == expected, "an article was delivered twice")
+
+        // Bounded by the windows, not by the days: identities seen within `grace` (each
+        // story is seen for eight days), fingerprints and provenance of the last `grace`.
+        let window = Int64(Self.feeds.count * (20 + 8 + 2))
+        for s in [first, atDay200] {
+            #expect(s.items <= window, "\(s)")
+            #expect(s.deliveries <= window, "\(s)")
+            #expect(s.fingerprints <= window, "\(s)")
+        }
+        // The file does not grow with the days: pages freed by pruning are reused, and the
+        // write-ahead log is truncated at each prune.
+        #expect(atDay200.bytes <= first.bytes + 64 * 1024, "day 100: \(first.bytes) bytes, day 200: \(atDay200.bytes)")
+        #expect(atDay200.bytes < 2 << 20)
+        #expect(board.snapshot.lastPrune != nil)
+        #expect(board.snapshot.stateWriteFailures == 0)
+    }
+}
+
+/// State writes that fail while the daemon runs are never silent: logged, counted in the
+/// metrics, shown in systemd's status and the last errors, the feed failing (and not polled
+/// again at once); the next writes that succeed clear it, and nothing is lost.
+@Suite struct StateWriteFailureTests {
+    @Test func aStateThatCannotBeWrittenIsSeenEverywhereAndRecoveredFrom() async throws {
+        let server = try TestHTTPServer { req in
+            .respond(.init(text: LongRunTests.document("west", day: 3)))
+        }
+        defer { server.stop() }
+        let dir = try Binaries.tempDirectory("state-failure")
+        var config = Config(path: dir.path + "/feedspool.toml", spoolDir: dir.path + "/spool", stateDir: dir.path + "/state")
+        config.allowPrivateNetworks = true
+        let url = server.baseURL + "/west.xml"
+        config.feeds = [FeedConfig(url: url)]
+        let clock = SimulatedClock(LongRunTests.start)
+        let site = try IngestSite(config: config, clock: clock.function)
+        let board = StatusBoard(started: clock.now, configPath: config.path, spoolDir: config.spoolDir)
+        let inbox = PollerInbox()
+
+        let poller = try Poller(
+            configPath: config.path, config: config, site: site, inbox: inbox, board: board,
+            logger: Logger(label: "state-failure"), clock: clock.function, idle: .milliseconds(2), wantsEvents: { false }
+        ) { _ in }
+        // Another connection holds the write lock: every write of the daemon's times out.
+        let blocker = try SQLiteDatabase(path: config.stateDir + "/state.sqlite")
+        try blocker.execute("BEGIN EXCLUSIVE")
+        let loop = Task { try await poller.run() }
+        func until(_ condition: () -> Bool) async -> Bool {
+            let deadline = Date().addingTimeInterval(40)
+            while !condition() && Date() < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+            return condition()
+        }
+
+        #expect(await until { board.snapshot.polls >= 1 })
+        var s = board.snapshot
+        #expect(s.stateWriteFailures >= 1)
+        #expect(s.stateWritesFailing)
+        #expect(StatusBoard.statusLine(s, now: clock.now).contains("state writes failing"))
+        #expect(Metrics.prometheus(s, now: clock.now).contains("feedspool_state_write_failures_total \(s.stateWriteFailures)\n"))
+        #expect(s.lastErrors.contains { $0.stage == "state" && $0.feed == url && $0.message.contains("state.sqlite") })
+        let record = try #require(s.feeds[url])
+        #expect(record.failureStreak >= 1)
+        #expect(record.lastErrorStage == "state")
+        #expect((record.nextDue ?? 0) > clock.now, "due again at once: it would be polled in a loop")
+        #expect(s.deliveredTotal == 0)
+
+        // The lock goes; the next poll records everything and delivers what waited.
+        try blocker.execute("ROLLBACK")
+        clock.advance(2 * 3600)
+        #expect(await until { board.snapshot.polls >= 2 })
+        s = board.snapshot
+        #expect(!s.stateWritesFailing)
+        #expect(!StatusBoard.statusLine(s, now: clock.now).contains("state writes failing"))
+        #expect(s.deliveredTotal == 8)
+        #expect(s.feeds[url]?.failureStreak == 0)
+        inbox.stop()
+        try await loop.value
+    }
+}
