@@ -61,7 +61,7 @@ let package = Package(
         // Persistent state: the only SQLite importer.
         .target(name: "FeedStore", dependencies: ["CSQLite"]),
         // The spool directory: the only writer of article files.
-        .target(name: "FeedSpool"),
+        .target(name: "FeedSpool", dependencies: ["CSystemShims"]),
         // Exactly-once ingest: identities, duplicates, delivery protocol, the one-shot run.
         .target(name: "FeedIngest", dependencies: ["FeedCore", "FeedParser", "FeedFetch", "FeedConfig", "FeedStore", "FeedSpool"]),
 
@@ -83,7 +83,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // make bench's state and spool benchmark; not installed.
-        .executableTarget(name: "feedspool-bench", dependencies: ["FeedIngest", "FeedConfig", "FeedStore", "FeedCore"]),
+        .executableTarget(name: "feedspool-bench", dependencies: ["FeedIngest", "FeedConfig", "FeedStore", "FeedCore", "FeedSpool"]),
         .executableTarget(
             name: "feedspool",
             dependencies: [

@@ -55,3 +55,5 @@ void fs_tune_malloc(void) {
     mallopt(M_MMAP_THRESHOLD, 64 * 1024);
     mallopt(M_TRIM_THRESHOLD, 256 * 1024);
 }
+
+int fs_syncfs(int fd) { return syncfs(fd); }

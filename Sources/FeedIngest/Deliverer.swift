@@ -47,7 +47,10 @@ public struct ArticleFile: Sendable {
 /// Exactly-once delivery into the spool, with the state as the ledger.
 ///
 /// The protocol, per batch (one poll of one feed):
-/// 1. write every article into `tmp/` and fsync it; fsync `tmp/`;
+/// 1. write every article into `tmp/` and make the files and their names durable: by
+///    default all at once (`syncfs` of the spool's filesystem, which fails on any write-back
+///    error since the batch began), or each file fsynced in turn and then `tmp/`
+///    (`SpoolDirectory.Durability`); any failure fails the batch before anything is recorded;
 /// 2. commit the poll to the state: the delivery intents (not yet delivered), the items
 ///    seen, the validators — one transaction;
 /// 3. rename each file into the spool; fsync the spool directory (and `tmp/`);
@@ -64,6 +67,8 @@ public final class Deliverer {
     public let spool: SpoolDirectory
     /// A publish step failed after its commit: run `recover()` before the next batch.
     public private(set) var needsRecovery = true
+    /// How a batch's files are made durable before its commit (the benchmark compares both).
+    public var durability = SpoolDirectory.Durability.batched
 
     public init(store: StateStore, spool: SpoolDirectory) {
         self.store = store
@@ -129,15 +134,10 @@ public final class Deliverer {
         if needsRecovery { try recover() }
         var staged: [String] = []
         do {
-            for f in files {
-                try spool.stage(f.name, f.text)
-                staged.append(f.name)
-            }
-            if !staged.isEmpty { try spool.syncStaging() }
+            try spool.stage(files.map { ($0.name, $0.text) }, durability: durability) { staged.append($0) }
         } catch {
+            // Every file the batch created, a half-written one included.
             for n in staged { spool.discardStaged(n) }
-            // A file whose write failed may exist half-written.
-            if let f = files.dropFirst(staged.count).first { spool.discardStaged(f.name) }
             throw .spool(error)
         }
         do {

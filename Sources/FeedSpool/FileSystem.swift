@@ -1,3 +1,5 @@
+import CSystemShims
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -26,6 +28,20 @@ public struct SpoolError: Error, Sendable, CustomStringConvertible {
 public protocol SpoolFileSystem: Sendable {
     /// Creates (or replaces) `path` with `bytes`, fsyncs it, and closes it.
     func writeDurably(_ path: String, _ bytes: UnsafeRawBufferPointer) throws(SpoolError)
+    /// Starts a batch of writes made durable together: opened before the batch's first
+    /// write, so that a write-back error of any of them is reported by `endBatch`.
+    func beginBatch(_ directory: String) throws(SpoolError) -> SpoolBatch
+    /// Creates (or replaces) `path` with `bytes` in `batch`, not yet durable; its descriptor
+    /// stays open in the batch until `endBatch`.
+    func write(_ path: String, _ bytes: UnsafeRawBufferPointer, in batch: inout SpoolBatch) throws(SpoolError)
+    /// Makes every file written in `batch` durable, with every directory entry made on the
+    /// filesystem (a batch without files syncs only those), and closes them: one write-back of the whole filesystem (`syncfs`), which
+    /// fails when any write-back error happened on it since the batch began — one of the
+    /// batch's files, or another's: either way the batch is not taken for durable. The
+    /// batch is closed either way.
+    func endBatch(_ batch: inout SpoolBatch) throws(SpoolError)
+    /// Closes a batch that is given up (its files are removed by the caller).
+    func abandon(_ batch: inout SpoolBatch)
     func rename(_ from: String, _ to: String) throws(SpoolError)
     /// fsyncs a directory, making the entries created or renamed in it durable.
     func syncDirectory(_ path: String) throws(SpoolError)
@@ -40,23 +56,71 @@ public protocol SpoolFileSystem: Sendable {
     func read(_ path: String, limit: Int) -> [UInt8]?
 }
 
+/// The descriptors of a batch of writes (see `SpoolFileSystem.beginBatch`).
+public struct SpoolBatch: Sendable {
+    /// The directory the batch syncs through (-1 where a test filesystem has none).
+    public var directory: Int32
+    public var directoryPath: String
+    /// Each file written, with its open descriptor (-1 where a test filesystem has none).
+    public var files: [(path: String, descriptor: Int32)] = []
+
+    public init(directory: Int32, directoryPath: String) {
+        self.directory = directory
+        self.directoryPath = directoryPath
+    }
+}
+
 /// The real filesystem.
 public struct PosixFileSystem: SpoolFileSystem {
     public init() {}
 
+    public func beginBatch(_ directory: String) throws(SpoolError) -> SpoolBatch {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw SpoolError("open", directory, code: errno) }
+        return SpoolBatch(directory: fd, directoryPath: directory)
+    }
+
+    public func write(_ path: String, _ bytes: UnsafeRawBufferPointer, in batch: inout SpoolBatch) throws(SpoolError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SpoolError("create", path, code: errno) }
+        batch.files.append((path, fd))
+        try writeAll(fd, path, bytes)
+    }
+
+    public func endBatch(_ batch: inout SpoolBatch) throws(SpoolError) {
+        defer { abandon(&batch) }
+        // No fsync of each file after it: on this kind of disk each would flush the device's
+        // cache again, one after another, which is what the batch is there to avoid.
+        guard fs_syncfs(batch.directory) == 0 else { throw SpoolError("syncfs", batch.directoryPath, code: errno) }
+    }
+
+    public func abandon(_ batch: inout SpoolBatch) {
+        for (_, fd) in batch.files { close(fd) }
+        batch.files.removeAll()
+        if batch.directory >= 0 { close(batch.directory) }
+        batch.directory = -1
+    }
+
+    private func writeAll(_ fd: Int32, _ path: String, _ bytes: UnsafeRawBufferPointer) throws(SpoolError) {
+        var off = 0
+        while off < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + off, bytes.count - off)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SpoolError("write", path, code: errno)
+            }
+            off += n
+        }
+    }
+
     public func writeDurably(_ path: String, _ bytes: UnsafeRawBufferPointer) throws(SpoolError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SpoolError("create", path, code: errno) }
-        var off = 0
-        while off < bytes.count {
-            let n = write(fd, bytes.baseAddress! + off, bytes.count - off)
-            if n < 0 {
-                if errno == EINTR { continue }
-                let e = errno
-                close(fd)
-                throw SpoolError("write", path, code: e)
-            }
-            off += n
+        do {
+            try writeAll(fd, path, bytes)
+        } catch {
+            close(fd)
+            throw error
         }
         if fsync(fd) != 0 {
             let e = errno

@@ -30,6 +30,50 @@ public struct SpoolDirectory: Sendable {
         if let failure { throw failure }
     }
 
+    /// How a batch of staged files is made durable.
+    public enum Durability: Sendable {
+        /// Each file fsynced as it is written, then the staging directory: one flush per
+        /// file, one after another.
+        case perFile
+        /// Every file written, then one write-back of the filesystem (`syncfs`) for all of
+        /// them and their names, which reports any write-back error since the batch began:
+        /// the disk sees the batch at once instead of a flush per file.
+        case batched
+    }
+
+    /// Writes `files` into staging; when it returns, they and their names are durable.
+    /// `created` gets each name before its file is created, so that after a failure the
+    /// caller can remove every file the batch may have left (half-written ones included).
+    public func stage(_ files: [(name: String, text: String)], durability: Durability, created: (String) -> Void) throws(SpoolError) {
+        guard !files.isEmpty else { return }
+        switch durability {
+        case .perFile:
+            for f in files {
+                created(f.name)
+                try stage(f.name, f.text)
+            }
+            try syncStaging()
+        case .batched:
+            let fs = fileSystem
+            var batch = try fs.beginBatch(staging)
+            var failure: SpoolError?
+            for f in files {
+                created(f.name)
+                let path = stagedPath(f.name)
+                var text = f.text
+                text.withUTF8 { p in
+                    do throws(SpoolError) { try fs.write(path, UnsafeRawBufferPointer(p), in: &batch) } catch { failure = error }
+                }
+                if failure != nil { break }
+            }
+            if let failure {
+                fs.abandon(&batch)
+                throw failure
+            }
+            try fs.endBatch(&batch)
+        }
+    }
+
     public func isStaged(_ name: String) -> Bool { fileSystem.exists(stagedPath(name)) }
 
     /// Makes the staged names durable.

@@ -36,6 +36,30 @@ func items(_ range: Range<Int>, prefix: String = "i") -> [TestItem] {
         #expect(try s.ingest("https://e.com/feed", doc).delivered.isEmpty)
     }
 
+    /// A sync that fails (a write-back error: the data may never reach the disk) fails the
+    /// batch before anything is recorded, whichever way the batch is made durable; once
+    /// syncs work again, everything is delivered once.
+    @Test(arguments: [SpoolDirectory.Durability.batched, .perFile])
+    func aFailedSyncIsNeverTakenForSuccess(_ durability: SpoolDirectory.Durability) throws {
+        let fs = FullDiskFileSystem(budget: Int.max / 2)
+        let s = try Site("sync-fails", fileSystem: fs)
+        s.site.ingestor.deliverer.durability = durability
+        fs.breakSyncs()
+        do {
+            try s.ingest("https://e.com/feed", rss(items(0..<5)))
+            Issue.record("a batch whose sync failed was delivered")
+        } catch let error as DeliveryError {
+            #expect("\(error)".contains("Input/output error"), "\(error)")
+        }
+        #expect(try s.site.store.seenCount == 0)
+        #expect(try s.site.store.pendingDeliveries().isEmpty)
+        #expect(try s.spoolFiles().isEmpty)
+        #expect(try s.staged().isEmpty)
+        fs.refill()
+        #expect(try s.ingest("https://e.com/feed", rss(items(0..<5))).delivered.count == 5)
+        #expect(try s.spoolFiles().count == 5)
+    }
+
     @Test func anUnwritableSpoolReportsAndRecovers() throws {
         // Injected rather than chmod: CI runs as root, which permissions do not stop.
         let fs = FullDiskFileSystem(budget: Int.max / 2)

@@ -93,11 +93,12 @@ final class FullDiskFileSystem: SpoolFileSystem, @unchecked Sendable {
     private var budget: Int
     private var failRenames = false
     private var denied = false
+    private var failSyncs = false
 
     init(budget: Int) { self.budget = budget }
 
     func refill(_ bytes: Int = Int.max / 2) {
-        lock.lock(); budget = bytes; failRenames = false; denied = false; lock.unlock()
+        lock.lock(); budget = bytes; failRenames = false; denied = false; failSyncs = false; lock.unlock()
     }
 
     /// Every file creation fails with EACCES, as in a spool the daemon may not write.
@@ -105,22 +106,51 @@ final class FullDiskFileSystem: SpoolFileSystem, @unchecked Sendable {
 
     func breakRenames() { lock.lock(); failRenames = true; lock.unlock() }
 
-    func writeDurably(_ path: String, _ bytes: UnsafeRawBufferPointer) throws(SpoolError) {
+    /// Every sync (a batch's write-back, a directory's fsync) fails with EIO, as after a
+    /// write-back error: the data written may be lost.
+    func breakSyncs() { lock.lock(); failSyncs = true; lock.unlock() }
+
+    /// Takes `count` bytes from the budget: false when the disk is full (the budget is then 0).
+    private func take(_ path: String, _ count: Int) throws(SpoolError) -> Bool {
         lock.lock()
-        if denied {
-            lock.unlock()
-            throw SpoolError("create", path, code: EACCES)
-        }
-        let allowed = budget >= bytes.count
-        if allowed { budget -= bytes.count } else { budget = 0 }
-        lock.unlock()
-        if !allowed {
+        defer { lock.unlock() }
+        if denied { throw SpoolError("create", path, code: EACCES) }
+        let allowed = budget >= count
+        if allowed { budget -= count } else { budget = 0 }
+        return allowed
+    }
+
+    private var syncsFail: Bool { lock.lock(); defer { lock.unlock() }; return failSyncs }
+
+    func writeDurably(_ path: String, _ bytes: UnsafeRawBufferPointer) throws(SpoolError) {
+        guard try take(path, bytes.count) else {
             // Like a real full disk: the file exists, partly written, and the write fails.
             try real.writeDurably(path, UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.count / 2)]))
             throw SpoolError("write", path, code: ENOSPC)
         }
         try real.writeDurably(path, bytes)
+        if syncsFail { throw SpoolError("fsync", path, code: EIO) }
     }
+
+    func beginBatch(_ directory: String) throws(SpoolError) -> SpoolBatch { try real.beginBatch(directory) }
+
+    func write(_ path: String, _ bytes: UnsafeRawBufferPointer, in batch: inout SpoolBatch) throws(SpoolError) {
+        guard try take(path, bytes.count) else {
+            try real.write(path, UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.count / 2)]), in: &batch)
+            throw SpoolError("write", path, code: ENOSPC)
+        }
+        try real.write(path, bytes, in: &batch)
+    }
+
+    func endBatch(_ batch: inout SpoolBatch) throws(SpoolError) {
+        if syncsFail {
+            real.abandon(&batch)
+            throw SpoolError("syncfs", batch.directoryPath, code: EIO)
+        }
+        try real.endBatch(&batch)
+    }
+
+    func abandon(_ batch: inout SpoolBatch) { real.abandon(&batch) }
 
     func rename(_ from: String, _ to: String) throws(SpoolError) {
         lock.lock(); let fail = failRenames; lock.unlock()
@@ -128,7 +158,10 @@ final class FullDiskFileSystem: SpoolFileSystem, @unchecked Sendable {
         try real.rename(from, to)
     }
 
-    func syncDirectory(_ path: String) throws(SpoolError) { try real.syncDirectory(path) }
+    func syncDirectory(_ path: String) throws(SpoolError) {
+        if syncsFail { throw SpoolError("fsync", path, code: EIO) }
+        try real.syncDirectory(path)
+    }
     func makeDirectory(_ path: String) throws(SpoolError) { try real.makeDirectory(path) }
     func remove(_ path: String) throws(SpoolError) { try real.remove(path) }
     func exists(_ path: String) -> Bool { real.exists(path) }

@@ -27,4 +27,8 @@ void fs_release_free_memory(void);
 /// fixed mmap and trim thresholds. Call before any thread starts.
 void fs_tune_malloc(void);
 
+/// syncfs: writes back every dirty page and inode of the filesystem holding `fd`; fails
+/// (with errno) when a write-back error happened on it since `fd` was opened (Linux 5.8+).
+int fs_syncfs(int fd);
+
 #endif
