@@ -62,6 +62,7 @@ let package = Package(
         .target(name: "FeedStore", dependencies: ["CSQLite"]),
         // The spool directory: the only writer of article files.
         .target(name: "FeedSpool", dependencies: ["CSystemShims"]),
+        .target(name: "FeedExtract", dependencies: ["FeedCore"]),
         // Exactly-once ingest: identities, duplicates, delivery protocol, the one-shot run.
         .target(name: "FeedIngest", dependencies: ["FeedCore", "FeedParser", "FeedFetch", "FeedConfig", "FeedStore", "FeedSpool"]),
 
@@ -83,11 +84,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // make bench's state and spool benchmark; not installed.
-        .executableTarget(name: "feedspool-bench", dependencies: ["FeedIngest", "FeedConfig", "FeedStore", "FeedCore", "FeedSpool"]),
+        .executableTarget(name: "feedspool-bench", dependencies: ["FeedIngest", "FeedConfig", "FeedStore", "FeedCore", "FeedSpool", "FeedParser", "FeedExtract"]),
         .executableTarget(
             name: "feedspool",
             dependencies: [
-                "FeedCore", "FeedParser", "FeedFetch", "FeedConfig", "FeedStore", "FeedSpool", "FeedIngest",
+                "FeedCore", "FeedParser", "FeedFetch", "FeedConfig", "FeedStore", "FeedSpool", "FeedIngest", "FeedExtract",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

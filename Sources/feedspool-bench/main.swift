@@ -94,8 +94,12 @@ func compareProtocols(in dir: String, rounds: Int = 3, count: Int = 10_000) {
 }
 
 let args = CommandLine.arguments
+if args.count >= 3 && args[1] == "extract" {
+    ExtractionBench.run(pagesDirectory: args[2], verbose: args.contains("-v"))
+    exit(0)
+}
 guard args.count >= 3, args[1] == "state" else {
-    print("usage: feedspool-bench state DIR [ARTICLES] [SEEN]")
+    print("usage: feedspool-bench state DIR [ARTICLES] [SEEN] | feedspool-bench extract PAGES_DIR [-v]")
     exit(2)
 }
 let dir = args[2]

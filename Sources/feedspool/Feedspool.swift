@@ -9,12 +9,13 @@ struct Feedspool: AsyncParsableCommand {
         version: FeedspoolVersion.string,
         subcommands: [
             StatusCommand.self, FeedsCommand.self, TailCommand.self, PollCommand.self, ReloadCommand.self, MetricsCommand.self,
-            ShowCommand.self, ImportOPMLCommand.self, ExportOPMLCommand.self, ParseCommand.self, FetchCommand.self, DatesCommand.self,
+            ShowCommand.self, ImportOPMLCommand.self, ExportOPMLCommand.self, ParseCommand.self, ExtractCommand.self, FetchCommand.self, DatesCommand.self,
         ])
 
     static func main() async {
         var arguments = Array(CommandLine.arguments.dropFirst())
         Operands.split(&arguments, command: "parse", valued: ParseCommand.valuedOptions)
+        Operands.split(&arguments, command: "extract", valued: ExtractCommand.valuedOptions)
         await main(arguments)
     }
 }

@@ -1,0 +1,235 @@
+import FeedCore
+
+/// A page's article, as `ArticleExtractor` found it.
+public struct ExtractedArticle: Sendable {
+    public var url: String?
+    public var title: String?
+    public var author: String?
+    /// The publication time, with the offset the page wrote.
+    public var published: FeedDate?
+    public var language: String?
+    /// Plain text, paragraphs separated by one blank line.
+    public var body: String
+    /// Which evidence decided the body: `json-ld`, `microdata`, `article`, `main`, `scored`.
+    public var source: String
+    /// 0–1: how sure the extractor is that `body` is the whole article and nothing else.
+    public var confidence: Double
+
+    public var words: Int { body.split(whereSeparator: { $0 == " " || $0 == "\n" }).count }
+
+    /// The `feedspool extract --json` object.
+    public var json: String {
+        var w = JSONWriter()
+        w.beginObject()
+        w.string("url", url)
+        w.string("title", title)
+        w.string("author", author)
+        w.string("published", published?.utcString)
+        w.string("published_local", published?.rfc3339String)
+        w.string("language", language)
+        w.string("body", body)
+        w.int("words", Int64(words))
+        w.string("source", source)
+        w.raw("confidence", String(format2(confidence)))
+        w.endObject()
+        return w.string
+    }
+
+    private func format2(_ d: Double) -> String {
+        let hundredths = Int((max(0, min(1, d)) * 100).rounded())
+        return hundredths == 100 ? "1" : "0." + (hundredths < 10 ? "0" : "") + String(hundredths)
+    }
+}
+
+/// Why a page gave no article.
+public struct NoArticle: Error, Sendable, CustomStringConvertible {
+    public var reason: String
+    public var description: String { reason }
+}
+
+/// Finds the article in a page: title, byline, date, language and the body's paragraphs,
+/// leaving out what is not the story. Every signal the page offers is read and the body's
+/// are cross-checked:
+/// - JSON-LD `articleBody` is used when the page's visible text agrees with it (then the
+///   visible text, which keeps the paragraphs, is the body), or alone when no visible text
+///   scores (a page drawn by scripts); when they disagree, the visible text wins.
+/// - `itemprop="articleBody"`, a single `<article>` or `<main>` is the body when it holds
+///   the best-scoring block's text; otherwise the scoring decides (`ContentScoring`).
+/// - A page whose best text is short or mostly links (an index, a login or consent wall, an
+///   error page) has no article: `NoArticle` says why.
+public enum ArticleExtractor {
+    /// Fewest words of an article.
+    public static let minimumWords = 50
+
+    public static func extract(_ tree: PageTree, url: String? = nil) throws(NoArticle) -> ExtractedArticle {
+        let signals = PageSignals(tree)
+        let scoring = ContentScoring(tree)
+        let title = Self.title(signals, tree: tree)
+        let bodyText = BodyText(scoring: scoring, title: title)
+
+        var roots: [Int] = []
+        var source = "scored"
+        if let top = scoring.best {
+            roots = siblings(of: top, scoring)
+            // A container the page marks as the article wins when it holds the best text.
+            if let marked = markedContainer(signals, scoring, holding: top) {
+                roots = [marked.node]
+                source = marked.source
+            }
+        }
+        var body = roots.isEmpty ? "" : bodyText.text(of: roots)
+        var confidence = 0.0
+        let visibleWords = wordCount(body)
+
+        if let ldBody = signals.jsonLDBody, wordCount(ldBody) >= minimumWords / 2 {
+            let agreement = TextOverlap.containment(of: ldBody, in: body)
+            if visibleWords >= minimumWords && agreement >= 0.5 {
+                source = "json-ld"
+                confidence = 0.9 + 0.1 * min(1, agreement)
+            } else if visibleWords < minimumWords || !scoring.readerable {
+                body = ldBody
+                source = "json-ld"
+                confidence = 0.7
+            } else {
+                confidence = 0.55  // the structured data says something else than the page shows
+            }
+        }
+        let words = wordCount(body)
+        guard words >= minimumWords || (words >= 15 && source != "scored") else {
+            throw NoArticle(reason: words == 0
+                ? "no article: the page has no block of text (an index, a login or consent wall, an error page, or a page drawn by scripts)"
+                : "no article: the best text on the page is \(words) words (an index, a login or consent wall, or an error page)")
+        }
+        guard scoring.readerable || source != "scored" || words >= 150 else {
+            throw NoArticle(reason: "no article: the page's text is short paragraphs and links (an index or a listing)")
+        }
+        if confidence == 0 {
+            let top = roots.first.map { scoring.linkDensity($0) } ?? 0
+            let base: Double = source == "scored" ? 0.6 : 0.75
+            confidence = min(0.95, base + Double(min(words, 600)) / 3000) * (1 - min(0.5, top))
+        }
+        let published = date(signals, tree: tree, roots: roots)
+        return ExtractedArticle(
+            url: url, title: title, author: author(signals, tree: tree, scoring: scoring),
+            published: published, language: language(signals), body: body, source: source, confidence: confidence)
+    }
+
+    static func wordCount(_ s: String) -> Int {
+        s.split(whereSeparator: { $0 == " " || $0 == "\n" }).count
+    }
+
+    /// The best block and its siblings that belong with it: scored well too, or paragraphs
+    /// of text rather than links.
+    static func siblings(of top: Int, _ scoring: ContentScoring) -> [Int] {
+        let tree = scoring.tree
+        let parent = tree[top].parent
+        guard parent >= 0 else { return [top] }
+        let threshold = max(10, scoring.scores[top] * 0.2)
+        let topClass = tree[top].attribute("class")
+        var out: [Int] = []
+        for s in tree[parent].children {
+            if s == top {
+                out.append(s)
+                continue
+            }
+            guard !scoring.excluded[s], !tree[s].isText else { continue }
+            var bonus = 0.0
+            if let c = topClass, !c.isEmpty, tree[s].attribute("class") == c { bonus = scoring.scores[top] * 0.2 }
+            if scoring.isCandidate[s] && scoring.scores[s] + bonus >= threshold {
+                out.append(s)
+            } else if tree[s].name == "p" {
+                let length = scoring.textLength[s], density = scoring.linkDensity(s)
+                if length > 80 && density < 0.25 { out.append(s) } else if length > 0 && length <= 80 && density == 0 && tree.rawText(of: s).hasSuffix(".") { out.append(s) }
+            }
+        }
+        return out
+    }
+
+    /// `itemprop="articleBody"`, else the one `<article>` (or `<main>`, `role="main"`) that
+    /// holds the best block: (node, source).
+    static func markedContainer(_ signals: PageSignals, _ scoring: ContentScoring, holding top: Int) -> (node: Int, source: String)? {
+        let tree = scoring.tree
+        func holds(_ c: Int) -> Bool {
+            var p = top
+            while p >= 0 {
+                if p == c { return true }
+                p = tree[p].parent
+            }
+            return false
+        }
+        // The container must hold most of the best block's text, not a page-wide wrapper
+        // around the article and much else.
+        func tight(_ c: Int) -> Bool {
+            holds(c) && !scoring.excluded[c] && scoring.textLength[c] <= max(scoring.textLength[top] * 2, scoring.textLength[top] + 2000)
+        }
+        if let m = signals.microdataBody, holds(m) || (scoring.textLength[m] >= scoring.textLength[top] / 2 && !scoring.excluded[m]) {
+            if scoring.textLength[m] > 0 { return (m, "microdata") }
+        }
+        let articles = (0..<tree.count).filter { tree[$0].name == "article" && !scoring.excluded[$0] }
+        if articles.count == 1, tight(articles[0]) { return (articles[0], "article") }
+        if let main = (0..<tree.count).first(where: { (tree[$0].name == "main" || tree[$0].attribute("role") == "main") && !scoring.excluded[$0] }), tight(main) {
+            return (main, "main")
+        }
+        return nil
+    }
+
+    // MARK: Metadata
+
+    /// JSON-LD headline, OpenGraph or Twitter title, microdata headline, else the
+    /// document's `<title>` without the site's name after a separator.
+    static func title(_ s: PageSignals, tree: PageTree) -> String? {
+        if let t = s.jsonLD("headline") ?? s.meta["og:title"].map(TextBuilder.oneLine) ?? s.meta["twitter:title"].map(TextBuilder.oneLine)
+            ?? s.microdataHeadline, !t.isEmpty
+        {
+            return t
+        }
+        guard let t = s.documentTitle else { return nil }
+        for separator in [" | ", " - ", " – ", " — ", " :: ", " » ", " · "] {
+            if let r = t.ranges(of: separator).last {
+                let head = String(t[..<r.lowerBound])
+                if ArticleExtractor.wordCount(head) >= 3 { return head }
+            }
+        }
+        return t
+    }
+
+    static func author(_ s: PageSignals, tree: PageTree, scoring: ContentScoring) -> String? {
+        let ld = s.jsonLDAuthors
+        if !ld.isEmpty { return ld.joined(separator: ", ") }
+        if let a = s.meta["author"] ?? s.meta["article:author"] ?? s.meta["dc.creator"] ?? s.meta["parsely-author"] ?? s.microdataAuthor {
+            let t = TextBuilder.oneLine(a)
+            if !t.isEmpty && !t.hasPrefix("http") { return t }
+        }
+        for i in 0..<tree.count where !tree[i].isText {
+            let n = tree[i]
+            let c = ((n.attribute("class") ?? "") + " " + (n.attribute("rel") ?? "") + " " + (n.attribute("itemprop") ?? "")).lowercased()
+            guard c.contains("byline") || c.contains("author") else { continue }
+            var t = TextBuilder.oneLine(tree.rawText(of: i))
+            for prefix in ["By ", "by ", "BY "] where t.hasPrefix(prefix) { t.removeFirst(prefix.count) }
+            if !t.isEmpty && t.count < 100 { return t }
+        }
+        return nil
+    }
+
+    static func date(_ s: PageSignals, tree: PageTree, roots: [Int]) -> FeedDate? {
+        let candidates = [
+            s.jsonLD("datePublished"), s.meta["article:published_time"], s.meta["og:published_time"], s.microdataDate,
+            s.meta["datepublished"], s.meta["pubdate"], s.meta["publishdate"], s.meta["date"], s.meta["dc.date"],
+            s.meta["dc.date.issued"], s.meta["dcterms.created"], s.meta["sailthru.date"], s.meta["parsely-pub-date"],
+            s.jsonLD("dateCreated"),
+        ]
+        for c in candidates {
+            if let c, let d = DateParser.parse(c) { return d }
+        }
+        // A <time datetime> in or before the article.
+        for i in 0..<tree.count where tree[i].name == "time" {
+            if let dt = tree[i].attribute("datetime"), let d = DateParser.parse(dt) { return d }
+        }
+        return nil
+    }
+
+    static func language(_ s: PageSignals) -> String? {
+        let raw = s.jsonLD("inLanguage") ?? s.htmlLang ?? s.meta["og:locale"] ?? s.meta["content-language"] ?? s.meta["language"]
+        return raw.flatMap(LanguageTag.normalize)
+    }
+}

@@ -1,0 +1,72 @@
+import FeedCore
+
+/// The article's text from the chosen part of the page, by the HTML → text rules every
+/// other body follows (`HTMLTextExtractor`), leaving out what scoring excluded and, inside
+/// the article, the blocks that are not its text: link lists (related stories), blocks whose
+/// class says they are something else, a repeat of the headline.
+struct BodyText {
+    let scoring: ContentScoring
+    /// The headline, to leave out a heading that only repeats it.
+    let title: String?
+
+    var tree: PageTree { scoring.tree }
+
+    /// The text of `roots` (siblings, in document order), paragraphs joined by a blank line.
+    func text(of roots: [Int]) -> String {
+        var extractor = HTMLTextExtractor()
+        var titleSkipped = false
+        // An explicit stack (pages nest deep): an element, then a marker to end it.
+        var stack: [(node: Int, entering: Bool)] = roots.reversed().map { ($0, true) }
+        while let (i, entering) = stack.popLast() {
+            let n = tree[i]
+            if !entering {
+                extractor.end(n.tag)
+                continue
+            }
+            if n.isText {
+                if !scoring.excluded[i] {
+                    var t = n.text
+                    t.withUTF8 { extractor.characters($0) }
+                }
+                continue
+            }
+            if scoring.excluded[i] || isClutter(i) { continue }
+            if !titleSkipped, let title, n.name.count == 2, n.name.first == "h",
+                TextBuilder.oneLine(tree.rawText(of: i)) == title
+            {
+                titleSkipped = true
+                continue
+            }
+            extractor.start(n.tag)
+            stack.append((i, false))
+            for c in n.children.reversed() { stack.append((c, true)) }
+        }
+        return extractor.string
+    }
+
+    /// A block inside the article that is not its text (Readability's "clean conditionally",
+    /// simplified): a class that says otherwise, a list that is mostly links, a block that is
+    /// mostly links or list items without paragraphs.
+    func isClutter(_ i: Int) -> Bool {
+        let n = tree[i]
+        switch n.name {
+        case "div", "section", "ul", "ol", "table", "figure", "header", "dl":
+            break
+        case "h1", "h2", "h3", "h4", "h5", "h6":
+            return scoring.classWeight(i) < 0
+        default:
+            return false
+        }
+        let weight = scoring.classWeight(i)
+        if weight < 0 { return true }
+        let density = scoring.linkDensity(i)
+        let isList = n.name == "ul" || n.name == "ol"
+        if scoring.commas[i] >= 10 { return false }
+        if isList { return density > 0.5 }
+        if weight >= 25 { return density > 0.5 }
+        let p = scoring.paragraphs[i], li = scoring.listItems[i]
+        if li > p + 1 && density > 0.3 { return true }
+        if density > 0.35 && scoring.textLength[i] < 600 { return true }
+        return false
+    }
+}

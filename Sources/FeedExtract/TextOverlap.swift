@@ -1,0 +1,57 @@
+/// How much two texts share, by the measure article-extraction benchmarks use: word tokens
+/// (runs of Unicode letters, digits and `_`, as `\w+`), every run of four consecutive
+/// tokens (a shingle) counted.
+public enum TextOverlap {
+    /// The shingles of `text` with their counts.
+    public static func shingles(_ text: String) -> [String: Int] {
+        var tokens: [Substring] = []
+        var start: String.Index?
+        var i = text.startIndex
+        while i < text.endIndex {
+            let c = text[i]
+            let word = c.isLetter || c.isNumber || c == "_" || c.unicodeScalars.first!.properties.isAlphabetic
+            if word {
+                if start == nil { start = i }
+            } else if let s = start {
+                tokens.append(text[s..<i])
+                start = nil
+            }
+            i = text.index(after: i)
+        }
+        if let s = start { tokens.append(text[s...]) }
+        var out: [String: Int] = [:]
+        guard tokens.count >= 4 else {
+            if !tokens.isEmpty { out[tokens.joined(separator: " "), default: 0] += 1 }
+            return out
+        }
+        for k in 0...(tokens.count - 4) {
+            out[tokens[k..<(k + 4)].joined(separator: " "), default: 0] += 1
+        }
+        return out
+    }
+
+    /// The share of `a`'s shingles (by count) that `b` holds too: 1 when `b` contains all
+    /// of `a`'s text.
+    public static func containment(of a: String, in b: String) -> Double {
+        let sa = shingles(a), sb = shingles(b)
+        let total = sa.values.reduce(0, +)
+        guard total > 0 else { return 0 }
+        var shared = 0
+        for (k, n) in sa { shared += min(n, sb[k] ?? 0) }
+        return Double(shared) / Double(total)
+    }
+
+    /// True positives, false positives and false negatives of `extracted` against
+    /// `reference`, normalised to sum to 1 (one page's share of a corpus' precision and
+    /// recall).
+    public static func confusion(extracted: String, reference: String) -> (tp: Double, fp: Double, fn: Double) {
+        let e = shingles(extracted), r = shingles(reference)
+        var tp = 0
+        for (k, n) in e { tp += min(n, r[k] ?? 0) }
+        let fp = e.values.reduce(0, +) - tp
+        let fn = r.values.reduce(0, +) - tp
+        let sum = Double(tp + fp + fn)
+        guard sum > 0 else { return (0, 0, 0) }
+        return (Double(tp) / sum, Double(fp) / sum, Double(fn) / sum)
+    }
+}

@@ -1,0 +1,85 @@
+import FeedCore
+import FeedExtract
+import FeedParser
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `feedspool-bench extract PAGES_DIR`: article extraction against reference texts.
+///
+/// PAGES_DIR holds one folder per page with `source.html` (the page) and `expected.html`
+/// (the article's reference body, turned into text by the project's HTML → text rules), as
+/// in mozilla/readability's test pages. Prints the F1 of the extracted bodies by the
+/// measure public extraction benchmarks use (4-token shingles; precision and recall per
+/// page, averaged over pages) and the CPU time of extraction alone.
+enum ExtractionBench {
+    static func run(pagesDirectory: String, verbose: Bool) {
+        let names = listDirectory(pagesDirectory).sorted()
+        var converter = HTMLToText()
+        var tp = 0.0, fp = 0.0, fn = 0.0
+        var pages = 0, noArticle = 0
+        var cpu = 0.0
+        for name in names {
+            let dir = pagesDirectory + "/" + name
+            guard let source = readFile(dir + "/source.html"), let expectedHTML = readFile(dir + "/expected.html") else { continue }
+            let reference = converter.text(fromHTML: UTF8Text(bytes: expectedHTML)).string
+            let started = cpuSeconds()
+            let page = PageParser.parse(source)
+            let extracted = (try? ArticleExtractor.extract(page.tree))?.body
+            cpu += cpuSeconds() - started
+            if extracted == nil { noArticle += 1 }
+            let c = TextOverlap.confusion(extracted: extracted ?? "", reference: reference)
+            tp += c.tp
+            fp += c.fp
+            fn += c.fn
+            pages += 1
+            if verbose {
+                let p = c.tp + c.fp > 0 ? c.tp / (c.tp + c.fp) : 0, r = c.tp + c.fn > 0 ? c.tp / (c.tp + c.fn) : 0
+                print("\(name)\tP \(format(p))\tR \(format(r))\(extracted == nil ? "\tno article" : "")")
+            }
+        }
+        guard pages > 0 else {
+            print("no pages in \(pagesDirectory)")
+            return
+        }
+        let precision = tp / (tp + fp), recall = tp / (tp + fn)
+        let f1 = 2 * precision * recall / (precision + recall)
+        print("| article extraction over \(pages) pages (\(noArticle) without an article) | P \(format(precision)) R \(format(recall)) | **F1 \(format(f1))** | \(format(cpu / Double(pages) * 1000)) ms CPU a page |")
+    }
+
+    static func format(_ d: Double) -> String {
+        let v = (d * 1000).rounded() / 1000
+        return String(v)
+    }
+
+    static func cpuSeconds() -> Double {
+        var ru = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &ru)
+        return Double(ru.ru_utime.tv_sec) + Double(ru.ru_utime.tv_usec) / 1e6 + Double(ru.ru_stime.tv_sec) + Double(ru.ru_stime.tv_usec) / 1e6
+    }
+
+    static func listDirectory(_ path: String) -> [String] {
+        guard let d = opendir(path) else { return [] }
+        defer { closedir(d) }
+        var out: [String] = []
+        while let e = readdir(d) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if !name.hasPrefix(".") { out.append(name) }
+        }
+        return out
+    }
+
+    static func readFile(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = read(fd, &chunk, chunk.count)
+            if n <= 0 { return out }
+            out.append(contentsOf: chunk[0..<n])
+        }
+    }
+}
