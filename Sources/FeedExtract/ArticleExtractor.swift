@@ -15,7 +15,7 @@ public struct ExtractedArticle: Sendable {
     /// 0–1: how sure the extractor is that `body` is the whole article and nothing else.
     public var confidence: Double
 
-    public var words: Int { body.split(whereSeparator: { $0 == " " || $0 == "\n" }).count }
+    public var words: Int { ArticleExtractor.wordCount(body) }
 
     /// The `feedspool extract --json` object.
     public var json: String {
@@ -63,21 +63,14 @@ public enum ArticleExtractor {
 
     public static func extract(_ tree: PageTree, url: String? = nil) throws(NoArticle) -> ExtractedArticle {
         let signals = PageSignals(tree)
-        let scoring = ContentScoring(tree)
         let title = Self.title(signals, tree: tree)
-        let bodyText = BodyText(scoring: scoring, title: title)
-
-        var roots: [Int] = []
-        var source = "scored"
-        if let top = scoring.best {
-            roots = siblings(of: top, scoring)
-            // A container the page marks as the article wins when it holds the best text.
-            if let marked = markedContainer(signals, scoring, holding: top) {
-                roots = [marked.node]
-                source = marked.source
-            }
+        var (scoring, roots, source, body) = visibleBody(tree, signals: signals, title: title, stripsUnlikely: true)
+        // Class names can hide the story itself ("sidebar-right" layouts): a short result is
+        // tried again without them, and the longer one kept.
+        if wordCount(body) < 200 {
+            let second = visibleBody(tree, signals: signals, title: title, stripsUnlikely: false)
+            if wordCount(second.body) > wordCount(body) * 2 { (scoring, roots, source, body) = second }
         }
-        var body = roots.isEmpty ? "" : bodyText.text(of: roots)
         var confidence = 0.0
         let visibleWords = wordCount(body)
 
@@ -114,8 +107,83 @@ public enum ArticleExtractor {
             published: published, language: language(signals), body: body, source: source, confidence: confidence)
     }
 
+    static let bylineHints = ContentScoring.Patterns(["byline", "author"])
+
+    /// Words of a text whose white space is folded (spaces and line feeds only).
     static func wordCount(_ s: String) -> Int {
-        s.split(whereSeparator: { $0 == " " || $0 == "\n" }).count
+        var count = 0
+        var inWord = false
+        for u in s.unicodeScalars {
+            if u == " " || u == "\n" {
+                inWord = false
+            } else if Self.isIdeographic(u) {
+                // Chinese, Japanese and Korean are written without spaces: a character is a word.
+                count += 1
+                inWord = false
+            } else if !inWord {
+                inWord = true
+                count += 1
+            }
+        }
+        return count
+    }
+
+    static func isIdeographic(_ u: Unicode.Scalar) -> Bool {
+        switch u.value {
+        case 0x3040...0x30FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xAC00...0xD7AF, 0xF900...0xFAFF, 0x20000...0x2FA1F: return true
+        default: return false
+        }
+    }
+
+    /// The body the page shows: the best-scoring block with its siblings, or the container
+    /// the page marks as the article when it holds that block.
+    static func visibleBody(_ tree: PageTree, signals: PageSignals, title: String?, stripsUnlikely: Bool)
+        -> (scoring: ContentScoring, roots: [Int], source: String, body: String)
+    {
+        let scoring = ContentScoring(tree, stripsUnlikely: stripsUnlikely)
+        var roots: [Int] = []
+        var source = "scored"
+        if let top = scoring.best.map({ promoted($0, scoring) }) {
+            roots = siblings(of: top, scoring)
+            if let marked = markedContainer(signals, scoring, holding: top) {
+                roots = [marked.node]
+                source = marked.source
+            }
+        }
+        let body = roots.isEmpty ? "" : BodyText(scoring: scoring, title: title, best: scoring.best).text(of: roots)
+        return (scoring, roots, source, body)
+    }
+
+    /// The best block, or the element around it that holds it with other blocks that score
+    /// nearly as well (an article whose paragraphs are grouped in several wrappers), or
+    /// around it alone.
+    static func promoted(_ best: Int, _ scoring: ContentScoring) -> Int {
+        let tree = scoring.tree
+        let strong = (0..<tree.count).filter { scoring.isCandidate[$0] && !scoring.excluded[$0] && $0 != best && scoring.scores[$0] >= scoring.scores[best] * 0.75 }
+            .sorted { scoring.scores[$0] > scoring.scores[$1] }.prefix(4)
+        var top = best
+        if strong.count >= 2 {
+            var ancestor = tree[best].parent
+            while ancestor > 0 && tree[ancestor].name != "body" {
+                let holds = strong.filter { c in
+                    var p = tree[c].parent
+                    while p > 0 && p != ancestor { p = tree[p].parent }
+                    return p == ancestor
+                }.count
+                if holds >= 2 {
+                    top = ancestor
+                    break
+                }
+                ancestor = tree[ancestor].parent
+            }
+        }
+        // An only child: its parent is the same block with its frame.
+        while tree[top].parent > 0, tree[tree[top].parent].name != "body",
+            tree[tree[top].parent].children.filter({ !tree[$0].isText }).count == 1
+        {
+            top = tree[top].parent
+        }
+        return top
     }
 
     /// The best block and its siblings that belong with it: scored well too, or paragraphs
@@ -173,6 +241,45 @@ public enum ArticleExtractor {
         return nil
     }
 
+    /// How the page scored, for a person: the best blocks with their scores and link
+    /// density, and for each of the longest paragraphs, the element that left it out if one
+    /// did.
+    public static func explain(_ tree: PageTree, stripsUnlikely: Bool = true) -> String {
+        let scoring = ContentScoring(tree, stripsUnlikely: stripsUnlikely)
+        func describe(_ i: Int) -> String {
+            let n = tree[i]
+            var s = "<" + n.name
+            if let id = n.attribute("id") { s += " id=\"\(id)\"" }
+            if let c = n.attribute("class") { s += " class=\"\(c.prefix(60))\"" }
+            return s + ">"
+        }
+        var out = "pass \(stripsUnlikely ? 1 : 2) (class names \(stripsUnlikely ? "" : "not ")ruling out): readerable: \(scoring.readerable)\n"
+        let top = (0..<tree.count).filter { scoring.isCandidate[$0] }.sorted { scoring.scores[$0] > scoring.scores[$1] }.prefix(5)
+        for i in top {
+            out += "candidate \(describe(i)) score \(Int(scoring.scores[i])) text \(scoring.textLength[i]) links \(Int(scoring.linkDensity(i) * 100))%\n"
+        }
+        let signals = PageSignals(tree)
+        let chosen = visibleBody(tree, signals: signals, title: title(signals, tree: tree), stripsUnlikely: stripsUnlikely)
+        out += "body (\(chosen.source)) from \(chosen.roots.prefix(4).map(describe).joined(separator: ", "))\(chosen.roots.count > 4 ? ", …" : ""): \(wordCount(chosen.body)) words\n"
+        var lengths: [(Int, Int)] = []
+        for i in 0..<tree.count where tree[i].name == "p" {
+            lengths.append((i, ContentScoring.visibleLength(tree.rawText(of: i))))
+        }
+        for (i, length) in lengths.sorted(by: { $0.1 > $1.1 }).prefix(3) {
+            var cause = "kept"
+            var p = i
+            while p > 0 {
+                if scoring.excluded[p] && (tree[p].parent < 0 || !scoring.excluded[tree[p].parent]) {
+                    cause = "left out by \(describe(p))"
+                    break
+                }
+                p = tree[p].parent
+            }
+            out += "paragraph of \(length) characters under \(describe(tree[i].parent)): \(cause)\n"
+        }
+        return out
+    }
+
     // MARK: Metadata
 
     /// JSON-LD headline, OpenGraph or Twitter title, microdata headline, else the
@@ -200,10 +307,13 @@ public enum ArticleExtractor {
             let t = TextBuilder.oneLine(a)
             if !t.isEmpty && !t.hasPrefix("http") { return t }
         }
-        for i in 0..<tree.count where !tree[i].isText {
-            let n = tree[i]
-            let c = ((n.attribute("class") ?? "") + " " + (n.attribute("rel") ?? "") + " " + (n.attribute("itemprop") ?? "")).lowercased()
-            guard c.contains("byline") || c.contains("author") else { continue }
+        for i in 0..<tree.count where !tree.nodes[i].attributes.isEmpty {
+            var c: [UInt8] = []
+            for a in tree.nodes[i].attributes where a.name == "class" || a.name == "rel" || a.name == "itemprop" {
+                c.append(contentsOf: a.value.utf8.lazy.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 })
+                c.append(0x20)
+            }
+            guard Self.bylineHints.match(c) else { continue }
             var t = TextBuilder.oneLine(tree.rawText(of: i))
             for prefix in ["By ", "by ", "BY "] where t.hasPrefix(prefix) { t.removeFirst(prefix.count) }
             if !t.isEmpty && t.count < 100 { return t }

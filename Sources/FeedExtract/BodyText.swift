@@ -8,6 +8,21 @@ struct BodyText {
     let scoring: ContentScoring
     /// The headline, to leave out a heading that only repeats it.
     let title: String?
+    /// The best block and the elements around it: never clutter, whatever their class says
+    /// (a layout's "two-col-sidebar-right" wrapper holding the story).
+    let protected: Set<Int>
+
+    init(scoring: ContentScoring, title: String?, best: Int?) {
+        self.scoring = scoring
+        self.title = title
+        var p = Set<Int>()
+        var i = best ?? -1
+        while i >= 0 {
+            p.insert(i)
+            i = scoring.tree[i].parent
+        }
+        protected = p
+    }
 
     var tree: PageTree { scoring.tree }
 
@@ -48,6 +63,7 @@ struct BodyText {
     /// simplified): a class that says otherwise, a list that is mostly links, a block that is
     /// mostly links or list items without paragraphs.
     func isClutter(_ i: Int) -> Bool {
+        if protected.contains(i) { return false }
         let n = tree[i]
         switch n.name {
         case "div", "section", "ul", "ol", "table", "figure", "header", "dl":

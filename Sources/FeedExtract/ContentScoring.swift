@@ -24,8 +24,14 @@ struct ContentScoring {
     private(set) var scores: [Double]
     private(set) var isCandidate: [Bool]
 
-    init(_ tree: PageTree) {
+    /// Whether class and id names rule blocks out (the first pass); the second pass, for a
+    /// page whose article the names hid (a "sidebar-right" layout holding the story), only
+    /// rules out by element, role and visibility.
+    let stripsUnlikely: Bool
+
+    init(_ tree: PageTree, stripsUnlikely: Bool = true) {
         self.tree = tree
+        self.stripsUnlikely = stripsUnlikely
         let n = tree.count
         excluded = [Bool](repeating: false, count: n)
         textLength = [Int](repeating: 0, count: n)
@@ -43,32 +49,60 @@ struct ContentScoring {
 
     // MARK: What is not the story
 
-    static let unlikely = [
+    static let unlikely = Patterns([
         "-ad-", "ai2html", "banner", "breadcrumb", "combx", "comment", "community", "cover-wrap", "disqus", "extra",
         "footer", "gdpr", "legends", "menu", "related", "remark", "replies", "rss", "shoutbox", "sidebar", "skyscraper",
         "social", "sponsor", "supplemental", "ad-break", "agegate", "pagination", "pager", "popup", "yom-remote",
         "cookie", "consent", "newsletter", "subscribe", "signup", "share", "sharing", "promo", "outbrain", "taboola",
         "masthead", "navbar", "nav-", "-nav", "toolbar", "widget", "recommend", "trending", "most-read", "mostread",
-    ]
-    static let maybe = ["and", "article", "body", "column", "content", "main", "shadow", "story", "post-body", "entry"]
-    static let positive = ["article", "body", "content", "entry", "hentry", "h-entry", "main", "page", "post", "text", "blog", "story"]
-    static let negative = [
+    ])
+    static let maybe = Patterns(["and", "article", "body", "column", "content", "main", "shadow", "story", "post-body", "entry"])
+    static let positive = Patterns(["article", "body", "content", "entry", "hentry", "h-entry", "main", "page", "post", "text", "blog", "story"])
+    static let negative = Patterns([
         "-ad-", "hidden", "banner", "combx", "comment", "com-", "contact", "footer", "gdpr", "masthead", "media", "meta",
         "outbrain", "promo", "related", "scroll", "share", "shoutbox", "sidebar", "skyscraper", "sponsor", "shopping",
         "tags", "widget", "cookie", "consent", "newsletter", "subscribe", "byline", "caption-credit", "advert",
-    ]
+    ])
     static let excludedTags: Set<String> = ["nav", "aside", "footer", "menu", "dialog", "noscript", "form", "button", "select", "input", "textarea", "iframe", "svg"]
     static let excludedRoles: Set<String> = ["navigation", "complementary", "contentinfo", "banner", "menu", "menubar", "dialog", "alertdialog", "alert", "search"]
 
-    /// The element's class and id, lower case, for the patterns above.
-    func classAndID(_ i: Int) -> String {
-        let n = tree[i]
-        return ((n.attribute("class") ?? "") + " " + (n.attribute("id") ?? "")).lowercased()
+    /// The element's class and id, lower case (ASCII), for the patterns above.
+    func classAndID(_ i: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        for a in tree.nodes[i].attributes where a.name == "class" || a.name == "id" {
+            out.append(contentsOf: a.value.utf8.lazy.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 })
+            out.append(0x20)
+        }
+        return out
     }
 
-    static func matches(_ s: String, _ patterns: [String]) -> Bool {
-        patterns.contains { s.contains($0) }
+    /// The patterns as bytes, compared byte by byte (a class attribute is short; the
+    /// standard library's substring search builds a table per call).
+    struct Patterns {
+        let bytes: [[UInt8]]
+        init(_ words: [String]) { bytes = words.map { Array($0.utf8) } }
+
+        func match(_ s: [UInt8]) -> Bool {
+            guard s.count > 1 else { return false }
+            return s.withUnsafeBufferPointer { h in
+                bytes.contains { p in
+                    guard let first = p.first, p.count <= h.count else { return false }
+                    var i = 0
+                    while i + p.count <= h.count {
+                        if h[i] == first {
+                            var k = 1
+                            while k < p.count && h[i + k] == p[k] { k += 1 }
+                            if k == p.count { return true }
+                        }
+                        i += 1
+                    }
+                    return false
+                }
+            }
+        }
     }
+
+    static func matches(_ s: [UInt8], _ patterns: Patterns) -> Bool { patterns.match(s) }
 
     /// +25 for a class or id that says content, −25 for one that says anything else.
     func classWeight(_ i: Int) -> Double {
@@ -80,14 +114,13 @@ struct ContentScoring {
         return w
     }
 
+    static let hiddenStyles = Patterns(["display:none", "visibility:hidden"])
+
     static func isHidden(_ n: PageTree.Node) -> Bool {
         if n.attribute("hidden") != nil || n.attribute("aria-hidden") == "true" { return true }
-        if let style = n.attribute("style")?.lowercased().filter({ $0 != " " }),
-            style.contains("display:none") || style.contains("visibility:hidden")
-        {
-            return true
-        }
-        return false
+        guard let style = n.attribute("style") else { return false }
+        let compact = style.utf8.filter { $0 != 0x20 }.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        return hiddenStyles.match(compact)
     }
 
     private mutating func markExcluded() {
@@ -102,7 +135,7 @@ struct ContentScoring {
                 excluded[i] = true
             } else if let role = n.attribute("role")?.lowercased(), Self.excludedRoles.contains(role) {
                 excluded[i] = true
-            } else if n.name != "body" && n.name != "html" && n.name != "article" && n.name != "main" && n.name != "a" {
+            } else if stripsUnlikely && n.name != "body" && n.name != "html" && n.name != "article" && n.name != "main" && n.name != "a" {
                 let s = classAndID(i)
                 if s.count > 1 && Self.matches(s, Self.unlikely) && !Self.matches(s, Self.maybe) {
                     excluded[i] = true

@@ -37,7 +37,7 @@ struct PageSignals {
                 }
             case "html" where htmlLang == nil:
                 htmlLang = n.attribute("lang")
-            case "script" where n.attribute("type")?.lowercased().contains("ld+json") == true:
+            case "script" where n.attribute("type")?.lowercased().hasSuffix("ld+json") == true:
                 let json = tree.rawTextIncludingSkipped(i)
                 if let value = try? JSONValue.parse(Array(json.utf8)) { collectArticles(value, depth: 0) }
             default:

@@ -1,3 +1,4 @@
+import CByteScan
 import CLibXML2
 import FeedCore
 
@@ -64,19 +65,22 @@ public enum PageParser {
         guard let t = try? Transcoder(charset) else { return mendUTF8(p) }
         var out: [UInt8] = []
         t.convert(p, into: &out, isFinal: true)
-        return charset == .utf8 ? mendUTF8(out.withUnsafeBufferPointer { $0 }) : out
+        return out
     }
 
     /// UTF-8 with each byte that is not part of a valid sequence read as windows-1252.
     static func mendUTF8(_ p: UnsafeBufferPointer<UInt8>) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(p.count)
+        guard let base = p.baseAddress else { return [] }
         var i = 0
         while i < p.count {
             let c = p[i]
             if c < 0x80 {
-                out.append(c)
-                i += 1
+                // ASCII runs are copied whole, found sixteen bytes at a time.
+                let end = fs_scan_high(base, p.count, i)
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: p[i..<end]))
+                i = end
                 continue
             }
             let len = UTF8Check.sequenceLength(p, i)

@@ -23,6 +23,9 @@ struct ExtractCommand: ParsableCommand {
     @Flag(help: "Print one JSON object per page (one line each) instead of articles.")
     var json = false
 
+    @Flag(help: "Also show how each page scored (the best blocks, and what left out its longest paragraphs).")
+    var explain = false
+
     @Option(help: ArgumentHelp("The pages' URL (the scope of the article ids).", valueName: "url"))
     var url: String?
 
@@ -56,6 +59,12 @@ struct ExtractCommand: ParsableCommand {
                 continue
             }
             let page = PageParser.parse(bytes, contentType: contentType)
+            if explain {
+                Diagnostics.print("\(path): encoding \(page.charset) (\(page.charsetReason))\(page.truncated ? ", cut at 8 MiB" : "")")
+                for pass in [true, false] {
+                    for line in ArticleExtractor.explain(page.tree, stripsUnlikely: pass).split(separator: "\n") { Diagnostics.print("\(path): \(line)") }
+                }
+            }
             let article: ExtractedArticle
             do {
                 article = try ArticleExtractor.extract(page.tree, url: url)
