@@ -121,6 +121,7 @@ fuzz: deps
 	SECONDS_EACH=$(SECONDS) bash fuzz/run.sh
 
 bench: bench-deps release
+	@python3 -c 'import trafilatura' 2>/dev/null || pip install -q trafilatura lxml_html_clean 2>/dev/null || echo "trafilatura not installed: the extraction speed comparison is skipped"
 	bash bench/run.sh
 
 clean:

@@ -109,6 +109,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(
+            name: "FeedExtractTests", dependencies: ["FeedExtract", "FeedParser", "FeedCore", "TestSupport", "feedspool"],
+            exclude: ["Fixtures"]),
+        .testTarget(
             name: "FeedIngestTests",
             dependencies: ["FeedIngest", "FeedConfig", "FeedStore", "FeedSpool", "FeedParser", "FeedCore", "TestSupport", "feedspoold", "feedspool"]),
     ],

@@ -4,6 +4,8 @@
 #   - fetch (issue #3): bench/fetch.sh, the corpus served by a local nginx on 127.0.0.1;
 #   - state and spool (issue #4): feedspool-bench state (delivery rate, seen checks, start-up);
 #   - the daemon (issue #5): bench/daemon.py, 10,000 feeds from the local nginx.
+#   - article extraction (issue #16): F1 against reference texts, and feedspool extract's
+#     CPU against trafilatura's over the same pages (bench/extract-speed.sh);
 #   - corpus: bench/make-corpus.py (ours, 2,000 feeds), regenerated only when missing;
 #   - when ../shared/bench/make-corpus.py is present, its corpus is measured too, as the
 #     yardstick the peers' published figures come from.
@@ -51,6 +53,17 @@ PY
     [ -f "$OUT/shared-corpus/manifest.tsv" ] || python3 "$SHARED" --out "$OUT/shared-corpus" >/dev/null
     measure "shared yardstick corpus (../shared/bench)" "$OUT/shared-corpus" \
       "$(awk -F'\t' 'NR>1{s+=$4}END{print s}' "$OUT/shared-corpus/manifest.tsv")"
+  fi
+  echo; echo "### article extraction (feedspool-bench extract; feedspool extract against trafilatura, same run)"
+  echo; echo "| pages | precision, recall | F1 | CPU |"; echo "|---|---|---|---|"
+  # The yardstick (mozilla/readability's test pages with their reference bodies) when
+  # ../shared has it; the repository's own pages are held to their goldens by make test.
+  YARDSTICK=../shared/extraction/readability-test-pages
+  if [ -d "$YARDSTICK" ]; then
+    .build/release/feedspool-bench extract "$YARDSTICK"
+    bash bench/extract-speed.sh "$YARDSTICK"
+  else
+    echo "| (no yardstick: ../shared/extraction absent) | - | - | - |"
   fi
   echo; echo "### state and spool (feedspool-bench state: full durability, this machine's disk)"
   echo; echo "| measure | time | rate | target |"; echo "|---|---|---|---|"

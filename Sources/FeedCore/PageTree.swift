@@ -34,7 +34,10 @@ public struct PageTree: Sendable {
         nodes = [Node(name: "#document", tag: .block, parent: -1)]
     }
 
-    public subscript(_ i: Int) -> Node { nodes[i] }
+    public subscript(_ i: Int) -> Node {
+        // Read in place: a copy of a node retains its arrays and strings.
+        _read { yield nodes[i] }
+    }
     public var count: Int { nodes.count }
 
     /// The indices of `root` and every node below it, in document order.

@@ -10,12 +10,14 @@ public struct ExtractedArticle: Sendable {
     public var language: String?
     /// Plain text, paragraphs separated by one blank line.
     public var body: String
+    /// Words of `body` (a Chinese, Japanese or Korean character counts as one).
+    public var words: Int
     /// Which evidence decided the body: `json-ld`, `microdata`, `article`, `main`, `scored`.
     public var source: String
     /// 0–1: how sure the extractor is that `body` is the whole article and nothing else.
     public var confidence: Double
 
-    public var words: Int { ArticleExtractor.wordCount(body) }
+
 
     /// The `feedspool extract --json` object.
     public var json: String {
@@ -64,16 +66,22 @@ public enum ArticleExtractor {
     public static func extract(_ tree: PageTree, url: String? = nil) throws(NoArticle) -> ExtractedArticle {
         let signals = PageSignals(tree)
         let title = Self.title(signals, tree: tree)
-        var (scoring, roots, source, body) = visibleBody(tree, signals: signals, title: title, stripsUnlikely: true)
+        let hints = ContentScoring.ClassHints(tree)
+        var (scoring, roots, source, body) = visibleBody(tree, signals: signals, title: title, stripsUnlikely: true, hints: hints)
         // Class names can hide the story itself ("sidebar-right" layouts): a short result is
         // tried again without them, and the longer one kept.
-        if wordCount(body) < 200 {
-            let second = visibleBody(tree, signals: signals, title: title, stripsUnlikely: false)
-            if wordCount(second.body) > wordCount(body) * 2 { (scoring, roots, source, body) = second }
+        var visibleWords = wordCount(body)
+        if visibleWords < 200 {
+            let second = visibleBody(tree, signals: signals, title: title, stripsUnlikely: false, hints: hints)
+            let secondWords = wordCount(second.body)
+            if secondWords > visibleWords * 2 {
+                (scoring, roots, source, body) = second
+                visibleWords = secondWords
+            }
         }
         var confidence = 0.0
-        let visibleWords = wordCount(body)
 
+        var words = visibleWords
         if let ldBody = signals.jsonLDBody, wordCount(ldBody) >= minimumWords / 2 {
             let agreement = TextOverlap.containment(of: ldBody, in: body)
             if visibleWords >= minimumWords && agreement >= 0.5 {
@@ -81,19 +89,22 @@ public enum ArticleExtractor {
                 confidence = 0.9 + 0.1 * min(1, agreement)
             } else if visibleWords < minimumWords || !scoring.readerable {
                 body = ldBody
+                words = wordCount(ldBody)
                 source = "json-ld"
                 confidence = 0.7
             } else {
                 confidence = 0.55  // the structured data says something else than the page shows
             }
         }
-        let words = wordCount(body)
         guard words >= minimumWords || (words >= 15 && source != "scored") else {
             throw NoArticle(reason: words == 0
                 ? "no article: the page has no block of text (an index, a login or consent wall, an error page, or a page drawn by scripts)"
                 : "no article: the best text on the page is \(words) words (an index, a login or consent wall, or an error page)")
         }
-        guard scoring.readerable || source != "scored" || words >= 150 else {
+        // An index or listing: headlines that are links, with short blurbs between them.
+        let density = roots.isEmpty ? 0 : Double(roots.reduce(0) { $0 + scoring.linkLength[$1] }) / Double(max(1, roots.reduce(0) { $0 + scoring.textLength[$1] }))
+        let structured = source == "json-ld" || source == "microdata"
+        guard structured || (density < 0.4 && (scoring.readerable || words >= 150)) else {
             throw NoArticle(reason: "no article: the page's text is short paragraphs and links (an index or a listing)")
         }
         if confidence == 0 {
@@ -104,7 +115,7 @@ public enum ArticleExtractor {
         let published = date(signals, tree: tree, roots: roots)
         return ExtractedArticle(
             url: url, title: title, author: author(signals, tree: tree, scoring: scoring),
-            published: published, language: language(signals), body: body, source: source, confidence: confidence)
+            published: published, language: language(signals), body: body, words: words, source: source, confidence: confidence)
     }
 
     static let bylineHints = ContentScoring.Patterns(["byline", "author"])
@@ -113,34 +124,34 @@ public enum ArticleExtractor {
     static func wordCount(_ s: String) -> Int {
         var count = 0
         var inWord = false
-        for u in s.unicodeScalars {
-            if u == " " || u == "\n" {
-                inWord = false
-            } else if Self.isIdeographic(u) {
-                // Chinese, Japanese and Korean are written without spaces: a character is a word.
-                count += 1
-                inWord = false
-            } else if !inWord {
-                inWord = true
-                count += 1
+        var text = s
+        text.withUTF8 { u in
+            var i = 0
+            while i < u.count {
+                let c = u[i]
+                if c == 0x20 || c == 0x0A {
+                    inWord = false
+                } else if c >= 0xE3 && c <= 0xED || c == 0xF0 && i + 1 < u.count && u[i + 1] >= 0xA0 && u[i + 1] <= 0xAF {
+                    // Chinese, Japanese and Korean (U+3000–U+D7FF, U+20000–U+2FFFF) are
+                    // written without spaces: a character is a word.
+                    count += 1
+                    inWord = false
+                } else if c & 0xC0 != 0x80 && !inWord {
+                    inWord = true
+                    count += 1
+                }
+                i += 1
             }
         }
         return count
     }
 
-    static func isIdeographic(_ u: Unicode.Scalar) -> Bool {
-        switch u.value {
-        case 0x3040...0x30FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xAC00...0xD7AF, 0xF900...0xFAFF, 0x20000...0x2FA1F: return true
-        default: return false
-        }
-    }
-
     /// The body the page shows: the best-scoring block with its siblings, or the container
     /// the page marks as the article when it holds that block.
-    static func visibleBody(_ tree: PageTree, signals: PageSignals, title: String?, stripsUnlikely: Bool)
+    static func visibleBody(_ tree: PageTree, signals: PageSignals, title: String?, stripsUnlikely: Bool, hints: ContentScoring.ClassHints? = nil)
         -> (scoring: ContentScoring, roots: [Int], source: String, body: String)
     {
-        let scoring = ContentScoring(tree, stripsUnlikely: stripsUnlikely)
+        let scoring = ContentScoring(tree, stripsUnlikely: stripsUnlikely, hints: hints)
         var roots: [Int] = []
         var source = "scored"
         if let top = scoring.best.map({ promoted($0, scoring) }) {
@@ -173,6 +184,25 @@ public enum ArticleExtractor {
                 if holds >= 2 {
                     top = ancestor
                     break
+                }
+                ancestor = tree[ancestor].parent
+            }
+        }
+        // Up through ancestors that still score (a third of the block's score at least): one
+        // that scores more than the block holds more of the article.
+        if top == best {
+            var last = scoring.scores[best]
+            let threshold = last / 3
+            var ancestor = tree[best].parent
+            while ancestor > 0 && tree[ancestor].name != "body" {
+                if scoring.isCandidate[ancestor] && !scoring.excluded[ancestor] {
+                    let score = scoring.scores[ancestor]
+                    if score < threshold { break }
+                    if score > last {
+                        top = ancestor
+                        break
+                    }
+                    last = score
                 }
                 ancestor = tree[ancestor].parent
             }
@@ -283,14 +313,17 @@ public enum ArticleExtractor {
     // MARK: Metadata
 
     /// JSON-LD headline, OpenGraph or Twitter title, microdata headline, else the
-    /// document's `<title>` without the site's name after a separator.
+    /// document's `<title>` without the site's name after a separator, else the first `<h1>`.
     static func title(_ s: PageSignals, tree: PageTree) -> String? {
         if let t = s.jsonLD("headline") ?? s.meta["og:title"].map(TextBuilder.oneLine) ?? s.meta["twitter:title"].map(TextBuilder.oneLine)
             ?? s.microdataHeadline, !t.isEmpty
         {
             return t
         }
-        guard let t = s.documentTitle else { return nil }
+        guard let t = s.documentTitle else {
+            // No title but the page's own heading.
+            return (0..<tree.count).first { tree.nodes[$0].name == "h1" }.map { TextBuilder.oneLine(tree.rawText(of: $0)) }?.nilIfEmpty
+        }
         for separator in [" | ", " - ", " – ", " — ", " :: ", " » ", " · "] {
             if let r = t.ranges(of: separator).last {
                 let head = String(t[..<r.lowerBound])

@@ -33,28 +33,28 @@ struct BodyText {
         // An explicit stack (pages nest deep): an element, then a marker to end it.
         var stack: [(node: Int, entering: Bool)] = roots.reversed().map { ($0, true) }
         while let (i, entering) = stack.popLast() {
-            let n = tree[i]
             if !entering {
-                extractor.end(n.tag)
+                extractor.end(tree.nodes[i].tag)
                 continue
             }
-            if n.isText {
+            if tree.nodes[i].isText {
                 if !scoring.excluded[i] {
-                    var t = n.text
+                    var t = tree.nodes[i].text
                     t.withUTF8 { extractor.characters($0) }
                 }
                 continue
             }
             if scoring.excluded[i] || isClutter(i) { continue }
-            if !titleSkipped, let title, n.name.count == 2, n.name.first == "h",
+            let name = tree.nodes[i].name
+            if !titleSkipped, let title, name.utf8.count == 2, name.first == "h",
                 TextBuilder.oneLine(tree.rawText(of: i)) == title
             {
                 titleSkipped = true
                 continue
             }
-            extractor.start(n.tag)
+            extractor.start(tree.nodes[i].tag)
             stack.append((i, false))
-            for c in n.children.reversed() { stack.append((c, true)) }
+            for c in tree.nodes[i].children.reversed() { stack.append((c, true)) }
         }
         return extractor.string
     }
@@ -63,20 +63,21 @@ struct BodyText {
     /// simplified): a class that says otherwise, a list that is mostly links, a block that is
     /// mostly links or list items without paragraphs.
     func isClutter(_ i: Int) -> Bool {
-        if protected.contains(i) { return false }
-        let n = tree[i]
-        switch n.name {
+        let name = tree.nodes[i].name
+        switch name {
         case "div", "section", "ul", "ol", "table", "figure", "header", "dl":
             break
-        case "h1", "h2", "h3", "h4", "h5", "h6":
-            return scoring.classWeight(i) < 0
+        case "h1", "h2", "h3", "h4", "h5", "h6", "p", "span", "time", "address":
+            // A byline, a dateline, a credit: marked so by their class.
+            return !protected.contains(i) && scoring.classWeight(i) < 0
         default:
             return false
         }
+        if protected.contains(i) { return false }
         let weight = scoring.classWeight(i)
         if weight < 0 { return true }
         let density = scoring.linkDensity(i)
-        let isList = n.name == "ul" || n.name == "ol"
+        let isList = name == "ul" || name == "ol"
         if scoring.commas[i] >= 10 { return false }
         if isList { return density > 0.5 }
         if weight >= 25 { return density > 0.5 }

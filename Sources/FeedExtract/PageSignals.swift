@@ -24,7 +24,13 @@ struct PageSignals {
     ]
 
     init(_ tree: PageTree) {
-        for i in 0..<tree.count {
+        for i in 0..<tree.count where !tree.nodes[i].isText {
+            // Most elements are neither of these nor carry attributes: passed over without
+            // copying them.
+            switch tree.nodes[i].name {
+            case "title", "meta", "html", "script": break
+            default: if tree.nodes[i].attributes.isEmpty { continue }
+            }
             let n = tree[i]
             switch n.name {
             case "title" where documentTitle == nil:

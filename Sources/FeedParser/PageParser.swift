@@ -168,19 +168,20 @@ public enum PageParser {
                     if let attrs {
                         var k = 0
                         while let n = attrs[k] {
-                            let attributeName = String(cString: n).lowercased()
+                            // libxml2's HTML parser hands names over in lower case already.
+                            let attributeName = String(cString: n)
                             if PageTree.Builder.keeps(attributeName) {
                                 kept.append((attributeName, attrs[k + 1].map { String(cString: $0) } ?? ""))
                             }
                             k += 2
                         }
                     }
-                    e.builder.start(String(cString: name).lowercased(), attributes: kept)
+                    e.builder.start(String(cString: name), attributes: kept)
                 }
             }
             h.endElement = { ctx, name in
                 guard let name else { return }
-                Engine.with(ctx) { $0.builder.end(String(cString: name).lowercased()) }
+                Engine.with(ctx) { $0.builder.end(String(cString: name)) }
             }
             let characters: charactersSAXFunc = { ctx, ch, len in
                 guard let ch, len > 0 else { return }

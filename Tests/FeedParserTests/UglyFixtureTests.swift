@@ -1,6 +1,7 @@
 import FeedCore
 import FeedParser
 import Foundation
+import TestSupport
 import Testing
 
 /// Real-world ugliness, each fixture with expected outputs beside it

@@ -1,0 +1,176 @@
+import FeedCore
+import FeedExtract
+@testable import FeedParser
+import Foundation
+import TestSupport
+import Testing
+
+/// The project's own pages, each with what extraction must give (`NAME.expected.json`: the
+/// `extract --json` object, or the "no article" reason).
+@Suite struct ExtractionFixtureTests {
+    static let pages = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/pages")
+
+    static var names: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: pages.path)) ?? []).filter { $0.hasSuffix(".html") }.sorted()
+    }
+
+    static func extract(_ name: String) throws -> String {
+        let bytes = Array(try Data(contentsOf: pages.appendingPathComponent(name)))
+        let page = PageParser.parse(bytes)
+        do {
+            return try ArticleExtractor.extract(page.tree, url: "https://pages.example/" + name).json + "\n"
+        } catch {
+            return "\(error)\n"
+        }
+    }
+
+    @Test(arguments: names)
+    func matchesItsGolden(_ name: String) throws {
+        Golden.check(try Self.extract(name), Self.pages.appendingPathComponent(name.replacingOccurrences(of: ".html", with: ".expected.json")))
+    }
+
+    /// What each page is there to show, said plainly (the goldens hold the rest).
+    @Test func eachPageGivesWhatItIsThereFor() throws {
+        func article(_ name: String) throws -> [String: Any] {
+            let line = try Self.extract(name)
+            return try #require((try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any], "\(name): \(line)")
+        }
+        let news = try article("news-with-clutter.html")
+        let body = try #require(news["body"] as? String)
+        #expect(body.hasPrefix("The harbour bridge reopened"))
+        #expect(body.contains("The bridge at dawn on Thursday"))  // the figure's caption is text of the story
+        #expect(body.hasSuffix("during the works."))
+        for clutter in ["cookies", "Most read", "Related", "Sign up", "morning briefing", "Comments", "Share", "Finally!", "© 2024", "By Mara Lind"] {
+            #expect(!body.contains(clutter), "\(clutter)")
+        }
+        #expect(news["title"] as? String == "Harbour bridge reopens after two-year repair")
+        #expect(news["author"] as? String == "Mara Lind")
+        #expect(news["language"] as? String == "en-GB")
+
+        let ld = try article("jsonld-article.html")
+        #expect(ld["source"] as? String == "json-ld")
+        #expect(ld["author"] as? String == "Ada Quill, Ben Ortiz")
+        #expect(ld["published_local"] as? String == "2024-03-09T16:30:00-05:00")
+        #expect((ld["confidence"] as? Double ?? 0) >= 0.9)
+
+        let disagreeing = try article("jsonld-disagrees.html")
+        #expect((disagreeing["body"] as? String)?.contains("marathon") == false)
+        #expect((disagreeing["body"] as? String)?.hasPrefix("The city library") == true)
+        #expect((disagreeing["confidence"] as? Double ?? 1) < 0.6)
+
+        let drawn = try article("script-drawn.html")
+        #expect(drawn["source"] as? String == "json-ld")
+        #expect((drawn["body"] as? String)?.hasPrefix("Pour la première fois") == true)
+
+        #expect(try article("microdata.html")["source"] as? String == "microdata")
+        #expect((try article("windows-1252.html")["body"] as? String)?.contains("“first real weekend of spring”") == true)
+        #expect((try article("shift_jis.html")["body"] as? String)?.hasPrefix("気象台によると") == true)
+        for none in ["paywall-teaser.html", "consent-wall.html", "index-page.html"] {
+            #expect(try Self.extract(none).hasPrefix("no article: "), "\(none)")
+        }
+    }
+}
+
+/// Pages built to exhaust an extractor: every one ends, bounded, with an answer.
+@Suite struct HostilePageTests {
+    static func page(_ body: String) -> [UInt8] { Array("<html><body>\(body)</body></html>".utf8) }
+
+    @Test func deepNestingIsBounded() {
+        let html = String(repeating: "<div>", count: 100_000) + "<p>" + String(repeating: "word ", count: 200) + "</p>"
+        let tree = PageParser.parse(Self.page(html)).tree
+        #expect(tree.count <= PageTree.maxNodes)
+        _ = try? ArticleExtractor.extract(tree)
+    }
+
+    @Test func aHundredThousandElementsAreBounded() {
+        let html = String(repeating: "<span>x</span><b>y</b>", count: 150_000)
+        let result = PageParser.parse(Self.page(html))
+        #expect(result.tree.count <= PageTree.maxNodes)
+        #expect(result.truncated)
+        #expect(throws: NoArticle.self) { try ArticleExtractor.extract(result.tree) }
+    }
+
+    @Test func hugeAttributesAndScriptFloodsLeaveTheArticle() throws {
+        let article = "<article><h1>Title</h1>" + String(repeating: "<p>" + String(repeating: "Plain words of the story, with commas, go on. ", count: 8) + "</p>", count: 6) + "</article>"
+        let flood = String(repeating: "<script>var x = '" + String(repeating: "z", count: 2_000) + "';</script>", count: 2_000)
+        let attribute = "<div class=\"" + String(repeating: "c", count: 3_000_000) + "\">ad</div>"
+        let extracted = try ArticleExtractor.extract(PageParser.parse(Self.page(flood + attribute + article)).tree)
+        #expect(extracted.body.hasPrefix("Plain words of the story"))
+        #expect(!extracted.body.contains("zzz") && !extracted.body.contains("var x"))
+    }
+
+    @Test func pagesOverTheCapAreCut() {
+        let big = Self.page("<article>" + String(repeating: "<p>Some words here, and more words there.</p>", count: 250_000) + "</article>")
+        #expect(big.count > PageParser.maxBytes)
+        let result = PageParser.parse(big)
+        #expect(result.truncated)
+    }
+}
+
+@Suite struct PageEncodingTests {
+    @Test(arguments: [
+        ("<meta charset=\"windows-1252\">", "windows-1252"), ("<META HTTP-EQUIV=\"Content-Type\" CONTENT=\"text/html; charset=Shift_JIS\">", "shift_jis"),
+        ("<meta charset='iso-8859-2' />", "iso-8859-2"), ("<meta name=description content=\"charset\">", nil),
+    ])
+    func metaCharsetIsRead(_ c: (String, String?)) {
+        let bytes = Array(("<html><head>" + c.0 + "</head>").utf8)
+        #expect(bytes.withUnsafeBufferPointer { PageParser.metaCharset($0) } == c.1)
+    }
+
+    @Test func theOrderIsBOMThenHTTPThenMetaThenTheBytes() {
+        let latin: [UInt8] = Array("<html><head><meta charset=\"koi8-r\"></head><body>caf".utf8) + [0xE9] + Array("</body></html>".utf8)
+        #expect(PageParser.parse(latin).charset == "KOI8-R")
+        #expect(PageParser.parse(latin, contentType: "text/html; charset=iso-8859-1").charset == "windows-1252")
+        #expect(PageParser.parse([0xEF, 0xBB, 0xBF] + latin, contentType: "text/html; charset=iso-8859-1").charsetReason == "BOM")
+        let undeclared: [UInt8] = Array("<p>caf".utf8) + [0xE9] + Array(" noir</p>".utf8)
+        #expect(PageParser.parse(undeclared).charset == "windows-1252")
+        #expect(PageParser.parse(Array("<p>café</p>".utf8)).charset == "UTF-8")
+    }
+}
+
+@Suite struct TextOverlapTests {
+    @Test func shinglesAreFourWordRunsCounted() {
+        #expect(TextOverlap.shingles("a b c d e") == ["a b c d": 1, "b c d e": 1])
+        #expect(TextOverlap.shingles("One, two; three! four.") == ["One two three four": 1])
+        #expect(TextOverlap.containment(of: "a b c d e", in: "x a b c d e y") == 1)
+        #expect(TextOverlap.containment(of: "a b c d e", in: "p q r s t") == 0)
+        let c = TextOverlap.confusion(extracted: "a b c d e f", reference: "a b c d e")
+        #expect(abs(c.tp - 2.0 / 3) < 1e-9 && abs(c.fp - 1.0 / 3) < 1e-9 && c.fn == 0)
+    }
+}
+
+/// The real `feedspool extract`, as a user runs it.
+@Suite struct ExtractCLITests {
+    static func path(_ name: String) -> String { ExtractionFixtureTests.pages.appendingPathComponent(name).path }
+
+    @Test func manyPagesInOneProcessWithTheReasonForEachWithout() throws {
+        let r = try Binaries.run("feedspool", [
+            "extract", "--json", "--url", "https://pages.example/x", Self.path("jsonld-article.html"), Self.path("index-page.html"),
+            Self.path("news-with-clutter.html"),
+        ])
+        #expect(r.status == 1)
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.allSatisfy { $0.hasPrefix("{\"url\":\"https://pages.example/x\"") })
+        #expect(r.stderr.contains("index-page.html: no article: "))
+        #expect(!r.stderr.contains("jsonld-article.html"))
+    }
+
+    @Test func articlesInTheArticleFormatFromStandardInput() throws {
+        let page = try String(contentsOfFile: Self.path("news-with-clutter.html"), encoding: .utf8)
+        let r = try Binaries.run("feedspool", ["extract", "-"], stdin: page)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("==> 000_"))
+        #expect(r.stdout.contains(" date 2024-11-28 Harbour bridge reopens after two-year repair\n\nThe harbour bridge reopened"))
+        let explained = try Binaries.run("feedspool", ["extract", "--explain", Self.path("news-with-clutter.html")])
+        #expect(explained.stderr.contains("candidate <div class=\"story-body\">"))
+        #expect(explained.stderr.contains("body (article)"))
+    }
+
+    @Test func theContentTypeCharsetComesBeforeTheMeta() throws {
+        // The windows-1252 page's bytes, said to be ISO-8859-1 by HTTP: the same reading.
+        let r = try Binaries.run("feedspool", ["extract", "--json", "--content-type", "text/html; charset=ISO-8859-1", Self.path("windows-1252.html")])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("“first real weekend of spring”"))
+    }
+}
