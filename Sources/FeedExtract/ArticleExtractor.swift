@@ -235,6 +235,11 @@ public enum ArticleExtractor {
             if let c = topClass, !c.isEmpty, tree[s].attribute("class") == c { bonus = scoring.scores[top] * 0.2 }
             if scoring.isCandidate[s] && scoring.scores[s] + bonus >= threshold {
                 out.append(s)
+            } else if tree[s].name != "p", scoring.paragraphs[s] >= 2, scoring.textLength[s] >= 400, scoring.linkDensity(s) < 0.15,
+                scoring.classWeight(s) >= 0
+            {
+                // More of the article's paragraphs, grouped deeper than the scoring reaches.
+                out.append(s)
             } else if tree[s].name == "p" {
                 let length = scoring.textLength[s], density = scoring.linkDensity(s)
                 if length > 80 && density < 0.25 { out.append(s) } else if length > 0 && length <= 80 && density == 0 && tree.rawText(of: s).hasSuffix(".") { out.append(s) }
