@@ -9,7 +9,11 @@ public struct PageTree: Sendable {
         /// What the element is to the HTML → text rules.
         public var tag: HTMLTag
         public var parent: Int
-        public var children: [Int] = []
+        /// The first and last child and the next sibling, or -1: links rather than an array
+        /// of children in every node (one allocation fewer per element).
+        public var firstChild = -1
+        public var lastChild = -1
+        public var nextSibling = -1
         /// The attributes extraction reads (see `Builder.keptAttributes`), lower-case names.
         public var attributes: [(name: String, value: String)] = []
         /// A text node's text (entity-decoded UTF-8).
@@ -40,15 +44,32 @@ public struct PageTree: Sendable {
     }
     public var count: Int { nodes.count }
 
-    /// The indices of `root` and every node below it, in document order.
-    public func descendants(of root: Int) -> [Int] {
+    /// The children of `i`, in order.
+    public func children(of i: Int) -> [Int] {
         var out: [Int] = []
-        var stack = [root]
-        while let i = stack.popLast() {
-            out.append(i)
-            stack.append(contentsOf: nodes[i].children.reversed())
+        var c = nodes[i].firstChild
+        while c >= 0 {
+            out.append(c)
+            c = nodes[c].nextSibling
         }
         return out
+    }
+
+    /// The indices of `root` and every node below it, in document order.
+    public func descendants(of root: Int) -> [Int] {
+        // Nodes are numbered in document order and a subtree's are consecutive: from the
+        // root to just before the next node outside it.
+        var end = root
+        var i = root
+        while i >= 0 {
+            if nodes[i].nextSibling >= 0 {
+                end = nodes[i].nextSibling
+                break
+            }
+            i = nodes[i].parent
+        }
+        if i < 0 { end = nodes.count }
+        return Array(root..<end)
     }
 
     /// The text below `root`, as it stands (no folding), script and style left out.
@@ -104,7 +125,7 @@ public struct PageTree: Sendable {
             node.attributes = attributes
             tree.nodes.append(node)
             let i = tree.nodes.count - 1
-            tree.nodes[parent].children.append(i)
+            link(i, to: parent)
             stack.append(i)
         }
 
@@ -122,7 +143,8 @@ public struct PageTree: Sendable {
         public mutating func text(_ s: String) {
             let parent = stack[stack.count - 1]
             // Text joins the text node before it: libxml2 hands text over in pieces.
-            if let last = tree.nodes[parent].children.last, tree.nodes[last].isText {
+            let last = tree.nodes[parent].lastChild
+            if last >= 0 && tree.nodes[last].isText {
                 tree.nodes[last].text += s
                 return
             }
@@ -133,7 +155,13 @@ public struct PageTree: Sendable {
             var node = Node(name: "", tag: .inline, parent: parent)
             node.text = s
             tree.nodes.append(node)
-            tree.nodes[parent].children.append(tree.nodes.count - 1)
+            link(tree.nodes.count - 1, to: parent)
+        }
+
+        private mutating func link(_ i: Int, to parent: Int) {
+            let last = tree.nodes[parent].lastChild
+            if last >= 0 { tree.nodes[last].nextSibling = i } else { tree.nodes[parent].firstChild = i }
+            tree.nodes[parent].lastChild = i
         }
     }
 }

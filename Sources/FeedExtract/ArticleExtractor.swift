@@ -209,7 +209,7 @@ public enum ArticleExtractor {
         }
         // An only child: its parent is the same block with its frame.
         while tree[top].parent > 0, tree[tree[top].parent].name != "body",
-            tree[tree[top].parent].children.filter({ !tree[$0].isText }).count == 1
+            tree.children(of: tree[top].parent).filter({ !tree[$0].isText }).count == 1
         {
             top = tree[top].parent
         }
@@ -225,7 +225,7 @@ public enum ArticleExtractor {
         let threshold = max(10, scoring.scores[top] * 0.2)
         let topClass = tree[top].attribute("class")
         var out: [Int] = []
-        for s in tree[parent].children {
+        for s in tree.children(of: parent) {
             if s == top {
                 out.append(s)
                 continue

@@ -54,7 +54,7 @@ struct BodyText {
             }
             extractor.start(tree.nodes[i].tag)
             stack.append((i, false))
-            for c in tree.nodes[i].children.reversed() { stack.append((c, true)) }
+            for c in tree.children(of: i).reversed() { stack.append((c, true)) }
         }
         return extractor.string
     }

@@ -338,9 +338,13 @@ struct ContentScoring {
     /// True for an element whose children are all inline (no block inside): a paragraph
     /// written as a `div`.
     func holdsOnlyInline(_ i: Int) -> Bool {
-        for c in tree[i].children where !tree[c].isText && !excluded[c] {
-            let t = tree[c].tag
-            if t == .block || t == .cell { return false }
+        var c = tree.nodes[i].firstChild
+        while c >= 0 {
+            if !tree.nodes[c].isText && !excluded[c] {
+                let t = tree.nodes[c].tag
+                if t == .block || t == .cell { return false }
+            }
+            c = tree.nodes[c].nextSibling
         }
         return true
     }

@@ -24,8 +24,95 @@ public enum PageParser {
         let page = cut ? Array(bytes[0..<maxBytes]) : bytes
         let (utf8, charset, reason) = page.withUnsafeBufferPointer { decode($0, httpCharset: FeedParserOptions(contentType: contentType).httpCharset) }
         let engine = Engine()
-        let tree = utf8.withUnsafeBufferPointer { engine.parse($0) }
+        let lean = utf8.withUnsafeBufferPointer { withoutScriptText($0) }
+        let tree = lean.withUnsafeBufferPointer { engine.parse($0) }
         return Result(tree: tree, charset: charset, charsetReason: reason, truncated: cut || tree.truncated)
+    }
+
+    // MARK: Scripts
+
+    /// The page without the text of its scripts, style sheets and inline SVG (their elements
+    /// kept, empty), but for JSON-LD, and without its comments: extraction never reads them,
+    /// and libxml2 reads them a character at a time — on pages that carry their code inline,
+    /// most of its work. A script ends at the first `</script` in any case, as in a browser;
+    /// a comment ends at `-->` and takes what it holds with it, so a `<script>` written
+    /// inside one removes nothing else.
+    static func withoutScriptText(_ p: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(p.count)
+        let n = p.count
+        var copied = 0
+        var i = 0
+        func lower(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c | 0x20 : c }
+        func word(_ at: Int, _ w: StaticString) -> Bool {
+            let len = w.utf8CodeUnitCount
+            guard at + len <= n else { return false }
+            for k in 0..<len where lower(p[at + k]) != w.utf8Start[k] { return false }
+            return true
+        }
+        func find(_ w: StaticString, from: Int) -> Int {
+            var j = from
+            while j < n {
+                guard let lt = UnsafeBufferPointer(rebasing: p[j...]).firstIndex(of: w.utf8Start[0]) else { return n }
+                let at = j + lt
+                if word(at, w) { return at }
+                j = at + 1
+            }
+            return n
+        }
+        while i < n {
+            guard let lt = UnsafeBufferPointer(rebasing: p[i...]).firstIndex(of: 0x3C) else { break }
+            i += lt
+            if word(i, "<!--") {
+                // A comment goes whole (none of it is text), and what it holds stays in it.
+                let end = min(n, find("-->", from: i + 4) + 3)
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<i]))
+                copied = end
+                i = end
+                continue
+            }
+            let isScript = word(i, "<script"), isStyle = !isScript && word(i, "<style"), isSVG = !isScript && !isStyle && word(i, "<svg")
+            guard isScript || isStyle || isSVG else {
+                i += 1
+                continue
+            }
+            let nameEnd = i + (isScript ? 7 : isStyle ? 6 : 4)
+            guard nameEnd < n, p[nameEnd] == 0x3E || p[nameEnd] == 0x20 || p[nameEnd] == 0x09 || p[nameEnd] == 0x0A
+                || p[nameEnd] == 0x0D || p[nameEnd] == 0x2F
+            else {
+                i += 1
+                continue
+            }
+            // The end of the start tag, past quoted values.
+            var j = nameEnd
+            var quote: UInt8 = 0
+            while j < n {
+                let c = p[j]
+                if quote != 0 {
+                    if c == quote { quote = 0 }
+                } else if c == 0x22 || c == 0x27 {
+                    quote = c
+                } else if c == 0x3E {
+                    break
+                }
+                j += 1
+            }
+            guard j < n else { break }
+            let tagEnd = j + 1
+            let close = find(isScript ? "</script" : isStyle ? "</style" : "</svg", from: tagEnd)
+            let tag = UnsafeBufferPointer(rebasing: p[i..<tagEnd])
+            let keeps = isScript && tag.map(lower).withUnsafeBufferPointer { t in
+                let key = Array("ld+json".utf8)
+                return t.count >= key.count && (0...(t.count - key.count)).contains { t[$0..<($0 + key.count)].elementsEqual(key) }
+            }
+            if !keeps && close > tagEnd {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<tagEnd]))
+                copied = close
+            }
+            i = close
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<n]))
+        return out
     }
 
     // MARK: Character encoding
@@ -133,6 +220,13 @@ public enum PageParser {
 
     final class Engine {
         var builder = PageTree.Builder()
+        /// libxml2's HTML parser interns element and attribute names (lower case) in its
+        /// dictionary: each becomes a String once.
+        var names = InternedMemo<String>()
+
+        func name(_ p: UnsafePointer<xmlChar>) -> String {
+            names.value(for: UnsafeRawPointer(p)) { String(cString: p) }
+        }
 
         static let options = Int32(
             HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
@@ -169,19 +263,19 @@ public enum PageParser {
                         var k = 0
                         while let n = attrs[k] {
                             // libxml2's HTML parser hands names over in lower case already.
-                            let attributeName = String(cString: n)
+                            let attributeName = e.name(n)
                             if PageTree.Builder.keeps(attributeName) {
                                 kept.append((attributeName, attrs[k + 1].map { String(cString: $0) } ?? ""))
                             }
                             k += 2
                         }
                     }
-                    e.builder.start(String(cString: name), attributes: kept)
+                    e.builder.start(e.name(name), attributes: kept)
                 }
             }
             h.endElement = { ctx, name in
                 guard let name else { return }
-                Engine.with(ctx) { $0.builder.end(String(cString: name)) }
+                Engine.with(ctx) { $0.builder.end($0.name(name)) }
             }
             let characters: charactersSAXFunc = { ctx, ch, len in
                 guard let ch, len > 0 else { return }

@@ -174,3 +174,25 @@ import Testing
         #expect(r.stdout.contains("“first real weekend of spring”"))
     }
 }
+
+@Suite struct ScriptTextTests {
+    static func lean(_ html: String) -> String {
+        let bytes = Array(html.utf8)
+        return String(decoding: bytes.withUnsafeBufferPointer { PageParser.withoutScriptText($0) }, as: UTF8.self)
+    }
+
+    @Test(arguments: [
+        ("<p>a</p><script>var s = '<p>x</p>';</script><p>b</p>", "<p>a</p><script></script><p>b</p>"),
+        ("<SCRIPT type=\"text/javascript\">x()</Script ><p>b</p>", "<SCRIPT type=\"text/javascript\"></Script ><p>b</p>"),
+        ("<script type=\"application/ld+json\">{\"a\":1}</script>", "<script type=\"application/ld+json\">{\"a\":1}</script>"),
+        ("<script data-x=\"a>b\">code</script>", "<script data-x=\"a>b\"></script>"),
+        ("<style>p { color: red }</style><p>t</p>", "<style></style><p>t</p>"),
+        ("<svg viewBox=\"0 0 1 1\"><path d=\"M0\"/><text>icon</text></svg>after", "<svg viewBox=\"0 0 1 1\"></svg>after"),
+        ("a<!-- <script> not one --><p>b</p>", "a<p>b</p>"),
+        ("<scripts>kept</scripts><stylesheet>kept</stylesheet>", "<scripts>kept</scripts><stylesheet>kept</stylesheet>"),
+        ("<script>never closed <p>text</p>", "<script>"),  // as in a browser: the rest is script
+    ])
+    func scriptsStylesSVGAndCommentsLoseTheirText(_ c: (String, String)) {
+        #expect(Self.lean(c.0) == c.1)
+    }
+}
