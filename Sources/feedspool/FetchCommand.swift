@@ -1,5 +1,6 @@
 import ArgumentParser
 import FeedCore
+import FeedExtract
 import FeedFetch
 import FeedIngest
 import FeedParser
@@ -67,6 +68,12 @@ struct FetchCommand: AsyncParsableCommand {
     @Flag(help: "Fetch only: report each URL's status (and with --json its http object), parse nothing.")
     var noParse = false
 
+    @Option(help: ArgumentHelp("Show each item's way to its full text (auto: for teasers; always), fetching its page.", valueName: "mode"))
+    var fullText: String?
+
+    @Flag(help: "With --full-text: fetch pages robots.txt disallows (off by default).")
+    var ignoreRobots = false
+
     @Option(help: ArgumentHelp("Read more URLs from this file, one per line (- for standard input; # starts a comment).", valueName: "file"))
     var urlFile: String?
 
@@ -80,6 +87,10 @@ struct FetchCommand: AsyncParsableCommand {
         if maxBodySize < 1 { throw ValidationError("--max-body-size must be positive") }
         if timeout < 1 || connectTimeout < 1 { throw ValidationError("timeouts must be at least 1 second") }
         if perHostGap < 0 { throw ValidationError("--per-host-gap cannot be negative") }
+        if let fullText, FullTextMode(rawValue: fullText) == nil {
+            throw ValidationError("--full-text must be auto, always or never, not \(fullText)")
+        }
+        if fullText != nil && noParse { throw ValidationError("--full-text needs the feeds parsed: drop --no-parse") }
     }
 
     /// The URLs of the arguments, then those of --url-file.
@@ -124,7 +135,9 @@ struct FetchCommand: AsyncParsableCommand {
         }
         defer { engine.shutdown() }
 
-        let job = FetchJob(json: json, verbose: verbose, parse: !noParse, validators: Validators(etag: etag, lastModified: lastModified))
+        let job = FetchJob(
+            json: json, verbose: verbose, parse: !noParse, validators: Validators(etag: etag, lastModified: lastModified),
+            fullText: fullText.flatMap(FullTextMode.init(rawValue:)), ignoreRobots: ignoreRobots, agent: config.userAgent)
         let stdout = Output()
         var failed = 0
         var seq = 0
@@ -145,7 +158,7 @@ struct FetchCommand: AsyncParsableCommand {
                 } else if report.failed, let last = report.diagnostics.last {
                     Diagnostics.print(last)
                 }
-                if let line = report.json {
+                for line in report.jsonLines {
                     stdout.write(line)
                     stdout.write("\n")
                 }
@@ -171,7 +184,8 @@ struct FetchCommand: AsyncParsableCommand {
 struct FeedReport: Sendable {
     var failed = false
     var diagnostics: [String] = []
-    var json: String?
+    /// The feed's JSON object, or with --full-text one per item.
+    var jsonLines: [String] = []
     var articles: [(id: String, text: String)] = []
 }
 
@@ -181,6 +195,9 @@ struct FetchJob: Sendable {
     var verbose: Bool
     var parse: Bool
     var validators: Validators
+    var fullText: FullTextMode?
+    var ignoreRobots = false
+    var agent = FetchConfiguration.defaultUserAgent
 
     func run(_ url: String, engine: FetchEngine) async -> FeedReport {
         let fetched = await FetchedFeed.fetch(FetchRequest(url: url, validators: validators, recordHeaders: verbose), engine: engine, parse: parse)
@@ -203,14 +220,31 @@ struct FetchJob: Sendable {
             }
         }()
 
+        if let mode = fullText, let feed {
+            let steps = await FullTextChain(engine: engine, mode: mode, ignoreRobots: ignoreRobots, agent: agent).run(feed)
+            let identities = ItemIdentity.assign(to: feed.items)
+            let now = FeedDate(secondsSinceEpoch: Int64(time(nil)))
+            for (step, identity) in zip(steps, identities) {
+                let id = ArticleID.make(feedKey: url, identity: identity)
+                report.diagnostics.append(FullTextChain.describe(step, feedURL: url))
+                if json {
+                    report.jsonLines.append(FullTextChain.json(step, feedURL: url, articleID: id))
+                } else {
+                    let title = step.title ?? ArticleBuilder<HTMLToText>.fallbackTitle(body: step.body, limit: 80)
+                    let article = Article(id: id, date: (step.published ?? now).localDateString, title: title, body: UTF8Text(step.body))
+                    report.articles.append((id, article.rendered))
+                }
+            }
+            return report
+        }
         var converter = HTMLToText()
         if json {
             let later = parseError.map { (stage: "parse", message: $0) }
             if let feed {
-                report.json = feed.json(using: &converter, feedKey: url) { w in
+                report.jsonLines = [feed.json(using: &converter, feedKey: url) { w in
                     w.string("url", url)
                     result.writeJSON(into: &w)
-                }
+                }]
             } else {
                 var w = JSONWriter()
                 w.beginObject()
@@ -220,7 +254,7 @@ struct FetchJob: Sendable {
                 w.string("url", url)
                 result.writeJSON(into: &w, later: later)
                 w.endObject()
-                report.json = w.string
+                report.jsonLines = [w.string]
             }
         } else if let feed {
             let now = FeedDate(secondsSinceEpoch: Int64(time(nil)))

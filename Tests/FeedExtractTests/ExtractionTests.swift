@@ -196,3 +196,129 @@ import Testing
         #expect(Self.lean(c.0) == c.1)
     }
 }
+
+@Suite struct TeaserRuleTests {
+    static let long = String(repeating: "A sentence of the article, with its words in it. ", count: 20)
+
+    @Test(arguments: [
+        ("", true, "no text"), ("Harbour bridge reopens", true, "only the title"),
+        ("The bridge reopened on Thursday after two years of repairs, the council said…", true, "ellipsis"),
+        ("The bridge reopened on Thursday after two years [...]", true, "ellipsis"),
+        ("The bridge reopened on Thursday.\n\nRead more", true, "read more"),
+        ("Die Brücke ist wieder offen.\n\nWeiterlesen", true, "read more"),
+        ("The bridge reopened on Thursday after two years of repairs.", true, "only 10 words"),
+        (long, false, "carries"),
+    ])
+    func judgesTheFeedsText(_ c: (String, Bool, String)) {
+        let verdict = TeaserRule.judge(title: "Harbour bridge reopens", text: c.0)
+        #expect(verdict.teaser == c.1, "\(verdict)")
+        #expect(verdict.reason.contains(c.2), "\(verdict.reason)")
+    }
+
+    @Test func aPageMustAgreeWithTheItem() {
+        let page = "Intro line. " + TeaserRuleTests.long + " The harbour bridge reopened on Thursday morning after two years of repairs to its supports."
+        let teaser = "The harbour bridge reopened on Thursday morning after two years of repairs to its supports.\n\nRead more"
+        #expect(Plausibility.check(pageText: page, title: "Harbour bridge reopens", feedText: teaser).plausible)
+        // No teaser text to compare, but the title's words lead the page.
+        #expect(Plausibility.check(pageText: "Harbour bridge reopens after repair. " + TeaserRuleTests.long, title: "Harbour bridge reopens after repair", feedText: "").plausible)
+        // A wall, a wrong page: neither the teaser nor the title.
+        let wall = String(repeating: "Subscribe to our newsletter for unlimited access to every story we publish. ", count: 10)
+        let verdict = Plausibility.check(pageText: wall, title: "Harbour bridge reopens", feedText: teaser)
+        #expect(!verdict.plausible)
+        #expect(verdict.reason.contains("neither the title nor the feed's text"))
+        #expect(!Plausibility.check(pageText: "Too short.", title: "Harbour bridge reopens", feedText: teaser).plausible)
+    }
+}
+
+@Suite struct RobotsTxtTests {
+    static let text = """
+        # comments are ignored
+        User-agent: otherbot
+        Disallow: /
+
+        User-agent: FeedSpool
+        User-agent: another
+        Disallow: /private/
+        Allow: /private/open
+        Disallow: /*.pdf$
+        Crawl-delay: 2.5
+
+        User-agent: *
+        Disallow: /search
+        """
+
+    @Test func theGroupOfTheAgentThenTheLongestRule() {
+        let r = RobotsTxt(text: Self.text)
+        let agent = "feedspool/0.1 (+https://example.org)"
+        #expect(r.allows("/news/1.html", agent: agent))
+        #expect(!r.allows("/private/secret.html", agent: agent))
+        #expect(r.allows("/private/open/page.html", agent: agent))  // the longer Allow wins
+        #expect(!r.allows("/files/report.pdf", agent: agent))
+        #expect(r.allows("/files/report.pdf?x=1", agent: agent))  // $ anchors the end
+        #expect(r.allows("/search", agent: agent))  // our group says nothing of /search
+        #expect(r.crawlDelay(agent: agent) == 2.5)
+        #expect(!r.allows("/search?q=x", agent: "somebot/1.0"))  // the * group
+        #expect(!r.allows("/anything", agent: "OtherBot"))
+        #expect(RobotsTxt.allowAll.allows("/x", agent: agent))
+        #expect(RobotsTxt(text: "User-agent: *\nDisallow:\n").allows("/x", agent: agent))  // empty Disallow: all allowed
+    }
+}
+
+/// `feedspool fetch --full-text` against a local site: a teaser feed whose pages answer
+/// every way a site can.
+@Suite struct FullTextChainTests {
+    static func page(_ title: String, _ paragraphs: [String]) -> String {
+        "<html><head><title>\(title)</title></head><body><nav><a href=/>Home</a></nav><article><h1>\(title)</h1>"
+            + paragraphs.map { "<p>\($0)</p>" }.joined() + "</article><footer>© Site</footer></body></html>"
+    }
+
+    static let story = (0..<6).map { "Paragraph \($0) of the story about the harbour, which goes on with more words, and more detail than the feed gave." }
+
+    @Test func eachItemGetsThePagesTextOrTheFeedsWithTheReason() throws {
+        let server = try TestHTTPServer { (req: TestHTTPServer.Request) -> TestHTTPServer.Action in
+            func item(_ id: String, _ title: String, _ text: String) -> String {
+                "<item><title>\(title)</title><link>SERVER/\(id)</link><guid>\(id)</guid><description>\(text)</description></item>"
+            }
+            switch req.path {
+            case "/feed.xml":
+                let body = "<rss version=\"2.0\"><channel><title>Teasers</title>"
+                    + item("a.html", "The harbour story", "Paragraph 0 of the story about the harbour, which goes on with more words…")
+                    + item("private/b.html", "A private story", "Only a teaser…")
+                    + item("c.html", "A busy server", "Only a teaser…")
+                    + item("d.html", "A missing page", "Only a teaser…")
+                    + item("e.html", "A whole article", String(repeating: "Every word of the article is in the feed itself, as it should be. ", count: 15))
+                    + item("f.html", "The harbour dredging", "The dredging of the harbour begins in May, the port said…")
+                    + "</channel></rss>"
+                return .respond(.init(text: body.replacingOccurrences(of: "SERVER", with: "http://\(req.header("host") ?? "")")))
+            case "/robots.txt": return .respond(.init(text: "User-agent: *\nDisallow: /private/\n"))
+            case "/a.html": return .respond(.init(headers: [("Content-Type", "text/html; charset=utf-8")], text: Self.page("The harbour story", Self.story)))
+            case "/c.html": return .respond(.init(status: 429, headers: [("Retry-After", "120")], text: "slow down"))
+            case "/f.html":
+                return .respond(.init(headers: [("Content-Type", "text/html")], text: Self.page("Subscribe", (0..<6).map { _ in "Subscribe today for unlimited access to all our journalism, on every device, wherever you are." })))
+            default: return .respond(.init(status: 404, text: "not found"))
+            }
+        }
+        defer { server.stop() }
+        let r = try Binaries.run("feedspool", ["fetch", "--full-text", "auto", "--json", "--allow-private-networks", server.baseURL + "/feed.xml"])
+        let lines = r.stdout.split(separator: "\n").compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
+        #expect(lines.count == 6, "\(r.stdout)\n\(r.stderr)")
+        func step(_ title: String) -> [String: Any]? { lines.first { $0["title"] as? String == title } }
+        let a = try #require(step("The harbour story"))
+        #expect(a["text_source"] as? String == "page")
+        #expect((a["body"] as? String)?.hasPrefix("Paragraph 0 of the story") == true)
+        #expect((a["body"] as? String)?.contains("Paragraph 5") == true)
+        #expect(step("A private story")?["fallback_reason"] as? String == "robots.txt disallows the page")
+        #expect((step("A busy server")?["fallback_reason"] as? String)?.contains("asked to wait (429") == true)
+        #expect((step("A missing page")?["fallback_reason"] as? String)?.contains("404") == true)
+        #expect(step("A whole article")?["page"] is NSNull)  // not a teaser: no page fetched
+        let f = try #require(step("The harbour dredging"))
+        #expect(f["text_source"] as? String == "feed")
+        #expect((f["body"] as? String)?.hasPrefix("The dredging of the harbour") == true)
+        // The site saw robots.txt once, and never the page it disallows.
+        #expect(server.count(path: "/robots.txt") == 1)
+        #expect(server.count(path: "/private/b.html") == 0)
+        #expect(server.count(path: "/e.html") == 0)
+        // For a person: one line per item on stderr.
+        #expect(r.stderr.contains("\"A private story\": teaser"))
+    }
+}

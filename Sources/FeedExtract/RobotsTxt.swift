@@ -1,0 +1,108 @@
+/// A site's `robots.txt` (RFC 9309): which paths a crawler may fetch, and how long it
+/// should wait between requests (`Crawl-delay`, which RFC 9309 leaves out but many sites
+/// set and polite crawlers obey).
+///
+/// The group for a crawler is the one naming its product token (case-insensitively), else
+/// the `*` group; consecutive `User-agent` lines share a group. Within the group the longest
+/// matching rule wins, `Allow` over `Disallow` on a tie; `*` matches any run of characters
+/// and `$` ends a pattern. No group, or no matching rule: allowed.
+public struct RobotsTxt: Sendable {
+    struct Rule: Sendable {
+        var allow: Bool
+        var pattern: [UInt8]
+    }
+
+    struct Group: Sendable {
+        var agents: [String] = []
+        var rules: [Rule] = []
+        var crawlDelay: Double?
+    }
+
+    private var groups: [Group] = []
+
+    /// Everything allowed (a site without `robots.txt`, or one answering 4xx for it).
+    public static let allowAll = RobotsTxt(text: "")
+
+    public init(text: String) {
+        var current: Group?
+        var lastWasAgent = false
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+            var line = Substring(rawLine)
+            if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let key = line[..<colon].trimmingSpaces.lowercased()
+            let value = line[line.index(after: colon)...].trimmingSpaces
+            switch key {
+            case "user-agent":
+                if !lastWasAgent {
+                    if let g = current { groups.append(g) }
+                    current = Group()
+                }
+                current?.agents.append(value.lowercased())
+                lastWasAgent = true
+            case "allow", "disallow":
+                lastWasAgent = false
+                // An empty Disallow allows everything: no rule.
+                if !value.isEmpty { current?.rules.append(Rule(allow: key == "allow", pattern: Array(value.utf8))) }
+            case "crawl-delay":
+                lastWasAgent = false
+                if let d = Double(value), d >= 0 { current?.crawlDelay = d }
+            default:
+                lastWasAgent = false
+            }
+        }
+        if let g = current { groups.append(g) }
+    }
+
+    private func group(for agent: String) -> Group? {
+        let token = agent.lowercased().split(separator: "/").first.map(String.init) ?? agent.lowercased()
+        return groups.first { $0.agents.contains { $0 != "*" && token.hasPrefix($0) } }
+            ?? groups.first { $0.agents.contains("*") }
+    }
+
+    /// Whether `agent` may fetch `path` (the URL's path and query, starting with `/`).
+    public func allows(_ path: String, agent: String) -> Bool {
+        guard let g = group(for: agent) else { return true }
+        let p = Array((path.isEmpty ? "/" : path).utf8)
+        var best: (length: Int, allow: Bool)?
+        for rule in g.rules where Self.matches(rule.pattern, p) {
+            let length = rule.pattern.count
+            if best == nil || length > best!.length || (length == best!.length && rule.allow) { best = (length, rule.allow) }
+        }
+        return best?.allow ?? true
+    }
+
+    /// The seconds `agent` should wait between requests, if the site says.
+    public func crawlDelay(agent: String) -> Double? { group(for: agent)?.crawlDelay }
+
+    /// `pattern` (with `*` and a final `$`) matches a prefix of `path`, or all of it with `$`.
+    static func matches(_ pattern: [UInt8], _ path: [UInt8]) -> Bool {
+        var pat = pattern[...]
+        let anchored = pat.last == 0x24
+        if anchored { pat = pat.dropLast() }
+        // Backtracking over `*`: patterns are short.
+        func match(_ pi: Int, _ si: Int) -> Bool {
+            if pi == pat.endIndex { return !anchored || si == path.count }
+            if pat[pi] == 0x2A {
+                var k = si
+                while k <= path.count {
+                    if match(pi + 1, k) { return true }
+                    k += 1
+                }
+                return false
+            }
+            guard si < path.count, path[si] == pat[pi] else { return false }
+            return match(pi + 1, si + 1)
+        }
+        return match(pat.startIndex, 0)
+    }
+}
+
+extension Substring {
+    var trimmingSpaces: String {
+        var s = self
+        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,211 @@
+import FeedCore
+import FeedExtract
+import FeedFetch
+import FeedParser
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `feedspool fetch --full-text`: for each item of a fetched feed, the whole chain from the
+/// feed's text to the text delivered — whether the feed's text is a teaser, the site's
+/// `robots.txt`, the page's answer, what extraction found, whether it agrees with the item
+/// — through the same engine as the feeds (its limits, private-network guard and size cap).
+/// Politely: one page at a time, `robots.txt` read once per site and obeyed (unless told
+/// otherwise), its `Crawl-delay` waited out between two pages of a site.
+struct FullTextChain {
+    let engine: FetchEngine
+    let mode: FullTextMode
+    let ignoreRobots: Bool
+    let agent: String
+
+    /// One item's way to its text.
+    struct Step: Sendable {
+        var title: String?
+        var link: String?
+        var teaser: Bool
+        var teaserReason: String
+        var pageURL: String?
+        var robots: String?
+        var pageStatus: Int?
+        var pageError: String?
+        var source: String?
+        var confidence: Double?
+        var pageWords: Int?
+        var plausible: Bool?
+        var plausibilityReason: String?
+        /// "page" or "feed".
+        var textSource: String
+        /// Why the feed's text was kept, when it was.
+        var fallbackReason: String?
+        var body: String
+        var published: FeedDate?
+    }
+
+    func run(_ feed: ParsedFeed) async -> [Step] {
+        var builder = ArticleBuilder(converter: HTMLToText())
+        var robots: [String: RobotsTxt?] = [:]
+        var lastPageAt: [String: Double] = [:]
+        var steps: [Step] = []
+        for item in feed.items {
+            let title = item.title.map { builder.titleText($0) }
+            let feedText = (item.content ?? item.summary).map { $0.articleText(using: &builder.converter) } ?? ""
+            let (teaser, teaserReason) = TeaserRule.judge(title: title, text: feedText)
+            var step = Step(title: title, link: item.effectiveLink, teaser: teaser, teaserReason: teaserReason, textSource: "feed", body: feedText, published: item.articleDate)
+            defer { steps.append(step) }
+            switch mode {
+            case .never:
+                step.fallbackReason = "full_text is never"
+                continue
+            case .auto where !teaser:
+                step.fallbackReason = teaserReason
+                continue
+            default:
+                break
+            }
+            guard let link = item.effectiveLink, let site = Self.site(of: link) else {
+                step.fallbackReason = "the item has no http(s) link"
+                continue
+            }
+            step.pageURL = link
+            // robots.txt, once per site: 4xx means no rules; no answer means no pages.
+            if robots[site.origin] == nil {
+                let r = await engine.fetch(FetchRequest(url: site.origin + "/robots.txt"))
+                switch r.outcome {
+                case .fetched(let body): robots[site.origin] = .some(RobotsTxt(text: String(decoding: body, as: UTF8.self)))
+                case .gone: robots[site.origin] = .some(.allowAll)
+                case .failed(let e) where (e.status ?? 0) >= 400 && (e.status ?? 0) < 500: robots[site.origin] = .some(.allowAll)
+                default: robots[site.origin] = .some(nil)
+                }
+            }
+            let rules = robots[site.origin]!
+            if !ignoreRobots {
+                guard let rules else {
+                    step.robots = "unreachable"
+                    step.fallbackReason = "the site's robots.txt could not be read: no page is fetched from it"
+                    continue
+                }
+                guard rules.allows(site.path, agent: agent) else {
+                    step.robots = "disallowed"
+                    step.fallbackReason = "robots.txt disallows the page"
+                    continue
+                }
+                step.robots = "allowed"
+            } else {
+                step.robots = "ignored"
+            }
+            // Crawl-delay between two pages of one site.
+            if let delay = rules?.crawlDelay(agent: agent), let last = lastPageAt[site.origin] {
+                let wait = last + min(delay, 60) - Self.now()
+                if wait > 0 { try? await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
+            }
+            lastPageAt[site.origin] = Self.now()
+            let page = await engine.fetch(FetchRequest(url: link))
+            step.pageStatus = page.http?.status
+            switch page.outcome {
+            case .fetched(let body):
+                let type = page.http?.headers.contentType?.lowercased() ?? "text/html"
+                guard type.contains("html") || type.contains("xml") else {
+                    step.fallbackReason = "the page is not HTML (\(type))"
+                    continue
+                }
+                let parsed = PageParser.parse(body, contentType: page.http?.headers.contentType)
+                do {
+                    let article = try ArticleExtractor.extract(parsed.tree, url: page.http?.effectiveURL ?? link)
+                    step.source = article.source
+                    step.confidence = article.confidence
+                    step.pageWords = article.words
+                    let verdict = Plausibility.check(pageText: article.body, title: title, feedText: feedText)
+                    step.plausible = verdict.plausible
+                    step.plausibilityReason = verdict.reason
+                    if verdict.plausible {
+                        step.textSource = "page"
+                        step.body = article.body
+                        if step.published == nil { step.published = article.published }
+                    } else {
+                        step.fallbackReason = verdict.reason
+                    }
+                } catch {
+                    step.fallbackReason = "\(error)"
+                }
+            case .gone:
+                step.fallbackReason = "the page answered 410 Gone"
+            case .notModified:
+                step.fallbackReason = "the page answered 304"
+            case .failed(let e):
+                step.pageError = e.description
+                if let retry = e.retryAfter {
+                    step.fallbackReason = "the site asked to wait (\(e.status ?? 0), Retry-After \(retry))"
+                } else {
+                    step.fallbackReason = "the page could not be fetched: \(e.description)"
+                }
+            }
+        }
+        return steps
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// `scheme://host[:port]` and the path with its query, of an http(s) URL.
+    static func site(of url: String) -> (origin: String, path: String)? {
+        let lower = url.lowercased()
+        guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else { return nil }
+        let afterScheme = url.index(url.startIndex, offsetBy: lower.hasPrefix("https://") ? 8 : 7)
+        let rest = url[afterScheme...]
+        let slash = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
+        var path = String(rest[slash...])
+        if let hash = path.firstIndex(of: "#") { path = String(path[..<hash]) }
+        if !path.hasPrefix("/") { path = "/" + path }
+        return (String(url[..<slash]), path)
+    }
+
+    /// The step as one JSON line.
+    static func json(_ s: Step, feedURL: String, articleID: String) -> String {
+        var w = JSONWriter()
+        w.beginObject()
+        w.string("feed_url", feedURL)
+        w.string("title", s.title)
+        w.string("link", s.link)
+        w.bool("teaser", s.teaser)
+        w.string("teaser_reason", s.teaserReason)
+        if let url = s.pageURL {
+            w.beginObject("page")
+            w.string("url", url)
+            w.string("robots", s.robots)
+            w.int("status", s.pageStatus.map(Int64.init))
+            w.string("error", s.pageError)
+            w.string("source", s.source)
+            if let c = s.confidence { w.raw("confidence", String(Double(Int((c * 100).rounded())) / 100)) } else { w.raw("confidence", "null") }
+            w.int("words", s.pageWords.map(Int64.init))
+            w.bool("plausible", s.plausible)
+            w.string("plausibility", s.plausibilityReason)
+            w.endObject()
+        } else {
+            w.raw("page", "null")
+        }
+        w.string("text_source", s.textSource)
+        w.string("fallback_reason", s.fallbackReason)
+        w.string("article_id", articleID)
+        w.string("body", s.body)
+        w.endObject()
+        return w.string
+    }
+
+    /// The step as a line for a person.
+    static func describe(_ s: Step, feedURL: String) -> String {
+        var parts = ["\(feedURL): \"\((s.title ?? "(untitled)").prefix(60))\": \(s.teaser ? "teaser" : "full text") (\(s.teaserReason))"]
+        if let url = s.pageURL {
+            var page = "page \(url)"
+            if let r = s.robots { page += ", robots.txt \(r)" }
+            if let status = s.pageStatus, status > 0 { page += ", \(status)" }
+            if let source = s.source, let words = s.pageWords { page += ", extracted (\(source), \(words) words)" }
+            parts.append(page)
+        }
+        parts.append(s.textSource == "page" ? "text from the page (\(s.plausibilityReason ?? ""))" : "text from the feed (\(s.fallbackReason ?? ""))")
+        return parts.joined(separator: " → ")
+    }
+}
