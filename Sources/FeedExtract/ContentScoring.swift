@@ -293,20 +293,7 @@ struct ContentScoring {
     }
 
     /// Visible characters of a text, white space runs counted as one.
-    static func visibleLength(_ s: String) -> Int {
-        var count = 0
-        var space = true
-        for u in s.utf8 {
-            if u == 0x20 || u == 0x0A || u == 0x09 || u == 0x0D {
-                if !space { count += 1 }
-                space = true
-            } else if u & 0xC0 != 0x80 {
-                count += 1
-                space = false
-            }
-        }
-        return count
-    }
+    static func visibleLength(_ s: String) -> Int { measureText(s).length }
 
     private mutating func measure() {
         for i in stride(from: tree.count - 1, through: 1, by: -1) where !excluded[i] {

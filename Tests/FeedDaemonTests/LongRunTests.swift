@@ -17,6 +17,39 @@ final class SimulatedClock: Sendable {
     var function: @Sendable () -> Int64 { { [value] in value.withLock { $0 } } }
 }
 
+/// The daemon's poll loop in this process, on a simulated clock, over `config`.
+struct InProcessPoller {
+    let clock: SimulatedClock
+    let board: StatusBoard
+    let inbox = PollerInbox()
+    let poller: Poller
+
+    init(_ config: Config, label: String, clock: SimulatedClock = SimulatedClock(LongRunTests.start)) throws {
+        self.clock = clock
+        let site = try IngestSite(config: config, clock: clock.function)
+        board = StatusBoard(started: clock.now, configPath: config.path, spoolDir: config.spoolDir)
+        poller = try Poller(
+            configPath: config.path, config: config, site: site, inbox: inbox, board: board,
+            logger: Logger(label: label), clock: clock.function, idle: .milliseconds(2), wantsEvents: { false }
+        ) { _ in }
+    }
+
+    /// Waits (bounded, 40 s) until `condition` holds of the board.
+    func until(_ condition: (StatusBoard.Snapshot) -> Bool) async -> Bool {
+        let deadline = Date().addingTimeInterval(40)
+        while !condition(board.snapshot) && Date() < deadline { try? await Task.sleep(for: .milliseconds(2)) }
+        return condition(board.snapshot)
+    }
+
+    /// A config in `dir` for `feeds` on the local server.
+    static func config(_ dir: URL, feeds: [String]) -> Config {
+        var config = Config(path: dir.path + "/feedspool.toml", spoolDir: dir.path + "/spool", stateDir: dir.path + "/state")
+        config.allowPrivateNetworks = true
+        config.feeds = feeds.map { FeedConfig(url: $0) }
+        return config
+    }
+}
+
 /// Months of uptime in one run: the poller (the daemon's own loop, fetching from a local
 /// server) on a simulated clock.
 @Suite struct LongRunTests {
@@ -45,28 +78,14 @@ final class SimulatedClock: Sendable {
         }
         defer { server.stop() }
         let dir = try Binaries.tempDirectory("long-run")
-        var config = Config(path: dir.path + "/feedspool.toml", spoolDir: dir.path + "/spool", stateDir: dir.path + "/state")
-        config.allowPrivateNetworks = true
+        var config = InProcessPoller.config(dir, feeds: Self.feeds.map { server.baseURL + "/\($0).xml" })
         config.grace = 20 * 86400
         config.nearWindow = 7 * 86400
         config.interval = 3600
-        config.feeds = Self.feeds.map { FeedConfig(url: server.baseURL + "/\($0).xml") }
-        let clock = SimulatedClock(Self.start)
-        let site = try IngestSite(config: config, clock: clock.function)
-        let board = StatusBoard(started: clock.now, configPath: config.path, spoolDir: config.spoolDir)
-        let inbox = PollerInbox()
-        let poller = try Poller(
-            configPath: config.path, config: config, site: site, inbox: inbox, board: board,
-            logger: Logger(label: "long-run"), clock: clock.function, idle: .milliseconds(2), wantsEvents: { false }
-        ) { _ in }
+        let daemon = try InProcessPoller(config, label: "long-run")
+        let (clock, board, inbox, poller) = (daemon.clock, daemon.board, daemon.inbox, daemon.poller)
         let loop = Task { try await poller.run() }
-
-        /// Waits (bounded) until the poller has made `polls` polls.
-        func polled(_ polls: Int64) async -> Bool {
-            let deadline = Date().addingTimeInterval(20)
-            while board.snapshot.polls < polls && Date() < deadline { try? await Task.sleep(for: .milliseconds(2)) }
-            return board.snapshot.polls >= polls
-        }
+        func polled(_ polls: Int64) async -> Bool { await daemon.until { $0.polls >= polls } }
         func size() throws -> StateStore.Size { try StateStore(directory: config.stateDir, readOnly: true).size }
 
         #expect(await polled(3))
@@ -121,30 +140,15 @@ final class SimulatedClock: Sendable {
         }
         defer { server.stop() }
         let dir = try Binaries.tempDirectory("state-failure")
-        var config = Config(path: dir.path + "/feedspool.toml", spoolDir: dir.path + "/spool", stateDir: dir.path + "/state")
-        config.allowPrivateNetworks = true
         let url = server.baseURL + "/west.xml"
-        config.feeds = [FeedConfig(url: url)]
-        let clock = SimulatedClock(LongRunTests.start)
-        let site = try IngestSite(config: config, clock: clock.function)
-        let board = StatusBoard(started: clock.now, configPath: config.path, spoolDir: config.spoolDir)
-        let inbox = PollerInbox()
-
-        let poller = try Poller(
-            configPath: config.path, config: config, site: site, inbox: inbox, board: board,
-            logger: Logger(label: "state-failure"), clock: clock.function, idle: .milliseconds(2), wantsEvents: { false }
-        ) { _ in }
+        let config = InProcessPoller.config(dir, feeds: [url])
+        let daemon = try InProcessPoller(config, label: "state-failure")
+        let (clock, board, inbox, poller) = (daemon.clock, daemon.board, daemon.inbox, daemon.poller)
         // Another connection holds the write lock: every write of the daemon's times out.
         let blocker = try SQLiteDatabase(path: config.stateDir + "/state.sqlite")
         try blocker.execute("BEGIN EXCLUSIVE")
         let loop = Task { try await poller.run() }
-        func until(_ condition: () -> Bool) async -> Bool {
-            let deadline = Date().addingTimeInterval(40)
-            while !condition() && Date() < deadline { try? await Task.sleep(for: .milliseconds(5)) }
-            return condition()
-        }
-
-        #expect(await until { board.snapshot.polls >= 1 })
+        #expect(await daemon.until { $0.polls >= 1 })
         var s = board.snapshot
         #expect(s.stateWriteFailures >= 1)
         #expect(s.stateWritesFailing)
@@ -160,7 +164,7 @@ final class SimulatedClock: Sendable {
         // The lock goes; the next poll records everything and delivers what waited.
         try blocker.execute("ROLLBACK")
         clock.advance(2 * 3600)
-        #expect(await until { board.snapshot.polls >= 2 })
+        #expect(await daemon.until { $0.polls >= 2 })
         s = board.snapshot
         #expect(!s.stateWritesFailing)
         #expect(!StatusBoard.statusLine(s, now: clock.now).contains("state writes failing"))
