@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "feedspoold", targets: ["feedspoold"]),
         .library(name: "FeedCore", targets: ["FeedCore"]),
         .library(name: "FeedParser", targets: ["FeedParser"]),
+        .library(name: "FeedExtract", targets: ["FeedExtract"]),
         .library(name: "FeedFetch", targets: ["FeedFetch"]),
         // For fuzz/ (a package of its own, built only by `make fuzz`).
         .library(name: "FeedConfig", targets: ["FeedConfig"]),

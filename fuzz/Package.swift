@@ -20,6 +20,10 @@ let package = Package(
         .executableTarget(name: "fuzz-date", dependencies: [.product(name: "FeedCore", package: "feedspool")]),
         // The configuration file reader (TOML subset and the config model).
         .executableTarget(name: "fuzz-config", dependencies: [.product(name: "FeedConfig", package: "feedspool")]),
+        // Web pages: charset, the page tree, article extraction, the full-text rules.
+        .executableTarget(
+            name: "fuzz-page",
+            dependencies: [.product(name: "FeedParser", package: "feedspool"), .product(name: "FeedExtract", package: "feedspool")]),
         // The control socket's request decoder.
         .executableTarget(name: "fuzz-control", dependencies: [.product(name: "FeedDaemon", package: "feedspool")]),
     ]

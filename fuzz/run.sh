@@ -5,17 +5,18 @@
 #   - the growing corpus lives in fuzz/corpus/<target>/ (not committed);
 #   - a crash, leak or hang (-timeout=10 s per input, -rss_limit_mb=2048) is written to
 #     fuzz/crashes/<target>/ and fails the run; a reproducer belongs in the tests.
-# env: SECONDS_EACH (or SECONDS from make), TARGETS (default: all five), JOBS (default 1).
+# env: SECONDS_EACH (or SECONDS from make), TARGETS (default: all six), JOBS (default 1).
 set -euo pipefail
 cd "$(dirname "$0")"
 SECS=${SECONDS_EACH:-60}
-TARGETS=${TARGETS:-"fuzz-feed fuzz-html fuzz-date fuzz-config fuzz-control"}
+TARGETS=${TARGETS:-"fuzz-feed fuzz-html fuzz-date fuzz-config fuzz-control fuzz-page"}
 FLAGS=(--sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address)
 
 seed() {  # target → seed directories
   case $1 in
     fuzz-feed) echo ../Tests/FeedParserTests/Fixtures/seed ../Tests/FeedParserTests/Fixtures/ugly ../config/samples seeds/feed ;;
     fuzz-config) echo ../config ;;
+    fuzz-page) echo ../Tests/FeedExtractTests/Fixtures/pages seeds/page ;;
     *) echo "seeds/${1#fuzz-}" ;;
   esac
 }
