@@ -1,24 +1,29 @@
 import ArgumentParser
 import FeedConfig
+import FeedFetch
 import FeedParser
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-struct ImportOPMLCommand: ParsableCommand {
+struct ImportOPMLCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import-opml",
         abstract: "Turn an OPML subscription list into [[feed]] tables.",
         discussion: """
             Prints a [[feed]] table (url, name, tags from the nested outlines and categories) for \
-            every subscription of FILE that the configuration does not have yet; --append adds \
+            every subscription of FILE (a file, or an http(s) URL fetched through the daemon's \
+            engine) that the configuration does not have yet; --append adds \
             them to the configuration file instead (then run feedspool reload). A configuration \
             can also name the OPML file itself: opml = "subscriptions.opml".
             """)
 
-    @Argument(help: ArgumentHelp("The OPML file.", valueName: "file"))
+    @Argument(help: ArgumentHelp("The OPML file, or its http(s) URL.", valueName: "file"))
     var file: String
+
+    @Flag(help: "With a URL: allow loopback, private, link-local and unique-local addresses.")
+    var allowPrivateNetworks = false
 
     @Option(help: ArgumentHelp("The configuration to compare with (and to append to).", valueName: "file"))
     var config: String = Config.defaultPath
@@ -26,13 +31,34 @@ struct ImportOPMLCommand: ParsableCommand {
     @Flag(help: "Append the new tables to the configuration file.")
     var append = false
 
-    func run() throws {
+    func run() async throws {
         var bytes: [UInt8] = []
-        do {
-            try InputFile(path: file).read { bytes.append(contentsOf: $0) }
-        } catch {
-            Diagnostics.print("\(error)")
-            throw ExitCode(1)
+        let lower = file.lowercased()
+        if lower.hasPrefix("https://") || lower.hasPrefix("http://") {
+            var config = FetchConfiguration()
+            config.allowPrivateNetworks = allowPrivateNetworks
+            do {
+                let engine = try FetchEngine(configuration: config)
+                defer { engine.shutdown() }
+                let r = await engine.fetch(FetchRequest(url: file))
+                guard case .fetched(let body) = r.outcome else {
+                    Diagnostics.print("\(file): \(r.error.map { "\($0)" } ?? "no OPML document")")
+                    throw ExitCode(1)
+                }
+                bytes = body
+            } catch let e as ExitCode {
+                throw e
+            } catch {
+                Diagnostics.print("\(error)")
+                throw ExitCode(1)
+            }
+        } else {
+            do {
+                try InputFile(path: file).read { bytes.append(contentsOf: $0) }
+            } catch {
+                Diagnostics.print("\(error)")
+                throw ExitCode(1)
+            }
         }
         let feeds: [OPMLFeed]
         do {
