@@ -78,6 +78,11 @@ install-files:
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/systemd/system $(DESTDIR)/etc/feedspool
 	install -m 0755 $(BUILD_DIR)/feedspoold $(BUILD_DIR)/feedspool $(DESTDIR)$(PREFIX)/bin/
 	sed "s|/usr/local/bin/|$(PREFIX)/bin/|g" systemd/feedspool.service > $(DESTDIR)/etc/systemd/system/feedspool.service
+	# Shell completions, generated from the command-line definitions themselves.
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	$(BUILD_DIR)/feedspool --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/feedspool
+	$(BUILD_DIR)/feedspool --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_feedspool
+	$(BUILD_DIR)/feedspool --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/feedspool.fish
 	chmod 0644 $(DESTDIR)/etc/systemd/system/feedspool.service
 	@if [ -e $(DESTDIR)/etc/feedspool/feedspool.toml ]; then \
 		echo "$(DESTDIR)/etc/feedspool/feedspool.toml exists: kept (the new default is config/feedspool.toml)"; \

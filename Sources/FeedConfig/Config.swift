@@ -277,6 +277,9 @@ struct ConfigReader {
         if let u = url, u.hasPrefix("file:"), !u.hasPrefix("file:/") {
             let path = Self.joined(directory, String(u.dropFirst(5)))
             url = "file://" + (path.hasPrefix("/") ? "" : "/") + path
+        } else if let u = url, u.hasPrefix("file:/"), !u.hasPrefix("file://") {
+            // "file:/srv/feeds/a.xml": the file URL RFC 8089 allows without an authority.
+            url = "file://" + u.dropFirst(5)
         }
         if let u = url, let line = t["url"]?.line {
             let scheme = u.prefix { $0 != ":" }.lowercased()

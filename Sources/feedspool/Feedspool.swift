@@ -14,6 +14,8 @@ struct Feedspool: AsyncParsableCommand {
 
     static func main() async {
         var arguments = Array(CommandLine.arguments.dropFirst())
+        let verbs = Set(configuration.subcommands.map { $0._commandName } + ["help"])
+        Operands.verbFirst(&arguments, verbs: verbs)
         Operands.split(&arguments, command: "parse", valued: ParseCommand.valuedOptions)
         Operands.split(&arguments, command: "extract", valued: ExtractCommand.valuedOptions)
         await main(arguments)

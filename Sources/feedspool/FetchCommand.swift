@@ -35,7 +35,7 @@ struct FetchCommand: AsyncParsableCommand {
     @Flag(help: "Allow loopback, private, link-local and unique-local addresses.")
     var allowPrivateNetworks = false
 
-    @Flag(help: "Allow file:// URLs.")
+    @Flag(name: .customLong("allow-file-urls"), help: "Allow file: URLs (file:///path or file:/path).")
     var allowFileURLs = false
 
     @Option(help: ArgumentHelp("Transfers in flight at once.", valueName: "n"))

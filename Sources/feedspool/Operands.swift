@@ -44,4 +44,21 @@ enum Operands {
         moved = Array(operands.dropFirst())
         arguments = kept
     }
+
+    /// Options written before the verb (`feedspool --socket S status`, as `git -C` or
+    /// `systemctl --user`) moved after it, where the verb reads them. A leading option takes
+    /// the word after it as its value unless that word is a verb or another option.
+    static func verbFirst(_ arguments: inout [String], verbs: Set<String>) {
+        var i = 0
+        while i < arguments.count, arguments[i].hasPrefix("-"), arguments[i] != "-", arguments[i] != "--" {
+            if !arguments[i].contains("="), i + 1 < arguments.count, !arguments[i + 1].hasPrefix("-"), !verbs.contains(arguments[i + 1]) {
+                i += 2
+            } else {
+                i += 1
+            }
+        }
+        guard i > 0, i < arguments.count, verbs.contains(arguments[i]) else { return }
+        let leading = arguments[0..<i]
+        arguments = [arguments[i]] + leading + arguments[(i + 1)...]
+    }
 }

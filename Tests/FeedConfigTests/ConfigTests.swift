@@ -78,6 +78,9 @@ import Testing
         #expect(absolute.spoolDir == "/var/spool/link/../x")  // as written
         let feed = try Config.parse("[[feed]]\nurl = \"file:../samples/a.xml\"\n", path: "/srv/feedspool/config/f.toml")
         #expect(feed.feeds.first?.url == "file:///srv/feedspool/samples/a.xml")
+        // file:/path is the file URL RFC 8089 writes without an authority.
+        let oneSlash = try Config.parse("[[feed]]\nurl = \"file:/srv/feeds/b.xml\"\n", path: "/srv/feedspool/config/f.toml")
+        #expect(oneSlash.feeds.first?.url == "file:///srv/feeds/b.xml")
         let top = try Config.parse("spool_dir = \"../../..\"\n", path: "/a/f.toml")
         #expect(top.spoolDir == "/")
     }

@@ -75,3 +75,35 @@ import Testing
         #expect(r.stdout.contains("name = \"One\""))
     }
 }
+
+/// Command-line conventions of every command.
+@Suite struct CommandLineConventionTests {
+    @Test func optionsBeforeTheVerbAreTheVerbsOwn() throws {
+        // `feedspool --socket S status`, as `git -C DIR status`: the same as after the verb.
+        let before = try Binaries.run("feedspool", ["--socket", "/nonexistent/feedspool.sock", "status"])
+        let after = try Binaries.run("feedspool", ["status", "--socket", "/nonexistent/feedspool.sock"])
+        #expect(before.status == 3 && after.status == 3)
+        #expect(before.stderr == after.stderr)
+        #expect(before.stderr.contains("/nonexistent/feedspool.sock"))
+        let dates = try Binaries.run("feedspool", ["-v", "dates"], stdin: "2024-12-05T01:30:00+03:00\n")
+        #expect(dates.stdout == "2024-12-04T22:30:00Z\t2024-12-05T01:30:00+03:00\t2024-12-05\n")
+    }
+
+    @Test func fileURLsWithOneSlashAreFileURLs() throws {
+        let dir = try Binaries.tempDirectory("file-url")
+        let path = dir.appendingPathComponent("f.xml").path
+        try "<rss version=\"2.0\"><channel><title>F</title><item><title>Local</title><guid>1</guid></item></channel></rss>"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try Binaries.run("feedspool", ["fetch", "--allow-file-urls", "file:" + path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains(" Local\n"))
+    }
+
+    @Test func completionScriptsNameEveryVerb() throws {
+        for shell in ["bash", "zsh", "fish"] {
+            let r = try Binaries.run("feedspool", ["--generate-completion-script", shell])
+            #expect(r.status == 0)
+            for verb in ["status", "tail", "discover", "extract", "fetch", "import-opml"] { #expect(r.stdout.contains(verb), "\(shell): \(verb)") }
+        }
+    }
+}
