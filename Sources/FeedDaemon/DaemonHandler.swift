@@ -205,6 +205,14 @@ enum Metrics {
         metric("feedspool_state_write_failures_total", "counter", "State writes that failed since start (a poll's record, its schedule, pruning).", [("", s.stateWriteFailures)])
         metric("feedspool_state_bytes", "gauge", "Bytes of the state database on disk, with its write-ahead log.", [("", Self.stateBytes(s.stateDir))])
         if let p = s.lastPrune { metric("feedspool_state_last_prune_timestamp_seconds", "gauge", "When the state was last pruned (Unix time).", [("", p)]) }
+        metric("feedspool_http_responses_total", "counter", "Feed fetches by final HTTP status (0: no HTTP answer).",
+            s.httpStatuses.keys.sorted().map { ("{code=\"\($0)\"}", s.httpStatuses[$0]!) })
+        out += "# HELP feedspool_fetch_duration_seconds Feed fetch time, by outcome (ok, not-modified, failed, gone).\n# TYPE feedspool_fetch_duration_seconds histogram\n"
+        for outcome in s.fetchDurations.keys.sorted() {
+            out += s.fetchDurations[outcome]!.lines("feedspool_fetch_duration_seconds", labels: "outcome=\"\(outcome)\"")
+        }
+        out += "# HELP feedspool_freshness_seconds Publication to delivery, of delivered articles that give their publication time.\n# TYPE feedspool_freshness_seconds histogram\n"
+        out += s.freshness.lines("feedspool_freshness_seconds")
         return out
     }
 

@@ -270,6 +270,12 @@ public final class Poller: Service, @unchecked Sendable {
         return .success(message)
     }
 
+    static func monotonicSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
     /// Polls `keys` concurrently through the engine; ingests each result as it arrives.
     /// Every transfer slot stays busy, but at most `parsePermits` fetched bodies are parsed
     /// ahead of the (serial, fsync-bound) ingest: the rest wait as raw bytes.
@@ -281,21 +287,36 @@ public final class Poller: Service, @unchecked Sendable {
         let window = config.concurrency + 4
         let permits = Permits(Self.parsePermits)
         var started = 0
-        await withTaskGroup(of: (String, FetchedFeed).self) { group in
+        await withTaskGroup(of: (String, FetchedFeed, Double).self) { group in
             func launch() {
                 while started < keys.count && !inbox.isStopping {
                     let key = keys[started]
                     started += 1
                     guard let record = feeds[key]?.record else { continue }
-                    group.addTask { (key, await FetchedFeed.fetch(record, engine: engine) { await permits.acquire() }) }
+                    group.addTask {
+                        let started = Self.monotonicSeconds()
+                        let fetched = await FetchedFeed.fetch(record, engine: engine) { await permits.acquire() }
+                        return (key, fetched, Self.monotonicSeconds() - started)
+                    }
                     board.update { $0.inFlight += 1 }
                     return
                 }
             }
             for _ in 0..<min(window, keys.count) { launch() }
             var applied = 0
-            while let (key, fetched) = await group.next() {
-                board.update { $0.inFlight -= 1 }
+            while let (key, fetched, seconds) = await group.next() {
+                board.update {
+                    $0.inFlight -= 1
+                    let outcome: String
+                    switch fetched.result.outcome {
+                    case .fetched: outcome = "ok"
+                    case .notModified: outcome = "not-modified"
+                    case .gone: outcome = "gone"
+                    case .failed: outcome = "failed"
+                    }
+                    $0.fetchDurations[outcome, default: Histogram.fetchDuration()].observe(seconds)
+                    $0.httpStatuses[fetched.result.http?.status ?? 0, default: 0] += 1
+                }
                 apply(key, fetched)
                 applied += 1
                 // A long cycle (a first poll of thousands of feeds) hands freed memory
@@ -343,6 +364,9 @@ public final class Poller: Service, @unchecked Sendable {
         case .ok(let report):
             if !report.delivered.isEmpty {
                 board.recordDeliveries(report.delivered.map(\.firstSeen), now: now)
+                board.update { s in
+                    for d in report.delivered { if let p = d.published { s.freshness.observe(Double(max(0, d.firstSeen - p))) } }
+                }
                 if wantsEvents() {
                     for d in report.delivered { publish(Self.event(d, spoolDir: config.spoolDir, text: site.ingestor.deliverer.spool.readArticle(d.file))) }
                 }

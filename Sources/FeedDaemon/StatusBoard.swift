@@ -40,6 +40,12 @@ public final class StatusBoard: Sendable {
         public var stateWritesFailing = false
         /// When the running daemon last pruned the state.
         public var lastPrune: Int64?
+        /// Fetch durations by outcome (`ok`, `not-modified`, `failed`, `gone`).
+        public var fetchDurations: [String: Histogram] = [:]
+        /// Final HTTP statuses of feed fetches, by code (0: no HTTP answer).
+        public var httpStatuses: [Int: Int64] = [:]
+        /// Publication to delivery, of delivered articles that say when they were published.
+        public var freshness = Histogram.freshness()
         /// Bumped by every change, so derived figures can be cached per version.
         public var version: UInt64 = 0
     }

@@ -116,6 +116,13 @@ final class RunningDaemon {
         #expect(ready != nil, "no READY=1: \(d.notify.all)")
         #expect(try eventually { try d.delivered() == 3 })
         #expect(d.notify.wait(for: ["WATCHDOG=1"]) != nil)
+        // Metrics operators graph: the fetch's time by outcome, its status, the articles'
+        // publication-to-delivery time.
+        let metrics = try d.client(["metrics"]).stdout
+        #expect(metrics.contains("feedspool_fetch_duration_seconds_bucket{outcome=\"ok\",le=\"+Inf\"} 1\n"), "\(metrics)")
+        #expect(metrics.contains("feedspool_http_responses_total{code=\"200\"} 1\n"))
+        #expect(metrics.contains("feedspool_freshness_seconds_count 3\n"))
+        #expect(metrics.contains("# TYPE feedspool_freshness_seconds histogram\n"))
         let status = try #require(try d.status())
         #expect((status["feeds"] as? [String: Any])?["total"] as? Int == 1)
         #expect((status["feeds"] as? [String: Any])?["healthy"] as? Int == 1)

@@ -174,3 +174,19 @@ struct InProcessPoller {
         try await loop.value
     }
 }
+
+@Suite struct HistogramTests {
+    @Test func bucketsAreCumulativeWithSumAndCount() {
+        var h = Histogram(bounds: [1, 5])
+        for v in [0.5, 1, 3, 10] { h.observe(v) }
+        #expect(h.lines("x", labels: "a=\"b\"") == """
+            x_bucket{a="b",le="1"} 2
+            x_bucket{a="b",le="5"} 3
+            x_bucket{a="b",le="+Inf"} 4
+            x_sum{a="b"} 14.5
+            x_count{a="b"} 4
+
+            """)
+        #expect(Histogram(bounds: [1]).lines("y").hasPrefix("y_bucket{le=\"1\"} 0\ny_bucket{le=\"+Inf\"} 0\n"))
+    }
+}
