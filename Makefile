@@ -83,6 +83,13 @@ install-files:
 	$(BUILD_DIR)/feedspool --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/feedspool
 	$(BUILD_DIR)/feedspool --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_feedspool
 	$(BUILD_DIR)/feedspool --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/feedspool.fish
+	# Man pages, generated from the programs' help and the annotated default configuration.
+	bash tools/man.sh $(BUILD_DIR) $(DESTDIR)$(PREFIX)/share/man/tmp
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
+	mv $(DESTDIR)$(PREFIX)/share/man/tmp/feedspool.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	mv $(DESTDIR)$(PREFIX)/share/man/tmp/feedspool.toml.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	mv $(DESTDIR)$(PREFIX)/share/man/tmp/feedspoold.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	rmdir $(DESTDIR)$(PREFIX)/share/man/tmp
 	chmod 0644 $(DESTDIR)/etc/systemd/system/feedspool.service
 	@if [ -e $(DESTDIR)/etc/feedspool/feedspool.toml ]; then \
 		echo "$(DESTDIR)/etc/feedspool/feedspool.toml exists: kept (the new default is config/feedspool.toml)"; \

@@ -107,3 +107,21 @@ import Testing
         }
     }
 }
+
+/// `make install`'s man pages, generated from the programs' own help.
+@Suite struct ManPageTests {
+    @Test func theThreePagesHoldEveryVerbOptionAndKey() throws {
+        let out = try Binaries.tempDirectory("man")
+        let bin = Binaries.url("feedspool").deletingLastPathComponent().path
+        let r = try Binaries.run("/bin/bash", [Binaries.packageRoot.appendingPathComponent("tools/man.sh").path, bin, out.path], absolute: true)
+        #expect(r.status == 0, "\(r.stderr)")
+        let page1 = try String(contentsOf: out.appendingPathComponent("feedspool.1"), encoding: .utf8)
+        #expect(page1.hasPrefix(".TH FEEDSPOOL 1 "))
+        for verb in ["status", "discover", "extract", "fetch", "dates"] { #expect(page1.contains(".SS \(verb)\n"), "\(verb)") }
+        #expect(page1.contains("--full-text"))
+        let page8 = try String(contentsOf: out.appendingPathComponent("feedspoold.8"), encoding: .utf8)
+        #expect(page8.contains("--check-config"))
+        let page5 = try String(contentsOf: out.appendingPathComponent("feedspool.toml.5"), encoding: .utf8)
+        for key in ["spool_dir", "grace", "near_window", "socket_group"] { #expect(page5.contains(key), "\(key)") }
+    }
+}
