@@ -185,7 +185,7 @@ public enum CharsetSniffer {
         let key = Array("encoding".utf8)
         guard let at = (0..<max(0, decl.count - key.count + 1)).first(where: { Array(decl[$0..<($0 + key.count)]) == key })
         else { return .none }
-        func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D }
+        func isSpace(_ c: UInt8) -> Bool { c.isXMLSpace }
         var k = at + key.count
         while k < decl.count && isSpace(decl[k]) { k += 1 }
         guard k < decl.count, decl[k] == 0x3D else { return .none }

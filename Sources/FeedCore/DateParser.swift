@@ -378,9 +378,7 @@ public enum DateParser {
     private static func expandYear(_ y: Int) -> Int { y < 50 ? 2000 + y : 1900 + y }
 
     @inline(__always) private static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
-    @inline(__always) private static func isSpace(_ c: UInt8) -> Bool {
-        c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D
-    }
+    @inline(__always) private static func isSpace(_ c: UInt8) -> Bool { c.isXMLSpace }
     /// ASCII letters and any non-ASCII byte (month names such as "mär", "févr.", "déc").
     @inline(__always) private static func isLetter(_ c: UInt8) -> Bool {
         (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A || c >= 0x80

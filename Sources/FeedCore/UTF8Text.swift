@@ -33,3 +33,10 @@ public struct UTF8Text: Sendable, Hashable, ExpressibleByStringLiteral, CustomSt
 
     public var description: String { string }
 }
+
+extension UInt8 {
+    /// XML's white space (space, tab, line feed, carriage return): what XML, feeds and
+    /// the dates in them separate words and trim with. The one definition of it.
+    @inlinable @inline(__always)
+    public var isXMLSpace: Bool { self == 0x20 || self == 0x09 || self == 0x0A || self == 0x0D }
+}

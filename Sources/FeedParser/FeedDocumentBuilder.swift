@@ -458,7 +458,7 @@ extension String {
     }
 
     @inline(__always)
-    private static func isXMLSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D }
+    private static func isXMLSpace(_ c: UInt8) -> Bool { c.isXMLSpace }
 }
 
 extension FeedFormat {

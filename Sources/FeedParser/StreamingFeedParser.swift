@@ -225,7 +225,7 @@ public final class StreamingFeedParser {
         if asciiCompatible {
             // Leading white space (even before the XML declaration) is dropped: libxml2 would
             // take a declaration after it as an error.
-            while start < h.count, h[start] == 0x20 || h[start] == 0x09 || h[start] == 0x0A || h[start] == 0x0D {
+            while start < h.count, h[start].isXMLSpace {
                 start += 1
             }
             if start == h.count {

@@ -663,7 +663,7 @@ struct TextRunCondenser {
     }
 
     @inline(__always)
-    static func isBlank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D }
+    static func isBlank(_ c: UInt8) -> Bool { c.isXMLSpace }
 
     /// Elements whose content libxml2 (or a browser) reads as raw text, where a marker
     /// could land in what is not text: the scan stops at them.

@@ -13,13 +13,8 @@ public final class NotifyListener: Sendable {
     public init(directory: URL) throws {
         path = directory.appendingPathComponent("notify.sock").path
         fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard fd >= 0, bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { throw ServerError("notify socket path too long: \(path)") }
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in bytes.enumerated() { raw[i] = b } }
-        let len = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + 1)
-        guard withUnsafePointer(to: &addr, { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }) == 0 else {
+        guard fd >= 0, let address = UnixAddress(path) else { throw ServerError("notify socket path too long: \(path)") }
+        guard address.withSockaddr({ bind(fd, $0, $1) }) == 0 else {
             throw ServerError("bind \(path): \(errno)")
         }
         let t = Thread { [self] in receive() }

@@ -4,12 +4,15 @@
 
 /// A Unix socket address: a path, or an abstract name written `@name` (no file; its length
 /// is exact, without a terminating NUL).
-struct UnixAddress {
+///
+/// The one place a `sockaddr_un` is built: the daemon's socket, its client, the systemd
+/// notifier and the tests all take their addresses from here.
+public struct UnixAddress {
     private var storage = sockaddr_un()
-    let length: socklen_t
+    public let length: socklen_t
 
     /// Nil when the name does not fit `sun_path` (107 bytes).
-    init?(_ path: String) {
+    public init?(_ path: String) {
         storage.sun_family = sa_family_t(AF_UNIX)
         var bytes = Array(path.utf8)
         let abstract = bytes.first == UInt8(ascii: "@")
@@ -19,7 +22,7 @@ struct UnixAddress {
         length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + (abstract ? 0 : 1))
     }
 
-    func withSockaddr<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
+    public func withSockaddr<T>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T {
         var a = storage
         return withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, length) } }
     }
