@@ -109,6 +109,7 @@ let package = Package(
                 "FeedDaemon", "FeedIngest", "FeedConfig", "FeedStore", "FeedCore", "TestSupport", "feedspoold", "feedspool",
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        .testTarget(name: "FeedStoreTests", dependencies: ["FeedStore", "TestSupport"]),
         .testTarget(
             name: "FeedExtractTests", dependencies: ["FeedExtract", "FeedParser", "FeedCore", "TestSupport", "feedspool"],
             exclude: ["Fixtures"]),

@@ -463,6 +463,6 @@ public enum Provenance {
         w.string("title", d.title)
         w.string("published", d.published.map { FeedDate(secondsSinceEpoch: $0, offsetSeconds: Int32(d.publishedOffset ?? 0)).rfc3339String })
         w.string("first_seen", FeedDate(secondsSinceEpoch: d.firstSeen).utcString)
-        w.string("decision", d.decision)
+        w.string("decision", d.decision.rawValue)
     }
 }

@@ -94,7 +94,7 @@ public final class Ingestor {
                 let known: Bool
                 do { known = try store.wasFoundInSpool(articleID: articleID) } catch { throw .state(error) }
                 if known {
-                    commit.items.append(ItemRecord(identity: bits, content: raw, seq: nil, decision: "already in the spool"))
+                    commit.items.append(ItemRecord(identity: bits, content: raw, seq: nil, decision: .alreadyInSpool))
                     report.alreadySeen += 1
                     continue
                 }
@@ -107,7 +107,7 @@ public final class Ingestor {
             if let maxAge = settings.maxAge {
                 candidates.removeAll { c in
                     guard let d = c.item.articleDate, d.secondsSinceEpoch < now - maxAge else { return false }
-                    commit.items.append(ItemRecord(identity: c.bits, content: c.raw, seq: nil, decision: "too old (first poll, max_age)"))
+                    commit.items.append(ItemRecord(identity: c.bits, content: c.raw, seq: nil, decision: .tooOld))
                     report.tooOld += 1
                     return true
                 }
@@ -126,7 +126,7 @@ public final class Ingestor {
                     if keep.contains(i) {
                         kept.append(c)
                     } else {
-                        commit.items.append(ItemRecord(identity: c.bits, content: c.raw, seq: nil, decision: "over max_items (first poll)"))
+                        commit.items.append(ItemRecord(identity: c.bits, content: c.raw, seq: nil, decision: .overMaxItems))
                         report.overMaxItems += 1
                     }
                 }
@@ -149,13 +149,13 @@ public final class Ingestor {
             let article = builder.article(for: c.item, id: c.articleID, firstSeen: FeedDate(secondsSinceEpoch: now))
             let fp = Int64(bitPattern: ContentHash.fingerprint(title: article.title, body: article.body))
             let sim = SimHash.of(article.title + "\n" + article.body.string)
-            var duplicateOf: String?
+            var duplicateOf: ItemDecision?
             if settings.dedup.checksText {
                 var owner = batchFingerprints[fp]
                 if owner == nil {
                     do { owner = try store.fingerprintOwner(fp) } catch { throw .state(error) }
                 }
-                if let owner { duplicateOf = "duplicate of \(owner) (same text)" }
+                if let owner { duplicateOf = .duplicate(of: owner) }
             }
             if duplicateOf == nil, case .near(let threshold) = settings.dedup {
                 var best: (Int64, Int)?
@@ -166,12 +166,12 @@ public final class Ingestor {
                 if best == nil {
                     do { best = try store.nearestSimHash(sim, threshold: threshold) } catch { throw .state(error) }
                 }
-                if let (seq, d) = best { duplicateOf = "near-duplicate of \(seq) (SimHash distance \(d))" }
+                if let (seq, d) = best { duplicateOf = .nearDuplicate(of: seq, distance: d) }
             }
-            if let reason = duplicateOf {
-                commit.items.append(ItemRecord(identity: c.bits, content: c.raw, seq: nil, decision: reason))
+            if let decision = duplicateOf {
+                commit.items.append(ItemRecord(identity: c.bits, content: c.raw, seq: nil, decision: decision))
                 commit.duplicates += 1
-                report.duplicates.append((c.bits, reason))
+                report.duplicates.append((c.bits, decision.description))
                 continue
             }
             let seq = store.reserveSequences(1).lowerBound
@@ -180,10 +180,10 @@ public final class Ingestor {
             let delivery = Delivery(
                 seq: seq, delivered: false, articleID: c.articleID, file: name, feedID: feed.id, feedURL: feed.url,
                 link: c.item.effectiveLink, guid: c.item.guid, title: article.title, published: d?.secondsSinceEpoch,
-                publishedOffset: d.map { Int($0.offsetSeconds) }, firstSeen: now, decision: c.isUpdate ? "update" : "new",
+                publishedOffset: d.map { Int($0.offsetSeconds) }, firstSeen: now, decision: c.isUpdate ? .update : .new,
                 fingerprint: fp, simhash: Int64(bitPattern: sim))
             commit.intents.append(delivery)
-            commit.items.append(ItemRecord(identity: c.bits, content: c.raw, seq: seq, decision: c.isUpdate ? "delivered (update)" : "delivered"))
+            commit.items.append(ItemRecord(identity: c.bits, content: c.raw, seq: seq, decision: c.isUpdate ? .deliveredUpdate : .delivered))
             files.append(ArticleFile(name: name, text: article.rendered))
             batchFingerprints[fp] = seq
             batchSimHashes.append((sim, seq))

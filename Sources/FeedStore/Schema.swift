@@ -61,5 +61,30 @@ enum Schema {
         CREATE INDEX simhashes_band ON simhashes(band);
         CREATE INDEX simhashes_seen ON simhashes(seen);
         """,
+        // 2: an item's decision as a code (ItemDecision) with the article it relates to and
+        // the distance, instead of a sentence; the sentences schema 1 wrote are read back.
+        """
+        ALTER TABLE items ADD COLUMN outcome INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE items ADD COLUMN related_seq INTEGER;
+        ALTER TABLE items ADD COLUMN distance INTEGER;
+        UPDATE items SET
+            outcome = CASE
+                WHEN decision = 'delivered' THEN 1
+                WHEN decision = 'delivered (update)' THEN 2
+                WHEN decision = 'already in the spool' THEN 3
+                WHEN decision LIKE 'too old%' THEN 4
+                WHEN decision LIKE 'over max_items%' THEN 5
+                WHEN decision LIKE 'duplicate of %' THEN 6
+                WHEN decision LIKE 'near-duplicate of %' THEN 7
+                ELSE 0 END,
+            related_seq = CASE
+                WHEN decision LIKE 'duplicate of %' THEN CAST(substr(decision, 14) AS INTEGER)
+                WHEN decision LIKE 'near-duplicate of %' THEN CAST(substr(decision, 19) AS INTEGER)
+                ELSE NULL END,
+            distance = CASE
+                WHEN decision LIKE 'near-duplicate of %' THEN CAST(substr(decision, instr(decision, 'distance ') + 9) AS INTEGER)
+                ELSE NULL END;
+        ALTER TABLE items DROP COLUMN decision;
+        """,
     ]
 }

@@ -32,7 +32,7 @@ public struct FeedRecord: Sendable, Equatable {
 public struct SeenItem: Sendable, Equatable {
     public var content: Int64
     public var seq: Int64?
-    public var decision: String
+    public var decision: ItemDecision
 }
 
 /// An item's row, written with a poll's commit.
@@ -40,9 +40,9 @@ public struct ItemRecord: Sendable {
     public var identity: Int64
     public var content: Int64
     public var seq: Int64?
-    public var decision: String
+    public var decision: ItemDecision
 
-    public init(identity: Int64, content: Int64, seq: Int64?, decision: String) {
+    public init(identity: Int64, content: Int64, seq: Int64?, decision: ItemDecision) {
         self.identity = identity
         self.content = content
         self.seq = seq
@@ -66,11 +66,11 @@ public struct Delivery: Sendable, Equatable {
     public var publishedOffset: Int?
     public var firstSeen: Int64
     /// "new" or "update".
-    public var decision: String
+    public var decision: DeliveryDecision
     public var fingerprint: Int64
     public var simhash: Int64?
 
-    public init(seq: Int64, delivered: Bool, articleID: String, file: String, feedID: Int64, feedURL: String, link: String?, guid: String?, title: String, published: Int64?, publishedOffset: Int?, firstSeen: Int64, decision: String, fingerprint: Int64, simhash: Int64?) {
+    public init(seq: Int64, delivered: Bool, articleID: String, file: String, feedID: Int64, feedURL: String, link: String?, guid: String?, title: String, published: Int64?, publishedOffset: Int?, firstSeen: Int64, decision: DeliveryDecision, fingerprint: Int64, simhash: Int64?) {
         self.seq = seq
         self.delivered = delivered
         self.articleID = articleID
@@ -243,8 +243,11 @@ public final class StateStore {
     // MARK: Items and duplicates
 
     public func seen(feedID: Int64, identity: Int64) throws(StoreError) -> SeenItem? {
-        let s = try db.statement("SELECT content, seq, decision FROM items WHERE feed_id = ? AND identity = ?").bind(.int(feedID), .int(identity))
-        return try s.row { s in SeenItem(content: s.int(0), seq: s.optionalInt(1), decision: s.text(2) ?? "") }
+        let s = try db.statement("SELECT content, seq, outcome, related_seq, distance FROM items WHERE feed_id = ? AND identity = ?")
+            .bind(.int(feedID), .int(identity))
+        return try s.row { s in
+            SeenItem(content: s.int(0), seq: s.optionalInt(1), decision: ItemDecision(code: s.int(2), relatedSeq: s.optionalInt(3), distance: s.optionalInt(4)))
+        }
     }
 
     /// True before the first poll of a feed recorded anything.
@@ -285,7 +288,7 @@ public final class StateStore {
             for d in c.intents {
                 insert.reset()
                 insert.bind(.int(d.seq), .text(d.articleID), .text(d.file), .int(d.feedID), .text(d.feedURL), .of(d.link), .of(d.guid), .text(d.title),
-                    .of(d.published), .of(d.publishedOffset), .int(d.firstSeen), .text(d.decision), .int(d.fingerprint), .of(d.simhash))
+                    .of(d.published), .of(d.publishedOffset), .int(d.firstSeen), .text(d.decision.rawValue), .int(d.fingerprint), .of(d.simhash))
                 try insert.run()
                 try db.statement("INSERT OR IGNORE INTO fingerprints(fingerprint, seq, seen) VALUES(?, ?, ?)").bind(.int(d.fingerprint), .int(d.seq), .int(c.now)).run()
                 if let sh = d.simhash {
@@ -297,13 +300,16 @@ public final class StateStore {
                 }
             }
             let upsert = try db.statement("""
-                INSERT INTO items(feed_id, identity, content, first_seen, last_seen, seq, decision) VALUES(?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO items(feed_id, identity, content, first_seen, last_seen, seq, outcome, related_seq, distance)
+                VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(feed_id, identity) DO UPDATE SET content = excluded.content, last_seen = excluded.last_seen,
-                    seq = COALESCE(excluded.seq, items.seq), decision = excluded.decision
+                    seq = COALESCE(excluded.seq, items.seq), outcome = excluded.outcome, related_seq = excluded.related_seq,
+                    distance = excluded.distance
                 """)
             for i in c.items {
                 upsert.reset()
-                try upsert.bind(.int(c.feedID), .int(i.identity), .int(i.content), .int(c.now), .int(c.now), .of(i.seq), .text(i.decision)).run()
+                let d = i.decision.stored
+                try upsert.bind(.int(c.feedID), .int(i.identity), .int(i.content), .int(c.now), .int(c.now), .of(i.seq), .int(d.code), .of(d.relatedSeq), .of(d.distance)).run()
             }
             let touch = try db.statement("UPDATE items SET last_seen = ? WHERE feed_id = ? AND identity = ?")
             for id in c.present {
@@ -357,7 +363,7 @@ public final class StateStore {
         try db.transaction { () throws(StoreError) in
             let s = try db.statement("""
                 INSERT OR IGNORE INTO deliveries(seq, state, article_id, file, feed_id, feed_url, title, first_seen, decision, fingerprint)
-                VALUES(?, 1, ?, ?, 0, '', '', ?, 'found in the spool', 0)
+                VALUES(?, 1, ?, ?, 0, '', '', ?, '\(DeliveryDecision.foundInSpool.rawValue)', 0)
                 """)
             for f in files {
                 s.reset()
@@ -380,7 +386,9 @@ public final class StateStore {
             out.append(Delivery(
                 seq: s.int(0), delivered: s.int(1) != 0, articleID: s.text(2) ?? "", file: s.text(3) ?? "", feedID: s.int(4),
                 feedURL: s.text(5) ?? "", link: s.text(6), guid: s.text(7), title: s.text(8) ?? "", published: s.optionalInt(9),
-                publishedOffset: s.optionalInt(10).map { Int($0) }, firstSeen: s.int(11), decision: s.text(12) ?? "",
+                publishedOffset: s.optionalInt(10).map { Int($0) }, firstSeen: s.int(11),
+                // The three values schema 1 on ever wrote; anything else was a delivery of a new item.
+                decision: DeliveryDecision(rawValue: s.text(12) ?? "") ?? .new,
                 fingerprint: s.int(13), simhash: s.optionalInt(14)))
         }
         return out

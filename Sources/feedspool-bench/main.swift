@@ -136,7 +136,7 @@ do {
         let n = min(10_000, seenTarget - seen)
         var c = PollCommit(feedID: records[filler % feeds].id, now: clock())
         for k in 0..<n {
-            c.items.append(ItemRecord(identity: Int64(bitPattern: ContentHash.mix(UInt64(seen + k) &+ 0xABCDEF)), content: 0, seq: nil, decision: "bench filler"))
+            c.items.append(ItemRecord(identity: Int64(bitPattern: ContentHash.mix(UInt64(seen + k) &+ 0xABCDEF)), content: 0, seq: nil, decision: .recorded))
         }
         try site.store.commit(c)
         seen += n

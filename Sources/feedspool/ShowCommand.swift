@@ -76,7 +76,7 @@ struct ShowCommand: ParsableCommand {
                 w.string("title", d.title)
                 w.string("published", published)
                 w.string("first_seen", firstSeen)
-                w.string("decision", d.decision)
+                w.string("decision", d.decision.rawValue)
                 w.endObject()
                 out.write(w.string + "\n")
             } else {
@@ -84,7 +84,7 @@ struct ShowCommand: ParsableCommand {
                     ("seq", String(d.seq)), ("id", d.articleID), ("file", d.file),
                     ("state", d.delivered ? "delivered" : "being delivered (the daemon completes it at start-up)"),
                     ("feed", d.feedURL + (feed?.name.map { " (\($0))" } ?? "")), ("link", d.link), ("guid", d.guid),
-                    ("title", d.title), ("published", published), ("first seen", firstSeen), ("decision", d.decision),
+                    ("title", d.title), ("published", published), ("first seen", firstSeen), ("decision", d.decision.rawValue),
                 ]
                 for (k, v) in rows { out.write(k.padding(11) + (v ?? "-") + "\n") }
                 if found.count > 1 { out.write("\n") }

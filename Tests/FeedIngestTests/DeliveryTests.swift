@@ -154,7 +154,7 @@ func items(_ range: Range<Int>, prefix: String = "i") -> [TestItem] {
         #expect(stored.published == 1_733_452_200)
         #expect(stored.publishedOffset == -5 * 3600)
         #expect(stored.firstSeen == s.clock.now)
-        #expect(stored.decision == "new")
+        #expect(stored.decision == .new)
         #expect(try s.site.store.deliveries(articleID: d.articleID).map(\.seq) == [d.seq])
         // The article is dated in the feed's own offset (2024-12-05, not UTC's 12-06).
         #expect(try s.spoolFiles()[d.file]?.hasPrefix(" date 2024-12-05 Story") == true)
@@ -176,7 +176,7 @@ func items(_ range: Range<Int>, prefix: String = "i") -> [TestItem] {
         let after = try fresh.spoolFiles()
         #expect(after.count == 7)
         for (name, text) in before { #expect(after[name] == text) }
-        #expect(try fresh.site.store.delivery(seq: 0)?.decision == "found in the spool")
+        #expect(try fresh.site.store.delivery(seq: 0)?.decision == .foundInSpool)
     }
 }
 

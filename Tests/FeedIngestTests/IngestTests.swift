@@ -129,7 +129,7 @@ let otherStory = """
         #expect(second.updates == 1)
         #expect(second.delivered[0].articleID == first.articleID)
         #expect(second.delivered[0].seq == first.seq + 1)
-        #expect(second.delivered[0].decision == "update")
+        #expect(second.delivered[0].decision == .update)
         #expect(try re.ingest("https://e.com/feed", v2, settings: settings).delivered.isEmpty)
         let files = try re.spoolFiles()
         #expect(files.count == 2)
