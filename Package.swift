@@ -110,6 +110,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "FeedStoreTests", dependencies: ["FeedStore", "TestSupport"]),
+        .testTarget(name: "FeedSpoolTests", dependencies: ["FeedSpool", "TestSupport"]),
         .testTarget(
             name: "FeedExtractTests", dependencies: ["FeedExtract", "FeedParser", "FeedCore", "TestSupport", "feedspool"],
             exclude: ["Fixtures"]),
