@@ -34,11 +34,11 @@ public protocol SpoolFileSystem: Sendable {
     /// Creates (or replaces) `path` with `bytes` in `batch`, not yet durable; its descriptor
     /// stays open in the batch until `endBatch`.
     func write(_ path: String, _ bytes: UnsafeRawBufferPointer, in batch: inout SpoolBatch) throws(SpoolError)
-    /// Makes every file written in `batch` durable, with every directory entry made on the
-    /// filesystem (a batch without files syncs only those), and closes them: one write-back of the whole filesystem (`syncfs`), which
-    /// fails when any write-back error happened on it since the batch began — one of the
-    /// batch's files, or another's: either way the batch is not taken for durable. The
-    /// batch is closed either way.
+    /// Makes every file written in `batch` durable with its directory entry, and closes
+    /// them: one write-back of the whole filesystem (`syncfs`), which fails when any
+    /// write-back error happened on it since the batch began — one of the batch's files, or
+    /// another's: either way the batch is not taken for durable. The batch is closed
+    /// either way.
     func endBatch(_ batch: inout SpoolBatch) throws(SpoolError)
     /// Closes a batch that is given up (its files are removed by the caller).
     func abandon(_ batch: inout SpoolBatch)
