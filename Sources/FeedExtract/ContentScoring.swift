@@ -188,7 +188,6 @@ struct ContentScoring {
         }
     }
 
-    static func matches(_ s: [UInt8], _ patterns: Patterns) -> Bool { patterns.match(s) }
 
     /// Several pattern lists in one scan: which of them (bit k for list k) have a pattern
     /// in the text. Patterns are looked up by their first byte.

@@ -76,25 +76,31 @@ public struct RobotsTxt: Sendable {
     public func crawlDelay(agent: String) -> Double? { group(for: agent)?.crawlDelay }
 
     /// `pattern` (with `*` and a final `$`) matches a prefix of `path`, or all of it with `$`.
+    /// Linear in both (the two-pointer wildcard match, back to the last `*` on a mismatch):
+    /// a site's file cannot make it blow up with many stars.
     static func matches(_ pattern: [UInt8], _ path: [UInt8]) -> Bool {
-        var pat = pattern[...]
-        let anchored = pat.last == 0x24
-        if anchored { pat = pat.dropLast() }
-        // Backtracking over `*`: patterns are short.
-        func match(_ pi: Int, _ si: Int) -> Bool {
-            if pi == pat.endIndex { return !anchored || si == path.count }
-            if pat[pi] == 0x2A {
-                var k = si
-                while k <= path.count {
-                    if match(pi + 1, k) { return true }
-                    k += 1
-                }
+        var pat = pattern
+        if pat.last == 0x24 { pat.removeLast() } else { pat.append(0x2A) }  // a prefix: a final star
+        var p = 0, s = 0
+        var star = -1, resume = 0
+        while s < path.count {
+            if p < pat.count && pat[p] == 0x2A {
+                star = p
+                resume = s
+                p += 1
+            } else if p < pat.count && pat[p] == path[s] {
+                p += 1
+                s += 1
+            } else if star >= 0 {
+                p = star + 1
+                resume += 1
+                s = resume
+            } else {
                 return false
             }
-            guard si < path.count, path[si] == pat[pi] else { return false }
-            return match(pi + 1, si + 1)
         }
-        return match(pat.startIndex, 0)
+        while p < pat.count && pat[p] == 0x2A { p += 1 }
+        return p == pat.count
     }
 }
 

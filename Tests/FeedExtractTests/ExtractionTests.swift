@@ -1,5 +1,5 @@
 import FeedCore
-import FeedExtract
+@testable import FeedExtract
 @testable import FeedParser
 import Foundation
 import TestSupport
@@ -265,6 +265,18 @@ import Testing
         #expect(!r.allows("/anything", agent: "OtherBot"))
         #expect(RobotsTxt.allowAll.allows("/x", agent: agent))
         #expect(RobotsTxt(text: "User-agent: *\nDisallow:\n").allows("/x", agent: agent))  // empty Disallow: all allowed
+    }
+
+    /// A hostile file cannot make matching blow up: many stars against a long path that
+    /// almost matches (exponential for a backtracking matcher) answer at once.
+    @Test func manyStarsMatchInLinearTime() {
+        let stars = "User-agent: *\nDisallow: /" + String(repeating: "*a", count: 40) + "b$\n"
+        let r = RobotsTxt(text: stars)
+        #expect(r.allows("/" + String(repeating: "a", count: 5_000), agent: "x"))
+        #expect(!r.allows("/" + String(repeating: "a", count: 50) + "b", agent: "x"))
+        #expect(RobotsTxt.matches(Array("/a*c".utf8), Array("/abbbc/d".utf8)))
+        #expect(!RobotsTxt.matches(Array("/a*c$".utf8), Array("/abbbc/d".utf8)))
+        #expect(RobotsTxt.matches(Array("*".utf8), Array("".utf8)))
     }
 }
 
