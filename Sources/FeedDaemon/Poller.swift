@@ -206,7 +206,7 @@ public final class Poller: Service, @unchecked Sendable {
             do {
                 try site.store.setRetired(feedID: entry.record.id, false)
             } catch {
-                stateWriteFailed("cannot record that \(key) is no longer retired in \(site.store.path)", error, now: now, feed: key)
+                stateWriteFailed("cannot record that \(key) is no longer retired", error, now: now, feed: key)
             }
             entry.record.retired = false
             logger.notice("feed revived by \(revivedBy)", metadata: ["feed": "\(key)"])
@@ -341,7 +341,7 @@ public final class Poller: Service, @unchecked Sendable {
         do {
             if let fresh = try site.store.feed(id: before.id) { entry.record = fresh }
         } catch {
-            failedWrites.append("cannot read \(key)'s record back from \(site.store.path): \(error)")
+            failedWrites.append("cannot read \(key)'s record back: \(error)")
         }
         if failedWrites.isEmpty {
             if board.snapshot.stateWritesFailing { board.update { $0.stateWritesFailing = false } }

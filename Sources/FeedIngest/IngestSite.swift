@@ -88,7 +88,7 @@ public final class IngestSite {
     }
 
     private func noteFailedWrite(_ what: String, _ error: any Error) {
-        failedWrites.append("\(what) in \(store.path): \(error)")
+        failedWrites.append("\(what): \(error)")  // the error names the database file
     }
 
     /// Takes new settings that keep the same spool and state directories.
