@@ -65,7 +65,7 @@ let package = Package(
         .target(name: "FeedSpool", dependencies: ["CSystemShims"]),
         .target(name: "FeedExtract", dependencies: ["FeedCore"]),
         // Exactly-once ingest: identities, duplicates, delivery protocol, the one-shot run.
-        .target(name: "FeedIngest", dependencies: ["FeedCore", "FeedParser", "FeedFetch", "FeedConfig", "FeedStore", "FeedSpool"]),
+        .target(name: "FeedIngest", dependencies: ["FeedCore", "FeedParser", "FeedFetch", "FeedConfig", "FeedStore", "FeedSpool", "FeedExtract"]),
 
         // Linux calls Swift's Glibc module hides (_GNU_SOURCE): SO_PEERCRED, accept4, pipe2.
         .target(name: "CSystemShims"),

@@ -85,7 +85,7 @@ def main():
         urls = [f"{base}/c/{n}?copy={k}" for k in range(a.copies) for n in files]
         live = f"{base}/live.xml"
         sock = os.path.join(work, "ctl.sock")
-        lines = [f'spool_dir = "spool"', 'state_dir = "state"', f'socket = "{sock}"', "allow_private_networks = true",
+        lines = [f'spool_dir = "spool"', 'state_dir = "state"', f'socket = "{sock}"', "allow_private_networks = true", 'full_text = "never"',
                  "concurrency = 32", "per_host = 32", 'interval = "24h"', ""]
         for u in urls + [live]:
             lines += ["[[feed]]", f'url = "{u}"']

@@ -56,6 +56,12 @@ public struct FeedConfig: Sendable, Equatable {
     public var interval: Int64?
     /// Free labels (OPML folders and categories).
     public var tags: [String] = []
+    public var fullText: FullTextMode?
+    /// Seconds an item may wait for its page before the feed's text is delivered.
+    public var fullTextTimeout: Int64?
+    /// Fetch this feed's item pages whatever the site's `robots.txt` says (the operator's
+    /// call, for a site that allows them otherwise, e.g. by contract).
+    public var ignoreRobots = false
     public var line: Int
 
     public init(url: String, name: String? = nil, dedup: DedupPolicy? = nil, onUpdate: UpdatePolicy? = nil, maxAge: Int64? = nil, maxItems: Int? = nil, interval: Int64? = nil, line: Int = 0) {
@@ -101,6 +107,15 @@ public struct Config: Sendable, Equatable {
     public var perHostGapMilliseconds = 0
     public var timeoutSeconds = 30
     public var connectTimeoutSeconds = 10
+    /// When an item's page is fetched for its full text (`full_text`).
+    public var fullText = FullTextMode.auto
+    /// Seconds an item may wait for its page before the feed's text is delivered.
+    public var fullTextTimeout: Int64 = 3600
+    /// Page requests (robots.txt included) one host gets per minute at most, on average
+    /// (a token bucket refilled at this rate)…
+    public var pageBudget = 10
+    /// …and at most this many at once after a quiet spell (the bucket's size).
+    public var pageBurst = 2
     public var feeds: [FeedConfig] = []
 
     /// A configuration with every default.
@@ -116,6 +131,8 @@ public struct Config: Sendable, Equatable {
     public func maxAge(for f: FeedConfig) -> Int64? { f.maxAge ?? maxAge }
     public func maxItems(for f: FeedConfig) -> Int? { f.maxItems ?? maxItems }
     public func interval(for f: FeedConfig) -> Int64 { f.interval ?? interval }
+    public func fullText(for f: FeedConfig) -> FullTextMode { f.fullText ?? fullText }
+    public func fullTextTimeout(for f: FeedConfig) -> Int64 { f.fullTextTimeout ?? fullTextTimeout }
 
     /// Parses a configuration; relative paths are taken relative to the file's directory.
     public static func parse(_ text: String, path: String) throws(ConfigError) -> Config {
@@ -135,8 +152,8 @@ struct ConfigReader {
 
     static let topKeys = ["spool_dir", "state_dir", "dedup", "near_threshold", "on_update", "max_age", "max_items", "grace", "near_window", "interval", "socket", "socket_mode", "socket_group", "opml",
         "allow_private_networks", "allow_file_urls", "user_agent", "max_body_size", "concurrency", "per_host", "per_host_gap",
-        "timeout", "connect_timeout", "feed"]
-    static let feedKeys = ["url", "name", "dedup", "near_threshold", "on_update", "max_age", "max_items", "interval", "tags"]
+        "timeout", "connect_timeout", "full_text", "full_text_timeout", "page_budget", "page_burst", "feed"]
+    static let feedKeys = ["url", "name", "dedup", "near_threshold", "on_update", "max_age", "max_items", "interval", "tags", "full_text", "full_text_timeout", "ignore_robots"]
 
     /// `path` relative to `dir` (the configuration's directory, already resolved with
     /// realpath), with the leading "./" and "../" of `path` taken against `dir`, so status
@@ -236,6 +253,10 @@ struct ConfigReader {
         c.perHostGapMilliseconds = Int(problems.check { try duration(root, "per_host_gap", milliseconds: true) } ?? 0)
         c.timeoutSeconds = Int(problems.check { try duration(root, "timeout") } ?? 30)
         c.connectTimeoutSeconds = Int(problems.check { try duration(root, "connect_timeout") } ?? 10)
+        c.fullText = problems.check { try fullText(root) } ?? c.fullText
+        c.fullTextTimeout = problems.check { try fullTextTimeout(root) } ?? c.fullTextTimeout
+        c.pageBudget = problems.check { try int(root, "page_budget", in: 1...600) } ?? c.pageBudget
+        c.pageBurst = problems.check { try int(root, "page_burst", in: 1...60) } ?? c.pageBurst
         if c.perHost > c.concurrency, let e = root["per_host"] {
             problems.add(fail(e.line, "per_host (\(c.perHost)) is larger than concurrency (\(c.concurrency))", fix: "lower per_host or raise concurrency"))
         }
@@ -297,6 +318,9 @@ struct ConfigReader {
             maxItems: problems.check { try int(t, "max_items", in: 0...1_000_000) },
             interval: problems.check { try interval(t) }, line: t.line)
         f.tags = problems.check { try strings(t, "tags") } ?? []
+        f.fullText = problems.check { try fullText(t) }
+        f.fullTextTimeout = problems.check { try fullTextTimeout(t) }
+        f.ignoreRobots = problems.check { try bool(t, "ignore_robots") } ?? false
         try problems.throwIfAny()
         return f
     }
@@ -347,6 +371,23 @@ struct ConfigReader {
             throw fail(t["on_update"]!.line, "on_update = \"\(name)\" is not a policy", fix: "use \"ignore\" or \"redeliver\"")
         }
         return p
+    }
+
+    func fullText(_ t: TOMLTable) throws(ConfigError) -> FullTextMode? {
+        guard let name = try string(t, "full_text") else { return nil }
+        guard let m = FullTextMode(rawValue: name) else {
+            throw fail(t["full_text"]!.line, "full_text = \"\(name)\" is not a mode", fix: "use \"auto\", \"always\" or \"never\"")
+        }
+        return m
+    }
+
+    /// How long an item waits for its page: 5 seconds (tests, impatient operators) to 7 days.
+    func fullTextTimeout(_ t: TOMLTable) throws(ConfigError) -> Int64? {
+        guard let v = try duration(t, "full_text_timeout") else { return nil }
+        guard (5...7 * 86400).contains(v) else {
+            throw fail(t["full_text_timeout"]!.line, "full_text_timeout must be between 5 seconds and 7 days", fix: "e.g. full_text_timeout = \"1h\"")
+        }
+        return v
     }
 
     /// A duration: whole seconds, or a string like "90d", "12h", "30m", "45s", "2w"

@@ -11,59 +11,38 @@ import ServiceLifecycle
     import Glibc
 #endif
 
-/// Work asked of the poller from other threads (the control socket, signals).
-public final class PollerInbox: Sendable {
-    public enum Command: Sendable {
-        /// Poll these feeds (by URL; all when empty) now, reviving retired ones.
-        case poll([String])
-        /// Re-read the configuration; `reply` gets the outcome.
-        case reload(reply: (@Sendable (Result<String, ConfigError>) -> Void)?)
-    }
-
-    private let state = Locked<(commands: [Command], stopping: Bool)>(([], false))
-
-    public init() {}
-
-    public func send(_ c: Command) { state.withLock { $0.commands.append(c) } }
-    public func stop() { state.withLock { $0.stopping = true } }
-    public var isStopping: Bool { state.withLock { $0.stopping } }
-
-    func take() -> [Command] {
-        state.withLock { s in
-            defer { s.commands.removeAll() }
-            return s.commands
-        }
-    }
-}
-
 /// The poll loop: feeds fall due by their schedule, are fetched through the engine (its
 /// limits apply across all of them), parsed off this task, and ingested here one at a time;
 /// the schedule, the status board, the log and the event stream follow each poll.
 /// Its mutable state is confined to `run()`'s task.
 public final class Poller: Service, @unchecked Sendable {
     private let configPath: String
-    private let inbox: PollerInbox
-    private let board: StatusBoard
-    private let logger: Logger
-    private let publish: @Sendable (String) -> Void
+    let inbox: PollerInbox
+    let board: StatusBoard
+    let logger: Logger
+    let publish: @Sendable (String) -> Void
     /// Whether anyone listens for article events: when nobody does, none is built (each
     /// reads its article back from the spool).
-    private let wantsEvents: @Sendable () -> Bool
-    private let clock: @Sendable () -> Int64
+    let wantsEvents: @Sendable () -> Bool
+    let clock: @Sendable () -> Int64
     /// How long the loop sleeps when nothing is due (tests that drive the clock shorten it).
     private let idle: Duration
     /// Called with the new configuration after a reload is applied (and answered): the
     /// parts the poller does not own (the control socket) follow it there.
     private let afterReload: @Sendable (Config) -> Void
 
-    private var config: Config
-    private var site: IngestSite
-    private var engine: FetchEngine {
+    var config: Config
+    var site: IngestSite
+    var engine: FetchEngine {
         didSet { current.set(engine) }
     }
     /// The engine in use, for the shutdown deadline (read from another task).
     private let current = EngineSlot()
-    private var feeds: [String: (config: FeedConfig, record: FeedRecord)] = [:]
+    var feeds: [String: (config: FeedConfig, record: FeedRecord)] = [:]
+    /// Feed keys by their state id (items waiting for their page name their feed so).
+    var feedKeys: [Int64: String] = [:]
+    /// Items waiting for their page, and the politeness of their requests.
+    let pages: PageScheduler
     /// When the state is pruned next (the site pruned it when it opened).
     private var nextPrune: Int64
 
@@ -87,7 +66,9 @@ public final class Poller: Service, @unchecked Sendable {
         let e = try FetchEngine(configuration: site.fetchConfiguration())
         engine = e
         current.set(e)
+        pages = PageScheduler(policy: site.pageSchedulerPolicy())
         try loadFeeds()
+        try loadWaitingPages()
         board.seedErrors(from: feeds.values.map(\.record))
     }
 
@@ -109,6 +90,7 @@ public final class Poller: Service, @unchecked Sendable {
             }
         }
         feeds = next
+        feedKeys = Dictionary(next.map { ($0.value.record.id, $0.key) }, uniquingKeysWith: { a, _ in a })
         publishBoard()
     }
 
@@ -137,36 +119,127 @@ public final class Poller: Service, @unchecked Sendable {
         engine.shutdown()
     }
 
-    private func loop() async {
-        // The earliest due time; feeds are only scanned once it has come (the scan of
-        // 10,000 feeds five times a second was most of the idle CPU).
+    /// What the loop waits for: a feed's poll, a page request, or the next look at the clock.
+    enum Completion: Sendable {
+        case feed(String, FetchedFeed, seconds: Double)
+        case page(PageJobResult)
+        case tick
+    }
+
+    /// The loop's own bookkeeping (confined to `loop()`).
+    struct LoopState {
+        /// The earliest due time among feeds not in flight: feeds are only scanned once it
+        /// has come (the scan of 10,000 feeds five times a second was most of the idle CPU).
         var earliest: Int64 = 0
-        while !inbox.isStopping && !Task.isCancelled {
-            let now = clock()
-            board.progress(now: now)
-            if now >= nextPrune { prune(now: now) }
-            let commands = inbox.take()
-            for command in commands { handle(command, now: now) }
-            if !commands.isEmpty { earliest = 0 }
-            if now >= earliest {
-                var due: [(key: String, at: Int64)] = []
-                var next = Int64.max
-                for (key, entry) in feeds where !entry.record.retired {
-                    let at = entry.record.nextDue ?? 0
-                    if at <= now { due.append((key, at)) } else { next = min(next, at) }
+        /// Due feeds not started yet, in due order.
+        var queue: [String] = []
+        /// Feeds being fetched.
+        var polling = Set<String>()
+        /// Page and robots.txt requests being made.
+        var pageJobs = 0
+        var ticking = false
+        /// Polls applied since memory was last handed back.
+        var applied = 0
+    }
+
+    /// One loop for everything: feeds fall due and are polled (at most `concurrency + 4` at
+    /// once), items' pages are requested as their sites allow, and each result is applied
+    /// here as it arrives — so no feed waits for a slow page, and no page for a slow feed.
+    private func loop() async {
+        let permits = Permits(Self.parsePermits)
+        var loop = LoopState()
+        await withTaskGroup(of: Completion.self) { group in
+            while true {
+                let now = clock()
+                if inbox.isStopping || Task.isCancelled {
+                    // In-flight work finishes (its deliveries complete) or is cancelled by
+                    // the engine's shutdown after the grace.
+                    if loop.polling.isEmpty && loop.pageJobs == 0 { break }
+                } else {
+                    board.progress(now: now)
+                    if now >= nextPrune { prune(now: now) }
+                    let commands = inbox.take()
+                    for command in commands { handle(command, now: now) }
+                    if !commands.isEmpty { loop.earliest = 0 }
+                    startFeeds(&loop, group: &group, now: now, permits: permits)
+                    startPages(&loop, group: &group, now: now)
+                    if !loop.ticking {
+                        loop.ticking = true
+                        let idle = self.idle
+                        group.addTask {
+                            try? await Task.sleep(for: idle)
+                            return .tick
+                        }
+                    }
                 }
-                if !due.isEmpty {
-                    await cycle(due.sorted { $0.at < $1.at }.map(\.key))
-                    // A cycle's parsing leaves freed memory in malloc's per-thread arenas;
-                    // hand it back rather than sit on it until the next cycle.
-                    fs_release_free_memory()
-                    earliest = 0
-                    continue
+                guard let completion = await group.next() else { break }
+                switch completion {
+                case .tick:
+                    loop.ticking = false
+                case .feed(let key, let fetched, let seconds):
+                    loop.polling.remove(key)
+                    polled(key, fetched, seconds: seconds, loop: &loop)
+                    if case .fetched = fetched.result.outcome { await permits.release() }
+                case .page(let result):
+                    loop.pageJobs -= 1
+                    pageDone(result)
                 }
-                earliest = next
             }
-            try? await Task.sleep(for: idle)
+            group.cancelAll()
         }
+    }
+
+    /// Starts the feeds that are due, as far as the window allows.
+    private func startFeeds(_ loop: inout LoopState, group: inout TaskGroup<Completion>, now: Int64, permits: Permits) {
+        if loop.queue.isEmpty && now >= loop.earliest {
+            var due: [(key: String, at: Int64)] = []
+            var next = Int64.max
+            for (key, entry) in feeds where !entry.record.retired && !loop.polling.contains(key) {
+                let at = entry.record.nextDue ?? 0
+                if at <= now { due.append((key, at)) } else { next = min(next, at) }
+            }
+            loop.queue = due.sorted { $0.at < $1.at }.map(\.key)
+            loop.earliest = due.isEmpty ? next : 0
+        }
+        let engine = self.engine
+        let window = config.concurrency + 4
+        while !loop.queue.isEmpty && loop.polling.count < window {
+            let key = loop.queue.removeFirst()
+            guard let record = feeds[key]?.record, !record.retired, loop.polling.insert(key).inserted else { continue }
+            group.addTask {
+                let started = Self.monotonicSeconds()
+                let fetched = await FetchedFeed.fetch(record, engine: engine) { await permits.acquire() }
+                return .feed(key, fetched, seconds: Self.monotonicSeconds() - started)
+            }
+            board.update { $0.inFlight += 1 }
+        }
+    }
+
+    /// A feed's poll came back: counted, applied, and its next due time considered.
+    private func polled(_ key: String, _ fetched: FetchedFeed, seconds: Double, loop: inout LoopState) {
+        board.update {
+            $0.inFlight -= 1
+            let outcome: String
+            switch fetched.result.outcome {
+            case .fetched: outcome = "ok"
+            case .notModified: outcome = "not-modified"
+            case .gone: outcome = "gone"
+            case .failed: outcome = "failed"
+            }
+            $0.fetchDurations[outcome, default: Histogram.fetchDuration()].observe(seconds)
+            $0.httpStatuses[fetched.result.http?.status ?? 0, default: 0] += 1
+        }
+        apply(key, fetched)
+        if let due = feeds[key]?.record.nextDue { loop.earliest = min(loop.earliest, due) }
+        loop.applied += 1
+        // A long run of polls (a first poll of thousands of feeds) hands freed memory back
+        // as it goes; and when the last of a burst is applied. A parse leaves freed memory
+        // in malloc's per-thread arenas otherwise.
+        if loop.applied % Self.trimEvery == 0 || (loop.polling.isEmpty && loop.queue.isEmpty) {
+            fs_release_free_memory()
+            if loop.polling.isEmpty { loop.applied = 0 }
+        }
+        board.progress(now: clock())
     }
 
     /// Prunes the state (see `IngestSite.prune`); a failure is logged and counted, and the
@@ -236,10 +309,16 @@ public final class Poller: Service, @unchecked Sendable {
             } else {
                 site.reconfigure(fresh)
             }
+            let reopened = fresh.spoolDir != config.spoolDir || fresh.stateDir != config.stateDir
             config = fresh
             engine.shutdown()
             engine = try FetchEngine(configuration: site.fetchConfiguration())
             try loadFeeds()
+            pages.policy = site.pageSchedulerPolicy()
+            if reopened {
+                pages.removeAll()
+                try loadWaitingPages()
+            }
         } catch {
             let e = ConfigError(file: configPath, line: 0, message: "the new configuration cannot be applied: \(error)", fix: nil)
             logger.error("\(e)")
@@ -276,59 +355,8 @@ public final class Poller: Service, @unchecked Sendable {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
-    /// Polls `keys` concurrently through the engine; ingests each result as it arrives.
-    /// Every transfer slot stays busy, but at most `parsePermits` fetched bodies are parsed
-    /// ahead of the (serial, fsync-bound) ingest: the rest wait as raw bytes.
-    /// Feeds applied between two returns of freed memory to the system within a cycle.
+    /// Polls applied between two returns of freed memory to the system.
     static let trimEvery = 100
-
-    private func cycle(_ keys: [String]) async {
-        let engine = self.engine
-        let window = config.concurrency + 4
-        let permits = Permits(Self.parsePermits)
-        var started = 0
-        await withTaskGroup(of: (String, FetchedFeed, Double).self) { group in
-            func launch() {
-                while started < keys.count && !inbox.isStopping {
-                    let key = keys[started]
-                    started += 1
-                    guard let record = feeds[key]?.record else { continue }
-                    group.addTask {
-                        let started = Self.monotonicSeconds()
-                        let fetched = await FetchedFeed.fetch(record, engine: engine) { await permits.acquire() }
-                        return (key, fetched, Self.monotonicSeconds() - started)
-                    }
-                    board.update { $0.inFlight += 1 }
-                    return
-                }
-            }
-            for _ in 0..<min(window, keys.count) { launch() }
-            var applied = 0
-            while let (key, fetched, seconds) = await group.next() {
-                board.update {
-                    $0.inFlight -= 1
-                    let outcome: String
-                    switch fetched.result.outcome {
-                    case .fetched: outcome = "ok"
-                    case .notModified: outcome = "not-modified"
-                    case .gone: outcome = "gone"
-                    case .failed: outcome = "failed"
-                    }
-                    $0.fetchDurations[outcome, default: Histogram.fetchDuration()].observe(seconds)
-                    $0.httpStatuses[fetched.result.http?.status ?? 0, default: 0] += 1
-                }
-                apply(key, fetched)
-                applied += 1
-                // A long cycle (a first poll of thousands of feeds) hands freed memory
-                // back as it goes, not only at its end.
-                if applied % Self.trimEvery == 0 { fs_release_free_memory() }
-                if case .fetched = fetched.result.outcome { await permits.release() }
-                board.progress(now: clock())
-                for command in inbox.take() { handle(command, now: clock()) }
-                launch()
-            }
-        }
-    }
 
     private func apply(_ key: String, _ fetched: FetchedFeed) {
         guard var entry = feeds[key] else { return }  // removed by a reload meanwhile
@@ -362,16 +390,8 @@ public final class Poller: Service, @unchecked Sendable {
         }
         switch outcome {
         case .ok(let report):
-            if !report.delivered.isEmpty {
-                board.recordDeliveries(report.delivered.map(\.firstSeen), now: now)
-                board.update { s in
-                    for d in report.delivered { if let p = d.published { s.freshness.observe(Double(max(0, d.firstSeen - p))) } }
-                }
-                if wantsEvents() {
-                    for d in report.delivered { publish(Self.event(d, spoolDir: config.spoolDir, text: site.ingestor.deliverer.spool.readArticle(d.file))) }
-                }
-            }
-            if !report.duplicates.isEmpty { board.update { $0.duplicatesTotal += Int64(report.duplicates.count) } }
+            noteDelivered(report, now: now)
+            for t in report.awaitingPage { pages.add(t) }
             if before.failureStreak > 0 {
                 logger.notice("feed recovered after \(before.failureStreak) failure(s)", metadata: ["feed": "\(key)"])
             }
@@ -391,10 +411,26 @@ public final class Poller: Service, @unchecked Sendable {
         }
     }
 
+    /// Counts, times and announces what a delivery delivered.
+    func noteDelivered(_ report: IngestReport, now: Int64) {
+        if !report.delivered.isEmpty {
+            board.recordDeliveries(report.delivered.map(\.firstSeen), now: now)
+            // Freshness is publication to delivery (an article that waited for its page
+            // counts its wait).
+            board.update { s in
+                for d in report.delivered { if let p = d.published { s.freshness.observe(Double(max(0, now - p))) } }
+            }
+            if wantsEvents() {
+                for d in report.delivered { publish(Self.event(d, spoolDir: config.spoolDir, text: site.ingestor.deliverer.spool.readArticle(d.file))) }
+            }
+        }
+        if !report.duplicates.isEmpty { board.update { $0.duplicatesTotal += Int64(report.duplicates.count) } }
+    }
+
     /// A state write failed: logged with what and where, counted for the metrics, shown in
     /// systemd's status until a later write succeeds, and listed among the last errors
     /// (under the feed it concerns, if any).
-    private func stateWriteFailed(_ what: String, _ error: (any Error)?, now: Int64, feed: String? = nil) {
+    func stateWriteFailed(_ what: String, _ error: (any Error)?, now: Int64, feed: String? = nil) {
         let message = error.map { "\(what): \($0)" } ?? what
         var metadata: Logger.Metadata = [:]
         if let feed { metadata["feed"] = "\(feed)" }
@@ -416,53 +452,5 @@ public final class Poller: Service, @unchecked Sendable {
         w.string("text", text)
         w.endObject()
         return w.string
-    }
-}
-
-/// A counting semaphore for tasks.
-actor Permits {
-    private var available: Int
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    init(_ n: Int) { available = n }
-
-    func acquire() async {
-        if available > 0 {
-            available -= 1
-            return
-        }
-        await withCheckedContinuation { waiters.append($0) }
-    }
-
-    func release() {
-        if waiters.isEmpty {
-            available += 1
-        } else {
-            waiters.removeFirst().resume()
-        }
-    }
-}
-
-/// The engine a poller uses, for whoever must stop it.
-final class EngineSlot: Sendable {
-    private let engine = Locked<FetchEngine?>(nil)
-    func set(_ e: FetchEngine) { engine.withLock { $0 = e } }
-    func shutdown() { engine.withLock { $0 }?.shutdown() }
-}
-
-/// An article's provenance as JSON keys (shared by events, `show` and `tail --json`).
-public enum Provenance {
-    public static func write(_ d: Delivery, into w: inout JSONWriter, spoolDir: String?) {
-        w.int("seq", d.seq)
-        w.string("id", d.articleID)
-        w.string("file", d.file)
-        if let spoolDir { w.string("path", spoolDir + "/" + d.file) }
-        w.string("feed_url", d.feedURL)
-        w.string("link", d.link)
-        w.string("guid", d.guid)
-        w.string("title", d.title)
-        w.string("published", d.published.map { FeedDate(secondsSinceEpoch: $0, offsetSeconds: Int32(d.publishedOffset ?? 0)).rfc3339String })
-        w.string("first_seen", FeedDate(secondsSinceEpoch: d.firstSeen).utcString)
-        w.string("decision", d.decision.rawValue)
     }
 }

@@ -1,4 +1,5 @@
 import FeedCore
+import FeedIngest
 import FeedStore
 
 #if canImport(Glibc)
@@ -46,8 +47,21 @@ public final class StatusBoard: Sendable {
         public var httpStatuses: [Int: Int64] = [:]
         /// Publication to delivery, of delivered articles that say when they were published.
         public var freshness = Histogram.freshness()
+        /// Full text: items waiting for their page, requests, outcomes.
+        public var pages = PageFigures()
         /// Bumped by every change, so derived figures can be cached per version.
         public var version: UInt64 = 0
+    }
+
+    /// Full text's figures since start (`waiting` and `inFlight` are current).
+    public struct PageFigures: Sendable {
+        public var waiting = 0
+        public var inFlight = 0
+        public var counters = PageScheduler.Counters()
+        /// Articles delivered with their page's text, by the evidence that decided it.
+        public var text: [String: Int64] = [:]
+        /// Articles delivered with the feed's text after waiting for their page, by reason.
+        public var fallbacks: [String: Int64] = [:]
     }
 
     private struct Cached {

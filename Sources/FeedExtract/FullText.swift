@@ -1,15 +1,5 @@
 import FeedCore
 
-/// When to fetch an item's page for its full text.
-public enum FullTextMode: String, Sendable, CaseIterable {
-    /// When the feed's own text is a teaser (`TeaserRule`).
-    case auto
-    /// For every new item.
-    case always
-    /// Never: the feed's text is the article.
-    case never
-}
-
 /// Whether a feed's text for an item is only a teaser of the article on its page.
 ///
 /// The rule, in order: no text at all; text that is only the title; text ending in an

@@ -20,6 +20,9 @@ public struct RobotsTxt: Sendable {
 
     private var groups: [Group] = []
 
+    /// The most of a file read (RFC 9309 §2.5 asks for at least 500 KiB).
+    public static let maxBytes = 512 << 10
+
     /// Everything allowed (a site without `robots.txt`, or one answering 4xx for it).
     public static let allowAll = RobotsTxt(text: "")
 

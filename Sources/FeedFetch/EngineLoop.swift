@@ -210,7 +210,7 @@ final class EngineLoop {
             _ = fs_curl_easy_setopt_pointer(h, CURLOPT_OPENSOCKETDATA, me)
         }
         var list: UnsafeMutablePointer<curl_slist>?
-        list = curl_slist_append(list, "Accept: \(c.accept)")
+        list = curl_slist_append(list, "Accept: \(t.request.accept ?? c.accept)")
         if let etag = t.request.validators.etag, Self.isHeaderSafe(etag) {
             list = curl_slist_append(list, "If-None-Match: \(etag)")
         }

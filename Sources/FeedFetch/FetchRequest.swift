@@ -14,18 +14,24 @@ public struct Validators: Sendable, Equatable, Hashable {
     public var isEmpty: Bool { etag == nil && lastModified == nil }
 }
 
-/// One feed to fetch.
+/// One document to fetch (a feed, a page, a robots.txt).
 public struct FetchRequest: Sendable {
     public var url: String
     public var validators: Validators
     /// Keep the request and response header lines (for `feedspool fetch -v`).
     public var recordHeaders: Bool
+    /// The `Accept` header, when not the engine's (which prefers feed types).
+    public var accept: String?
 
-    public init(url: String, validators: Validators = Validators(), recordHeaders: Bool = false) {
+    public init(url: String, validators: Validators = Validators(), recordHeaders: Bool = false, accept: String? = nil) {
         self.url = url
         self.validators = validators
         self.recordHeaders = recordHeaders
+        self.accept = accept
     }
+
+    /// What a web page request accepts.
+    public static let pageAccept = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 }
 
 /// Settings shared by every transfer of one engine. The defaults are the daemon's.

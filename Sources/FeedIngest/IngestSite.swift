@@ -87,7 +87,7 @@ public final class IngestSite {
         return failedWrites
     }
 
-    private func noteFailedWrite(_ what: String, _ error: any Error) {
+    func noteFailedWrite(_ what: String, _ error: any Error) {
         failedWrites.append("\(what): \(error)")  // the error names the database file
     }
 
@@ -98,7 +98,9 @@ public final class IngestSite {
     }
 
     public func settings(for f: FeedConfig) -> IngestSettings {
-        IngestSettings(dedup: config.dedup(for: f), onUpdate: config.onUpdate(for: f), maxAge: config.maxAge(for: f), maxItems: config.maxItems(for: f))
+        IngestSettings(
+            dedup: config.dedup(for: f), onUpdate: config.onUpdate(for: f), maxAge: config.maxAge(for: f), maxItems: config.maxItems(for: f),
+            fullText: config.fullText(for: f), fullTextTimeout: config.fullTextTimeout(for: f), fileLinks: config.allowFileURLs)
     }
 
     public func fetchConfiguration() -> FetchConfiguration {

@@ -1,4 +1,5 @@
 import FeedCore
+import FeedExtract
 import FeedParser
 import FeedStore
 
@@ -10,12 +11,21 @@ public struct IngestSettings: Sendable {
     public var maxAge: Int64?
     /// First poll only: at most this many (the newest) are delivered.
     public var maxItems: Int?
+    /// When an item waits for its page (`full_text`).
+    public var fullText: FullTextMode
+    /// How long it waits at most, in seconds.
+    public var fullTextTimeout: Int64
+    /// Whether `file:` links are pages (the demo's; the engine must allow file URLs too).
+    public var fileLinks: Bool
 
-    public init(dedup: DedupPolicy = .global, onUpdate: UpdatePolicy = .ignore, maxAge: Int64? = nil, maxItems: Int? = nil) {
+    public init(dedup: DedupPolicy = .global, onUpdate: UpdatePolicy = .ignore, maxAge: Int64? = nil, maxItems: Int? = nil, fullText: FullTextMode = .never, fullTextTimeout: Int64 = 3600, fileLinks: Bool = false) {
         self.dedup = dedup
         self.onUpdate = onUpdate
         self.maxAge = maxAge
         self.maxItems = maxItems
+        self.fullText = fullText
+        self.fullTextTimeout = fullTextTimeout
+        self.fileLinks = fileLinks
     }
 }
 
@@ -27,6 +37,8 @@ public struct IngestReport: Sendable {
     public var alreadySeen = 0
     public var tooOld = 0
     public var overMaxItems = 0
+    /// Items now waiting for their page (delivered when it comes, or when the wait ends).
+    public var awaitingPage: [PageTicket] = []
     public var firstPoll = false
 }
 
@@ -37,7 +49,7 @@ public final class Ingestor {
     public let deliverer: Deliverer
     public var store: StateStore { deliverer.store }
     private var converter = HTMLToText()
-    private let clock: @Sendable () -> Int64
+    let clock: @Sendable () -> Int64
 
     public init(deliverer: Deliverer, clock: @escaping @Sendable () -> Int64) {
         self.deliverer = deliverer
@@ -54,7 +66,8 @@ public final class Ingestor {
         var item: FeedItem
         var identity: ItemIdentity
         var articleID: String
-        var bits: Int64
+        /// The identity's 64 bits, as the state stores them.
+        var identityHash: Int64
         var raw: Int64
         var isUpdate: Bool
     }
@@ -78,27 +91,27 @@ public final class Ingestor {
         var inDocument = Set<Int64>()
         for (index, (item, identity)) in zip(parsed.items, ItemIdentity.assign(to: parsed.items)).enumerated() {
             let articleID = ArticleID.make(feedKey: feed.key, identity: identity)
-            let bits = Self.identityBits(articleID)
-            guard inDocument.insert(bits).inserted else { continue }
+            let identityHash = Self.identityBits(articleID)
+            guard inDocument.insert(identityHash).inserted else { continue }
             let raw = Int64(bitPattern: ContentHash.rawContent(of: item))
             let seen: SeenItem?
-            do { seen = try store.seen(feedID: feed.id, identity: bits) } catch { throw .state(error) }
+            do { seen = try store.seen(feedID: feed.id, identity: identityHash) } catch { throw .state(error) }
             if let seen {
-                commit.present.append(bits)
+                commit.present.append(identityHash)
                 report.alreadySeen += 1
                 guard seen.content != raw, settings.onUpdate == .redeliver, seen.seq != nil else { continue }
-                candidates.append(Candidate(index: index, item: item, identity: identity, articleID: articleID, bits: bits, raw: raw, isUpdate: true))
+                candidates.append(Candidate(index: index, item: item, identity: identity, articleID: articleID, identityHash: identityHash, raw: raw, isUpdate: true))
                 report.alreadySeen -= 1
             } else {
                 // Its file is already in the spool (found there when the state was new).
                 let known: Bool
                 do { known = try store.wasFoundInSpool(articleID: articleID) } catch { throw .state(error) }
                 if known {
-                    commit.items.append(ItemRecord(identity: bits, content: raw, seq: nil, decision: .alreadyInSpool))
+                    commit.items.append(ItemRecord(identity: identityHash, content: raw, seq: nil, decision: .alreadyInSpool))
                     report.alreadySeen += 1
                     continue
                 }
-                candidates.append(Candidate(index: index, item: item, identity: identity, articleID: articleID, bits: bits, raw: raw, isUpdate: false))
+                candidates.append(Candidate(index: index, item: item, identity: identity, articleID: articleID, identityHash: identityHash, raw: raw, isUpdate: false))
             }
         }
 
@@ -107,7 +120,7 @@ public final class Ingestor {
             if let maxAge = settings.maxAge {
                 candidates.removeAll { c in
                     guard let d = c.item.articleDate, d.secondsSinceEpoch < now - maxAge else { return false }
-                    commit.items.append(ItemRecord(identity: c.bits, content: c.raw, seq: nil, decision: .tooOld))
+                    commit.items.append(ItemRecord(identity: c.identityHash, content: c.raw, seq: nil, decision: .tooOld))
                     report.tooOld += 1
                     return true
                 }
@@ -126,7 +139,7 @@ public final class Ingestor {
                     if keep.contains(i) {
                         kept.append(c)
                     } else {
-                        commit.items.append(ItemRecord(identity: c.bits, content: c.raw, seq: nil, decision: .overMaxItems))
+                        commit.items.append(ItemRecord(identity: c.identityHash, content: c.raw, seq: nil, decision: .overMaxItems))
                         report.overMaxItems += 1
                     }
                 }
@@ -140,57 +153,33 @@ public final class Ingestor {
             return da != db ? da < db : a.element.index > b.element.index
         }.map(\.element)
 
-        // 4. Duplicates, then the batch.
+        // 4. Items whose page is wanted wait for it; the others' duplicates, then the batch.
         let firstSeq = store.nextSequence
-        var files: [ArticleFile] = []
-        var batchFingerprints: [Int64: Int64] = [:]
-        var batchSimHashes: [(UInt64, Int64)] = []
+        var batch = Batch()
         for c in candidates {
             let article = builder.article(for: c.item, id: c.articleID, firstSeen: FeedDate(secondsSinceEpoch: now))
-            let fp = Int64(bitPattern: ContentHash.fingerprint(title: article.title, body: article.body))
-            let sim = SimHash.of(article.title + "\n" + article.body.string)
-            var duplicateOf: ItemDecision?
-            if settings.dedup.checksText {
-                var owner = batchFingerprints[fp]
-                if owner == nil {
-                    do { owner = try store.fingerprintOwner(fp) } catch { throw .state(error) }
-                }
-                if let owner { duplicateOf = .duplicate(of: owner) }
-            }
-            if duplicateOf == nil, case .near(let threshold) = settings.dedup {
-                var best: (Int64, Int)?
-                for (h, seq) in batchSimHashes {
-                    let d = SimHash.distance(h, sim)
-                    if d <= threshold, d < (best?.1 ?? Int.max) { best = (seq, d) }
-                }
-                if best == nil {
-                    do { best = try store.nearestSimHash(sim, threshold: threshold) } catch { throw .state(error) }
-                }
-                if let (seq, d) = best { duplicateOf = .nearDuplicate(of: seq, distance: d) }
-            }
-            if let decision = duplicateOf {
-                commit.items.append(ItemRecord(identity: c.bits, content: c.raw, seq: nil, decision: decision))
-                commit.duplicates += 1
-                report.duplicates.append((c.bits, decision.description))
+            let page = Self.pageDecision(for: c.item, article: article, settings: settings)
+            if page.wanted, let link = c.item.effectiveLink {
+                let d = c.item.articleDate
+                let pending = PendingPage(
+                    feedID: feed.id, identity: c.identityHash, articleID: c.articleID, content: c.raw, isUpdate: c.isUpdate, link: link,
+                    guid: c.item.guid, title: article.title, date: article.date, published: d?.secondsSinceEpoch,
+                    publishedOffset: d.map { Int($0.offsetSeconds) }, body: article.body.string, teaser: page.why, firstSeen: now,
+                    deadline: now + settings.fullTextTimeout, nextAttempt: now)
+                commit.pending.append(pending)
+                commit.items.append(ItemRecord(identity: c.identityHash, content: c.raw, seq: nil, decision: .awaitingPage))
+                report.awaitingPage.append(pending.ticket)
                 continue
             }
-            let seq = store.reserveSequences(1).lowerBound
-            let name = Article.fileName(seq: Int(seq), id: c.articleID, width: store.sequenceWidth)
             let d = c.item.articleDate
-            let delivery = Delivery(
-                seq: seq, delivered: false, articleID: c.articleID, file: name, feedID: feed.id, feedURL: feed.url,
-                link: c.item.effectiveLink, guid: c.item.guid, title: article.title, published: d?.secondsSinceEpoch,
-                publishedOffset: d.map { Int($0.offsetSeconds) }, firstSeen: now, decision: c.isUpdate ? .update : .new,
-                fingerprint: fp, simhash: Int64(bitPattern: sim))
-            commit.intents.append(delivery)
-            commit.items.append(ItemRecord(identity: c.bits, content: c.raw, seq: seq, decision: c.isUpdate ? .deliveredUpdate : .delivered))
-            files.append(ArticleFile(name: name, text: article.rendered))
-            batchFingerprints[fp] = seq
-            batchSimHashes.append((sim, seq))
-            if c.isUpdate { report.updates += 1 }
+            let facts = DeliveryFacts(
+                articleID: c.articleID, identityHash: c.identityHash, content: c.raw, isUpdate: c.isUpdate, link: c.item.effectiveLink,
+                guid: c.item.guid, published: d?.secondsSinceEpoch, publishedOffset: d.map { Int($0.offsetSeconds) }, firstSeen: now,
+                textSource: .feed(why: page.why))
+            try add(article, facts, feed: feed, settings: settings, to: &batch, commit: &commit, report: &report)
         }
         do {
-            try deliverer.deliver(files, commit: commit)
+            try deliverer.deliver(batch.files, commit: commit)
         } catch {
             // Nothing of this batch is recorded: its numbers are free again.
             if !deliverer.needsRecovery { store.releaseSequences(from: firstSeq) }
@@ -198,5 +187,89 @@ public final class Ingestor {
         }
         report.delivered = commit.intents.map { var d = $0; d.delivered = true; return d }
         return report
+    }
+
+    /// Whether an item waits for its page, and why (or why not: the provenance of an
+    /// article delivered with the feed's text).
+    static func pageDecision(for item: FeedItem, article: Article, settings: IngestSettings) -> (wanted: Bool, why: String) {
+        if settings.fullText == .never { return (false, "full_text is never") }
+        guard let link = item.effectiveLink, isPage(link, fileLinks: settings.fileLinks) else {
+            return (false, "the item has no link to a page")
+        }
+        if settings.fullText == .always { return (true, "full_text is always") }
+        let verdict = TeaserRule.judge(title: item.title == nil ? nil : article.title, text: article.body.string)
+        return (verdict.teaser, verdict.reason)
+    }
+
+    static func isPage(_ link: String, fileLinks: Bool) -> Bool {
+        let lower = link.prefix(8).lowercased()
+        return lower.hasPrefix("http://") || lower.hasPrefix("https://") || (fileLinks && lower.hasPrefix("file:/"))
+    }
+
+    /// What a delivery records beside its article.
+    struct DeliveryFacts {
+        var articleID: String
+        var identityHash: Int64
+        var content: Int64
+        var isUpdate: Bool
+        var link: String?
+        var guid: String?
+        var published: Int64?
+        var publishedOffset: Int?
+        var firstSeen: Int64
+        var textSource: TextSource
+    }
+
+    /// One commit's files, and the fingerprints already in it (a duplicate may be earlier
+    /// in the same batch).
+    struct Batch {
+        var files: [ArticleFile] = []
+        var fingerprints: [Int64: Int64] = [:]
+        var simHashes: [(UInt64, Int64)] = []
+    }
+
+    /// Adds an article to the batch — unless its text is a duplicate (by the policy) of one
+    /// delivered before or earlier in the batch, which is recorded instead.
+    func add(_ article: Article, _ f: DeliveryFacts, feed: FeedRecord, settings: IngestSettings, to batch: inout Batch, commit: inout PollCommit, report: inout IngestReport) throws(DeliveryError) {
+        let fp = Int64(bitPattern: ContentHash.fingerprint(title: article.title, body: article.body))
+        let sim = SimHash.of(article.title + "\n" + article.body.string)
+        var duplicateOf: ItemDecision?
+        if settings.dedup.checksText {
+            var owner = batch.fingerprints[fp]
+            if owner == nil {
+                do { owner = try store.fingerprintOwner(fp) } catch { throw .state(error) }
+            }
+            if let owner { duplicateOf = .duplicate(of: owner) }
+        }
+        if duplicateOf == nil, case .near(let threshold) = settings.dedup {
+            var best: (Int64, Int)?
+            for (h, seq) in batch.simHashes {
+                let d = SimHash.distance(h, sim)
+                if d <= threshold, d < (best?.1 ?? Int.max) { best = (seq, d) }
+            }
+            if best == nil {
+                do { best = try store.nearestSimHash(sim, threshold: threshold) } catch { throw .state(error) }
+            }
+            if let (seq, d) = best { duplicateOf = .nearDuplicate(of: seq, distance: d) }
+        }
+        if let decision = duplicateOf {
+            commit.items.append(ItemRecord(identity: f.identityHash, content: f.content, seq: nil, decision: decision))
+            commit.duplicates += 1
+            report.duplicates.append((f.identityHash, decision.description))
+            return
+        }
+        let seq = store.reserveSequences(1).lowerBound
+        let name = Article.fileName(seq: Int(seq), id: f.articleID, width: store.sequenceWidth)
+        let delivery = Delivery(
+            seq: seq, delivered: false, articleID: f.articleID, file: name, feedID: feed.id, feedURL: feed.url,
+            link: f.link, guid: f.guid, title: article.title, published: f.published, publishedOffset: f.publishedOffset,
+            firstSeen: f.firstSeen, decision: f.isUpdate ? .update : .new, fingerprint: fp, simhash: Int64(bitPattern: sim),
+            textSource: f.textSource)
+        commit.intents.append(delivery)
+        commit.items.append(ItemRecord(identity: f.identityHash, content: f.content, seq: seq, decision: f.isUpdate ? .deliveredUpdate : .delivered))
+        batch.files.append(ArticleFile(name: name, text: article.rendered))
+        batch.fingerprints[fp] = seq
+        batch.simHashes.append((sim, seq))
+        if f.isUpdate { report.updates += 1 }
     }
 }

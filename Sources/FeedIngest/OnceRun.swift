@@ -39,6 +39,13 @@ public enum OnceRun {
             return false
         }
         defer { engine.shutdown() }
+        let pages = PageScheduler(policy: site.pageSchedulerPolicy())
+        do {
+            for t in try site.waitingPages() { pages.add(t) }
+        } catch {
+            report("FAIL (STATE) cannot read the items waiting for their page: \(error)")
+            ok = false
+        }
         let window = config.concurrency + 4
         await withTaskGroup(of: (Int, FetchedFeed).self) { group in
             var next = 0
@@ -59,9 +66,70 @@ public enum OnceRun {
                 }
                 report(summary(f.url, outcome, fetched.result))
                 if outcome.isFailure { ok = false }
+                if case .ok(let r) = outcome { for t in r.awaitingPage { pages.add(t) } }
                 if next < jobs.count { add() }
             }
         }
+        var configs: [Int64: FeedConfig] = [:]
+        for (rec, f) in jobs { configs[rec.id] = f }
+        if pages.count > 0, !(await fetchPages(site, pages, engine: engine, feeds: configs, report: report)) { ok = false }
+        return ok
+    }
+
+    /// The longest a run waits for a site's turn before it leaves the rest for the next
+    /// run (a retry's back-off, a robots.txt that did not answer, a long Crawl-delay):
+    /// the items stay waiting in the state, their deadlines unchanged.
+    static let longestWait: Int64 = 20
+
+    /// Requests the waiting items' pages as their sites allow and delivers each item whose
+    /// wait ends. False when a delivery failed.
+    static func fetchPages(_ site: IngestSite, _ pages: PageScheduler, engine: FetchEngine, feeds: [Int64: FeedConfig], report: (String) -> Void) async -> Bool {
+        var ok = true
+        var withPage = 0, withFeed = 0
+        await withTaskGroup(of: PageJobResult.self) { group in
+            var running = 0
+            while true {
+                let now = Int64(time(nil))
+                let (jobs, resolved) = pages.next(now: now) { feeds[$0].map { PageScheduler.FeedPolicy(ignoreRobots: $0.ignoreRobots) } }
+                var done = resolved
+                for job in jobs {
+                    guard let work = site.work(for: job, scheduler: pages, engine: engine) else { continue }
+                    running += 1
+                    group.addTask { await work() }
+                }
+                if running == 0 && done.isEmpty {
+                    guard let wake = pages.nextWake, wake - now <= longestWait else { break }
+                    try? await Task.sleep(for: .seconds(max(1, wake - now)))
+                    continue
+                }
+                if running > 0, let result = await group.next() {
+                    running -= 1
+                    switch result {
+                    case .robots(let origin, let answer): pages.robotsDone(origin: origin, answer, now: Int64(time(nil)))
+                    case .page(let t, let r):
+                        let (resolution, retry) = pages.pageDone(t, r.attempt, now: Int64(time(nil)))
+                        if let retry { site.recordRetry(retry) }
+                        if let resolution { done.append(resolution) }
+                    }
+                }
+                for r in done {
+                    do {
+                        guard try site.deliver(r, feed: feeds[r.ticket.feedID]) != nil else { continue }
+                        if case .page = r.verdict { withPage += 1 } else { withFeed += 1 }
+                    } catch {
+                        report("FAIL (SPOOL) \(r.ticket.link): \(error)")
+                        ok = false
+                    }
+                }
+            }
+        }
+        for message in site.takeFailedWrites() {
+            report("FAIL (STATE) \(message)")
+            ok = false
+        }
+        var line = "PAGES: \(withPage) with the page's text, \(withFeed) with the feed's"
+        if pages.count > 0 { line += ", \(pages.count) still waiting (tried again on the next run, until their full_text_timeout)" }
+        report(line)
         return ok
     }
 
@@ -76,6 +144,7 @@ public enum OnceRun {
             if rep.alreadySeen > 0 { parts.append("\(rep.alreadySeen) seen before") }
             if rep.tooOld > 0 { parts.append("\(rep.tooOld) older than max_age") }
             if rep.overMaxItems > 0 { parts.append("\(rep.overMaxItems) over max_items") }
+            if !rep.awaitingPage.isEmpty { parts.append("\(rep.awaitingPage.count) waiting for their page") }
             return "OK \(url): " + parts.joined(separator: ", ") + moved
         case .unchanged:
             return "304 \(url)" + moved

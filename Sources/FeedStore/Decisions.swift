@@ -14,6 +14,8 @@ public enum ItemDecision: Sendable, Equatable, CustomStringConvertible {
     case duplicate(of: Int64)
     /// Within the near-duplicate threshold of the article with this sequence number.
     case nearDuplicate(of: Int64, distance: Int)
+    /// Waiting for its page (`full_text`); its pending record holds the rest.
+    case awaitingPage
     /// Recorded without a decision of its own (the benchmark's bulk identities).
     case recorded
 
@@ -26,6 +28,7 @@ public enum ItemDecision: Sendable, Equatable, CustomStringConvertible {
         case .overMaxItems: return "over max_items (first poll)"
         case .duplicate(let seq): return "duplicate of \(seq) (same text)"
         case .nearDuplicate(let seq, let d): return "near-duplicate of \(seq) (SimHash distance \(d))"
+        case .awaitingPage: return "waiting for its page"
         case .recorded: return "recorded"
         }
     }
@@ -41,6 +44,7 @@ public enum ItemDecision: Sendable, Equatable, CustomStringConvertible {
         case .overMaxItems: return (5, nil, nil)
         case .duplicate(let seq): return (6, seq, nil)
         case .nearDuplicate(let seq, let d): return (7, seq, Int64(d))
+        case .awaitingPage: return (8, nil, nil)
         case .recorded: return (0, nil, nil)
         }
     }
@@ -54,6 +58,7 @@ public enum ItemDecision: Sendable, Equatable, CustomStringConvertible {
         case 5: self = .overMaxItems
         case 6: self = .duplicate(of: relatedSeq ?? -1)
         case 7: self = .nearDuplicate(of: relatedSeq ?? -1, distance: Int(distance ?? 0))
+        case 8: self = .awaitingPage
         default: self = .recorded
         }
     }
@@ -67,4 +72,42 @@ public enum DeliveryDecision: String, Sendable, Equatable {
     case update
     /// An article file found in the spool when the state was new, recorded rather than written.
     case foundInSpool = "found in the spool"
+}
+
+/// Where a delivered article's text came from (the `deliveries` table's `text_source` and
+/// `text_note`; schema 3 and later).
+public enum TextSource: Sendable, Equatable, CustomStringConvertible {
+    /// The feed's own text; `why` the page was not used (or not fetched), when known.
+    case feed(why: String?)
+    /// The item's page; `evidence` is what decided the extraction (`json-ld`, `scored`, …).
+    case page(evidence: String)
+
+    public var description: String {
+        switch self {
+        case .feed(let why): return why.map { "feed (\($0))" } ?? "feed"
+        case .page(let evidence): return "page (\(evidence))"
+        }
+    }
+
+    /// `page` or `feed`.
+    public var name: String {
+        if case .page = self { return "page" }
+        return "feed"
+    }
+
+    /// The reason or the evidence.
+    public var note: String? {
+        switch self {
+        case .feed(let why): return why
+        case .page(let evidence): return evidence
+        }
+    }
+
+    init?(stored name: String?, note: String?) {
+        switch name {
+        case "page": self = .page(evidence: note ?? "")
+        case "feed": self = .feed(why: note)
+        default: return nil
+        }
+    }
 }

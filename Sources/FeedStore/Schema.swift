@@ -86,5 +86,35 @@ enum Schema {
                 ELSE NULL END;
         ALTER TABLE items DROP COLUMN decision;
         """,
+        // 3: full text — items waiting for their page (crash-safe: recorded with the poll
+        // that found them, removed with their delivery), where each article's text came
+        // from, and each feed's page successes.
+        """
+        CREATE TABLE pending_pages(
+            feed_id INTEGER NOT NULL,
+            identity INTEGER NOT NULL,
+            article_id TEXT NOT NULL,
+            content INTEGER NOT NULL,
+            is_update INTEGER NOT NULL,
+            link TEXT NOT NULL,
+            guid TEXT,
+            title TEXT NOT NULL,
+            date TEXT NOT NULL,
+            published INTEGER,
+            published_offset INTEGER,
+            body TEXT NOT NULL,
+            teaser TEXT NOT NULL,
+            first_seen INTEGER NOT NULL,
+            deadline INTEGER NOT NULL,
+            next_attempt INTEGER NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            PRIMARY KEY(feed_id, identity)
+        ) WITHOUT ROWID;
+        ALTER TABLE deliveries ADD COLUMN text_source TEXT;
+        ALTER TABLE deliveries ADD COLUMN text_note TEXT;
+        ALTER TABLE feeds ADD COLUMN pages_tried INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE feeds ADD COLUMN pages_used INTEGER NOT NULL DEFAULT 0;
+        """,
     ]
 }

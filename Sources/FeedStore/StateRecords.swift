@@ -23,6 +23,10 @@ public struct FeedRecord: Sendable, Equatable {
     public var retired: Bool
     public var delivered: Int64
     public var duplicates: Int64
+    /// Items whose page was fetched for their full text, and of those the ones delivered
+    /// with the page's text.
+    public var pagesTried: Int64 = 0
+    public var pagesUsed: Int64 = 0
 }
 
 /// What the state remembers of an item of a feed.
@@ -66,8 +70,10 @@ public struct Delivery: Sendable, Equatable {
     public var decision: DeliveryDecision
     public var fingerprint: Int64
     public var simhash: Int64?
+    /// Nil for articles delivered before schema 3, and for files found in the spool.
+    public var textSource: TextSource?
 
-    public init(seq: Int64, delivered: Bool, articleID: String, file: String, feedID: Int64, feedURL: String, link: String?, guid: String?, title: String, published: Int64?, publishedOffset: Int?, firstSeen: Int64, decision: DeliveryDecision, fingerprint: Int64, simhash: Int64?) {
+    public init(seq: Int64, delivered: Bool, articleID: String, file: String, feedID: Int64, feedURL: String, link: String?, guid: String?, title: String, published: Int64?, publishedOffset: Int?, firstSeen: Int64, decision: DeliveryDecision, fingerprint: Int64, simhash: Int64?, textSource: TextSource? = nil) {
         self.seq = seq
         self.delivered = delivered
         self.articleID = articleID
@@ -83,25 +89,117 @@ public struct Delivery: Sendable, Equatable {
         self.decision = decision
         self.fingerprint = fingerprint
         self.simhash = simhash
+        self.textSource = textSource
     }
 }
 
 /// Everything one poll of one feed records, committed in one transaction: the delivery
-/// intents, the items seen (new, skipped or updated), the items still present, and the
-/// validators to send next time.
+/// intents, the items seen (new, skipped or updated), the items still present, the items
+/// that wait for their page, and the validators to send next time. The delivery of items
+/// whose page came (or whose wait ended) is committed the same way, without a poll.
 public struct PollCommit: Sendable {
     public var feedID: Int64
     public var now: Int64
     public var intents: [Delivery] = []
     public var items: [ItemRecord] = []
     public var present: [Int64] = []
+    /// False for a delivery of items that waited for their page: the feed's validators
+    /// and title are left as the last poll recorded them.
+    public var isPoll = true
     public var etag: String?
     public var lastModified: String?
     public var title: String?
     public var duplicates = 0
+    /// Items recorded as waiting for their page.
+    public var pending: [PendingPage] = []
+    /// Identities whose wait ends with this commit (delivered, or found duplicates).
+    public var resolved: [Int64] = []
+    /// Of `resolved`: how many had their page fetched, and how many got its text.
+    public var pagesTried = 0
+    public var pagesUsed = 0
 
     public init(feedID: Int64, now: Int64) {
         self.feedID = feedID
         self.now = now
+    }
+}
+
+/// An item waiting for its page (`full_text`): what its article is made of when the page
+/// does not come — the feed's text, title and date, as the poll that found it built them —
+/// and where the wait stands.
+public struct PendingPage: Sendable, Equatable {
+    public var feedID: Int64
+    public var identity: Int64
+    public var articleID: String
+    /// The item's raw content hash (as `items.content`).
+    public var content: Int64
+    /// An update of an article already delivered (`on_update = "redeliver"`).
+    public var isUpdate: Bool
+    public var link: String
+    public var guid: String?
+    public var title: String
+    /// The article's date line (`YYYY-MM-DD`), from the item or the day it was first seen.
+    public var date: String
+    /// The item's own publication time, if it had one.
+    public var published: Int64?
+    public var publishedOffset: Int?
+    /// The feed's text for it, paragraphs separated by one empty line.
+    public var body: String
+    /// Why its page is wanted (the teaser rule's words, or `full_text = "always"`).
+    public var teaser: String
+    public var firstSeen: Int64
+    /// When the wait ends: the feed's text is delivered then, if the page has not come.
+    public var deadline: Int64
+    /// Not tried again before this time.
+    public var nextAttempt: Int64
+    public var attempts: Int
+    /// What went wrong on the last attempt.
+    public var lastError: String?
+
+    public init(feedID: Int64, identity: Int64, articleID: String, content: Int64, isUpdate: Bool, link: String, guid: String?, title: String, date: String, published: Int64?, publishedOffset: Int?, body: String, teaser: String, firstSeen: Int64, deadline: Int64, nextAttempt: Int64, attempts: Int = 0, lastError: String? = nil) {
+        self.feedID = feedID
+        self.identity = identity
+        self.articleID = articleID
+        self.content = content
+        self.isUpdate = isUpdate
+        self.link = link
+        self.guid = guid
+        self.title = title
+        self.date = date
+        self.published = published
+        self.publishedOffset = publishedOffset
+        self.body = body
+        self.teaser = teaser
+        self.firstSeen = firstSeen
+        self.deadline = deadline
+        self.nextAttempt = nextAttempt
+        self.attempts = attempts
+        self.lastError = lastError
+    }
+
+    public var ticket: PageTicket {
+        PageTicket(feedID: feedID, identity: identity, link: link, deadline: deadline, nextAttempt: nextAttempt, attempts: attempts, lastError: lastError)
+    }
+}
+
+/// What the page scheduler keeps in memory of a waiting item (its full record stays in
+/// the state until it is delivered).
+public struct PageTicket: Sendable, Equatable {
+    public var feedID: Int64
+    public var identity: Int64
+    public var link: String
+    public var deadline: Int64
+    public var nextAttempt: Int64
+    public var attempts: Int
+    public var lastError: String?
+
+    public init(feedID: Int64, identity: Int64, link: String, deadline: Int64, nextAttempt: Int64, attempts: Int = 0, lastError: String? = nil) {
+        self.feedID = feedID
+        self.identity = identity
+        self.link = link
+        self.deadline = deadline
+        self.nextAttempt = nextAttempt
+        self.attempts = attempts
+        self.lastError = lastError
     }
 }

@@ -65,7 +65,7 @@ public final class StateStore {
 
     // MARK: Feeds
 
-    static let feedColumns = "id, key, url, name, title, etag, last_modified, added, last_fetch, last_success, last_status, failure_streak, last_error, last_error_stage, next_due, due_reason, retired, delivered, duplicates"
+    static let feedColumns = "id, key, url, name, title, etag, last_modified, added, last_fetch, last_success, last_status, failure_streak, last_error, last_error_stage, next_due, due_reason, retired, delivered, duplicates, pages_tried, pages_used"
 
     private func readFeed(_ s: Statement) -> FeedRecord {
         FeedRecord(
@@ -74,7 +74,7 @@ public final class StateStore {
             lastSuccess: s.optionalInt(9), lastStatus: s.optionalInt(10).map { Int($0) },
             failureStreak: Int(s.int(11)), lastError: s.text(12), lastErrorStage: s.text(13),
             nextDue: s.optionalInt(14), dueReason: s.text(15), retired: s.int(16) != 0,
-            delivered: s.int(17), duplicates: s.int(18))
+            delivered: s.int(17), duplicates: s.int(18), pagesTried: s.int(19), pagesUsed: s.int(20))
     }
 
     public func feed(key: String) throws(StoreError) -> FeedRecord? {
@@ -177,13 +177,14 @@ public final class StateStore {
     public func commit(_ c: PollCommit) throws(StoreError) {
         try db.transaction { () throws(StoreError) in
             let insert = try db.statement("""
-                INSERT INTO deliveries(seq, state, article_id, file, feed_id, feed_url, link, guid, title, published, published_offset, first_seen, decision, fingerprint, simhash)
-                VALUES(?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO deliveries(seq, state, article_id, file, feed_id, feed_url, link, guid, title, published, published_offset, first_seen, decision, fingerprint, simhash, text_source, text_note)
+                VALUES(?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for d in c.intents {
                 insert.reset()
                 insert.bind(.int(d.seq), .text(d.articleID), .text(d.file), .int(d.feedID), .text(d.feedURL), .of(d.link), .of(d.guid), .text(d.title),
-                    .of(d.published), .of(d.publishedOffset), .int(d.firstSeen), .text(d.decision.rawValue), .int(d.fingerprint), .of(d.simhash))
+                    .of(d.published), .of(d.publishedOffset), .int(d.firstSeen), .text(d.decision.rawValue), .int(d.fingerprint), .of(d.simhash),
+                    .of(d.textSource?.name), .of(d.textSource?.note))
                 try insert.run()
                 try db.statement("INSERT OR IGNORE INTO fingerprints(fingerprint, seq, seen) VALUES(?, ?, ?)").bind(.int(d.fingerprint), .int(d.seq), .int(c.now)).run()
                 if let sh = d.simhash {
@@ -211,10 +212,16 @@ public final class StateStore {
                 touch.reset()
                 try touch.bind(.int(c.now), .int(c.feedID), .int(id)).run()
             }
+            try insertPending(c.pending)
+            try deletePending(feedID: c.feedID, identities: c.resolved)
+            if c.isPoll {
+                try db.statement("UPDATE feeds SET etag = ?, last_modified = ?, title = COALESCE(?, title) WHERE id = ?")
+                    .bind(.of(c.etag), .of(c.lastModified), .of(c.title), .int(c.feedID)).run()
+            }
             try db.statement("""
-                UPDATE feeds SET etag = ?, last_modified = ?, title = COALESCE(?, title),
-                    delivered = delivered + ?, duplicates = duplicates + ? WHERE id = ?
-                """).bind(.of(c.etag), .of(c.lastModified), .of(c.title), .int(Int64(c.intents.count)), .int(Int64(c.duplicates)), .int(c.feedID)).run()
+                UPDATE feeds SET delivered = delivered + ?, duplicates = duplicates + ?, pages_tried = pages_tried + ?,
+                    pages_used = pages_used + ? WHERE id = ?
+                """).bind(.int(Int64(c.intents.count)), .int(Int64(c.duplicates)), .int(Int64(c.pagesTried)), .int(Int64(c.pagesUsed)), .int(c.feedID)).run()
         }
     }
 
@@ -271,7 +278,7 @@ public final class StateStore {
 
     // MARK: Provenance
 
-    static let deliveryColumns = "seq, state, article_id, file, feed_id, feed_url, link, guid, title, published, published_offset, first_seen, decision, fingerprint, simhash"
+    static let deliveryColumns = "seq, state, article_id, file, feed_id, feed_url, link, guid, title, published, published_offset, first_seen, decision, fingerprint, simhash, text_source, text_note"
 
     private func deliveries(where clause: String, _ value: SQLValue) throws(StoreError) -> [Delivery] {
         let s = try db.statement("SELECT \(Self.deliveryColumns) FROM deliveries WHERE \(clause) ORDER BY seq")
@@ -284,7 +291,7 @@ public final class StateStore {
                 publishedOffset: s.optionalInt(10).map { Int($0) }, firstSeen: s.int(11),
                 // The three values schema 1 on ever wrote; anything else was a delivery of a new item.
                 decision: DeliveryDecision(rawValue: s.text(12) ?? "") ?? .new,
-                fingerprint: s.int(13), simhash: s.optionalInt(14)))
+                fingerprint: s.int(13), simhash: s.optionalInt(14), textSource: TextSource(stored: s.text(15), note: s.text(16))))
         }
         return out
     }
@@ -337,7 +344,11 @@ public final class StateStore {
     public func prune(before cutoff: Int64, nearBefore nearCutoff: Int64? = nil) throws(StoreError) -> Pruned {
         try db.transaction { () throws(StoreError) -> Pruned in
             var p = Pruned()
-            try db.statement("DELETE FROM items WHERE last_seen < ?").bind(.int(cutoff)).run()
+            // An item waiting for its page keeps its identity until it is delivered.
+            try db.statement("""
+                DELETE FROM items WHERE last_seen < ? AND NOT EXISTS
+                    (SELECT 1 FROM pending_pages p WHERE p.feed_id = items.feed_id AND p.identity = items.identity)
+                """).bind(.int(cutoff)).run()
             p.items = db.changes
             try db.statement("DELETE FROM fingerprints WHERE seen < ?").bind(.int(cutoff)).run()
             p.fingerprints = db.changes
@@ -367,6 +378,7 @@ public final class StateStore {
         public var deliveries: Int64
         public var fingerprints: Int64
         public var simhashes: Int64
+        public var pendingPages: Int64
         public var bytes: Int64
     }
 
@@ -382,7 +394,7 @@ public final class StateStore {
             }
             return Size(
                 feeds: try count("feeds"), items: try count("items"), deliveries: try count("deliveries"),
-                fingerprints: try count("fingerprints"), simhashes: try count("simhashes"), bytes: bytes)
+                fingerprints: try count("fingerprints"), simhashes: try count("simhashes"), pendingPages: try count("pending_pages"), bytes: bytes)
         }
     }
 

@@ -88,6 +88,7 @@ final class RunningDaemon {
             state_dir = "state"
             socket = "run/ctl.sock"
             allow_private_networks = true
+            full_text = "never"
             interval = "5m"
             \(extra)
 
@@ -208,6 +209,7 @@ final class RunningDaemon {
             socket = "run2/ctl.sock"
             socket_mode = "0600"
             allow_private_networks = true
+            full_text = "never"
             interval = "5m"
             max_body_size = "1KiB"
 

@@ -45,6 +45,7 @@ struct InProcessPoller {
     static func config(_ dir: URL, feeds: [String]) -> Config {
         var config = Config(path: dir.path + "/feedspool.toml", spoolDir: dir.path + "/spool", stateDir: dir.path + "/state")
         config.allowPrivateNetworks = true
+        config.fullText = .never
         config.feeds = feeds.map { FeedConfig(url: $0) }
         return config
     }

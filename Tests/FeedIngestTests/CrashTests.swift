@@ -68,7 +68,7 @@ final class GrowingCorpus: Sendable {
         let server = try TestHTTPServer { corpus.serve($0) }
         defer { server.stop() }
         let dir = try Binaries.tempDirectory("crash")
-        var toml = "spool_dir = \"spool\"\nstate_dir = \"state\"\nallow_private_networks = true\nconcurrency = 8\nper_host = 8\n"
+        var toml = "spool_dir = \"spool\"\nstate_dir = \"state\"\nallow_private_networks = true\nfull_text = \"never\"\nconcurrency = 8\nper_host = 8\n"
         for f in 0..<corpus.feeds { toml += "\n[[feed]]\nurl = \"\(server.baseURL)/feed/\(f).xml\"\n" }
         let config = dir.appendingPathComponent("feedspool.toml").path
         try toml.write(toFile: config, atomically: true, encoding: .utf8)
@@ -155,7 +155,7 @@ final class GrowingCorpus: Sendable {
         let server = try TestHTTPServer { corpus.serve($0) }
         defer { server.stop() }
         let dir = try Binaries.tempDirectory("crash-service")
-        var toml = "spool_dir = \"spool\"\nstate_dir = \"state\"\nsocket = \"run/ctl.sock\"\nallow_private_networks = true\nconcurrency = 8\nper_host = 8\n"
+        var toml = "spool_dir = \"spool\"\nstate_dir = \"state\"\nsocket = \"run/ctl.sock\"\nallow_private_networks = true\nfull_text = \"never\"\nconcurrency = 8\nper_host = 8\n"
         for f in 0..<corpus.feeds { toml += "\n[[feed]]\nurl = \"\(server.baseURL)/feed/\(f).xml\"\n" }
         let config = dir.appendingPathComponent("feedspool.toml").path
         try toml.write(toFile: config, atomically: true, encoding: .utf8)

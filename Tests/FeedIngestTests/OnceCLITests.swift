@@ -22,7 +22,7 @@ import Testing
         defer { server.stop() }
         let dir = try Binaries.tempDirectory("once-cli")
         let urls = ["news.xml", "old.xml", "page.html", "gone.xml", "missing.xml"].map { "\(server.baseURL)/\($0)" }
-        var toml = "spool_dir = \"spool\"\nstate_dir = \"state\"\nallow_private_networks = true\n"
+        var toml = "spool_dir = \"spool\"\nstate_dir = \"state\"\nallow_private_networks = true\nfull_text = \"never\"\n"
         for u in urls { toml += "[[feed]]\nurl = \"\(u)\"\n" }
         let config = dir.appendingPathComponent("feedspool.toml").path
         try toml.write(toFile: config, atomically: true, encoding: .utf8)

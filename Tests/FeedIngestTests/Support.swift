@@ -51,6 +51,7 @@ struct Site {
     init(_ tag: String, fileSystem: any SpoolFileSystem = PosixFileSystem(), clock: TestClock = TestClock(), configure: (inout Config) -> Void = { _ in }) throws {
         dir = try Binaries.tempDirectory(tag)
         var c = Config(path: dir.path + "/feedspool.toml", spoolDir: dir.path + "/spool", stateDir: dir.path + "/state")
+        c.fullText = .never  // the tests of full text say so
         configure(&c)
         self.clock = clock
         site = try IngestSite(config: c, fileSystem: fileSystem, clock: clock.function)
