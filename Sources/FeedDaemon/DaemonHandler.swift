@@ -1,5 +1,6 @@
 import FeedCore
 import FeedSpool
+import FeedIngest
 import FeedStore
 
 #if canImport(Glibc)
@@ -125,6 +126,20 @@ final class DaemonHandler: ControlHandler {
         w.string("last_delivery", s.lastDelivery.map { FeedDate(secondsSinceEpoch: $0).utcString })
         w.endObject()
         w.int("polls", s.polls)
+        w.beginObject("full_text")
+        w.int("waiting", Int64(s.pages.waiting))
+        w.int("in_flight", Int64(s.pages.inFlight))
+        w.int("page_requests", s.pages.counters.pageFetches)
+        w.int("robots_requests", s.pages.counters.robotsFetches)
+        w.int("retries", s.pages.counters.retries)
+        w.int("budget_waits", s.pages.counters.budgetWaits)
+        w.beginObject("page_text")
+        for (k, v) in s.pages.text.sorted(by: { $0.key < $1.key }) { w.int(k, v) }
+        w.endObject()
+        w.beginObject("feed_text")
+        for (k, v) in s.pages.fallbacks.sorted(by: { $0.key < $1.key }) { w.int(k, v) }
+        w.endObject()
+        w.endObject()
         w.string("next_poll", t.nextPoll.map { FeedDate(secondsSinceEpoch: $0).utcString })
         w.beginObject("spool")
         w.string("path", s.spoolDir)
@@ -177,6 +192,8 @@ final class DaemonHandler: ControlHandler {
             w.bool("last_modified", f.lastModified != nil)
             w.int("delivered", f.delivered)
             w.int("duplicates", f.duplicates)
+            w.int("pages_tried", f.pagesTried)
+            w.int("pages_used", f.pagesUsed)
             w.endObject()
         }
         w.endArray()
@@ -211,6 +228,15 @@ enum Metrics {
         for outcome in s.fetchDurations.keys.sorted() {
             out += s.fetchDurations[outcome]!.lines("feedspool_fetch_duration_seconds", labels: "outcome=\"\(outcome)\"")
         }
+        metric("feedspool_pages_waiting", "gauge", "Items waiting for their page (full text).", [("", Int64(s.pages.waiting))])
+        metric("feedspool_page_requests_total", "counter", "Page requests made for full text since start, by kind (page, robots).",
+            [("{kind=\"page\"}", s.pages.counters.pageFetches), ("{kind=\"robots\"}", s.pages.counters.robotsFetches)])
+        metric("feedspool_page_retries_total", "counter", "Page requests that failed for now and will be tried again (timeouts, 5xx, 429).", [("", s.pages.counters.retries)])
+        metric("feedspool_page_budget_waits_total", "counter", "Items whose page was due but waited for its site's budget, Crawl-delay or Retry-After.", [("", s.pages.counters.budgetWaits)])
+        metric("feedspool_articles_page_text_total", "counter", "Articles delivered with their page's text, by the evidence that decided the extraction.",
+            s.pages.text.keys.sorted().map { ("{source=\"\($0)\"}", s.pages.text[$0]!) })
+        metric("feedspool_articles_feed_text_fallbacks_total", "counter", "Articles that waited for their page and were delivered with the feed's text, by reason.",
+            s.pages.fallbacks.keys.sorted().map { ("{reason=\"\($0)\"}", s.pages.fallbacks[$0]!) })
         out += "# HELP feedspool_freshness_seconds Publication to delivery, of delivered articles that give their publication time.\n# TYPE feedspool_freshness_seconds histogram\n"
         out += s.freshness.lines("feedspool_freshness_seconds")
         return out

@@ -182,6 +182,7 @@ public final class StatusBoard: Sendable {
         if s.stateWritesFailing { parts.append("state writes failing") }
         parts.append("\(grouped(t.deliveredToday)) article\(t.deliveredToday == 1 ? "" : "s") today")
         if s.inFlight > 0 { parts.append("\(s.inFlight) polling") }
+        if s.pages.waiting > 0 { parts.append("\(s.pages.waiting) awaiting their page") }
         if let n = t.nextPoll {
             let hm = n <= now ? "now" : clock(n)
             parts.append("next poll \(hm)")

@@ -127,6 +127,8 @@ enum ResultBuilder {
                 return error(.redirect, "a redirect loop: \(last.location) was already visited")
             }
             return error(.redirect, "more than \(configuration.maxRedirects) redirects")
+        case CURLE_FILE_COULDNT_READ_FILE:
+            return error(.url, "\(t.currentURL): no such file, or it cannot be read")
         case CURLE_WRITE_ERROR:
             return error(.receive, "the body could not be stored")
         case CURLE_OUT_OF_MEMORY:

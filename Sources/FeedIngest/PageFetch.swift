@@ -65,7 +65,7 @@ public enum PageFetch {
         do {
             article = try ArticleExtractor.extract(parsed.tree, url: result.http?.effectiveURL ?? url)
         } catch {
-            report.attempt = .done(.feed(.noArticle, "no article on the page: \(error)"))
+            report.attempt = .done(.feed(.noArticle, "\(error)"))
             return report
         }
         report.extracted = article

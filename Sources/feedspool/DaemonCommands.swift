@@ -25,6 +25,15 @@ struct StatusCommand: ParsableCommand {
             print("articles   \(n(articles, "today")) today, \(n(articles, "last_hour")) in the last hour, \(n(articles, "delivered_total")) since start; \(n(articles, "duplicates_skipped")) duplicates skipped")
             print("last       \(articles["last_delivery"] as? String ?? "-")")
             print("polls      \(n(s, "polls")) done, \(n(s, "in_flight")) in flight, next \(s["next_poll"] as? String ?? "-")")
+            if let full = s["full_text"] as? [String: Any] {
+                let pageText = full["page_text"] as? [String: Any] ?? [:]
+                let feedText = full["feed_text"] as? [String: Any] ?? [:]
+                let used = pageText.keys.reduce(0) { $0 + n(pageText, $1) }
+                let fell = feedText.keys.reduce(0) { $0 + n(feedText, $1) }
+                let reasons = feedText.keys.sorted().map { "\($0) \(n(feedText, $0))" }.joined(separator: ", ")
+                print("full text  \(n(full, "waiting")) waiting (\(n(full, "in_flight")) in flight); \(used) with the page's text, \(fell) with the feed's\(reasons.isEmpty ? "" : " (\(reasons))")")
+                print("pages      \(n(full, "page_requests")) requested, \(n(full, "robots_requests")) robots.txt, \(n(full, "retries")) retries, \(n(full, "budget_waits")) waits for a site's budget")
+            }
             let free = (spool["free_bytes"] as? NSNumber).map { Self.bytes($0.int64Value) } ?? "?"
             print("spool      \(spool["path"] as? String ?? "?") (\(free) free)")
             if let reload = s["last_reload"] as? [String: Any] {
@@ -66,15 +75,18 @@ struct FeedsCommand: ParsableCommand {
                 for f in feeds { print(jsonLine(f)) }
                 return
             }
-            print("HEALTH   FAILS HTTP NEW   NEXT                  WHY                          FEED")
+            print("HEALTH   FAILS HTTP NEW   PAGES     NEXT                  WHY                          FEED")
             for f in feeds {
                 let health = (f["health"] as? String ?? "?").padding(toLength: 8, withPad: " ", startingAt: 0)
                 let fails = String((f["failure_streak"] as? NSNumber)?.intValue ?? 0).padding(toLength: 5, withPad: " ", startingAt: 0)
                 let http = ((f["http_status"] as? NSNumber).map { String($0.intValue) } ?? "-").padding(toLength: 4, withPad: " ", startingAt: 0)
                 let new = String((f["delivered"] as? NSNumber)?.intValue ?? 0).padding(toLength: 5, withPad: " ", startingAt: 0)
+                // Full text's success: articles delivered with their page's text / pages fetched.
+                let tried = (f["pages_tried"] as? NSNumber)?.intValue ?? 0, used = (f["pages_used"] as? NSNumber)?.intValue ?? 0
+                let pages = (tried == 0 ? "-" : "\(used)/\(tried)").padding(toLength: 9, withPad: " ", startingAt: 0)
                 let next = (f["next_due"] as? String ?? "-").padding(toLength: 21, withPad: " ", startingAt: 0)
                 let why = (f["due_reason"] as? String ?? "-").padding(toLength: 28, withPad: " ", startingAt: 0)
-                print("\(health) \(fails) \(http) \(new) \(next) \(why) \(f["url"] as? String ?? "")")
+                print("\(health) \(fails) \(http) \(new) \(pages) \(next) \(why) \(f["url"] as? String ?? "")")
                 if let e = f["last_error"] as? String {
                     print("         └ \(f["last_error_stage"] as? String ?? ""): \(e)")
                 }

@@ -1,6 +1,7 @@
 import FeedCore
 import FeedExtract
 import FeedFetch
+import FeedIngest
 import FeedParser
 
 #if canImport(Glibc)
@@ -44,7 +45,7 @@ struct FullTextChain {
 
     func run(_ feed: ParsedFeed) async -> [Step] {
         var builder = ArticleBuilder(converter: HTMLToText())
-        var robots: [String: RobotsTxt?] = [:]
+        var robots: [String: RobotsAnswer] = [:]
         var lastPageAt: [String: Double] = [:]
         var steps: [Step] = []
         for item in feed.items {
@@ -63,82 +64,63 @@ struct FullTextChain {
             default:
                 break
             }
-            guard let link = item.effectiveLink, let site = Self.site(of: link) else {
+            guard let link = item.effectiveLink, let site = PageFetch.site(of: link) else {
                 step.fallbackReason = "the item has no http(s) link"
                 continue
             }
             step.pageURL = link
-            // robots.txt, once per site: 4xx means no rules; no answer means no pages.
-            if robots[site.origin] == nil {
-                let r = await engine.fetch(FetchRequest(url: site.origin + "/robots.txt"))
-                switch r.outcome {
-                case .fetched(let body): robots[site.origin] = .some(RobotsTxt(text: String(decoding: body, as: UTF8.self)))
-                case .gone: robots[site.origin] = .some(.allowAll)
-                case .failed(let e) where (e.status ?? 0) >= 400 && (e.status ?? 0) < 500: robots[site.origin] = .some(.allowAll)
-                default: robots[site.origin] = .some(nil)
-                }
-            }
-            let rules = robots[site.origin]!
-            if !ignoreRobots {
-                guard let rules else {
-                    step.robots = "unreachable"
-                    step.fallbackReason = "the site's robots.txt could not be read: no page is fetched from it"
-                    continue
-                }
-                guard rules.allows(site.path, agent: agent) else {
-                    step.robots = "disallowed"
-                    step.fallbackReason = "robots.txt disallows the page"
-                    continue
-                }
-                step.robots = "allowed"
-            } else {
+            // robots.txt, once per site (what the daemon keeps for a day).
+            if robots[site.origin] == nil { robots[site.origin] = await PageFetch.robots(origin: site.origin, engine: engine) }
+            var crawlDelay: Double?
+            if ignoreRobots {
                 step.robots = "ignored"
+            } else {
+                switch robots[site.origin]! {
+                case .unreachable(let why, _):
+                    step.robots = "unreachable"
+                    step.fallbackReason = "\(why): no page of the site is fetched until it answers"
+                    continue
+                case .unresolvable(let why):
+                    step.robots = "unresolvable"
+                    step.fallbackReason = why
+                    continue
+                case .rules(let rules):
+                    guard rules.allows(site.path, agent: agent) else {
+                        step.robots = "disallowed"
+                        step.fallbackReason = "robots.txt disallows the page"
+                        continue
+                    }
+                    step.robots = "allowed"
+                    crawlDelay = rules.crawlDelay(agent: agent)
+                }
             }
             // Crawl-delay between two pages of one site.
-            if let delay = rules?.crawlDelay(agent: agent), let last = lastPageAt[site.origin] {
+            if let delay = crawlDelay, let last = lastPageAt[site.origin] {
                 let wait = last + min(delay, 60) - Self.now()
                 if wait > 0 { try? await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
             }
             lastPageAt[site.origin] = Self.now()
-            let page = await engine.fetch(FetchRequest(url: link))
-            step.pageStatus = page.http?.status
-            switch page.outcome {
-            case .fetched(let body):
-                let type = page.http?.headers.contentType?.lowercased() ?? "text/html"
-                guard type.contains("html") || type.contains("xml") else {
-                    step.fallbackReason = "the page is not HTML (\(type))"
-                    continue
-                }
-                let parsed = PageParser.parse(body, contentType: page.http?.headers.contentType)
-                do {
-                    let article = try ArticleExtractor.extract(parsed.tree, url: page.http?.effectiveURL ?? link)
-                    step.source = article.source
-                    step.confidence = article.confidence
-                    step.pageWords = article.words
-                    let verdict = Plausibility.check(pageText: article.body, title: title, feedText: feedText)
-                    step.plausible = verdict.plausible
-                    step.plausibilityReason = verdict.reason
-                    if verdict.plausible {
-                        step.textSource = "page"
-                        step.body = article.body
-                        if step.published == nil { step.published = article.published }
-                    } else {
-                        step.fallbackReason = verdict.reason
-                    }
-                } catch {
-                    step.fallbackReason = "\(error)"
-                }
-            case .gone:
-                step.fallbackReason = "the page answered 410 Gone"
-            case .notModified:
-                step.fallbackReason = "the page answered 304"
-            case .failed(let e):
-                step.pageError = e.description
-                if let retry = e.retryAfter {
-                    step.fallbackReason = "the site asked to wait (\(e.status ?? 0), Retry-After \(retry))"
-                } else {
-                    step.fallbackReason = "the page could not be fetched: \(e.description)"
-                }
+            let report = await PageFetch.page(link, title: title, feedText: feedText, engine: engine)
+            step.pageStatus = report.status
+            if let article = report.extracted {
+                step.source = article.source
+                step.confidence = article.confidence
+                step.pageWords = article.words
+            }
+            step.plausible = report.plausibility?.plausible
+            step.plausibilityReason = report.plausibility?.reason
+            switch report.attempt {
+            case .done(.page(let text)):
+                step.textSource = "page"
+                step.body = text.body
+                if step.published == nil { step.published = text.published }
+            case .done(.feed(_, let why)):
+                step.fallbackReason = why
+            case .retry(let why, let retryAfter):
+                step.pageError = why
+                step.fallbackReason = "\(why): the daemon would try again later" + (retryAfter.map { " (the site asks to wait \($0) s)" } ?? "")
+            case .cancelled:
+                step.fallbackReason = "cancelled"
             }
         }
         return steps
@@ -148,19 +130,6 @@ struct FullTextChain {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-
-    /// `scheme://host[:port]` and the path with its query, of an http(s) URL.
-    static func site(of url: String) -> (origin: String, path: String)? {
-        let lower = url.lowercased()
-        guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else { return nil }
-        let afterScheme = url.index(url.startIndex, offsetBy: lower.hasPrefix("https://") ? 8 : 7)
-        let rest = url[afterScheme...]
-        let slash = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
-        var path = String(rest[slash...])
-        if let hash = path.firstIndex(of: "#") { path = String(path[..<hash]) }
-        if !path.hasPrefix("/") { path = "/" + path }
-        return (String(url[..<slash]), path)
     }
 
     /// The step as one JSON line.

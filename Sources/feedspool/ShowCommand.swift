@@ -1,6 +1,7 @@
 import ArgumentParser
 import FeedConfig
 import FeedCore
+import FeedIngest
 import FeedStore
 
 struct ShowCommand: ParsableCommand {
@@ -64,19 +65,10 @@ struct ShowCommand: ParsableCommand {
             if json {
                 var w = JSONWriter()
                 w.beginObject()
-                w.int("seq", d.seq)
-                w.string("id", d.articleID)
-                w.string("file", d.file)
+                Provenance.write(d, into: &w, spoolDir: nil)
                 w.bool("delivered", d.delivered)
-                w.string("feed_url", d.feedURL)
                 w.string("feed_key", feed?.key)
                 w.string("feed_name", feed?.name)
-                w.string("link", d.link)
-                w.string("guid", d.guid)
-                w.string("title", d.title)
-                w.string("published", published)
-                w.string("first_seen", firstSeen)
-                w.string("decision", d.decision.rawValue)
                 w.endObject()
                 out.write(w.string + "\n")
             } else {
@@ -85,6 +77,7 @@ struct ShowCommand: ParsableCommand {
                     ("state", d.delivered ? "delivered" : "being delivered (the daemon completes it at start-up)"),
                     ("feed", d.feedURL + (feed?.name.map { " (\($0))" } ?? "")), ("link", d.link), ("guid", d.guid),
                     ("title", d.title), ("published", published), ("first seen", firstSeen), ("decision", d.decision.rawValue),
+                    ("text", d.textSource?.description),
                 ]
                 for (k, v) in rows { out.write(k.padding(11) + (v ?? "-") + "\n") }
                 if found.count > 1 { out.write("\n") }

@@ -324,7 +324,7 @@ import Testing
         #expect((a["body"] as? String)?.hasPrefix("Paragraph 0 of the story") == true)
         #expect((a["body"] as? String)?.contains("Paragraph 5") == true)
         #expect(step("A private story")?["fallback_reason"] as? String == "robots.txt disallows the page")
-        #expect((step("A busy server")?["fallback_reason"] as? String)?.contains("asked to wait (429") == true)
+        #expect((step("A busy server")?["fallback_reason"] as? String)?.contains("answered 429: the daemon would try again later (the site asks to wait 120 s)") == true)
         #expect((step("A missing page")?["fallback_reason"] as? String)?.contains("404") == true)
         #expect(step("A whole article")?["page"] is NSNull)  // not a teaser: no page fetched
         let f = try #require(step("The harbour dredging"))

@@ -15,5 +15,10 @@ public enum Provenance {
         w.string("published", d.published.map { FeedDate(secondsSinceEpoch: $0, offsetSeconds: Int32(d.publishedOffset ?? 0)).rfc3339String })
         w.string("first_seen", FeedDate(secondsSinceEpoch: d.firstSeen).utcString)
         w.string("decision", d.decision.rawValue)
+        // Where the text came from: "page" (the note says what decided the extraction) or
+        // "feed" (the note says why the page was not used, or not fetched); null for
+        // articles delivered before feedspool recorded it.
+        w.string("text_source", d.textSource?.name)
+        w.string("text_note", d.textSource?.note)
     }
 }
