@@ -184,7 +184,7 @@ public final class PageScheduler {
             func resolve(_ reason: PageFallback, _ why: String) {
                 waiting[key] = nil
                 budgetBlocked.remove(key)
-                resolved.append(Resolution(ticket: t, verdict: .feed(reason, why), fetched: false))
+                resolved.append(Resolution(ticket: t, verdict: .feed(reason, why), fetched: t.attempts > 0))
             }
             guard let feed = feedPolicy(t.feedID) else {
                 resolve(.feedRemoved, "its feed was removed from the configuration while its page was awaited")

@@ -123,9 +123,33 @@ import Testing
         #expect(c.onUpdate(for: c.feeds[1]) == .ignore)
         #expect(c.maxAge(for: c.feeds[1]) == Int64(30 * 86400))
         let d = try Config.parse("", path: "rel/feedspool.toml")
+        #expect(d.fullText == .auto && d.fullTextTimeout == 3600 && d.pageBudget == 10 && d.pageBurst == 2)
         #expect(d.spoolDir == "rel/spool")
         #expect(d.dedup == .global)
         #expect(d.feeds.isEmpty)
+    }
+
+    @Test func fullTextSettingsAreGlobalAndPerFeed() throws {
+        let c = try Config.parse("""
+            full_text = "always"
+            full_text_timeout = "30m"
+            page_budget = 30
+            page_burst = 5
+
+            [[feed]]
+            url = "https://a.example/feed"
+            full_text = "never"
+            ignore_robots = true
+
+            [[feed]]
+            url = "https://b.example/feed"
+            full_text_timeout = "2h"
+            """, path: "/etc/f.toml")
+        #expect(c.pageBudget == 30 && c.pageBurst == 5)
+        #expect(c.fullText(for: c.feeds[0]) == .never && c.feeds[0].ignoreRobots)
+        #expect(c.fullTextTimeout(for: c.feeds[0]) == 1800)
+        #expect(c.fullText(for: c.feeds[1]) == .always && !c.feeds[1].ignoreRobots)
+        #expect(c.fullTextTimeout(for: c.feeds[1]) == 7200)
     }
 
     @Test func mistakesAreReportedWithLineAndFix() {
@@ -139,6 +163,11 @@ import Testing
             ("concurrency = 4\nper_host = 8\n", 2, "larger than concurrency"),
             ("allow_private_networks = \"yes\"\n", 1, "true or false"),
             ("near_threshold = 20\n", 1, "out of range"),
+            ("full_text = \"sometimes\"\n", 1, "use \"auto\", \"always\" or \"never\""),
+            ("full_text_timeout = \"2s\"\n", 1, "between 5 seconds and 7 days"),
+            ("page_budget = 0\n", 1, "out of range"),
+            ("[[feed]]\nurl = \"https://a\"\nignore_robots = \"yes\"\n", 3, "true or false"),
+            ("[[feed]]\nurl = \"https://a\"\nfull_txt = \"always\"\n", 3, "did you mean full_text?"),
         ]
         for (text, line, words) in cases {
             do {
@@ -164,7 +193,9 @@ import Testing
         #expect(documented.dedup == .global)
         #expect(documented.perHost == 2)
         let demo = try Config.load(path: Self.root + "/config/demo.toml")
-        #expect(demo.feeds.count == 4)
+        #expect(demo.feeds.count == 5)
+        #expect(demo.fullText == .auto)
+        #expect(demo.feeds.filter { demo.fullText(for: $0) == .auto }.map { $0.url.hasSuffix("/samples/teasers.xml") } == [true])
         #expect(demo.feeds.allSatisfy { $0.url.hasPrefix("file:///") && $0.url.contains("/config/samples/") })
         #expect(demo.spoolDir == Self.resolvedRoot + "/spool")
     }

@@ -41,6 +41,48 @@ import Testing
         #expect(try again.seen(feedID: 1, identity: 6)?.decision == .duplicate(of: 42))
     }
 
+    /// Schema 2 → 3: deliveries made before full text keep their provenance (no text source:
+    /// unknown, not invented), feeds start with no page counts, and waiting items can be
+    /// recorded.
+    @Test func schemaTwoGainsFullText() throws {
+        let dir = try Binaries.tempDirectory("migration3")
+        try Self.schemaOne(dir)
+        let db = try SQLiteDatabase(path: dir.path + "/state.sqlite")
+        try db.transaction { () throws(StoreError) in
+            try db.execute(Schema.migrations[1])
+            try db.execute("PRAGMA user_version = 2")
+        }
+        try db.execute("""
+            INSERT INTO deliveries(seq, state, article_id, file, feed_id, feed_url, title, first_seen, decision, fingerprint)
+            VALUES(5, 1, '0123456789abcdef', '000000005_0123456789abcdef.txt', 1, 'https://e.example/feed', 'T', 0, 'new', 0)
+            """)
+        let store = try StateStore(directory: dir.path)
+        #expect(try store.delivery(seq: 5)?.textSource == nil)
+        #expect(try store.feed(id: 1)?.pagesTried == 0)
+        var commit = PollCommit(feedID: 1, now: 10)
+        commit.pending = [
+            PendingPage(
+                feedID: 1, identity: 99, articleID: "fedcba9876543210", content: 1, isUpdate: false, link: "https://e.example/a", guid: nil,
+                title: "A", date: "2024-12-05", published: nil, publishedOffset: nil, body: "Teaser…", teaser: "ellipsis", firstSeen: 10,
+                deadline: 3610, nextAttempt: 10)
+        ]
+        try store.commit(commit)
+        #expect(try store.pageTickets() == [PageTicket(feedID: 1, identity: 99, link: "https://e.example/a", deadline: 3610, nextAttempt: 10)])
+        #expect(try store.pendingPage(feedID: 1, identity: 99)?.body == "Teaser…")
+        // A commit that is not a poll leaves the feed's validators alone.
+        var poll = PollCommit(feedID: 1, now: 20)
+        poll.etag = "\"v1\""
+        try store.commit(poll)
+        var resolution = PollCommit(feedID: 1, now: 30)
+        resolution.isPoll = false
+        resolution.resolved = [99]
+        resolution.pagesTried = 1
+        try store.commit(resolution)
+        #expect(try store.feed(id: 1)?.etag == "\"v1\"")
+        #expect(try store.feed(id: 1)?.pagesTried == 1)
+        #expect(try store.pageTickets().isEmpty)
+    }
+
     @Test func aStateFromANewerFeedspoolIsRefused() throws {
         let dir = try Binaries.tempDirectory("newer")
         _ = try StateStore(directory: dir.path)
@@ -53,7 +95,7 @@ import Testing
     }
 
     @Test func everyDecisionRoundTrips() throws {
-        for d: ItemDecision in [.delivered, .deliveredUpdate, .alreadyInSpool, .tooOld, .overMaxItems, .duplicate(of: 3), .nearDuplicate(of: 9, distance: 2), .recorded] {
+        for d: ItemDecision in [.delivered, .deliveredUpdate, .alreadyInSpool, .tooOld, .overMaxItems, .duplicate(of: 3), .nearDuplicate(of: 9, distance: 2), .awaitingPage, .recorded] {
             let s = d.stored
             #expect(ItemDecision(code: s.code, relatedSeq: s.relatedSeq, distance: s.distance) == d)
         }
