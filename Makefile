@@ -16,7 +16,9 @@ DESTDIR ?=
 BUILD_DIR ?= .build/release
 
 # System packages the build needs (Debian names), and those only the benchmarks need.
-BUILD_DEPS := pkg-config libxml2-dev libcurl4-openssl-dev libsqlite3-dev
+BUILD_DEPS := pkg-config libxml2-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev
+# What only the tests need: a real PostgreSQL (the harness runs a throwaway cluster).
+TEST_DEPS := postgresql
 BENCH_DEPS := libxml2-utils sfeed hyperfine nginx time curl
 
 .PHONY: all build release run test verify-unit install install-files test-systemd stress fuzz test-asan test-tsan bench deps bench-deps clean
@@ -47,6 +49,7 @@ release: deps
 	$(SWIFT) build -c release
 
 test: deps
+	$(call apt_install,$(TEST_DEPS))
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	@$(MAKE) --no-print-directory verify-unit

@@ -42,6 +42,9 @@ let package = Package(
         .systemLibrary(
             name: "CSQLite", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
+            name: "CLibPQ", pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]),
 
         // SHA-256 block compression with the CPU's SHA instructions, for the core's ids (a
         // kernel of our own: values in, values out).
@@ -61,6 +64,10 @@ let package = Package(
         .target(name: "FeedConfig", dependencies: ["FeedCore", "FeedParser"]),
         // Persistent state: the only SQLite importer.
         .target(name: "FeedStore", dependencies: ["CSQLite"]),
+        // The cluster's state in PostgreSQL: the only libpq importer (libpq through a C
+        // module, as the other C libraries: seconds of build, against minutes for a Swift
+        // client).
+        .target(name: "FeedStorePostgres", dependencies: ["CLibPQ"]),
         // The spool directory: the only writer of article files.
         .target(name: "FeedSpool", dependencies: ["CSystemShims"]),
         .target(name: "FeedExtract", dependencies: ["FeedCore"]),
@@ -110,6 +117,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "FeedStoreTests", dependencies: ["FeedStore", "TestSupport"]),
+        .testTarget(name: "FeedStorePostgresTests", dependencies: ["FeedStorePostgres", "FeedCore", "TestSupport"]),
         .testTarget(name: "FeedSpoolTests", dependencies: ["FeedSpool", "TestSupport"]),
         .testTarget(
             name: "FeedExtractTests", dependencies: ["FeedExtract", "FeedParser", "FeedCore", "TestSupport", "feedspool"],

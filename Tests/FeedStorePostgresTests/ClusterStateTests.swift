@@ -1,0 +1,174 @@
+import FeedCore
+import Foundation
+import TestSupport
+import Testing
+
+@testable import FeedStorePostgres
+
+/// The cluster's state in a real PostgreSQL (a throwaway cluster on a Unix socket).
+@Suite struct ClusterStateTests {
+    static func database(_ tag: String) throws -> String {
+        let cluster = try PostgresCluster.shared()
+        return cluster.connectionString(try cluster.createDatabase(tag))
+    }
+
+    @Test func migrationsApplyOnceAndAreIdempotent() throws {
+        let url = try Self.database("migrate")
+        let db = try PGConnection(url)
+        #expect(try ClusterSchema.migrate(db) == 0)
+        #expect(try db.execute("SELECT value FROM feedspool_meta WHERE key = 'schema'").text(0, 0) == String(ClusterSchema.version))
+        #expect(try ClusterSchema.migrate(db) == ClusterSchema.version)
+        #expect(try db.execute("SELECT COUNT(*) FROM feeds").int(0, 0) == 0)
+    }
+
+    /// Nodes starting together: the advisory lock lets one migrate and the others find it done.
+    @Test func nodesMigratingAtOnceApplyEachMigrationOnce() throws {
+        let url = try Self.database("together")
+        let outcomes = Locked<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 6) { _ in
+            do {
+                let db = try PGConnection(url)
+                let found = try ClusterSchema.migrate(db)
+                outcomes.withLock { $0.append("found \(found)") }
+            } catch {
+                outcomes.withLock { $0.append("\(error)") }
+            }
+        }
+        let all = outcomes.withLock { $0 }
+        #expect(all.filter { $0 == "found 0" }.count == 1, "\(all)")
+        #expect(all.filter { $0 == "found \(ClusterSchema.version)" }.count == 5, "\(all)")
+    }
+
+    @Test func aNewerSchemaIsRefusedWithAClearMessage() throws {
+        let url = try Self.database("newer")
+        let db = try PGConnection(url)
+        try ClusterSchema.migrate(db)
+        try db.execute("UPDATE feedspool_meta SET value = '99' WHERE key = 'schema'")
+        #expect {
+            try ClusterSchema.migrate(db)
+        } throws: { error in
+            "\(error)".contains("written by a newer feedspool (schema 99, this one knows \(ClusterSchema.version)); upgrade this node")
+        }
+    }
+
+    @Test func connectionFailuresNameThePlaceButNeverThePassword() {
+        #expect {
+            _ = try PGConnection("host=/nonexistent/socket/dir port=5 user=feedspool password=hunter2 dbname=x", connectTimeout: 2)
+        } throws: { error in
+            let e = error as? PGError
+            return e?.connectionLost == true && "\(error)".hasPrefix("cannot connect to PostgreSQL at host=/nonexistent/socket/dir")
+                && !"\(error)".contains("hunter2") && "\(error)".contains("password=***")
+        }
+    }
+
+    @Test func statementErrorsCarryTheirSQLState() throws {
+        let db = try PGConnection(try Self.database("errors"))
+        try db.execute("CREATE TABLE t(k TEXT PRIMARY KEY)")
+        try db.execute("INSERT INTO t VALUES($1)", .text("a"))
+        #expect {
+            try db.execute("INSERT INTO t VALUES($1)", .text("a"))
+        } throws: { error in
+            (error as? PGError)?.isUniqueViolation == true && "\(error)".contains("duplicate key")
+        }
+        // Values are parameters, never SQL.
+        try db.execute("INSERT INTO t VALUES($1)", .text("'); DROP TABLE t; --"))
+        #expect(try db.execute("SELECT COUNT(*) FROM t").int(0, 0) == 2)
+    }
+
+    @Test func passwordsAreRedacted() {
+        #expect(ConnectionString.redacted("postgresql://feed:s3cret@db.example:5432/spool?sslmode=require") == "postgresql://feed:***@db.example:5432/spool?sslmode=require")
+        #expect(ConnectionString.redacted("postgres://db.example/spool?user=a&password=s3cret") == "postgres://db.example/spool?user=a&password=***")
+        #expect(ConnectionString.redacted("host=db user=a password='s3 cret' dbname=x") == "host=db user=a password=*** dbname=x")
+        #expect(ConnectionString.redacted("host=db password = s3cret") == "host=db password=***")
+        #expect(ConnectionString.redacted("host=db dbname=passwordless") == "host=db dbname=passwordless")
+    }
+}
+
+/// Feeds shared by leases.
+@Suite struct FeedLeaseTests {
+    static func cluster(_ tag: String, feeds: Int) throws -> String {
+        let url = try ClusterStateTests.database(tag)
+        let db = try PGConnection(url)
+        try ClusterSchema.migrate(db)
+        let a = FeedLeases(db: db, node: "a")
+        try a.heartbeat(version: "test")
+        try a.list((0..<feeds).map { ("https://site\($0).example/feed", nil) })
+        return url
+    }
+
+    /// Three nodes claiming at the same moment get disjoint batches that cover every due feed.
+    @Test func concurrentClaimsNeverOverlap() throws {
+        let url = try Self.cluster("claims", feeds: 60)
+        let claimed = Locked<[String: [Int64]]>([:])
+        DispatchQueue.concurrentPerform(iterations: 3) { i in
+            let node = ["a", "b", "c"][i]
+            do {
+                let db = try PGConnection(url)
+                let leases = FeedLeases(db: db, node: node)
+                try leases.heartbeat(version: "test")
+                var mine: [Int64] = []
+                while true {
+                    let batch = try leases.claim(limit: 7, lease: 120)
+                    if batch.isEmpty { break }
+                    mine += batch.map(\.id)
+                }
+                claimed.withLock { $0[node] = mine }
+            } catch {
+                Issue.record("\(node): \(error)")
+            }
+        }
+        let all = claimed.withLock { $0 }
+        let ids = all.values.flatMap { $0 }
+        #expect(ids.count == 60)
+        #expect(Set(ids).count == 60, "a feed claimed twice")
+    }
+
+    @Test func aDeadNodesLeasesRunOutAndAnotherTakesItsFeedsOver() throws {
+        let url = try Self.cluster("takeover", feeds: 3)
+        let a = FeedLeases(db: try PGConnection(url), node: "a")
+        let b = FeedLeases(db: try PGConnection(url), node: "b")
+        try b.heartbeat(version: "test")
+        let claims = try a.claim(limit: 10, lease: 2)
+        #expect(claims.count == 3)
+        #expect(try a.renew(claims.map(\.id), lease: 2) == Set(claims.map(\.id)))
+        // Held: nobody else gets them.
+        #expect(try b.claim(limit: 10, lease: 60).isEmpty)
+        // a stops renewing (it died). Within the lease and a little, b takes them over.
+        let start = Date()
+        var taken: [FeedLeases.Claim] = []
+        while taken.count < 3 && Date().timeIntervalSince(start) < 10 {
+            taken += try b.claim(limit: 10, lease: 60)
+            if taken.count < 3 { usleep(100_000) }
+        }
+        #expect(Set(taken.map(\.id)) == Set(claims.map(\.id)))
+        #expect(Date().timeIntervalSince(start) < 4.5, "taken over within the lease (2 s) and a second of the clock's rounding")
+        // a, back from its pause, finds it no longer holds them: it must not commit, and
+        // neither its renewal nor its release touches b's leases.
+        let db = a.db
+        try db.transaction { () throws(PGError) in #expect(try !a.holds(claims[0].id)) }
+        #expect(try a.renew(claims.map(\.id), lease: 60).isEmpty)
+        try a.release(claims[0].id, nextDue: 0, reason: "late")
+        try b.db.transaction { () throws(PGError) in #expect(try b.holds(claims[0].id)) }
+        // b's poll commits: released, due again later.
+        try b.release(claims[0].id, nextDue: Int64(Date().timeIntervalSince1970) + 3600, reason: "every 60 min")
+        #expect(try a.claim(limit: 10, lease: 60).isEmpty)
+    }
+
+    @Test func onlyListedFeedsAreClaimedAndPollRequestsReachTheCluster() throws {
+        let url = try Self.cluster("listing", feeds: 2)
+        let a = FeedLeases(db: try PGConnection(url), node: "a")
+        let claims = try a.claim(limit: 10, lease: 60)
+        #expect(claims.count == 2)
+        for c in claims { try a.release(c.id, nextDue: Int64(Date().timeIntervalSince1970) + 3600, reason: "later") }
+        #expect(try a.claim(limit: 10, lease: 60).isEmpty)
+        // `feedspool poll` on any node: due now, whoever claims them.
+        #expect(try a.makeDue(["https://site1.example/feed"], reason: "poll requested") == ["https://site1.example/feed"])
+        let b = FeedLeases(db: try PGConnection(url), node: "b")
+        try b.heartbeat(version: "test")
+        #expect(try b.claim(limit: 10, lease: 60).map(\.key) == ["https://site1.example/feed"])
+        // A feed no node lists any more is never claimed.
+        try a.list([("https://site0.example/feed", nil)])
+        #expect(try a.makeDue([], reason: "poll requested").count == 2)
+        #expect(try a.claim(limit: 10, lease: 60).map(\.key) == ["https://site0.example/feed"])
+    }
+}
