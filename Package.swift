@@ -67,12 +67,12 @@ let package = Package(
         // The cluster's state in PostgreSQL: the only libpq importer (libpq through a C
         // module, as the other C libraries: seconds of build, against minutes for a Swift
         // client).
-        .target(name: "FeedStorePostgres", dependencies: ["CLibPQ"]),
+        .target(name: "FeedStorePostgres", dependencies: ["FeedStore", "CLibPQ"]),
         // The spool directory: the only writer of article files.
         .target(name: "FeedSpool", dependencies: ["CSystemShims"]),
         .target(name: "FeedExtract", dependencies: ["FeedCore"]),
         // Exactly-once ingest: identities, duplicates, delivery protocol, the one-shot run.
-        .target(name: "FeedIngest", dependencies: ["FeedCore", "FeedParser", "FeedFetch", "FeedConfig", "FeedStore", "FeedSpool", "FeedExtract"]),
+        .target(name: "FeedIngest", dependencies: ["FeedCore", "FeedParser", "FeedFetch", "FeedConfig", "FeedStore", "FeedStorePostgres", "FeedSpool", "FeedExtract"]),
 
         // Linux calls Swift's Glibc module hides (_GNU_SOURCE): SO_PEERCRED, accept4, pipe2.
         .target(name: "CSystemShims"),
@@ -124,7 +124,7 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(
             name: "FeedIngestTests",
-            dependencies: ["FeedIngest", "FeedConfig", "FeedStore", "FeedSpool", "FeedParser", "FeedCore", "TestSupport", "feedspoold", "feedspool"]),
+            dependencies: ["FeedIngest", "FeedConfig", "FeedStore", "FeedStorePostgres", "FeedSpool", "FeedParser", "FeedCore", "TestSupport", "feedspoold", "feedspool"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,9 @@
 import FeedCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A configuration problem: the file, the line, what is wrong and how to fix it.
 public struct ConfigError: Error, Sendable, CustomStringConvertible, Equatable {
     public var file: String
@@ -116,7 +120,22 @@ public struct Config: Sendable, Equatable {
     public var pageBudget = 10
     /// …and at most this many at once after a quiet spell (the bucket's size).
     public var pageBurst = 2
+    /// The cluster's PostgreSQL (`postgresql://…` or `key=value …`); nil: the state is
+    /// SQLite in `state_dir`, on this machine alone.
+    public var stateURL: String?
+    /// This node's name in the cluster (default: the host name).
+    public var node = Config.hostName
+    /// How long a node's claim on a feed lasts without renewal (seconds).
+    public var lease: Int64 = 120
     public var feeds: [FeedConfig] = []
+
+    /// The machine's host name, the default node name.
+    public static var hostName: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "feedspoold" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.isEmpty ? "feedspoold" : name
+    }
 
     /// A configuration with every default.
     public init(path: String, spoolDir: String, stateDir: String) {
@@ -152,7 +171,7 @@ struct ConfigReader {
 
     static let topKeys = ["spool_dir", "state_dir", "dedup", "near_threshold", "on_update", "max_age", "max_items", "grace", "near_window", "interval", "socket", "socket_mode", "socket_group", "opml",
         "allow_private_networks", "allow_file_urls", "user_agent", "max_body_size", "concurrency", "per_host", "per_host_gap",
-        "timeout", "connect_timeout", "full_text", "full_text_timeout", "page_budget", "page_burst", "feed"]
+        "timeout", "connect_timeout", "full_text", "full_text_timeout", "page_budget", "page_burst", "state_url", "node", "lease", "feed"]
     static let feedKeys = ["url", "name", "dedup", "near_threshold", "on_update", "max_age", "max_items", "interval", "tags", "full_text", "full_text_timeout", "ignore_robots"]
 
     /// `path` relative to `dir` (the configuration's directory, already resolved with
@@ -257,6 +276,15 @@ struct ConfigReader {
         c.fullTextTimeout = problems.check { try fullTextTimeout(root) } ?? c.fullTextTimeout
         c.pageBudget = problems.check { try int(root, "page_budget", in: 1...600) } ?? c.pageBudget
         c.pageBurst = problems.check { try int(root, "page_burst", in: 1...60) } ?? c.pageBurst
+        c.stateURL = problems.check { try stateURL(root) }
+        c.node = problems.check { try nodeName(root) } ?? c.node
+        if let lease = problems.check({ try duration(root, "lease") }) {
+            if lease < 10 || lease > 3600, let e = root["lease"] {
+                problems.add(fail(e.line, "lease must be between 10s and 1h", fix: "the default is \"2m\""))
+            } else {
+                c.lease = lease
+            }
+        }
         if c.perHost > c.concurrency, let e = root["per_host"] {
             problems.add(fail(e.line, "per_host (\(c.perHost)) is larger than concurrency (\(c.concurrency))", fix: "lower per_host or raise concurrency"))
         }
@@ -323,6 +351,33 @@ struct ConfigReader {
         f.ignoreRobots = problems.check { try bool(t, "ignore_robots") } ?? false
         try problems.throwIfAny()
         return f
+    }
+
+    /// A libpq connection URI or keyword string. Only its form is checked here (the
+    /// server answers for the rest, at start); a password in it is allowed (libpq reads it)
+    /// but never repeated in a message.
+    func stateURL(_ t: TOMLTable) throws(ConfigError) -> String? {
+        guard let url = try string(t, "state_url"), let e = t["state_url"] else { return nil }
+        let trimmed = String(url.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+        let uri = trimmed.hasPrefix("postgresql://") || trimmed.hasPrefix("postgres://")
+        let keywords = !trimmed.contains("://") && trimmed.contains("=")
+        guard uri || keywords else {
+            throw fail(e.line, "state_url must be a PostgreSQL connection URI (postgresql://…) or keyword string (host=… dbname=…)",
+                fix: "leave it out to keep the state in state_dir (SQLite)")
+        }
+        return trimmed
+    }
+
+    /// A node name: what `status` shows and leases record.
+    func nodeName(_ t: TOMLTable) throws(ConfigError) -> String? {
+        guard let name = try string(t, "node"), let e = t["node"] else { return nil }
+        let allowed = name.utf8.allSatisfy { b in
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x2E || b == 0x5F
+        }
+        guard !name.isEmpty, name.utf8.count <= 63, allowed else {
+            throw fail(e.line, "node must be 1 to 63 letters, digits, '-', '.' or '_'", fix: "the default is the host name")
+        }
+        return name
     }
 
     func string(_ t: TOMLTable, _ key: String) throws(ConfigError) -> String? {

@@ -63,14 +63,14 @@ public struct ArticleFile: Sendable {
 /// (perhaps even taken by a consumer: the intent is marked delivered, never written
 /// again). Readers of the spool only ever see renamed, complete files.
 public final class Deliverer {
-    public let store: StateStore
+    public let store: any StateBackend
     public let spool: SpoolDirectory
     /// A publish step failed after its commit: run `recover()` before the next batch.
     public private(set) var needsRecovery = true
     /// How a batch's files are made durable before its commit (the benchmark compares both).
     public var durability = SpoolDirectory.Durability.batched
 
-    public init(store: StateStore, spool: SpoolDirectory) {
+    public init(store: any StateBackend, spool: SpoolDirectory) {
         self.store = store
         self.spool = spool
     }
@@ -129,8 +129,11 @@ public final class Deliverer {
     }
 
     /// Delivers one batch by the protocol above. On failure before the commit nothing is
-    /// recorded (the batch's staged files are removed) and the error says why.
-    public func deliver(_ files: [ArticleFile], commit: PollCommit) throws(DeliveryError) {
+    /// recorded (the batch's staged files are removed) and the error says why. Returns what
+    /// the commit changed: intents another writer of a shared state delivered first, whose
+    /// staged files are discarded instead of published.
+    @discardableResult
+    public func deliver(_ files: [ArticleFile], commit: PollCommit) throws(DeliveryError) -> CommitResult {
         if needsRecovery { try recover() }
         var staged: [String] = []
         do {
@@ -140,18 +143,26 @@ public final class Deliverer {
             for n in staged { spool.discardStaged(n) }
             throw .spool(error)
         }
+        let result: CommitResult
         do {
-            try store.commit(commit)
+            result = try store.commit(commit)
         } catch {
             for n in staged { spool.discardStaged(n) }
             throw .state(error)
         }
         needsRecovery = true
+        let won = commit.intents.filter { result.lost[$0.seq] == nil }
+        if won.count < commit.intents.count {
+            let lostFiles = Set(commit.intents.filter { result.lost[$0.seq] != nil }.map(\.file))
+            for n in staged where lostFiles.contains(n) { spool.discardStaged(n) }
+            staged.removeAll { lostFiles.contains($0) }
+        }
         do {
             for n in staged { try spool.publish(n) }
             if !staged.isEmpty { try spool.syncPublished() }
         } catch { throw .spool(error) }
-        do { try store.markDelivered(commit.intents.map(\.seq)) } catch { throw .state(error) }
+        do { try store.markDelivered(won.map(\.seq)) } catch { throw .state(error) }
         needsRecovery = false
+        return result
     }
 }

@@ -4,6 +4,7 @@ import FeedFetch
 import FeedParser
 import FeedSpool
 import FeedStore
+import FeedStorePostgres
 
 #if canImport(Glibc)
     import Glibc
@@ -30,11 +31,15 @@ public final class IngestSite {
     /// interrupted.
     public init(config: Config, fileSystem: any SpoolFileSystem = PosixFileSystem(), clock: @escaping @Sendable () -> Int64 = { Int64(time(nil)) }) throws(SiteError) {
         self.config = config
-        let store: StateStore
+        let store: any StateBackend
         let spool: SpoolDirectory
         do {
-            try fileSystem.makeDirectory(config.stateDir)
-            store = try StateStore(directory: config.stateDir)
+            if let url = config.stateURL {
+                store = try PostgresState(connectionString: url, node: config.node)
+            } else {
+                try fileSystem.makeDirectory(config.stateDir)
+                store = try StateStore(directory: config.stateDir)
+            }
         } catch let e as SpoolError {
             throw SiteError(message: "cannot create the state directory: \(e)")
         } catch let e as StoreError {
@@ -68,13 +73,13 @@ public final class IngestSite {
     /// articles delivered before `grace`. Run at start and then periodically by the daemon,
     /// so that months of uptime keep the state the size of its windows.
     @discardableResult
-    public func prune(now: Int64) throws(StoreError) -> StateStore.Pruned {
+    public func prune(now: Int64) throws(StoreError) -> StatePruned {
         let pruned = try store.prune(before: now - config.grace, nearBefore: now - config.nearWindow)
-        try store.checkpoint()
+        _ = try store.checkpoint()
         return pruned
     }
 
-    public var store: StateStore { ingestor.store }
+    public var store: any StateBackend { ingestor.store }
 
     /// State writes that failed outside a delivery (a poll's record, its schedule), each
     /// naming what and where, since they were last taken. A delivery's own failures fail

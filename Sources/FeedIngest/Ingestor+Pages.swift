@@ -88,13 +88,7 @@ extension Ingestor {
         let firstSeq = store.nextSequence
         var batch = Batch()
         try add(article, facts, feed: feed, settings: settings, to: &batch, commit: &commit, report: &report)
-        do {
-            try deliverer.deliver(batch.files, commit: commit)
-        } catch {
-            if !deliverer.needsRecovery { store.releaseSequences(from: firstSeq) }
-            throw error
-        }
-        report.delivered = commit.intents.map { var d = $0; d.delivered = true; return d }
+        try deliver(batch, commit, firstSeq: firstSeq, settings: settings, report: &report)
         return report
     }
 }

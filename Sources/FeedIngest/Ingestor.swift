@@ -47,7 +47,7 @@ public struct IngestReport: Sendable {
 /// Owned by one task (it holds the state and an HTML converter).
 public final class Ingestor {
     public let deliverer: Deliverer
-    public var store: StateStore { deliverer.store }
+    public var store: any StateBackend { deliverer.store }
     private var converter = HTMLToText()
     let clock: @Sendable () -> Int64
 
@@ -178,15 +178,35 @@ public final class Ingestor {
                 textSource: .feed(why: page.why))
             try add(article, facts, feed: feed, settings: settings, to: &batch, commit: &commit, report: &report)
         }
+        try deliver(batch, commit, firstSeq: firstSeq, settings: settings, report: &report)
+        return report
+    }
+
+    /// Hands a batch to the deliverer and reports what it delivered: all its intents but
+    /// those whose text another writer of a shared state delivered first, which are
+    /// reported as the duplicates they turned out to be.
+    func deliver(_ batch: Batch, _ commit: PollCommit, firstSeq: Int64, settings: IngestSettings, report: inout IngestReport) throws(DeliveryError) {
+        var commit = commit
+        commit.exclusiveFingerprints = settings.dedup.checksText
+        let result: CommitResult
         do {
-            try deliverer.deliver(batch.files, commit: commit)
+            result = try deliverer.deliver(batch.files, commit: commit)
         } catch {
             // Nothing of this batch is recorded: its numbers are free again.
             if !deliverer.needsRecovery { store.releaseSequences(from: firstSeq) }
             throw error
         }
-        report.delivered = commit.intents.map { var d = $0; d.delivered = true; return d }
-        return report
+        for d in commit.intents {
+            if let owner = result.lost[d.seq] {
+                let identity = commit.items.first { $0.seq == d.seq }?.identity ?? 0
+                report.duplicates.append((identity, ItemDecision.duplicate(of: owner).description))
+                if d.decision == .update { report.updates -= 1 }
+            } else {
+                var delivered = d
+                delivered.delivered = true
+                report.delivered.append(delivered)
+            }
+        }
     }
 
     /// Whether an item waits for its page, and why (or why not: the provenance of an
@@ -258,7 +278,8 @@ public final class Ingestor {
             report.duplicates.append((f.identityHash, decision.description))
             return
         }
-        let seq = store.reserveSequences(1).lowerBound
+        let seq: Int64
+        do { seq = try store.reserveSequences(1).lowerBound } catch { throw .state(error) }
         let name = Article.fileName(seq: Int(seq), id: f.articleID, width: store.sequenceWidth)
         let delivery = Delivery(
             seq: seq, delivered: false, articleID: f.articleID, file: name, feedID: feed.id, feedURL: feed.url,

@@ -35,7 +35,7 @@ public enum ItemDecision: Sendable, Equatable, CustomStringConvertible {
 
     /// The stored form: a code, and the related article and distance where they apply.
     /// The codes are the schema's: never renumbered.
-    var stored: (code: Int64, relatedSeq: Int64?, distance: Int64?) {
+    public var stored: (code: Int64, relatedSeq: Int64?, distance: Int64?) {
         switch self {
         case .delivered: return (1, nil, nil)
         case .deliveredUpdate: return (2, nil, nil)
@@ -49,7 +49,7 @@ public enum ItemDecision: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    init(code: Int64, relatedSeq: Int64?, distance: Int64?) {
+    public init(code: Int64, relatedSeq: Int64?, distance: Int64?) {
         switch code {
         case 1: self = .delivered
         case 2: self = .deliveredUpdate
@@ -103,7 +103,7 @@ public enum TextSource: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    init?(stored name: String?, note: String?) {
+    public init?(stored name: String?, note: String?) {
         switch name {
         case "page": self = .page(evidence: note ?? "")
         case "feed": self = .feed(why: note)

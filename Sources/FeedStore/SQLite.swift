@@ -11,12 +11,23 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { message }
 
+    /// The state's server could not be reached (a shared state only): nothing was done,
+    /// the same call can be tried again later.
+    public var isUnreachable = false
+
     /// SQLite reported that the disk (or the database size limit) is full.
     public var isDiskFull: Bool { code & 0xFF == SQLITE_FULL }
 
     init(_ message: String, code: Int32 = SQLITE_ERROR) {
         self.message = message
         self.code = code
+    }
+
+    /// A failure of another backend than SQLite.
+    public init(message: String, unreachable: Bool) {
+        self.message = message
+        self.code = SQLITE_ERROR
+        self.isUnreachable = unreachable
     }
 }
 

@@ -27,6 +27,30 @@ public struct FeedRecord: Sendable, Equatable {
     /// with the page's text.
     public var pagesTried: Int64 = 0
     public var pagesUsed: Int64 = 0
+
+    public init(id: Int64, key: String, url: String, name: String?, title: String?, etag: String?, lastModified: String?, added: Int64, lastFetch: Int64?, lastSuccess: Int64?, lastStatus: Int?, failureStreak: Int, lastError: String?, lastErrorStage: String?, nextDue: Int64?, dueReason: String?, retired: Bool, delivered: Int64, duplicates: Int64, pagesTried: Int64, pagesUsed: Int64) {
+        self.id = id
+        self.key = key
+        self.url = url
+        self.name = name
+        self.title = title
+        self.etag = etag
+        self.lastModified = lastModified
+        self.added = added
+        self.lastFetch = lastFetch
+        self.lastSuccess = lastSuccess
+        self.lastStatus = lastStatus
+        self.failureStreak = failureStreak
+        self.lastError = lastError
+        self.lastErrorStage = lastErrorStage
+        self.nextDue = nextDue
+        self.dueReason = dueReason
+        self.retired = retired
+        self.delivered = delivered
+        self.duplicates = duplicates
+        self.pagesTried = pagesTried
+        self.pagesUsed = pagesUsed
+    }
 }
 
 /// What the state remembers of an item of a feed.
@@ -34,6 +58,12 @@ public struct SeenItem: Sendable, Equatable {
     public var content: Int64
     public var seq: Int64?
     public var decision: ItemDecision
+
+    public init(content: Int64, seq: Int64?, decision: ItemDecision) {
+        self.content = content
+        self.seq = seq
+        self.decision = decision
+    }
 }
 
 /// An item's row, written with a poll's commit.
@@ -117,6 +147,9 @@ public struct PollCommit: Sendable {
     /// Of `resolved`: how many had their page fetched, and how many got its text.
     public var pagesTried = 0
     public var pagesUsed = 0
+    /// The intents' texts were checked against earlier deliveries (`dedup` is not `off`):
+    /// a shared state then lets only one writer deliver each fingerprint.
+    public var exclusiveFingerprints = false
 
     public init(feedID: Int64, now: Int64) {
         self.feedID = feedID

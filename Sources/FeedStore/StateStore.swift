@@ -7,7 +7,7 @@ import CSQLite
 /// The daemon's persistent state: one SQLite database in WAL mode, `synchronous=FULL`
 /// (a commit is durable when it returns: the delivery protocol depends on it).
 /// Single writer; not thread-safe (owned by one actor).
-public final class StateStore {
+public final class StateStore: StateBackend {
     let db: SQLiteDatabase
     public let path: String
     /// The width `<seq>` is zero-padded to in spool file names; fixed when the state is
@@ -52,6 +52,8 @@ public final class StateStore {
     }
 
     /// Reserves `count` sequence numbers.
+    public var place: String { path }
+
     public func reserveSequences(_ count: Int) -> Range<Int64> {
         let r = nextSequence..<(nextSequence + Int64(count))
         nextSequence = r.upperBound
@@ -110,7 +112,7 @@ public final class StateStore {
     }
 
     /// Records how a fetch went (not what it delivered: see `commit`).
-    public func recordFetch(feedID: Int64, now: Int64, status: Int?, error: (stage: String, message: String)?, newURL: String? = nil, retired: Bool? = nil) throws(StoreError) {
+    public func recordFetch(feedID: Int64, now: Int64, status: Int?, error: (stage: String, message: String)?, newURL: String?, retired: Bool?) throws(StoreError) {
         try db.transaction { () throws(StoreError) in
             if let error {
                 try db.statement("UPDATE feeds SET last_fetch = ?, last_status = ?, failure_streak = failure_streak + 1, last_error = ?, last_error_stage = ? WHERE id = ?")
@@ -174,7 +176,9 @@ public final class StateStore {
 
     /// Records one poll's outcome in one transaction. Intents are stored as not yet
     /// delivered; `markDelivered` completes them once their files are in the spool.
-    public func commit(_ c: PollCommit) throws(StoreError) {
+    @discardableResult
+    public func commit(_ c: PollCommit) throws(StoreError) -> CommitResult {
+        // One writer: nobody else can have claimed a fingerprint since ingest looked.
         try db.transaction { () throws(StoreError) in
             let insert = try db.statement("""
                 INSERT INTO deliveries(seq, state, article_id, file, feed_id, feed_url, link, guid, title, published, published_offset, first_seen, decision, fingerprint, simhash, text_source, text_note)
@@ -223,6 +227,7 @@ public final class StateStore {
                     pages_used = pages_used + ? WHERE id = ?
                 """).bind(.int(Int64(c.intents.count)), .int(Int64(c.duplicates)), .int(Int64(c.pagesTried)), .int(Int64(c.pagesUsed)), .int(c.feedID)).run()
         }
+        return CommitResult()
     }
 
     /// Marks intents as delivered (their files are in the spool, durably).
@@ -321,17 +326,8 @@ public final class StateStore {
 
     // MARK: Bounds
 
-    /// What one `prune` forgot.
-    public struct Pruned: Sendable, Equatable {
-        /// Item identities not seen since the cutoff (their tombstones).
-        public var items = 0
-        /// Text fingerprints and SimHash bands past their windows.
-        public var fingerprints = 0
-        /// Delivered articles' provenance (`show`), older than the cutoff.
-        public var deliveries = 0
-
-        public var total: Int { items + fingerprints + deliveries }
-    }
+    public typealias Pruned = StatePruned
+    public typealias Size = StateSize
 
     /// Forgets items not seen in any document since `cutoff`, fingerprints older than it,
     /// and the provenance of articles delivered before it; SimHashes older than `nearCutoff`
@@ -341,7 +337,7 @@ public final class StateStore {
     /// is kept, so that sequence numbers go on from it and a state that has delivered is
     /// never taken for a new one.
     @discardableResult
-    public func prune(before cutoff: Int64, nearBefore nearCutoff: Int64? = nil) throws(StoreError) -> Pruned {
+    public func prune(before cutoff: Int64, nearBefore nearCutoff: Int64?) throws(StoreError) -> Pruned {
         try db.transaction { () throws(StoreError) -> Pruned in
             var p = Pruned()
             // An item waiting for its page keeps its identity until it is delivered.
@@ -368,18 +364,6 @@ public final class StateStore {
     @discardableResult
     public func checkpoint() throws(StoreError) -> Bool {
         try db.statement("PRAGMA wal_checkpoint(TRUNCATE)").row { s in s.int(0) == 0 } ?? false
-    }
-
-    /// Rows of each table and the database's bytes on disk (with its write-ahead log), for
-    /// the metrics and for tests of how the state grows.
-    public struct Size: Sendable, Equatable {
-        public var feeds: Int64
-        public var items: Int64
-        public var deliveries: Int64
-        public var fingerprints: Int64
-        public var simhashes: Int64
-        public var pendingPages: Int64
-        public var bytes: Int64
     }
 
     public var size: Size {

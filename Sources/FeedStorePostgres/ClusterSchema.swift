@@ -64,7 +64,7 @@ public enum ClusterSchema {
             PRIMARY KEY(feed_id, identity)
         );
         CREATE INDEX items_last_seen ON items(last_seen);
-        CREATE SEQUENCE delivery_seq MINVALUE 0 START 0;
+        CREATE SEQUENCE delivery_seq MINVALUE 0 START 0 INCREMENT 64;
         CREATE TABLE deliveries(
             seq BIGINT PRIMARY KEY,
             node TEXT NOT NULL,

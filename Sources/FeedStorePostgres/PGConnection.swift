@@ -121,8 +121,9 @@ public final class PGConnection {
     public func execute(_ sql: String, params: [PGValue]) throws(PGError) -> PGRows {
         guard let conn else { throw PGError("\(place): the connection is closed", connectionLost: true) }
         let texts = params.map(\.text)
+        let name = try prepared(sql, conn)
         let result: OpaquePointer? = withOptionalCStrings(texts) { values in
-            PQexecParams(conn, sql, Int32(texts.count), nil, values, nil, nil, 0)
+            PQexecPrepared(conn, name, Int32(texts.count), values, nil, nil, 0)
         }
         guard let result else {
             throw PGError("\(place): \(Self.trimmed(PQerrorMessage(conn)))", connectionLost: PQstatus(conn) != CONNECTION_OK)
@@ -152,6 +153,26 @@ public final class PGConnection {
             let lost = PQstatus(conn) != CONNECTION_OK
             throw PGError("\(place): \(primary) (in: \(sql.prefix(80).split(separator: "\n").joined(separator: " ")))", sqlState: state, connectionLost: lost)
         }
+    }
+
+    /// Statements prepared on this connection, by their text: the state's few dozen
+    /// statements are parsed and planned once per connection, not once per call.
+    private var statements: [String: String] = [:]
+
+    private func prepared(_ sql: String, _ conn: OpaquePointer) throws(PGError) -> String {
+        if let name = statements[sql] { return name }
+        let name = "s\(statements.count)"
+        guard let result = PQprepare(conn, name, sql, 0, nil) else {
+            throw PGError("\(place): \(Self.trimmed(PQerrorMessage(conn)))", connectionLost: PQstatus(conn) != CONNECTION_OK)
+        }
+        defer { PQclear(result) }
+        guard PQresultStatus(result) == PGRES_COMMAND_OK else {
+            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            let primary = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) } ?? Self.trimmed(PQresultErrorMessage(result))
+            throw PGError("\(place): \(primary) (in: \(sql.prefix(80).split(separator: "\n").joined(separator: " ")))", sqlState: state, connectionLost: PQstatus(conn) != CONNECTION_OK)
+        }
+        statements[sql] = name
+        return name
     }
 
     /// Runs a script of several statements without parameters (migrations), in the simple

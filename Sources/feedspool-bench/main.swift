@@ -138,7 +138,7 @@ do {
         for k in 0..<n {
             c.items.append(ItemRecord(identity: Int64(bitPattern: ContentHash.mix(UInt64(seen + k) &+ 0xABCDEF)), content: 0, seq: nil, decision: .recorded))
         }
-        try site.store.commit(c)
+        _ = try site.store.commit(c)
         seen += n
         filler += 1
     }

@@ -21,8 +21,8 @@ import Testing
         return s + "</channel></rss>"
     }
 
-    @Test func aTeaserWaitsForItsPageAndAWholeStoryDoesNot() throws {
-        let site = try Site("ft-wait")
+    @Test(arguments: Backend.allCases) func aTeaserWaitsForItsPageAndAWholeStoryDoesNot(_ backend: Backend) throws {
+        let site = try Site("ft-wait", backend: backend)
         let doc = Self.teaserFeed([
             ("a", "Council approves the budget", "The council approved the budget on Tuesday…", "Thu, 05 Dec 2024 09:00:00 GMT"),
             ("b", "A long story", Self.longBody, "Thu, 05 Dec 2024 10:00:00 GMT"),
@@ -50,8 +50,8 @@ import Testing
         #expect(try site.site.store.pageTickets().count == 1)
     }
 
-    @Test func theItemIsDeliveredOnceWithThePagesTextAndItsProvenance() throws {
-        let site = try Site("ft-page")
+    @Test(arguments: Backend.allCases) func theItemIsDeliveredOnceWithThePagesTextAndItsProvenance(_ backend: Backend) throws {
+        let site = try Site("ft-page", backend: backend)
         let doc = Self.teaserFeed([("a", "Council approves the budget", "The council approved the budget…", nil)])
         let ticket = try #require(try site.ingest("https://news.example/feed", doc, settings: Self.auto).awaitingPage.first)
         var feed = try site.feed("https://news.example/feed")
@@ -77,8 +77,8 @@ import Testing
         #expect(try site.spoolFiles().count == 1)
     }
 
-    @Test func aFallbackDeliversTheFeedsTextWithTheReason() throws {
-        let site = try Site("ft-fallback")
+    @Test(arguments: Backend.allCases) func aFallbackDeliversTheFeedsTextWithTheReason(_ backend: Backend) throws {
+        let site = try Site("ft-fallback", backend: backend)
         let doc = Self.teaserFeed([("a", "Council approves the budget", "The council approved the budget…", "Thu, 05 Dec 2024 09:00:00 GMT")])
         let ticket = try #require(try site.ingest("https://news.example/feed", doc, settings: Self.auto).awaitingPage.first)
         let resolution = PageScheduler.Resolution(ticket: ticket, verdict: .feed(.http, "the page answered 404"), fetched: true)
@@ -90,8 +90,8 @@ import Testing
         #expect(feed.pagesTried == 1 && feed.pagesUsed == 0)
     }
 
-    @Test func duplicatesAreJudgedByTheTextDelivered() throws {
-        let site = try Site("ft-dup")
+    @Test(arguments: Backend.allCases) func duplicatesAreJudgedByTheTextDelivered(_ backend: Backend) throws {
+        let site = try Site("ft-dup", backend: backend)
         // Two feeds, two teasers worded differently, one story page.
         let one = Self.teaserFeed([("a", "Council approves the budget", "Short teaser one…", nil)])
         let two = Self.teaserFeed([("z", "Council approves the budget", "Another teaser…", nil)])
@@ -106,8 +106,8 @@ import Testing
         #expect(try site.site.store.pageTickets().isEmpty)
     }
 
-    @Test func waitingItemsSurviveARestartAndPruning() throws {
-        let site = try Site("ft-restart")
+    @Test(arguments: Backend.allCases) func waitingItemsSurviveARestartAndPruning(_ backend: Backend) throws {
+        let site = try Site("ft-restart", backend: backend)
         let doc = Self.teaserFeed([("a", "Council approves the budget", "The council approved the budget…", nil)])
         let ticket = try #require(try site.ingest("https://news.example/feed", doc, settings: Self.auto).awaitingPage.first)
         // Long after the grace window (the feed no longer lists it), still waiting: its
@@ -120,8 +120,8 @@ import Testing
         #expect(try reopened.site.store.seen(feedID: feed.id, identity: ticket.identity) != nil)
     }
 
-    @Test func neverAndAlwaysAndLinklessItems() throws {
-        let site = try Site("ft-modes")
+    @Test(arguments: Backend.allCases) func neverAndAlwaysAndLinklessItems(_ backend: Backend) throws {
+        let site = try Site("ft-modes", backend: backend)
         let doc = Self.teaserFeed([("a", "A teaser", "Short…", nil), ("b", "A whole story", Self.longBody, nil)])
         var never = Self.auto
         never.fullText = .never

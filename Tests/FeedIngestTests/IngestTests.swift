@@ -18,8 +18,8 @@ let otherStory = """
     """
 
 @Suite struct IdentityTests {
-    @Test func theSameItemIsDeliveredOnceAcrossPolls() throws {
-        let s = try Site("identity")
+    @Test(arguments: Backend.allCases) func theSameItemIsDeliveredOnceAcrossPolls(_ backend: Backend) throws {
+        let s = try Site("identity", backend: backend)
         let doc = rss([TestItem(guid: "a", link: "https://e.com/a", title: "A", body: "Alpha."), TestItem(guid: "b", link: "https://e.com/b", title: "B", body: "Beta.")])
         #expect(try s.ingest("https://e.com/feed", doc).delivered.count == 2)
         let again = try s.ingest("https://e.com/feed", doc)
@@ -28,8 +28,8 @@ let otherStory = """
         #expect(try s.spoolFiles().count == 2)
     }
 
-    @Test func repeatedGUIDsAreToldApartByLink() throws {
-        let s = try Site("repeated")
+    @Test(arguments: Backend.allCases) func repeatedGUIDsAreToldApartByLink(_ backend: Backend) throws {
+        let s = try Site("repeated", backend: backend)
         // 2 of 40 items repeat one GUID (5%: the GUIDs still count as identities).
         var items = (0..<38).map { TestItem(guid: "g\($0)", link: "https://e.com/\($0)", title: "T\($0)", body: "Body \($0).") }
         items.append(TestItem(guid: "same", link: "https://e.com/x", title: "X", body: "Ex."))
@@ -39,8 +39,8 @@ let otherStory = """
         #expect(Set(r.delivered.map(\.articleID)).count == 40)
     }
 
-    @Test func guidlessAndMostlyBrokenGUIDFeedsFallBackToLinks() throws {
-        let s = try Site("guidless")
+    @Test(arguments: Backend.allCases) func guidlessAndMostlyBrokenGUIDFeedsFallBackToLinks(_ backend: Backend) throws {
+        let s = try Site("guidless", backend: backend)
         let noGuids = (0..<5).map { TestItem(guid: nil, link: "https://e.com/n\($0)", title: "N\($0)", body: "Body \($0).") }
         #expect(try s.ingest("https://e.com/a", rss(noGuids)).delivered.count == 5)
         // Every item has the same GUID: a broken feed; links identify the items.
@@ -53,8 +53,8 @@ let otherStory = """
         #expect(try s.ingest("https://e.com/c", rss(bare)).delivered.isEmpty)
     }
 
-    @Test func theIdIsStableAcrossRestartsAndRendering() throws {
-        let s = try Site("stable")
+    @Test(arguments: Backend.allCases) func theIdIsStableAcrossRestartsAndRendering(_ backend: Backend) throws {
+        let s = try Site("stable", backend: backend)
         func doc(_ guid: String) -> String {
             "<rss version=\"2.0\"><channel><title>F</title><item><title>A</title><guid isPermaLink=\"false\">\(guid)</guid><description>Alpha.</description></item></channel></rss>"
         }
@@ -75,8 +75,8 @@ let otherStory = """
 }
 
 @Suite struct DedupPolicyTests {
-    @Test func theSameStoryFromTwoFeedsIsDeliveredOnceUnderGlobal() throws {
-        let s = try Site("global")
+    @Test(arguments: Backend.allCases) func theSameStoryFromTwoFeedsIsDeliveredOnceUnderGlobal(_ backend: Backend) throws {
+        let s = try Site("global", backend: backend)
         let story = TestItem(guid: "x1", link: "https://one.com/x", title: "Storm", body: otherStory)
         #expect(try s.ingest("https://one.com/feed", rss([story])).delivered.count == 1)
         var copy = story
@@ -89,8 +89,8 @@ let otherStory = """
         #expect(try s.feed("https://two.com/feed").duplicates == 1)
     }
 
-    @Test func feedPolicyDeliversBoth() throws {
-        let s = try Site("feedpolicy")
+    @Test(arguments: Backend.allCases) func feedPolicyDeliversBoth(_ backend: Backend) throws {
+        let s = try Site("feedpolicy", backend: backend)
         let story = TestItem(guid: "x1", link: "https://one.com/x", title: "Storm", body: otherStory)
         var copy = story
         copy.guid = "x2"
@@ -98,10 +98,10 @@ let otherStory = """
         #expect(try s.ingest("https://two.com/feed", rss([copy]), settings: IngestSettings(dedup: .feed)).delivered.count == 1)
     }
 
-    @Test func nearDuplicatesAreCaughtAndDifferentStoriesAreNot() throws {
+    @Test(arguments: Backend.allCases) func nearDuplicatesAreCaughtAndDifferentStoriesAreNot(_ backend: Backend) throws {
         #expect(SimHash.distance(SimHash.of("Senate passes rural broadband bill\n" + wireA), SimHash.of("Senate approves rural broadband bill\n" + wireB)) <= DedupPolicy.defaultNearThreshold)
         #expect(SimHash.distance(SimHash.of(wireA), SimHash.of(otherStory)) > 20)
-        let s = try Site("near")
+        let s = try Site("near", backend: backend)
         let near = IngestSettings(dedup: .near(threshold: DedupPolicy.defaultNearThreshold))
         try s.ingest("https://ap.com/feed", rss([TestItem(guid: "ap1", link: "https://ap.com/1", title: "Senate passes rural broadband bill", body: wireA)]), settings: near)
         let edited = try s.ingest("https://paper.com/feed", rss([TestItem(guid: "p1", link: "https://paper.com/1", title: "Senate approves rural broadband bill", body: wireB)]), settings: near)
@@ -110,19 +110,19 @@ let otherStory = """
         let different = try s.ingest("https://paper.com/feed", rss([TestItem(guid: "p2", link: "https://paper.com/2", title: "Storm knocks out power", body: otherStory)]), settings: near)
         #expect(different.delivered.count == 1)
         // Under global the edited story is not an exact duplicate: delivered.
-        let g = try Site("near-global")
+        let g = try Site("near-global", backend: backend)
         try g.ingest("https://ap.com/feed", rss([TestItem(guid: "ap1", link: "https://ap.com/1", title: "Senate passes rural broadband bill", body: wireA)]))
         #expect(try g.ingest("https://paper.com/feed", rss([TestItem(guid: "p1", link: "https://paper.com/1", title: "Senate approves rural broadband bill", body: wireB)])).delivered.count == 1)
     }
 
-    @Test func changedContentIsIgnoredOrRedelivered() throws {
+    @Test(arguments: Backend.allCases) func changedContentIsIgnoredOrRedelivered(_ backend: Backend) throws {
         let v1 = rss([TestItem(guid: "u", link: "https://e.com/u", title: "Update", body: "First version.")])
         let v2 = rss([TestItem(guid: "u", link: "https://e.com/u", title: "Update", body: "Second version, corrected.")])
-        let ignore = try Site("ignore")
+        let ignore = try Site("ignore", backend: backend)
         try ignore.ingest("https://e.com/feed", v1)
         #expect(try ignore.ingest("https://e.com/feed", v2).delivered.isEmpty)
 
-        let re = try Site("redeliver")
+        let re = try Site("redeliver", backend: backend)
         let settings = IngestSettings(onUpdate: .redeliver)
         let first = try re.ingest("https://e.com/feed", v1, settings: settings).delivered[0]
         let second = try re.ingest("https://e.com/feed", v2, settings: settings)
@@ -138,9 +138,9 @@ let otherStory = """
 }
 
 @Suite struct FirstPollTests {
-    @Test func maxAgeAndMaxItemsLimitOnlyTheFirstPoll() throws {
+    @Test(arguments: Backend.allCases) func maxAgeAndMaxItemsLimitOnlyTheFirstPoll(_ backend: Backend) throws {
         let clock = TestClock(1_733_400_000)  // 2024-12-05
-        let s = try Site("firstpoll", clock: clock)
+        let s = try Site("firstpoll", backend: backend, clock: clock)
         let dates = ["Thu, 05 Dec 2024 08:00:00 GMT", "Wed, 04 Dec 2024 08:00:00 GMT", "Mon, 02 Dec 2024 08:00:00 GMT", "Fri, 01 Nov 2024 08:00:00 GMT", "Sun, 01 Jan 2017 08:00:00 GMT"]
         let items = dates.enumerated().map { TestItem(guid: "i\($0.offset)", link: "https://e.com/\($0.offset)", title: "Item \($0.offset)", body: "Text \($0.offset).", date: $0.element) }
         let settings = IngestSettings(maxAge: 30 * 86400, maxItems: 2)
@@ -158,9 +158,9 @@ let otherStory = """
 }
 
 @Suite struct GraceTests {
-    @Test func anItemThatLeftAndCameBackWithinTheGraceWindowIsNotRedelivered() throws {
+    @Test(arguments: Backend.allCases) func anItemThatLeftAndCameBackWithinTheGraceWindowIsNotRedelivered(_ backend: Backend) throws {
         let clock = TestClock()
-        let s = try Site("grace", clock: clock)
+        let s = try Site("grace", backend: backend, clock: clock)
         let a = TestItem(guid: "a", link: "https://e.com/a", title: "A", body: "Alpha.")
         let b = TestItem(guid: "b", link: "https://e.com/b", title: "B", body: "Beta.")
         try s.ingest("https://e.com/feed", rss([a, b]))

@@ -42,25 +42,56 @@ func parsed(_ text: String) throws -> ParsedFeed {
     try FeedParser.parse(Array(text.utf8))
 }
 
-/// A spool and state in a fresh temporary directory.
+/// Where a test's state is kept: the suites of ingest and delivery run against both.
+enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+    case postgres
+
+    var testDescription: String { rawValue }
+
+    /// Points `config` at a new, empty state of this kind.
+    func configure(_ config: inout Config, tag: String) throws {
+        switch self {
+        case .sqlite:
+            config.stateURL = nil
+        case .postgres:
+            let cluster = try PostgresCluster.shared()
+            config.stateURL = cluster.connectionString(try cluster.createDatabase(tag))
+            config.node = "test-node"
+        }
+    }
+}
+
+/// A spool and state in a fresh temporary directory (and, for PostgreSQL, a new database).
 struct Site {
     let dir: URL
     let site: IngestSite
     let clock: TestClock
+    let backend: Backend
 
-    init(_ tag: String, fileSystem: any SpoolFileSystem = PosixFileSystem(), clock: TestClock = TestClock(), configure: (inout Config) -> Void = { _ in }) throws {
+    init(_ tag: String, backend: Backend = .sqlite, fileSystem: any SpoolFileSystem = PosixFileSystem(), clock: TestClock = TestClock(), configure: (inout Config) -> Void = { _ in }) throws {
         dir = try Binaries.tempDirectory(tag)
         var c = Config(path: dir.path + "/feedspool.toml", spoolDir: dir.path + "/spool", stateDir: dir.path + "/state")
         c.fullText = .never  // the tests of full text say so
+        try backend.configure(&c, tag: tag)
         configure(&c)
         self.clock = clock
+        self.backend = backend
         site = try IngestSite(config: c, fileSystem: fileSystem, clock: clock.function)
     }
 
-    init(reopening other: Site, fileSystem: any SpoolFileSystem = PosixFileSystem()) throws {
+    /// The same site opened again, as after a restart; `losingState`: with its state gone
+    /// (deleted, or a new database) and its spool kept.
+    init(reopening other: Site, fileSystem: any SpoolFileSystem = PosixFileSystem(), losingState: Bool = false) throws {
         dir = other.dir
         clock = other.clock
-        site = try IngestSite(config: other.site.config, fileSystem: fileSystem, clock: clock.function)
+        backend = other.backend
+        var c = other.site.config
+        if losingState {
+            try? FileManager.default.removeItem(atPath: c.stateDir)
+            try backend.configure(&c, tag: "lost")
+        }
+        site = try IngestSite(config: c, fileSystem: fileSystem, clock: clock.function)
     }
 
     func feed(_ url: String) throws -> FeedRecord {

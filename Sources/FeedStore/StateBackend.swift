@@ -1,0 +1,125 @@
+/// The state as ingest and the daemon use it, whatever keeps it: `StateStore` (SQLite, one
+/// machine, the default) or the cluster's PostgreSQL (`state_url`). One owner at a time: an
+/// implementation is used from one actor or thread.
+///
+/// The delivery protocol's guarantees are the backend's: a `commit` is durable when it
+/// returns; `pendingDeliveries` are this node's intents not yet marked delivered; the
+/// fingerprints of a commit whose duplicates were checked (`PollCommit.exclusiveFingerprints`)
+/// are claimed atomically, so that of two writers committing the same text at once exactly
+/// one delivers it and the other is told which of its intents lost (`CommitResult`).
+public protocol StateBackend: AnyObject {
+    /// Where the state is, for messages (a path, or a connection string without password).
+    var place: String { get }
+    /// The width `<seq>` is zero-padded to in spool file names.
+    var sequenceWidth: Int { get }
+
+    // Sequence numbers.
+    /// The number the next reservation starts at (a mark for `releaseSequences`).
+    var nextSequence: Int64 { get }
+    func reserveSequences(_ count: Int) throws(StoreError) -> Range<Int64>
+    /// Gives back numbers reserved since `first` for a batch that was not recorded.
+    func releaseSequences(from first: Int64)
+
+    // Feeds.
+    func feed(key: String) throws(StoreError) -> FeedRecord?
+    func feed(id: Int64) throws(StoreError) -> FeedRecord?
+    func allFeeds() throws(StoreError) -> [FeedRecord]
+    func ensureFeed(key: String, name: String?, now: Int64) throws(StoreError) -> FeedRecord
+    func recordFetch(feedID: Int64, now: Int64, status: Int?, error: (stage: String, message: String)?, newURL: String?, retired: Bool?) throws(StoreError)
+    func setRetired(feedID: Int64, _ retired: Bool) throws(StoreError)
+    func setSchedule(feedID: Int64, nextDue: Int64?, reason: String?) throws(StoreError)
+
+    // Items and duplicates.
+    func seen(feedID: Int64, identity: Int64) throws(StoreError) -> SeenItem?
+    func hasNoItems(feedID: Int64) throws(StoreError) -> Bool
+    func fingerprintOwner(_ fingerprint: Int64) throws(StoreError) -> Int64?
+    func nearestSimHash(_ h: UInt64, threshold: Int) throws(StoreError) -> (seq: Int64, distance: Int)?
+
+    // The delivery protocol.
+    func commit(_ c: PollCommit) throws(StoreError) -> CommitResult
+    func markDelivered(_ seqs: [Int64]) throws(StoreError)
+    func pendingDeliveries() throws(StoreError) -> [Delivery]
+    var hasNoDeliveries: Bool { get throws(StoreError) }
+    func wasFoundInSpool(articleID: String) throws(StoreError) -> Bool
+    func recordFoundInSpool(_ files: [(seq: Int64, id: String, name: String)], now: Int64) throws(StoreError)
+
+    // Provenance and counts.
+    func delivery(seq: Int64) throws(StoreError) -> Delivery?
+    func deliveries(articleID: String) throws(StoreError) -> [Delivery]
+    var deliveredCount: Int64 { get throws(StoreError) }
+    var seenCount: Int64 { get throws(StoreError) }
+
+    // Items waiting for their page.
+    func pendingPage(feedID: Int64, identity: Int64) throws(StoreError) -> PendingPage?
+    func pageTickets() throws(StoreError) -> [PageTicket]
+    func recordPageAttempt(_ t: PageTicket) throws(StoreError)
+    var pendingPageCount: Int64 { get throws(StoreError) }
+
+    // Bounds.
+    func prune(before cutoff: Int64, nearBefore nearCutoff: Int64?) throws(StoreError) -> StatePruned
+    /// Hands what the backend buffers to its main store (SQLite's log); false when it could
+    /// not finish now (nothing is lost).
+    func checkpoint() throws(StoreError) -> Bool
+    var size: StateSize { get throws(StoreError) }
+    /// Runs `body` in one transaction.
+    func inTransaction(_ body: () throws(StoreError) -> Void) throws(StoreError)
+}
+
+/// What a commit changed of what it was given: intents whose text another writer delivered
+/// first (only a shared state has other writers). Their items were recorded as duplicates
+/// of the winner; their files must be discarded, never published.
+public struct CommitResult: Sendable, Equatable {
+    /// A losing intent's sequence number → the delivery that owns its fingerprint.
+    public var lost: [Int64: Int64] = [:]
+
+    public init(lost: [Int64: Int64] = [:]) {
+        self.lost = lost
+    }
+}
+
+/// What one `prune` forgot.
+public struct StatePruned: Sendable, Equatable {
+    /// Item identities not seen since the cutoff (their tombstones).
+    public var items = 0
+    /// Text fingerprints and SimHash bands past their windows.
+    public var fingerprints = 0
+    /// Delivered articles' provenance (`show`), older than the cutoff.
+    public var deliveries = 0
+
+    public init() {}
+
+    public var total: Int { items + fingerprints + deliveries }
+}
+
+/// Rows of each table and the state's bytes on disk, for the metrics and for tests of how
+/// the state grows.
+public struct StateSize: Sendable, Equatable {
+    public var feeds: Int64
+    public var items: Int64
+    public var deliveries: Int64
+    public var fingerprints: Int64
+    public var simhashes: Int64
+    public var pendingPages: Int64
+    public var bytes: Int64
+
+    public init(feeds: Int64, items: Int64, deliveries: Int64, fingerprints: Int64, simhashes: Int64, pendingPages: Int64, bytes: Int64) {
+        self.feeds = feeds
+        self.items = items
+        self.deliveries = deliveries
+        self.fingerprints = fingerprints
+        self.simhashes = simhashes
+        self.pendingPages = pendingPages
+        self.bytes = bytes
+    }
+}
+
+extension StateBackend {
+    public func recordFetch(feedID: Int64, now: Int64, status: Int?, error: (stage: String, message: String)?) throws(StoreError) {
+        try recordFetch(feedID: feedID, now: now, status: status, error: error, newURL: nil, retired: nil)
+    }
+
+    @discardableResult
+    public func prune(before cutoff: Int64) throws(StoreError) -> StatePruned {
+        try prune(before: cutoff, nearBefore: nil)
+    }
+}

@@ -1,0 +1,475 @@
+import FeedStore
+
+/// The state in the cluster's PostgreSQL (`state_url`), as one node sees it: the same
+/// ledger as `StateStore`, shared by every node.
+///
+/// What differs from one machine, and why:
+/// - sequence numbers come from the database in blocks of 64 per node (a number is never
+///   handed out twice; a node that stops leaves a gap, which spool order tolerates);
+/// - a commit claims its fingerprints under the table's unique key: of two nodes committing
+///   the same text at once, the second waits for the first and finds the fingerprint taken,
+///   so its intent is dropped and its item recorded as a duplicate (`CommitResult.lost`);
+/// - a commit for a feed whose lease another node holds is refused (fencing: a node that
+///   paused past its lease never writes over the node that took the feed over);
+/// - pending intents are this node's (each node writes its own spool).
+///
+/// A lost connection fails the call as `unreachable` and is opened again by the next call,
+/// so the daemon can report it and retry with back-off; nothing half-done is committed.
+public final class PostgresState: StateBackend {
+    public let node: String
+    public let place: String
+    public let sequenceWidth: Int
+    let connectionString: String
+    private var connection: PGConnection?
+
+    /// The block of sequence numbers this node holds: `blockNext..<blockEnd`.
+    private var blockNext: Int64 = 0
+    private var blockEnd: Int64 = 0
+    private var blockStart: Int64 = 0
+    /// Mirrors the sequence's `INCREMENT` (migration 1).
+    static let block: Int64 = 64
+    /// Whether any delivery was ever recorded from a spool listing (almost never).
+    private var hasFilesFoundInSpool: Bool
+
+    /// Connects, brings the schema up to date (under the migration lock), and reads what a
+    /// node needs to start.
+    public init(connectionString: String, node: String) throws(StoreError) {
+        self.connectionString = connectionString
+        self.node = node
+        let db: PGConnection
+        do {
+            db = try PGConnection(connectionString, applicationName: "feedspoold \(node)")
+            try ClusterSchema.migrate(db)
+            try db.execute("INSERT INTO feedspool_meta(key, value) VALUES('seq_width', '9') ON CONFLICT DO NOTHING")
+        } catch {
+            throw Self.storeError(ConnectionString.redacted(connectionString), "open the cluster state", error)
+        }
+        place = db.place
+        connection = db
+        do {
+            sequenceWidth = Int(try db.execute("SELECT value FROM feedspool_meta WHERE key = 'seq_width'").text(0, 0) ?? "9") ?? 9
+            hasFilesFoundInSpool = !(try db.execute("SELECT 1 FROM deliveries WHERE feed_id = 0 LIMIT 1").isEmpty)
+        } catch {
+            throw Self.storeError(db.place, "read the cluster state", error)
+        }
+    }
+
+    static func storeError(_ place: String, _ what: String, _ error: PGError) -> StoreError {
+        StoreError(message: "\(place): cannot \(what): \(error)", unreachable: error.connectionLost)
+    }
+
+    /// The connection, opened again when it was lost.
+    private func db() throws(StoreError) -> PGConnection {
+        if let connection, connection.isConnected { return connection }
+        connection = nil
+        do {
+            let db = try PGConnection(connectionString, applicationName: "feedspoold \(node)")
+            connection = db
+            return db
+        } catch {
+            throw Self.storeError(place, "reconnect", error)
+        }
+    }
+
+    /// Runs `body` against the connection, turning its errors into the store's.
+    @discardableResult
+    func run<T>(_ what: @autoclosure () -> String, _ body: (PGConnection) throws(PGError) -> T) throws(StoreError) -> T {
+        let db = try db()
+        do {
+            return try body(db)
+        } catch {
+            if error.connectionLost { connection = nil }
+            throw Self.storeError(place, what(), error)
+        }
+    }
+
+    /// An `int8[]` parameter in PostgreSQL's array syntax.
+    static func array(_ values: some Sequence<Int64>) -> PGValue {
+        .text("{" + values.map(String.init).joined(separator: ",") + "}")
+    }
+
+    // MARK: Sequence numbers
+
+    public var nextSequence: Int64 { blockNext }
+
+    public func reserveSequences(_ count: Int) throws(StoreError) -> Range<Int64> {
+        if blockEnd - blockNext < Int64(count) {
+            let blocks = (Int64(count) + Self.block - 1) / Self.block
+            let first = try run("reserve sequence numbers") { db throws(PGError) in
+                // One call for several blocks would not be contiguous; `count` is 1 in practice.
+                var first: Int64 = -1, end: Int64 = -1
+                for _ in 0..<blocks {
+                    let v = try db.execute("SELECT nextval('delivery_seq')").int(0, 0) ?? 0
+                    if first < 0 || v != end { first = v }
+                    end = v + Self.block
+                }
+                return (first, end)
+            }
+            guard first.1 - first.0 >= Int64(count) else {
+                throw StoreError(message: "\(place): cannot reserve \(count) contiguous sequence numbers", unreachable: false)
+            }
+            blockStart = first.0
+            blockNext = first.0
+            blockEnd = first.1
+        }
+        let r = blockNext..<(blockNext + Int64(count))
+        blockNext = r.upperBound
+        return r
+    }
+
+    public func releaseSequences(from first: Int64) {
+        // Only numbers of the block still held can be taken back: an earlier block's are a gap.
+        if first >= blockStart, first < blockNext { blockNext = first }
+    }
+
+    // MARK: Feeds
+
+    static let feedColumns = "id, key, url, name, title, etag, last_modified, added, last_fetch, last_success, last_status, failure_streak, last_error, last_error_stage, next_due, due_reason, retired, delivered, duplicates, pages_tried, pages_used"
+
+    static func feeds(_ r: PGRows) -> [FeedRecord] {
+        (0..<r.count).map { i in
+            FeedRecord(
+                id: r.int(i, 0) ?? 0, key: r.text(i, 1) ?? "", url: r.text(i, 2) ?? "", name: r.text(i, 3), title: r.text(i, 4),
+                etag: r.text(i, 5), lastModified: r.text(i, 6), added: r.int(i, 7) ?? 0, lastFetch: r.int(i, 8),
+                lastSuccess: r.int(i, 9), lastStatus: r.int(i, 10).map { Int($0) }, failureStreak: Int(r.int(i, 11) ?? 0),
+                lastError: r.text(i, 12), lastErrorStage: r.text(i, 13), nextDue: r.int(i, 14), dueReason: r.text(i, 15),
+                retired: r.bool(i, 16) ?? false, delivered: r.int(i, 17) ?? 0, duplicates: r.int(i, 18) ?? 0,
+                pagesTried: r.int(i, 19) ?? 0, pagesUsed: r.int(i, 20) ?? 0)
+        }
+    }
+
+    public func feed(key: String) throws(StoreError) -> FeedRecord? {
+        try run("read the feed \(key)") { db throws(PGError) in
+            Self.feeds(try db.execute("SELECT \(Self.feedColumns) FROM feeds WHERE key = $1", .text(key))).first
+        }
+    }
+
+    public func feed(id: Int64) throws(StoreError) -> FeedRecord? {
+        try run("read feed \(id)") { db throws(PGError) in
+            Self.feeds(try db.execute("SELECT \(Self.feedColumns) FROM feeds WHERE id = $1", .int(id))).first
+        }
+    }
+
+    public func allFeeds() throws(StoreError) -> [FeedRecord] {
+        try run("list the feeds") { db throws(PGError) in
+            Self.feeds(try db.execute("SELECT \(Self.feedColumns) FROM feeds ORDER BY id"))
+        }
+    }
+
+    public func ensureFeed(key: String, name: String?, now: Int64) throws(StoreError) -> FeedRecord {
+        let rows = try run("record the feed \(key)") { db throws(PGError) in
+            try db.execute("""
+                INSERT INTO feeds(key, url, name, added) VALUES($1, $1, $2, $3)
+                ON CONFLICT(key) DO UPDATE SET name = excluded.name
+                RETURNING \(Self.feedColumns)
+                """, .text(key), .of(name), .int(now))
+        }
+        guard let f = Self.feeds(rows).first else { throw StoreError(message: "\(place): the new feed \(key) was not stored", unreachable: false) }
+        return f
+    }
+
+    public func recordFetch(feedID: Int64, now: Int64, status: Int?, error: (stage: String, message: String)?, newURL: String?, retired: Bool?) throws(StoreError) {
+        try run("record the fetch of feed \(feedID)") { db throws(PGError) in
+            if let error {
+                try db.execute("""
+                    UPDATE feeds SET last_fetch = $1, last_status = $2, failure_streak = failure_streak + 1, last_error = $3,
+                        last_error_stage = $4, url = COALESCE($5, url), retired = COALESCE($6, retired) WHERE id = $7
+                    """, .int(now), .of(status), .text(error.message), .text(error.stage), .of(newURL), retired.map(PGValue.bool) ?? .null, .int(feedID))
+            } else {
+                try db.execute("""
+                    UPDATE feeds SET last_fetch = $1, last_success = $1, last_status = $2, failure_streak = 0, last_error = NULL,
+                        last_error_stage = NULL, url = COALESCE($3, url), retired = COALESCE($4, retired) WHERE id = $5
+                    """, .int(now), .of(status), .of(newURL), retired.map(PGValue.bool) ?? .null, .int(feedID))
+            }
+        }
+    }
+
+    public func setRetired(feedID: Int64, _ retired: Bool) throws(StoreError) {
+        try run("retire feed \(feedID)") { db throws(PGError) in
+            try db.execute("UPDATE feeds SET retired = $1 WHERE id = $2", .bool(retired), .int(feedID))
+        }
+    }
+
+    public func setSchedule(feedID: Int64, nextDue: Int64?, reason: String?) throws(StoreError) {
+        try run("schedule feed \(feedID)") { db throws(PGError) in
+            try db.execute("UPDATE feeds SET next_due = $1, due_reason = $2 WHERE id = $3", .of(nextDue), .of(reason), .int(feedID))
+        }
+    }
+
+    // MARK: Items and duplicates
+
+    public func seen(feedID: Int64, identity: Int64) throws(StoreError) -> SeenItem? {
+        let r = try run("read an item of feed \(feedID)") { db throws(PGError) in
+            try db.execute("SELECT content, seq, outcome, related_seq, distance FROM items WHERE feed_id = $1 AND identity = $2", .int(feedID), .int(identity))
+        }
+        guard !r.isEmpty else { return nil }
+        return SeenItem(content: r.int(0, 0) ?? 0, seq: r.int(0, 1), decision: ItemDecision(code: r.int(0, 2) ?? 0, relatedSeq: r.int(0, 3), distance: r.int(0, 4)))
+    }
+
+    public func hasNoItems(feedID: Int64) throws(StoreError) -> Bool {
+        try run("read the items of feed \(feedID)") { db throws(PGError) in
+            try db.execute("SELECT 1 FROM items WHERE feed_id = $1 LIMIT 1", .int(feedID)).isEmpty
+        }
+    }
+
+    public func fingerprintOwner(_ fingerprint: Int64) throws(StoreError) -> Int64? {
+        try run("read a fingerprint") { db throws(PGError) in
+            try db.execute("SELECT seq FROM fingerprints WHERE fingerprint = $1", .int(fingerprint)).int(0, 0)
+        }
+    }
+
+    public func nearestSimHash(_ h: UInt64, threshold: Int) throws(StoreError) -> (seq: Int64, distance: Int)? {
+        let r = try run("read SimHashes") { db throws(PGError) in
+            try db.execute("SELECT simhash, seq FROM simhashes WHERE band = ANY($1::int8[])", Self.array(SimHashBands.of(h)))
+        }
+        var best: (seq: Int64, distance: Int)?
+        for i in 0..<r.count {
+            guard let sh = r.int(i, 0), let seq = r.int(i, 1) else { continue }
+            let d = (UInt64(bitPattern: sh) ^ h).nonzeroBitCount
+            if d <= threshold, d < (best?.distance ?? Int.max) { best = (seq, d) }
+        }
+        return best
+    }
+
+    // MARK: The delivery protocol
+
+    public func commit(_ c: PollCommit) throws(StoreError) -> CommitResult {
+        try run("record a poll of feed \(c.feedID)") { db throws(PGError) in
+            try db.transaction { () throws(PGError) -> CommitResult in
+                try fence(db, feedID: c.feedID)
+                var result = CommitResult()
+                var delivered = 0
+                for d in c.intents {
+                    let claimed = try db.execute(
+                        "INSERT INTO fingerprints(fingerprint, seq, seen) VALUES($1, $2, $3) ON CONFLICT DO NOTHING RETURNING seq",
+                        .int(d.fingerprint), .int(d.seq), .int(c.now))
+                    if claimed.isEmpty, c.exclusiveFingerprints {
+                        // Another node delivered this text since ingest looked (it committed
+                        // first: this insert waited for it).
+                        let owner = try db.execute("SELECT seq FROM fingerprints WHERE fingerprint = $1", .int(d.fingerprint)).int(0, 0) ?? -1
+                        result.lost[d.seq] = owner
+                        continue
+                    }
+                    try insertDelivery(db, d)
+                    delivered += 1
+                    if let sh = d.simhash {
+                        let bands = SimHashBands.of(UInt64(bitPattern: sh))
+                        try db.execute("""
+                            INSERT INTO simhashes(band, simhash, seq, seen) SELECT b, $2, $3, $4 FROM unnest($1::int8[]) AS b
+                            """, Self.array(bands), .int(sh), .int(d.seq), .int(c.now))
+                    }
+                }
+                try upsertItems(db, c, lost: result.lost)
+                if !c.present.isEmpty {
+                    try db.execute("UPDATE items SET last_seen = $1 WHERE feed_id = $2 AND identity = ANY($3::int8[])", .int(c.now), .int(c.feedID), Self.array(c.present))
+                }
+                for p in c.pending { try insertPending(db, p) }
+                if !c.resolved.isEmpty {
+                    try db.execute("DELETE FROM pending_pages WHERE feed_id = $1 AND identity = ANY($2::int8[])", .int(c.feedID), Self.array(c.resolved))
+                }
+                if c.isPoll {
+                    try db.execute("UPDATE feeds SET etag = $1, last_modified = $2, title = COALESCE($3, title) WHERE id = $4", .of(c.etag), .of(c.lastModified), .of(c.title), .int(c.feedID))
+                }
+                try db.execute("""
+                    UPDATE feeds SET delivered = delivered + $1, duplicates = duplicates + $2, pages_tried = pages_tried + $3,
+                        pages_used = pages_used + $4 WHERE id = $5
+                    """, .int(Int64(delivered)), .int(Int64(c.duplicates + result.lost.count)), .int(Int64(c.pagesTried)), .int(Int64(c.pagesUsed)), .int(c.feedID))
+                return result
+            }
+        }
+    }
+
+    /// Refuses a commit for a feed whose lease another node holds, and locks the feed's row
+    /// until the commit ends (so the lease cannot change hands in between).
+    private func fence(_ db: PGConnection, feedID: Int64) throws(PGError) {
+        let r = try db.execute("""
+            SELECT lease_node FROM feeds WHERE id = $1 AND lease_node IS NOT NULL AND lease_node <> $2
+                AND lease_until > EXTRACT(EPOCH FROM clock_timestamp())::BIGINT FOR UPDATE
+            """, .int(feedID), .text(node))
+        if let other = r.text(0, 0) {
+            throw PGError("feed \(feedID) is leased to node \(other) now: this node's lease ran out, and its poll is not recorded")
+        }
+    }
+
+    private func insertDelivery(_ db: PGConnection, _ d: Delivery) throws(PGError) {
+        try db.execute("""
+            INSERT INTO deliveries(seq, node, state, article_id, file, feed_id, feed_url, link, guid, title, published, published_offset,
+                first_seen, decision, fingerprint, simhash, text_source, text_note)
+            VALUES($1, $2, 0, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+            """, .int(d.seq), .text(node), .text(d.articleID), .text(d.file), .int(d.feedID), .text(d.feedURL), .of(d.link), .of(d.guid),
+            .text(d.title), .of(d.published), .of(d.publishedOffset), .int(d.firstSeen), .text(d.decision.rawValue), .int(d.fingerprint),
+            .of(d.simhash), .of(d.textSource?.name), .of(d.textSource?.note))
+    }
+
+    /// Every item of the commit in one statement (arrays of columns), a lost intent's item
+    /// recorded as the duplicate it turned out to be.
+    private func upsertItems(_ db: PGConnection, _ c: PollCommit, lost: [Int64: Int64]) throws(PGError) {
+        guard !c.items.isEmpty else { return }
+        var identities: [Int64] = [], contents: [Int64] = [], seqs: [String] = [], outcomes: [Int64] = [], related: [String] = [], distances: [String] = []
+        for var item in c.items {
+            if let seq = item.seq, let owner = lost[seq] {
+                item.seq = nil
+                item.decision = .duplicate(of: owner)
+            }
+            let d = item.decision.stored
+            identities.append(item.identity)
+            contents.append(item.content)
+            seqs.append(item.seq.map(String.init) ?? "NULL")
+            outcomes.append(d.code)
+            related.append(d.relatedSeq.map(String.init) ?? "NULL")
+            distances.append(d.distance.map(String.init) ?? "NULL")
+        }
+        func list(_ v: [String]) -> PGValue { .text("{" + v.joined(separator: ",") + "}") }
+        try db.execute("""
+            INSERT INTO items(feed_id, identity, content, first_seen, last_seen, seq, outcome, related_seq, distance)
+            SELECT $1, i, c, $2, $2, s, o, r, d FROM unnest($3::int8[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::int4[]) AS u(i, c, s, o, r, d)
+            ON CONFLICT(feed_id, identity) DO UPDATE SET content = excluded.content, last_seen = excluded.last_seen,
+                seq = COALESCE(excluded.seq, items.seq), outcome = excluded.outcome, related_seq = excluded.related_seq,
+                distance = excluded.distance
+            """, .int(c.feedID), .int(c.now), Self.array(identities), Self.array(contents), list(seqs), Self.array(outcomes), list(related), list(distances))
+    }
+
+    public func markDelivered(_ seqs: [Int64]) throws(StoreError) {
+        guard !seqs.isEmpty else { return }
+        try run("mark articles delivered") { db throws(PGError) in
+            try db.execute("UPDATE deliveries SET state = 1 WHERE seq = ANY($1::int8[])", Self.array(seqs))
+        }
+    }
+
+    public func pendingDeliveries() throws(StoreError) -> [Delivery] {
+        try deliveries("this node's pending intents", where: "state = 0 AND node = $1", .text(node))
+    }
+
+    /// True when this node never recorded a delivery (its spool is new, or was lost).
+    public var hasNoDeliveries: Bool {
+        get throws(StoreError) {
+            try run("read the deliveries") { db throws(PGError) in
+                try db.execute("SELECT 1 FROM deliveries WHERE node = $1 LIMIT 1", .text(node)).isEmpty
+            }
+        }
+    }
+
+    public func wasFoundInSpool(articleID: String) throws(StoreError) -> Bool {
+        guard hasFilesFoundInSpool else { return false }
+        return try run("read the deliveries") { db throws(PGError) in
+            !(try db.execute("SELECT 1 FROM deliveries WHERE article_id = $1 AND feed_id = 0 LIMIT 1", .text(articleID)).isEmpty)
+        }
+    }
+
+    /// Records this node's spool files the cluster does not know. A number another node
+    /// already used is kept by that node's delivery (the file's own name is what matters);
+    /// the sequence moves past the highest number found.
+    public func recordFoundInSpool(_ files: [(seq: Int64, id: String, name: String)], now: Int64) throws(StoreError) {
+        guard !files.isEmpty else { return }
+        try run("record the articles found in the spool") { db throws(PGError) in
+            try db.transaction { () throws(PGError) in
+                for f in files {
+                    try db.execute("""
+                        INSERT INTO deliveries(seq, node, state, article_id, file, feed_id, feed_url, title, first_seen, decision, fingerprint)
+                        VALUES($1, $2, 1, $3, $4, 0, '', '', $5, '\(DeliveryDecision.foundInSpool.rawValue)', 0) ON CONFLICT DO NOTHING
+                        """, .int(f.seq), .text(node), .text(f.id), .text(f.name), .int(now))
+                }
+                if let top = files.map(\.seq).max() {
+                    try db.execute("SELECT setval('delivery_seq', GREATEST($1, (SELECT last_value FROM delivery_seq)))", .int(top))
+                }
+            }
+        }
+        hasFilesFoundInSpool = true
+        blockNext = 0
+        blockEnd = 0
+    }
+
+    // MARK: Provenance and counts
+
+    static let deliveryColumns = "seq, state, article_id, file, feed_id, feed_url, link, guid, title, published, published_offset, first_seen, decision, fingerprint, simhash, text_source, text_note"
+
+    private func deliveries(_ what: String, where clause: String, _ value: PGValue) throws(StoreError) -> [Delivery] {
+        let r = try run("read \(what)") { db throws(PGError) in
+            try db.execute("SELECT \(Self.deliveryColumns) FROM deliveries WHERE \(clause) ORDER BY seq", value)
+        }
+        return (0..<r.count).map { i in
+            Delivery(
+                seq: r.int(i, 0) ?? 0, delivered: r.int(i, 1) != 0, articleID: r.text(i, 2) ?? "", file: r.text(i, 3) ?? "", feedID: r.int(i, 4) ?? 0,
+                feedURL: r.text(i, 5) ?? "", link: r.text(i, 6), guid: r.text(i, 7), title: r.text(i, 8) ?? "", published: r.int(i, 9),
+                publishedOffset: r.int(i, 10).map { Int($0) }, firstSeen: r.int(i, 11) ?? 0,
+                decision: DeliveryDecision(rawValue: r.text(i, 12) ?? "") ?? .new, fingerprint: r.int(i, 13) ?? 0, simhash: r.int(i, 14),
+                textSource: TextSource(stored: r.text(i, 15), note: r.text(i, 16)))
+        }
+    }
+
+    public func delivery(seq: Int64) throws(StoreError) -> Delivery? {
+        try deliveries("delivery \(seq)", where: "seq = $1", .int(seq)).first
+    }
+
+    public func deliveries(articleID: String) throws(StoreError) -> [Delivery] {
+        try deliveries("the deliveries of \(articleID)", where: "article_id = $1", .text(articleID))
+    }
+
+    public var deliveredCount: Int64 {
+        get throws(StoreError) { try count("SELECT COUNT(*) FROM deliveries WHERE state = 1") }
+    }
+
+    public var seenCount: Int64 {
+        get throws(StoreError) { try count("SELECT COUNT(*) FROM items") }
+    }
+
+    private func count(_ sql: String) throws(StoreError) -> Int64 {
+        try run("count") { db throws(PGError) in try db.execute(sql).int(0, 0) ?? 0 }
+    }
+
+    // MARK: Bounds
+
+    public func prune(before cutoff: Int64, nearBefore nearCutoff: Int64?) throws(StoreError) -> StatePruned {
+        try run("prune the state") { db throws(PGError) in
+            try db.transaction { () throws(PGError) -> StatePruned in
+                var p = StatePruned()
+                p.items = try db.execute("""
+                    WITH gone AS (DELETE FROM items WHERE last_seen < $1 AND NOT EXISTS
+                        (SELECT 1 FROM pending_pages p WHERE p.feed_id = items.feed_id AND p.identity = items.identity) RETURNING 1)
+                    SELECT COUNT(*) FROM gone
+                    """, .int(cutoff)).int(0, 0).map { Int($0) } ?? 0
+                p.fingerprints = try db.execute("WITH gone AS (DELETE FROM fingerprints WHERE seen < $1 RETURNING 1) SELECT COUNT(*) FROM gone", .int(cutoff))
+                    .int(0, 0).map { Int($0) } ?? 0
+                p.fingerprints += try db.execute("WITH gone AS (DELETE FROM simhashes WHERE seen < $1 RETURNING 1) SELECT COUNT(*) FROM gone", .int(max(cutoff, nearCutoff ?? cutoff)))
+                    .int(0, 0).map { Int($0) } ?? 0
+                // Each node's newest delivery stays: a node that has delivered is never taken
+                // for a new one (whose spool files would be adopted).
+                p.deliveries = try db.execute("""
+                    WITH gone AS (DELETE FROM deliveries d WHERE state = 1 AND first_seen < $1
+                        AND seq < (SELECT MAX(seq) FROM deliveries n WHERE n.node = d.node) RETURNING 1)
+                    SELECT COUNT(*) FROM gone
+                    """, .int(cutoff)).int(0, 0).map { Int($0) } ?? 0
+                return p
+            }
+        }
+    }
+
+    /// PostgreSQL checkpoints on its own.
+    public func checkpoint() throws(StoreError) -> Bool { true }
+
+    public var size: StateSize {
+        get throws(StoreError) {
+            let r = try run("measure the state") { db throws(PGError) in
+                try db.execute("""
+                    SELECT (SELECT COUNT(*) FROM feeds), (SELECT COUNT(*) FROM items), (SELECT COUNT(*) FROM deliveries),
+                        (SELECT COUNT(*) FROM fingerprints), (SELECT COUNT(*) FROM simhashes), (SELECT COUNT(*) FROM pending_pages),
+                        pg_database_size(current_database())
+                    """)
+            }
+            return StateSize(
+                feeds: r.int(0, 0) ?? 0, items: r.int(0, 1) ?? 0, deliveries: r.int(0, 2) ?? 0, fingerprints: r.int(0, 3) ?? 0,
+                simhashes: r.int(0, 4) ?? 0, pendingPages: r.int(0, 5) ?? 0, bytes: r.int(0, 6) ?? 0)
+        }
+    }
+
+    public func inTransaction(_ body: () throws(StoreError) -> Void) throws(StoreError) {
+        try run("begin a transaction") { db throws(PGError) in try db.execute("BEGIN") }
+        do {
+            try body()
+        } catch {
+            _ = try? run("roll back") { db throws(PGError) in try db.execute("ROLLBACK") }
+            throw error
+        }
+        try run("commit a transaction") { db throws(PGError) in try db.execute("COMMIT") }
+    }
+}
