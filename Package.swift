@@ -80,7 +80,7 @@ let package = Package(
         .target(
             name: "FeedDaemon",
             dependencies: [
-                "FeedIngest", "FeedConfig", "FeedCore", "FeedFetch", "FeedStore", "FeedSpool", "FeedParser", "CSystemShims",
+                "FeedIngest", "FeedConfig", "FeedCore", "FeedFetch", "FeedStore", "FeedStorePostgres", "FeedSpool", "FeedParser", "CSystemShims",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -78,8 +78,9 @@ final class DaemonHandler: ControlHandler {
 
     private func show(_ article: String) -> String {
         do {
-            // The board's state directory: the one in use, after any reload that moved it.
-            let store = try StateStore(directory: board.snapshot.stateDir, readOnly: true)
+            // The board's state: the one in use, after any reload that moved it.
+            let s = board.snapshot
+            let store = try IngestSite.openState(stateDir: s.stateDir, stateURL: s.stateURL, node: s.cluster?.node ?? "", readOnly: true)
             let found: [Delivery]
             if article.count == 16, article.allSatisfy(\.isHexDigit) {
                 found = try store.deliveries(articleID: article.lowercased())
@@ -164,9 +165,49 @@ final class DaemonHandler: ControlHandler {
         } else {
             w.raw("last_reload", "null")
         }
+        writeCluster(s.cluster, into: &w)
         w.string("status_line", StatusBoard.statusLine(s, now: now, totals: t))
         w.endObject()
         return w.string
+    }
+
+    /// `cluster`: this node, whether the shared state is reachable, every node (alive,
+    /// feeds leased and listed, pending intents, last heartbeat), the cluster's totals.
+    /// Null on a single machine.
+    static func writeCluster(_ c: StatusBoard.ClusterFigures?, into w: inout JSONWriter) {
+        guard let c else {
+            w.raw("cluster", "null")
+            return
+        }
+        w.beginObject("cluster")
+        w.string("node", c.node)
+        w.string("state", c.unreachable == nil ? "reachable" : "unreachable")
+        w.string("error", c.unreachable)
+        w.beginArray("nodes")
+        let hashes = Set(c.nodes.filter(\.alive).compactMap(\.feedsHash))
+        for n in c.nodes {
+            w.beginObject()
+            w.string("name", n.name)
+            w.bool("alive", n.alive)
+            w.string("version", n.version)
+            w.string("last_heartbeat", FeedDate(secondsSinceEpoch: n.heartbeat).utcString)
+            w.int("feeds_leased", n.feedsLeased)
+            w.int("feeds_listed", n.feedsListed)
+            w.int("pending_intents", n.pendingIntents)
+            w.endObject()
+        }
+        w.endArray()
+        // Nodes alive whose configurations list different feeds (the rule: one file, every node).
+        w.bool("feed_lists_agree", hashes.count <= 1)
+        if let t = c.totals {
+            w.beginObject("totals")
+            w.int("feeds", t.feeds)
+            w.int("delivered", t.delivered)
+            w.int("duplicates", t.duplicates)
+            w.int("waiting_pages", t.waitingPages)
+            w.endObject()
+        }
+        w.endObject()
     }
 
     static func feeds(_ s: StatusBoard.Snapshot, now: Int64) -> String {

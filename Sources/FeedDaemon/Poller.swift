@@ -4,6 +4,7 @@ import FeedCore
 import FeedFetch
 import FeedIngest
 import FeedStore
+import FeedStorePostgres
 import Logging
 import ServiceLifecycle
 
@@ -45,6 +46,9 @@ public final class Poller: Service, @unchecked Sendable {
     let pages: PageScheduler
     /// When the state is pruned next (the site pruned it when it opened).
     private var nextPrune: Int64
+    /// This node's part in a cluster (`state_url`): feeds are then polled when this node
+    /// claims them, not by its own schedule.
+    var cluster: ClusterNode?
 
     /// How often the running daemon prunes the state, in seconds of its clock: often enough
     /// that the state never holds much more than its windows, rarely enough to cost nothing.
@@ -67,7 +71,9 @@ public final class Poller: Service, @unchecked Sendable {
         engine = e
         current.set(e)
         pages = PageScheduler(policy: site.pageSchedulerPolicy())
+        cluster = Self.clusterNode(config)
         try loadFeeds()
+        try announce(now: clock())
         try loadWaitingPages()
         board.seedErrors(from: feeds.values.map(\.record))
     }
@@ -94,7 +100,7 @@ public final class Poller: Service, @unchecked Sendable {
         publishBoard()
     }
 
-    private func publishBoard() {
+    func publishBoard() {
         let records = feeds.mapValues(\.record)
         let order = config.feeds.map(\.url)
         board.update {
@@ -102,6 +108,7 @@ public final class Poller: Service, @unchecked Sendable {
             $0.order = order
             $0.spoolDir = config.spoolDir
             $0.stateDir = config.stateDir
+            $0.stateURL = config.stateURL
         }
     }
 
@@ -140,6 +147,12 @@ public final class Poller: Service, @unchecked Sendable {
         var ticking = false
         /// Polls applied since memory was last handed back.
         var applied = 0
+        /// Cluster mode: the leases held (feed key → its id and when it was claimed or last
+        /// renewed), when to claim next, the next heartbeat, the back-off after a failure.
+        var leased: [String: (id: Int64, renewed: Int64)] = [:]
+        var nextClaim: Int64 = 0
+        var nextHeartbeat: Int64 = 0
+        var clusterBackoff: Int64 = 0
     }
 
     /// One loop for everything: feeds fall due and are polled (at most `concurrency + 4` at
@@ -161,7 +174,12 @@ public final class Poller: Service, @unchecked Sendable {
                     let commands = inbox.take()
                     for command in commands { handle(command, now: now) }
                     if !commands.isEmpty { loop.earliest = 0 }
-                    startFeeds(&loop, group: &group, now: now, permits: permits)
+                    if cluster != nil {
+                        tendCluster(&loop, now: now)
+                        claimFeeds(&loop, group: &group, now: now, permits: permits)
+                    } else {
+                        startFeeds(&loop, group: &group, now: now, permits: permits)
+                    }
                     startPages(&loop, group: &group, now: now)
                     if !loop.ticking {
                         loop.ticking = true
@@ -201,18 +219,26 @@ public final class Poller: Service, @unchecked Sendable {
             loop.queue = due.sorted { $0.at < $1.at }.map(\.key)
             loop.earliest = due.isEmpty ? next : 0
         }
-        let engine = self.engine
-        let window = config.concurrency + 4
         while !loop.queue.isEmpty && loop.polling.count < window {
             let key = loop.queue.removeFirst()
-            guard let record = feeds[key]?.record, !record.retired, loop.polling.insert(key).inserted else { continue }
-            group.addTask {
-                let started = Self.monotonicSeconds()
-                let fetched = await FetchedFeed.fetch(record, engine: engine) { await permits.acquire() }
-                return .feed(key, fetched, seconds: Self.monotonicSeconds() - started)
-            }
-            board.update { $0.inFlight += 1 }
+            guard let record = feeds[key]?.record, !record.retired else { continue }
+            startPoll(key, record, &loop, group: &group, permits: permits)
         }
+    }
+
+    /// Feeds polled at once at most (parsing and ingest follow behind by `parsePermits`).
+    var window: Int { config.concurrency + 4 }
+
+    /// Starts one feed's poll.
+    func startPoll(_ key: String, _ record: FeedRecord, _ loop: inout LoopState, group: inout TaskGroup<Completion>, permits: Permits) {
+        guard loop.polling.insert(key).inserted else { return }
+        let engine = self.engine
+        group.addTask {
+            let started = Self.monotonicSeconds()
+            let fetched = await FetchedFeed.fetch(record, engine: engine) { await permits.acquire() }
+            return .feed(key, fetched, seconds: Self.monotonicSeconds() - started)
+        }
+        board.update { $0.inFlight += 1 }
     }
 
     /// A feed's poll came back: counted, applied, and its next due time considered.
@@ -230,6 +256,7 @@ public final class Poller: Service, @unchecked Sendable {
             $0.httpStatuses[fetched.result.http?.status ?? 0, default: 0] += 1
         }
         apply(key, fetched)
+        releaseLease(key, &loop)
         if let due = feeds[key]?.record.nextDue { loop.earliest = min(loop.earliest, due) }
         loop.applied += 1
         // A long run of polls (a first poll of thousands of feeds) hands freed memory back
@@ -259,6 +286,8 @@ public final class Poller: Service, @unchecked Sendable {
 
     private func handle(_ command: PollerInbox.Command, now: Int64) {
         switch command {
+        case .poll(let urls) where cluster != nil:
+            requestClusterPoll(urls, now: now)
         case .poll(let urls):
             for key in urls.isEmpty ? Array(feeds.keys) : urls {
                 makeDue(key, now: now, reason: "poll requested", revivedBy: "a poll request")
@@ -274,6 +303,10 @@ public final class Poller: Service, @unchecked Sendable {
     /// Makes a feed due now; a retired one is revived (only the retirement goes: its last
     /// error stays until the next poll answers).
     private func makeDue(_ key: String, now: Int64, reason: String, revivedBy: String) {
+        if cluster != nil {
+            requestClusterPoll([key], now: now)
+            return
+        }
         guard var entry = feeds[key] else { return }
         if entry.record.retired {
             do {
@@ -304,16 +337,19 @@ public final class Poller: Service, @unchecked Sendable {
         var previous: [String: FeedConfig] = [:]
         for f in config.feeds { previous[f.url] = f }
         do {
-            if fresh.spoolDir != config.spoolDir || fresh.stateDir != config.stateDir {
+            let reopened = fresh.spoolDir != config.spoolDir || fresh.stateDir != config.stateDir || fresh.stateURL != config.stateURL
+                || fresh.node != config.node || fresh.lease != config.lease
+            if reopened {
                 site = try IngestSite(config: fresh, clock: clock)
+                cluster = Self.clusterNode(fresh)
             } else {
                 site.reconfigure(fresh)
             }
-            let reopened = fresh.spoolDir != config.spoolDir || fresh.stateDir != config.stateDir
             config = fresh
             engine.shutdown()
             engine = try FetchEngine(configuration: site.fetchConfiguration())
             try loadFeeds()
+            try announce(now: now)
             pages.policy = site.pageSchedulerPolicy()
             if reopened {
                 pages.removeAll()

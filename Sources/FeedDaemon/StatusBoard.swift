@@ -1,6 +1,7 @@
 import FeedCore
 import FeedIngest
 import FeedStore
+import FeedStorePostgres
 
 #if canImport(Glibc)
     import Glibc
@@ -22,6 +23,8 @@ public final class StatusBoard: Sendable {
         public var spoolDir: String
         /// The state directory in use (it follows reloads: `show` reads it).
         public var stateDir = ""
+        /// The cluster's state, when it is shared (`state_url`).
+        public var stateURL: String?
         public var feeds: [String: FeedRecord] = [:]
         /// Config order of the feeds currently configured.
         public var order: [String] = []
@@ -49,11 +52,28 @@ public final class StatusBoard: Sendable {
         public var freshness = Histogram.freshness()
         /// Full text: items waiting for their page, requests, outcomes.
         public var pages = PageFigures()
+        /// Nil on a single machine.
+        public var cluster: ClusterFigures?
         /// Bumped by every change, so derived figures can be cached per version.
         public var version: UInt64 = 0
     }
 
     /// Full text's figures since start (`waiting` and `inFlight` are current).
+    /// This node's view of its cluster (`state_url`), refreshed with each heartbeat.
+    public struct ClusterFigures: Sendable {
+        public var node: String
+        /// Why the shared state cannot be reached, while it cannot.
+        public var unreachable: String?
+        public var nodes: [ClusterNode.NodeView] = []
+        public var totals: ClusterNode.Totals?
+        /// The database's time when the view was read.
+        public var checked: Int64?
+
+        public init(node: String) {
+            self.node = node
+        }
+    }
+
     public struct PageFigures: Sendable {
         public var waiting = 0
         public var inFlight = 0
@@ -179,6 +199,7 @@ public final class StatusBoard: Sendable {
         var parts = ["\(t.feeds) feed\(t.feeds == 1 ? "" : "s")"]
         if t.failing > 0 { parts.append("\(t.failing) failing") }
         if t.retired > 0 { parts.append("\(t.retired) retired") }
+        if s.cluster?.unreachable != nil { parts.append("state unreachable") }
         if s.stateWritesFailing { parts.append("state writes failing") }
         parts.append("\(grouped(t.deliveredToday)) article\(t.deliveredToday == 1 ? "" : "s") today")
         if s.inFlight > 0 { parts.append("\(s.inFlight) polling") }

@@ -34,12 +34,8 @@ public final class IngestSite {
         let store: any StateBackend
         let spool: SpoolDirectory
         do {
-            if let url = config.stateURL {
-                store = try PostgresState(connectionString: url, node: config.node)
-            } else {
-                try fileSystem.makeDirectory(config.stateDir)
-                store = try StateStore(directory: config.stateDir)
-            }
+            if config.stateURL == nil { try fileSystem.makeDirectory(config.stateDir) }
+            store = try Self.openState(stateDir: config.stateDir, stateURL: config.stateURL, node: config.node)
         } catch let e as SpoolError {
             throw SiteError(message: "cannot create the state directory: \(e)")
         } catch let e as StoreError {
@@ -66,6 +62,13 @@ public final class IngestSite {
         } catch {
             throw SiteError(message: "cannot prune the state in \(config.stateDir): \(error)")
         }
+    }
+
+    /// The state a configuration names: the cluster's PostgreSQL when `state_url` is set,
+    /// SQLite in `state_dir` otherwise (read-only: for `show`, never created).
+    public static func openState(stateDir: String, stateURL: String?, node: String, readOnly: Bool = false) throws(StoreError) -> any StateBackend {
+        if let stateURL { return try PostgresState(connectionString: stateURL, node: node) }
+        return try StateStore(directory: stateDir, readOnly: readOnly)
     }
 
     /// Forgets what the state keeps no longer than the configuration says: identities and

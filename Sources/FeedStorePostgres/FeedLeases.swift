@@ -52,15 +52,17 @@ public struct FeedLeases {
         }
     }
 
-    /// Claims up to `limit` due feeds, earliest due first, for `lease` seconds: feeds some
-    /// node lists, not retired, due by the database's clock, whose lease (if any) has run out.
+    /// Claims up to `limit` due feeds, earliest due first, for `lease` seconds: feeds this
+    /// node's configuration lists (a node polls nothing it has no settings for; a feed no
+    /// node lists is polled by none), not retired, due by the database's clock, whose lease
+    /// (if any) has run out.
     public func claim(limit: Int, lease: Int64) throws(PGError) -> [Claim] {
         let rows = try db.execute("""
             WITH due AS (
                 SELECT id FROM feeds
                 WHERE NOT retired AND COALESCE(next_due, 0) <= \(Self.now)
                     AND (lease_until IS NULL OR lease_until < \(Self.now))
-                    AND EXISTS (SELECT 1 FROM feed_listings l WHERE l.feed_id = feeds.id)
+                    AND EXISTS (SELECT 1 FROM feed_listings l WHERE l.feed_id = feeds.id AND l.node = $2)
                 ORDER BY next_due NULLS FIRST, id
                 LIMIT $1
                 FOR UPDATE SKIP LOCKED)
@@ -100,6 +102,11 @@ public struct FeedLeases {
             UPDATE feeds SET lease_node = NULL, lease_until = NULL, next_due = $3, due_reason = $4
             WHERE id = $1 AND lease_node = $2
             """, .int(id), .text(node), .of(nextDue), .of(reason))
+    }
+
+    /// Ends this node's lease on `id`, leaving its schedule as the poll's commit set it.
+    public func release(_ id: Int64) throws(PGError) {
+        try db.execute("UPDATE feeds SET lease_node = NULL, lease_until = NULL WHERE id = $1 AND lease_node = $2", .int(id), .text(node))
     }
 
     /// Makes feeds due now, cluster-wide (all when `keys` is empty): whichever node claims

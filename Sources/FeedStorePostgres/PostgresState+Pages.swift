@@ -8,14 +8,17 @@ extension PostgresState {
         first_seen, deadline, next_attempt, attempts, last_error
         """
 
-    /// An item already waiting keeps its first record (and its deadline).
+    /// An item already waiting keeps its first record (and its deadline). It is this
+    /// node's to fetch and deliver (`lease_node`), until a live node adopts it from a dead
+    /// one (`ClusterNode.adoptOrphanedPages`).
     func insertPending(_ db: PGConnection, _ p: PendingPage) throws(PGError) {
         try db.execute("""
-            INSERT INTO pending_pages(\(Self.pendingColumns)) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+            INSERT INTO pending_pages(\(Self.pendingColumns), lease_node)
+            VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
             ON CONFLICT DO NOTHING
             """, .int(p.feedID), .int(p.identity), .text(p.articleID), .int(p.content), .bool(p.isUpdate), .text(p.link), .of(p.guid),
             .text(p.title), .text(p.date), .of(p.published), .of(p.publishedOffset), .text(p.body), .text(p.teaser), .int(p.firstSeen),
-            .int(p.deadline), .int(p.nextAttempt), .int(Int64(p.attempts)), .of(p.lastError))
+            .int(p.deadline), .int(p.nextAttempt), .int(Int64(p.attempts)), .of(p.lastError), .text(node))
     }
 
     public func pendingPage(feedID: Int64, identity: Int64) throws(StoreError) -> PendingPage? {
@@ -31,9 +34,13 @@ extension PostgresState {
             lastError: r.text(0, 17))
     }
 
+    /// This node's waiting items (each is one node's: see `insertPending`).
     public func pageTickets() throws(StoreError) -> [PageTicket] {
         let r = try run("list the waiting items") { db throws(PGError) in
-            try db.execute("SELECT feed_id, identity, link, deadline, next_attempt, attempts, last_error FROM pending_pages ORDER BY first_seen, feed_id, identity")
+            try db.execute("""
+                SELECT feed_id, identity, link, deadline, next_attempt, attempts, last_error FROM pending_pages
+                WHERE lease_node = $1 ORDER BY first_seen, feed_id, identity
+                """, .text(node))
         }
         return (0..<r.count).map { i in
             PageTicket(

@@ -236,7 +236,11 @@ public final class PostgresState: StateBackend {
     public func commit(_ c: PollCommit) throws(StoreError) -> CommitResult {
         try run("record a poll of feed \(c.feedID)") { db throws(PGError) in
             try db.transaction { () throws(PGError) -> CommitResult in
-                try fence(db, feedID: c.feedID)
+                if c.isPoll {
+                    try fence(db, feedID: c.feedID)
+                } else {
+                    try fence(db, feedID: c.feedID, waiting: c.resolved)
+                }
                 var result = CommitResult()
                 var delivered = 0
                 for d in c.intents {
@@ -288,6 +292,18 @@ public final class PostgresState: StateBackend {
             """, .int(feedID), .text(node))
         if let other = r.text(0, 0) {
             throw PGError("feed \(feedID) is leased to node \(other) now: this node's lease ran out, and its poll is not recorded")
+        }
+    }
+
+    /// Refuses the delivery of waiting items this node no longer owns (another node
+    /// adopted them, taking this one for dead), and locks their rows until the commit ends.
+    private func fence(_ db: PGConnection, feedID: Int64, waiting: [Int64]) throws(PGError) {
+        guard !waiting.isEmpty else { return }
+        let owned = try db.execute(
+            "SELECT identity FROM pending_pages WHERE feed_id = $1 AND identity = ANY($2::int8[]) AND lease_node = $3 FOR UPDATE",
+            .int(feedID), Self.array(waiting), .text(node))
+        guard owned.count == Set(waiting).count else {
+            throw PGError("an item of feed \(feedID) waiting for its page is no longer this node's (adopted by another, or delivered): not delivered here")
         }
     }
 

@@ -34,6 +34,21 @@ struct StatusCommand: ParsableCommand {
                 print("full text  \(n(full, "waiting")) waiting (\(n(full, "in_flight")) in flight); \(used) with the page's text, \(fell) with the feed's\(reasons.isEmpty ? "" : " (\(reasons))")")
                 print("pages      \(n(full, "page_requests")) requested, \(n(full, "robots_requests")) robots.txt, \(n(full, "retries")) retries, \(n(full, "budget_waits")) waits for a site's budget")
             }
+            if let cluster = s["cluster"] as? [String: Any] {
+                let state = cluster["state"] as? String ?? "?"
+                let why = cluster["error"] as? String
+                print("cluster    node \(cluster["node"] as? String ?? "?"), state \(state)\(why.map { ": \($0)" } ?? "")")
+                if let t = cluster["totals"] as? [String: Any] {
+                    print("           \(n(t, "feeds")) feeds, \(n(t, "delivered")) articles delivered by all nodes, \(n(t, "duplicates")) duplicates, \(n(t, "waiting_pages")) waiting for their page")
+                }
+                for node in cluster["nodes"] as? [[String: Any]] ?? [] {
+                    let alive = node["alive"] as? Bool ?? false
+                    print("node       \(node["name"] as? String ?? "?") \(alive ? "alive" : "DOWN"), \(n(node, "feeds_leased")) feeds leased of \(n(node, "feeds_listed")) listed, \(n(node, "pending_intents")) pending intents, heartbeat \(node["last_heartbeat"] as? String ?? "-")")
+                }
+                if cluster["feed_lists_agree"] as? Bool == false {
+                    print("warning    the nodes alive list different feeds: deploy the same configuration to every node")
+                }
+            }
             let free = (spool["free_bytes"] as? NSNumber).map { Self.bytes($0.int64Value) } ?? "?"
             print("spool      \(spool["path"] as? String ?? "?") (\(free) free)")
             if let reload = s["last_reload"] as? [String: Any] {

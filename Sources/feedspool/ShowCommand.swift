@@ -29,18 +29,25 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         let dir: String
+        var stateURL: String?
+        var node = ""
         if let stateDir {
             dir = stateDir
         } else {
-            do { dir = try Config.load(path: config).stateDir } catch {
+            do {
+                let c = try Config.load(path: config)
+                dir = c.stateDir
+                stateURL = c.stateURL
+                node = c.node
+            } catch {
                 Diagnostics.print("\(error)")
                 throw ExitCode(2)
             }
         }
         let found: [Delivery]
-        let store: StateStore
+        let store: any StateBackend
         do {
-            store = try StateStore(directory: dir, readOnly: true)
+            store = try IngestSite.openState(stateDir: dir, stateURL: stateURL, node: node, readOnly: true)
             if article.count == 16, article.allSatisfy(\.isHexDigit) {
                 found = try store.deliveries(articleID: article.lowercased())
             } else if let seq = Int64(article) {
@@ -54,7 +61,7 @@ struct ShowCommand: ParsableCommand {
             throw ExitCode(1)
         }
         guard !found.isEmpty else {
-            Diagnostics.print("\(article): no such article in \(dir)")
+            Diagnostics.print("\(article): no such article in \(store.place)")
             throw ExitCode(1)
         }
         let out = Output()

@@ -35,8 +35,10 @@ struct InProcessPoller {
     }
 
     /// Waits (bounded, 40 s) until `condition` holds of the board.
+    /// Bounded generously: a poll against a locked state waits out SQLite's busy timeout
+    /// for each of its writes (seconds each), and a loaded test run stretches that further.
     func until(_ condition: (StatusBoard.Snapshot) -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(40)
+        let deadline = Date().addingTimeInterval(120)
         while !condition(board.snapshot) && Date() < deadline { try? await Task.sleep(for: .milliseconds(2)) }
         return condition(board.snapshot)
     }

@@ -90,9 +90,12 @@ import Testing
         let url = try ClusterStateTests.database(tag)
         let db = try PGConnection(url)
         try ClusterSchema.migrate(db)
-        let a = FeedLeases(db: db, node: "a")
-        try a.heartbeat(version: "test")
-        try a.list((0..<feeds).map { ("https://site\($0).example/feed", nil) })
+        // The same configuration on three nodes.
+        for name in ["a", "b", "c"] {
+            let node = FeedLeases(db: db, node: name)
+            try node.heartbeat(version: "test")
+            try node.list((0..<feeds).map { ("https://site\($0).example/feed", nil) })
+        }
         return url
     }
 
@@ -164,11 +167,13 @@ import Testing
         // `feedspool poll` on any node: due now, whoever claims them.
         #expect(try a.makeDue(["https://site1.example/feed"], reason: "poll requested") == ["https://site1.example/feed"])
         let b = FeedLeases(db: try PGConnection(url), node: "b")
-        try b.heartbeat(version: "test")
         #expect(try b.claim(limit: 10, lease: 60).map(\.key) == ["https://site1.example/feed"])
-        // A feed no node lists any more is never claimed.
+        try b.release(try #require(try b.db.execute("SELECT id FROM feeds WHERE key = 'https://site1.example/feed'").int(0, 0)))
+        // A node claims only what its configuration lists; a feed no node lists is never claimed.
         try a.list([("https://site0.example/feed", nil)])
+        try b.list([])
         #expect(try a.makeDue([], reason: "poll requested").count == 2)
+        #expect(try b.claim(limit: 10, lease: 60).isEmpty)
         #expect(try a.claim(limit: 10, lease: 60).map(\.key) == ["https://site0.example/feed"])
     }
 }

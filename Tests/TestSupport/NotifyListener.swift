@@ -13,10 +13,19 @@ public final class NotifyListener: Sendable {
     public init(directory: URL) throws {
         path = directory.appendingPathComponent("notify.sock").path
         fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        // Until the receiving thread runs, `stop()` (and so deinit, after a throw) must not
+        // wait for it.
+        stopped.withLock { $0 = true }
         guard fd >= 0, let address = UnixAddress(path) else { throw ServerError("notify socket path too long: \(path)") }
+        // A listener of an earlier daemon in the same directory (killed, then replaced) may
+        // have left its socket file.
+        unlink(path)
         guard address.withSockaddr({ bind(fd, $0, $1) }) == 0 else {
-            throw ServerError("bind \(path): \(errno)")
+            let code = errno
+            close(fd)
+            throw ServerError("bind \(path): \(code)")
         }
+        stopped.withLock { $0 = false }
         let t = Thread { [self] in receive() }
         t.start()
     }

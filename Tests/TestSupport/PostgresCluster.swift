@@ -59,8 +59,16 @@ public final class PostgresCluster: Sendable {
     /// `waitUntilExit` with the child a zombie), and a pipe would be held open by the server
     /// `pg_ctl` leaves running.
     static func spawn(_ command: [String], in directory: String) throws(ClusterError) {
-        // From /tmp: the postgres user may not be allowed into the test's working directory.
-        let argv = ["/bin/sh", "-c", "cd /tmp && exec \"$@\"", "sh"] + command
+        // Only 0-2 are passed on: a test process holds hundreds of descriptors at once
+        // (sockets, pipes of other tests), which would count against the server's limit
+        // (it refused to start: "System allows 16, we need at least 58") and keep other
+        // tests' pipes open. From /tmp: the postgres user may not be allowed into the
+        // test's working directory.
+        let script = """
+            for fd in /proc/$$/fd/*; do n=${fd##*/}; if [ "$n" -gt 2 ]; then eval "exec $n>&-"; fi; done 2>/dev/null
+            cd /tmp && exec "$@"
+            """
+        let argv = ["/bin/bash", "-c", script, "bash"] + command
         let outPath = "\(directory)/spawn-\(getpid())-\(UUID().uuidString.prefix(8)).out"
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)

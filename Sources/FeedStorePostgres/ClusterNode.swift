@@ -1,0 +1,151 @@
+import FeedStore
+
+/// This node's part in the cluster, as the daemon's poll loop sees it: its heartbeat and
+/// the feeds its configuration lists, the leases it claims, renews and releases, feed
+/// polls requested cluster-wide, the items waiting for their page that a dead node left,
+/// and the nodes' view for `status`. Its own connection (the state store's is busy with
+/// deliveries), opened again after a loss; every failure is a `StoreError`, `unreachable`
+/// when the server could not be reached.
+public final class ClusterNode {
+    public let node: String
+    /// Seconds a lease lasts without renewal (`lease`).
+    public let lease: Int64
+    let connectionString: String
+    let version: String
+    private var connection: PGConnection?
+
+    public init(connectionString: String, node: String, lease: Int64, version: String) {
+        self.connectionString = connectionString
+        self.node = node
+        self.lease = lease
+        self.version = version
+    }
+
+    private func leases() throws(StoreError) -> FeedLeases {
+        if let connection, connection.isConnected { return FeedLeases(db: connection, node: node) }
+        connection = nil
+        do {
+            let db = try PGConnection(connectionString, applicationName: "feedspoold \(node) leases")
+            connection = db
+            return FeedLeases(db: db, node: node)
+        } catch {
+            throw PostgresState.storeError(ConnectionString.redacted(connectionString), "connect", error)
+        }
+    }
+
+    private func run<T>(_ what: String, _ body: (FeedLeases) throws(PGError) -> T) throws(StoreError) -> T {
+        let l = try leases()
+        do {
+            return try body(l)
+        } catch {
+            if error.connectionLost { connection = nil }
+            throw PostgresState.storeError(l.db.place, what, error)
+        }
+    }
+
+    /// Records the heartbeat and which feeds this node lists (at start and after a reload).
+    /// `feedsHash` identifies the list, so that nodes whose configurations disagree show.
+    public func announce(feeds: [(key: String, name: String?)], feedsHash: String) throws(StoreError) {
+        try run("announce this node") { l throws(PGError) in
+            try l.heartbeat(version: version, feedsHash: feedsHash)
+            try l.list(feeds)
+        }
+    }
+
+    public func heartbeat(feedsHash: String) throws(StoreError) {
+        try run("record the heartbeat") { l throws(PGError) in try l.heartbeat(version: version, feedsHash: feedsHash) }
+    }
+
+    /// Claims up to `limit` due feeds for one lease.
+    public func claim(limit: Int) throws(StoreError) -> [FeedLeases.Claim] {
+        guard limit > 0 else { return [] }
+        return try run("claim due feeds") { l throws(PGError) in try l.claim(limit: limit, lease: lease) }
+    }
+
+    /// Renews the leases on `ids`; the ones returned are still this node's.
+    public func renew(_ ids: [Int64]) throws(StoreError) -> Set<Int64> {
+        try run("renew leases") { l throws(PGError) in try l.renew(ids, lease: lease) }
+    }
+
+    public func release(_ id: Int64) throws(StoreError) {
+        try run("release a lease") { l throws(PGError) in try l.release(id) }
+    }
+
+    /// Makes feeds due now for the whole cluster (all when `keys` is empty).
+    public func makeDue(_ keys: [String], reason: String) throws(StoreError) -> [String] {
+        try run("make feeds due") { l throws(PGError) in try l.makeDue(keys, reason: reason) }
+    }
+
+    /// Takes over the items waiting for their page whose node is gone (no heartbeat within
+    /// a lease), and returns their tickets: each waiting item is some live node's.
+    public func adoptOrphanedPages() throws(StoreError) -> [PageTicket] {
+        try run("adopt waiting items") { l throws(PGError) in
+            let r = try l.db.execute("""
+                UPDATE pending_pages SET lease_node = $1
+                WHERE lease_node IS NULL OR lease_node NOT IN
+                    (SELECT name FROM nodes WHERE heartbeat >= EXTRACT(EPOCH FROM clock_timestamp())::BIGINT - $2)
+                RETURNING feed_id, identity, link, deadline, next_attempt, attempts, last_error
+                """, .text(node), .int(lease))
+            return (0..<r.count).map { i in
+                PageTicket(
+                    feedID: r.int(i, 0) ?? 0, identity: r.int(i, 1) ?? 0, link: r.text(i, 2) ?? "", deadline: r.int(i, 3) ?? 0,
+                    nextAttempt: r.int(i, 4) ?? 0, attempts: Int(r.int(i, 5) ?? 0), lastError: r.text(i, 6))
+            }
+        }
+    }
+
+    /// One node as `status` shows it.
+    public struct NodeView: Sendable, Equatable {
+        public var name: String
+        public var version: String
+        public var started: Int64
+        public var heartbeat: Int64
+        /// Its heartbeat is within one lease.
+        public var alive: Bool
+        public var feedsLeased: Int64
+        public var feedsListed: Int64
+        /// Intents recorded but not yet marked delivered.
+        public var pendingIntents: Int64
+        public var feedsHash: String?
+    }
+
+    /// The whole cluster's figures: feeds, articles delivered and duplicates skipped (every
+    /// node's), items waiting for their page.
+    public struct Totals: Sendable, Equatable {
+        public var feeds: Int64
+        public var delivered: Int64
+        public var duplicates: Int64
+        public var waitingPages: Int64
+    }
+
+    public func totals() throws(StoreError) -> Totals {
+        try run("read the cluster's totals") { l throws(PGError) in
+            let r = try l.db.execute("""
+                SELECT COUNT(*), COALESCE(SUM(delivered), 0), COALESCE(SUM(duplicates), 0), (SELECT COUNT(*) FROM pending_pages) FROM feeds
+                """)
+            return Totals(feeds: r.int(0, 0) ?? 0, delivered: r.int(0, 1) ?? 0, duplicates: r.int(0, 2) ?? 0, waitingPages: r.int(0, 3) ?? 0)
+        }
+    }
+
+    /// Every node the cluster knows, and the database's time.
+    public func nodes() throws(StoreError) -> (nodes: [NodeView], now: Int64) {
+        try run("read the nodes") { l throws(PGError) in
+            let r = try l.db.execute("""
+                SELECT n.name, n.version, n.started, n.heartbeat,
+                    n.heartbeat >= EXTRACT(EPOCH FROM clock_timestamp())::BIGINT - $1,
+                    (SELECT COUNT(*) FROM feeds f WHERE f.lease_node = n.name AND f.lease_until >= EXTRACT(EPOCH FROM clock_timestamp())::BIGINT),
+                    (SELECT COUNT(*) FROM feed_listings fl WHERE fl.node = n.name),
+                    (SELECT COUNT(*) FROM deliveries d WHERE d.node = n.name AND d.state = 0),
+                    n.feeds_hash, EXTRACT(EPOCH FROM clock_timestamp())::BIGINT
+                FROM nodes n ORDER BY n.name
+                """, .int(lease))
+            let views = (0..<r.count).map { i in
+                NodeView(
+                    name: r.text(i, 0) ?? "", version: r.text(i, 1) ?? "", started: r.int(i, 2) ?? 0, heartbeat: r.int(i, 3) ?? 0,
+                    alive: r.bool(i, 4) ?? false, feedsLeased: r.int(i, 5) ?? 0, feedsListed: r.int(i, 6) ?? 0,
+                    pendingIntents: r.int(i, 7) ?? 0, feedsHash: r.text(i, 8))
+            }
+            return (views, r.int(0, 9) ?? 0)
+        }
+    }
+}
