@@ -52,7 +52,8 @@ import Testing
         let seed = UInt64(ProcessInfo.processInfo.environment["FEEDSPOOL_SEED"] ?? "") ?? UInt64.random(in: 1...UInt64.max)
         print("cluster test: seed \(seed) (FEEDSPOOL_SEED=\(seed) repeats it)")
         var rng = SplitMix64(state: seed)
-        let cluster = try PostgresCluster.shared()
+        // Its own server: it is restarted in the middle of the run.
+        let cluster = try PostgresCluster.privateCluster()
         let stateURL = cluster.connectionString(try cluster.createDatabase("cluster-daemon"))
         let feeds = (0..<30).map { LiveFeed("c\($0)") }
         let log = RequestLog()
@@ -89,6 +90,20 @@ import Testing
             nodes[victim].notify.stop()
             nodes[victim] = try RunningDaemon(dir: dirs[victim], toml: Self.toml(node: names[victim], stateURL: stateURL, server: server, feeds: feeds))
             usleep(UInt32.random(in: 200_000...900_000, using: &rng))
+            if round == 3 {
+                // PostgreSQL goes away for a while (polls may be in flight): the nodes say
+                // so, claim nothing, and resume when it is back.
+                for f in feeds { f.publish() }
+                expected += feeds.count
+                _ = try nodes[0].client(["poll"])
+                var seenUnreachable = false
+                try cluster.restart {
+                    seenUnreachable = eventually(timeout: 20) {
+                        nodes.contains { n in ((try? n.status())?["cluster"] as? [String: Any])?["state"] as? String == "unreachable" }
+                    }
+                }
+                #expect(seenUnreachable, "no node reported the state unreachable")
+            }
         }
         // The last round's feeds: claimed by whichever node is alive, a killed node's leases
         // taken over once they run out (10 s).

@@ -1,3 +1,4 @@
+import FeedCore
 import Foundation
 
 /// A throwaway PostgreSQL cluster for tests: `initdb` into a temporary directory, the
@@ -16,6 +17,14 @@ public final class PostgresCluster: Sendable {
     }
 
     private static let started: Result<PostgresCluster, ClusterError> = Result { () throws(ClusterError) in try PostgresCluster() }
+
+    /// A cluster of the caller's own (stopped at exit too), for a test that restarts its
+    /// server: the shared one's other users must not see it go.
+    public static func privateCluster() throws -> PostgresCluster {
+        try PostgresCluster()
+    }
+
+    var options: String { "-k \(directory) -c listen_addresses='' -p \(port) -c fsync=off -c max_connections=200" }
 
     public struct ClusterError: Error, CustomStringConvertible {
         public var description: String
@@ -38,7 +47,6 @@ public final class PostgresCluster: Sendable {
             chown(directory, pw.pointee.pw_uid, pw.pointee.pw_gid)
         }
         try run(["\(bin)/initdb", "-D", "\(directory)/data", "-A", "trust", "-U", "feedspool", "--no-sync", "-E", "UTF8", "--locale=C"])
-        let options = "-k \(directory) -c listen_addresses='' -p \(port) -c fsync=off -c max_connections=200"
         do {
             try run(["\(bin)/pg_ctl", "-D", "\(directory)/data", "-o", options, "-l", "\(directory)/log", "-w", "-t", "120", "start"])
         } catch {
@@ -93,6 +101,14 @@ public final class PostgresCluster: Sendable {
         }
     }
 
+    /// Stops the server (fast: sessions are ended), runs `whileDown`, and starts it again:
+    /// what a node sees when PostgreSQL is restarted or goes away for a while.
+    public func restart(whileDown: () -> Void = {}) throws {
+        try run(["\(bin)/pg_ctl", "-D", "\(directory)/data", "-m", "fast", "-w", "-t", "60", "stop"])
+        whileDown()
+        try run(["\(bin)/pg_ctl", "-D", "\(directory)/data", "-o", options, "-l", "\(directory)/log", "-w", "-t", "120", "start"])
+    }
+
     /// A libpq connection string for `database`.
     public func connectionString(_ database: String) -> String {
         "host=\(directory) port=\(port) user=feedspool dbname=\(database)"
@@ -108,13 +124,19 @@ public final class PostgresCluster: Sendable {
 
 /// Stops the cluster when the test process exits (an `atexit` handler cannot capture).
 enum PostgresClusterStop {
-    nonisolated(unsafe) static var command: String?
+    static let commands = Locked<[String]>([])
 
     static func register(bin: String, data: String, asRoot: Bool) {
         let stop = "\(bin)/pg_ctl -D \(data) -m immediate -w stop >/dev/null 2>&1; rm -rf \((data as NSString).deletingLastPathComponent)"
-        command = asRoot ? "runuser -u postgres -- sh -c '\(bin)/pg_ctl -D \(data) -m immediate -w stop' >/dev/null 2>&1; rm -rf \((data as NSString).deletingLastPathComponent)" : stop
-        atexit {
-            if let c = PostgresClusterStop.command { _ = system(c) }
+        let command = asRoot ? "runuser -u postgres -- sh -c '\(bin)/pg_ctl -D \(data) -m immediate -w stop' >/dev/null 2>&1; rm -rf \((data as NSString).deletingLastPathComponent)" : stop
+        let first = commands.withLock { list -> Bool in
+            list.append(command)
+            return list.count == 1
+        }
+        if first {
+            atexit {
+                for c in PostgresClusterStop.commands.withLock({ $0 }) { _ = system(c) }
+            }
         }
     }
 }
