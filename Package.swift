@@ -96,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "feedspool",
             dependencies: [
-                "FeedCore", "FeedParser", "FeedFetch", "FeedConfig", "FeedStore", "FeedSpool", "FeedIngest", "FeedExtract",
+                "FeedCore", "FeedParser", "FeedFetch", "FeedConfig", "FeedStore", "FeedStorePostgres", "FeedSpool", "FeedIngest", "FeedExtract",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -9,7 +9,7 @@ struct Feedspool: AsyncParsableCommand {
         version: FeedspoolVersion.string,
         subcommands: [
             StatusCommand.self, FeedsCommand.self, TailCommand.self, PollCommand.self, ReloadCommand.self, MetricsCommand.self,
-            ShowCommand.self, DiscoverCommand.self, ImportOPMLCommand.self, ExportOPMLCommand.self, ParseCommand.self, ExtractCommand.self, FetchCommand.self, DatesCommand.self,
+            ShowCommand.self, MigrateStateCommand.self, DiscoverCommand.self, ImportOPMLCommand.self, ExportOPMLCommand.self, ParseCommand.self, ExtractCommand.self, FetchCommand.self, DatesCommand.self,
         ])
 
     static func main() async {

@@ -122,3 +122,57 @@ import Testing
         #expect(try a.spoolFiles().count == 3)
     }
 }
+
+/// `feedspool migrate-state`: a machine's state moved into the cluster's PostgreSQL; the
+/// machine goes on as a node without delivering anything again.
+@Suite struct MigrateStateTests {
+    @Test func aMachinesStateMovesIntoTheClusterAndNothingIsDeliveredAgain() throws {
+        let s = try Site("migrate")
+        let story = [TestItem(guid: "wire-1", link: "https://a.example/wire-1", title: "Wire", body: wireA)]
+        try s.ingest("https://a.example/feed", rss(items(0..<5) + story))
+        let before = try s.spoolFiles()
+        let lastSeq = try #require(try s.site.store.allFeeds().first).delivered - 1
+        let cluster = try PostgresCluster.shared()
+        let url = cluster.connectionString(try cluster.createDatabase("migrate"))
+
+        let copied = try Binaries.run("feedspool", ["migrate-state", "--to", url, "--state-dir", s.dir.path + "/state", "--node", "first"])
+        #expect(copied.status == 0, "\(copied.stderr)")
+        #expect(copied.stdout.contains("6 deliveries"), "\(copied.stdout)")
+        // Once only: the cluster has delivered now.
+        let again = try Binaries.run("feedspool", ["migrate-state", "--to", url, "--state-dir", s.dir.path + "/state", "--node", "first"])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("already holds deliveries"), "\(again.stderr)")
+
+        // The machine restarts as the cluster's first node, its spool where it was.
+        let node = try Site(reopening: s) { c in
+            c.stateURL = url
+            c.node = "first"
+        }
+        let r = try node.ingest("https://a.example/feed", rss(items(0..<7) + story))
+        #expect(r.delivered.count == 2)  // the two new items only
+        #expect(r.delivered.allSatisfy { $0.seq > lastSeq })
+        // Another feed carrying a story the machine delivered: a duplicate, by its fingerprint.
+        let other = try node.ingest("https://b.example/feed", rss(story.map { var i = $0; i.guid = "b-wire-1"; return i }))
+        #expect(other.delivered.isEmpty)
+        #expect(other.duplicates.count == 1)
+        let after = try node.spoolFiles()
+        for (name, text) in before { #expect(after[name] == text) }
+        #expect(after.count == before.count + 2)
+        // Provenance came along.
+        let first = try #require(try node.site.store.delivery(seq: 0))
+        #expect(first.feedURL == "https://a.example/feed")
+        #expect(first.delivered)
+    }
+
+    @Test func aFailedCopyChangesNothingAndSaysWhy() throws {
+        let s = try Site("migrate-bad")
+        try s.ingest("https://a.example/feed", rss(items(0..<2)))
+        let unreachable = try Binaries.run("feedspool", ["migrate-state", "--to", "host=/nonexistent/socket dbname=x password=hunter2", "--state-dir", s.dir.path + "/state"])
+        #expect(unreachable.status == 1)
+        #expect(unreachable.stderr.contains("cannot connect"), "\(unreachable.stderr)")
+        #expect(!unreachable.stderr.contains("hunter2"))
+        let noState = try Binaries.run("feedspool", ["migrate-state", "--to", "host=/nonexistent dbname=x", "--state-dir", s.dir.path + "/nothing-here"])
+        #expect(noState.status == 1)
+        #expect(noState.stderr.contains("nothing-here"), "\(noState.stderr)")
+    }
+}

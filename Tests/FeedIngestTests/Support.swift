@@ -82,7 +82,7 @@ struct Site {
 
     /// The same site opened again, as after a restart; `losingState`: with its state gone
     /// (deleted, or a new database) and its spool kept.
-    init(reopening other: Site, fileSystem: any SpoolFileSystem = PosixFileSystem(), losingState: Bool = false) throws {
+    init(reopening other: Site, fileSystem: any SpoolFileSystem = PosixFileSystem(), losingState: Bool = false, configure: (inout Config) -> Void = { _ in }) throws {
         dir = other.dir
         clock = other.clock
         backend = other.backend
@@ -91,6 +91,7 @@ struct Site {
             try? FileManager.default.removeItem(atPath: c.stateDir)
             try backend.configure(&c, tag: "lost")
         }
+        configure(&c)
         site = try IngestSite(config: c, fileSystem: fileSystem, clock: clock.function)
     }
 
