@@ -15,7 +15,9 @@ import Logging
 extension Poller {
     /// A cluster node when the configuration names a shared state.
     static func clusterNode(_ config: Config) -> ClusterNode? {
-        config.stateURL.map { ClusterNode(connectionString: $0, node: config.node, lease: config.lease, version: FeedspoolVersion.string) }
+        config.stateURL.map {
+            ClusterNode(connectionString: $0, node: config.node, lease: config.lease, perHost: config.perHost, version: FeedspoolVersion.string)
+        }
     }
 
     /// Seconds between two looks for due feeds when the last found fewer than there was
@@ -49,7 +51,7 @@ extension Poller {
         if now >= loop.nextHeartbeat {
             loop.nextHeartbeat = now + max(1, cluster.lease / 4)
             do {
-                try cluster.announce(feeds: listing.feeds, feedsHash: listing.hash)
+                try cluster.heartbeat(feedsHash: listing.hash)
                 for t in try cluster.adoptOrphanedPages() {
                     logger.notice("took over an item waiting for its page from a node that is gone", metadata: ["page": "\(t.link)"])
                     pages.add(t)

@@ -341,10 +341,10 @@ public final class Poller: Service, @unchecked Sendable {
                 || fresh.node != config.node || fresh.lease != config.lease
             if reopened {
                 site = try IngestSite(config: fresh, clock: clock)
-                cluster = Self.clusterNode(fresh)
             } else {
                 site.reconfigure(fresh)
             }
+            cluster = Self.clusterNode(fresh)
             config = fresh
             engine.shutdown()
             engine = try FetchEngine(configuration: site.fetchConfiguration())

@@ -10,14 +10,17 @@ public final class ClusterNode {
     public let node: String
     /// Seconds a lease lasts without renewal (`lease`).
     public let lease: Int64
+    /// Feeds of one host leased at once, across the cluster (`per_host`).
+    public let perHost: Int
     let connectionString: String
     let version: String
     private var connection: PGConnection?
 
-    public init(connectionString: String, node: String, lease: Int64, version: String) {
+    public init(connectionString: String, node: String, lease: Int64, perHost: Int, version: String) {
         self.connectionString = connectionString
         self.node = node
         self.lease = lease
+        self.perHost = perHost
         self.version = version
     }
 
@@ -59,7 +62,7 @@ public final class ClusterNode {
     /// Claims up to `limit` due feeds for one lease.
     public func claim(limit: Int) throws(StoreError) -> [FeedLeases.Claim] {
         guard limit > 0 else { return [] }
-        return try run("claim due feeds") { l throws(PGError) in try l.claim(limit: limit, lease: lease) }
+        return try run("claim due feeds") { l throws(PGError) in try l.claim(limit: limit, lease: lease, perHost: perHost) }
     }
 
     /// Renews the leases on `ids`; the ones returned are still this node's.

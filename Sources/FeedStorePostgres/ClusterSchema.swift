@@ -42,9 +42,11 @@ public enum ClusterSchema {
             pages_tried BIGINT NOT NULL DEFAULT 0,
             pages_used BIGINT NOT NULL DEFAULT 0,
             lease_node TEXT,
-            lease_until BIGINT
+            lease_until BIGINT,
+            host TEXT NOT NULL DEFAULT ''
         );
         CREATE INDEX feeds_due ON feeds(next_due) WHERE NOT retired;
+        CREATE INDEX feeds_leased_host ON feeds(host) WHERE lease_node IS NOT NULL;
         CREATE TABLE feed_listings(
             node TEXT NOT NULL REFERENCES nodes(name) ON DELETE CASCADE,
             feed_id BIGINT NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,

@@ -36,42 +36,85 @@ public struct FeedLeases {
     }
 
     /// Records which feeds this node's configuration lists (by key), creating the ones the
-    /// cluster does not know yet; a feed no node lists any more is never claimed.
+    /// cluster does not know yet; a feed no node lists any more is never claimed. Three
+    /// statements whatever the number of feeds (arrays, not a round trip a feed).
     public func list(_ feeds: [(key: String, name: String?)]) throws(PGError) {
+        let keys = feeds.map(\.key)
+        let hosts = keys.map(Self.host)
         try db.transaction { () throws(PGError) in
+            try db.execute("""
+                INSERT INTO feeds(key, url, name, added, host)
+                SELECT k, k, n, \(Self.now), h FROM unnest($1::text[], $2::text[], $3::text[]) AS u(k, n, h)
+                ON CONFLICT(key) DO UPDATE SET name = excluded.name, host = excluded.host
+                    WHERE feeds.name IS DISTINCT FROM excluded.name OR feeds.host <> excluded.host
+                """, PGValue.textArray(keys), PGValue.textArray(feeds.map(\.name)), PGValue.textArray(hosts))
+            try db.execute(
+                "INSERT INTO sites(origin, tokens, updated) SELECT DISTINCT h, 0, 0 FROM unnest($1::text[]) AS h ON CONFLICT DO NOTHING",
+                PGValue.textArray(hosts))
             try db.execute("DELETE FROM feed_listings WHERE node = $1", .text(node))
-            for f in feeds {
-                try db.execute("""
-                    INSERT INTO feeds(key, url, name, added) VALUES($1, $1, $2, \(Self.now))
-                    ON CONFLICT(key) DO UPDATE SET name = COALESCE(excluded.name, feeds.name)
-                    """, .text(f.key), .of(f.name))
-                try db.execute(
-                    "INSERT INTO feed_listings(node, feed_id) SELECT $1, id FROM feeds WHERE key = $2 ON CONFLICT DO NOTHING",
-                    .text(node), .text(f.key))
-            }
+            try db.execute(
+                "INSERT INTO feed_listings(node, feed_id) SELECT $1, id FROM feeds WHERE key = ANY($2::text[]) ON CONFLICT DO NOTHING",
+                .text(node), PGValue.textArray(keys))
         }
+    }
+
+    /// The host a feed's requests go to (`host[:port]`, lower case): what the per-host
+    /// limit counts.
+    public static func host(_ url: String) -> String {
+        let bytes = Array(url.utf8)
+        guard let colon = (0..<max(0, bytes.count - 2)).first(where: { bytes[$0] == 0x3A && bytes[$0 + 1] == 0x2F && bytes[$0 + 2] == 0x2F }) else { return "" }
+        var rest = Substring(String(decoding: bytes[(colon + 3)...], as: UTF8.self))
+        if let end = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) { rest = rest[..<end] }
+        if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
+        return rest.lowercased()
     }
 
     /// Claims up to `limit` due feeds, earliest due first, for `lease` seconds: feeds this
     /// node's configuration lists (a node polls nothing it has no settings for; a feed no
     /// node lists is polled by none), not retired, due by the database's clock, whose lease
-    /// (if any) has run out.
-    public func claim(limit: Int, lease: Int64) throws(PGError) -> [Claim] {
-        let rows = try db.execute("""
-            WITH due AS (
-                SELECT id FROM feeds
+    /// (if any) has run out — and no more feeds of one host leased at once, across the
+    /// cluster, than `perHost` (a lease spans its feed's request: three nodes never put
+    /// three times the load on one publisher).
+    ///
+    /// Locks: candidate feeds are taken `FOR UPDATE SKIP LOCKED` (two nodes claiming at once
+    /// get disjoint sets, neither waits); their hosts' `sites` rows are then locked in
+    /// order, so that two claims counting one host's leases follow each other.
+    public func claim(limit: Int, lease: Int64, perHost: Int = Int.max) throws(PGError) -> [Claim] {
+        try db.transaction { () throws(PGError) -> [Claim] in
+            let candidates = try db.execute("""
+                SELECT id, host FROM feeds
                 WHERE NOT retired AND COALESCE(next_due, 0) <= \(Self.now)
                     AND (lease_until IS NULL OR lease_until < \(Self.now))
                     AND EXISTS (SELECT 1 FROM feed_listings l WHERE l.feed_id = feeds.id AND l.node = $2)
                 ORDER BY next_due NULLS FIRST, id
                 LIMIT $1
-                FOR UPDATE SKIP LOCKED)
-            UPDATE feeds f SET lease_node = $2, lease_until = \(Self.now) + $3
-            FROM due WHERE f.id = due.id
-            RETURNING f.id, f.key, f.url, f.lease_until
-            """, .int(Int64(limit)), .text(node), .int(lease))
-        return (0..<rows.count).map { r in
-            Claim(id: rows.int(r, 0) ?? 0, key: rows.text(r, 1) ?? "", url: rows.text(r, 2) ?? "", leaseUntil: rows.int(r, 3) ?? 0)
+                FOR UPDATE SKIP LOCKED
+                """, .int(Int64(min(limit * 4, 100_000))), .text(node))
+            guard !candidates.isEmpty else { return [] }
+            let hosts = Set((0..<candidates.count).compactMap { candidates.text($0, 1) }).sorted()
+            try db.execute("SELECT origin FROM sites WHERE origin = ANY($1::text[]) ORDER BY origin FOR UPDATE", PGValue.textArray(hosts))
+            let busyRows = try db.execute("""
+                SELECT host, COUNT(*) FROM feeds WHERE host = ANY($1::text[]) AND lease_until >= \(Self.now) GROUP BY host
+                """, PGValue.textArray(hosts))
+            var busy: [String: Int] = [:]
+            for r in 0..<busyRows.count { busy[busyRows.text(r, 0) ?? ""] = Int(busyRows.int(r, 1) ?? 0) }
+            var chosen: [Int64] = []
+            for r in 0..<candidates.count where chosen.count < limit {
+                guard let id = candidates.int(r, 0) else { continue }
+                let host = candidates.text(r, 1) ?? ""
+                if busy[host, default: 0] >= perHost { continue }
+                busy[host, default: 0] += 1
+                chosen.append(id)
+            }
+            guard !chosen.isEmpty else { return [] }
+            let rows = try db.execute("""
+                UPDATE feeds SET lease_node = $1, lease_until = \(Self.now) + $2
+                WHERE id = ANY($3::int8[])
+                RETURNING id, key, url, lease_until
+                """, .text(node), .int(lease), .text("{" + chosen.map(String.init).joined(separator: ",") + "}"))
+            return (0..<rows.count).map { r in
+                Claim(id: rows.int(r, 0) ?? 0, key: rows.text(r, 1) ?? "", url: rows.text(r, 2) ?? "", leaseUntil: rows.int(r, 3) ?? 0)
+            }.sorted { a, b in chosen.firstIndex(of: a.id) ?? 0 < chosen.firstIndex(of: b.id) ?? 0 }
         }
     }
 

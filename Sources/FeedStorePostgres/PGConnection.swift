@@ -39,6 +39,27 @@ public enum PGValue: Sendable, Equatable {
     public static func of(_ v: Int64?) -> PGValue { v.map(PGValue.int) ?? .null }
     public static func of(_ v: Int?) -> PGValue { v.map { .int(Int64($0)) } ?? .null }
 
+    /// A `text[]` parameter in PostgreSQL's array syntax (every element quoted; nil is NULL).
+    public static func textArray(_ values: [String?]) -> PGValue {
+        var out = "{"
+        for (i, v) in values.enumerated() {
+            if i > 0 { out += "," }
+            guard let v else {
+                out += "NULL"
+                continue
+            }
+            out += "\""
+            for ch in v {
+                if ch == "\"" || ch == "\\" { out.append("\\") }
+                out.append(ch)
+            }
+            out += "\""
+        }
+        return .text(out + "}")
+    }
+
+    public static func textArray(_ values: [String]) -> PGValue { textArray(values.map(Optional.some)) }
+
     var text: String? {
         switch self {
         case .null: return nil

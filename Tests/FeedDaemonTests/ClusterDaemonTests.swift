@@ -131,6 +131,8 @@ import Testing
             }
         }
         #expect(overlaps.isEmpty, "\(overlaps)")
+        // The per-host limit (per_host = 2) held across the three nodes.
+        #expect(server.peakInFlight <= 2, "\(server.peakInFlight) requests at once")
         // status on any node shows the cluster: three nodes, the totals of all (as of its
         // last heartbeat, a few seconds at most).
         let alive = try #require(survivor)

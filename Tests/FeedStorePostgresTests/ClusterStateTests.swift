@@ -126,6 +126,39 @@ import Testing
         #expect(Set(ids).count == 60, "a feed claimed twice")
     }
 
+    /// The per-host limit is the cluster's: three nodes claiming at once never lease more
+    /// feeds of one host than `perHost` between them; a release frees a place.
+    @Test func thePerHostLimitHoldsAcrossNodes() throws {
+        let url = try Self.cluster("perhost", feeds: 0)
+        let setup = try PGConnection(url)
+        // 12 feeds on each of two hosts (one with a port of its own), listed by every node.
+        let feeds = (0..<24).map { (key: $0 % 2 == 0 ? "https://busy.example/f\($0)" : "https://OTHER.example:8443/f\($0)?x", name: String?.none) }
+        for name in ["a", "b", "c"] { try FeedLeases(db: setup, node: name).list(feeds) }
+        let perNode = Locked<[String: [FeedLeases.Claim]]>([:])
+        DispatchQueue.concurrentPerform(iterations: 3) { i in
+            let node = ["a", "b", "c"][i]
+            do {
+                let leases = FeedLeases(db: try PGConnection(url), node: node)
+                perNode.withLock { $0[node] = [] }
+                for _ in 0..<5 {
+                    let batch = try leases.claim(limit: 10, lease: 120, perHost: 2)
+                    perNode.withLock { $0[node]! += batch }
+                }
+            } catch {
+                Issue.record("\(node): \(error)")
+            }
+        }
+        let claims = perNode.withLock { $0.values.flatMap { $0 } }
+        let byHost = Dictionary(grouping: claims, by: { FeedLeases.host($0.key) }).mapValues(\.count)
+        #expect(byHost == ["busy.example": 2, "other.example:8443": 2], "\(byHost)")
+        // One poll ends: its host has room for one more, whichever node claims it.
+        let done = try #require(claims.first { FeedLeases.host($0.key) == "busy.example" })
+        let owner = try #require(perNode.withLock { $0.first { $0.value.contains(done) }?.key })
+        try FeedLeases(db: setup, node: owner).release(done.id)
+        let next = try FeedLeases(db: setup, node: "c").claim(limit: 10, lease: 120, perHost: 2)
+        #expect(next.map { FeedLeases.host($0.key) } == ["busy.example"])
+    }
+
     @Test func aDeadNodesLeasesRunOutAndAnotherTakesItsFeedsOver() throws {
         let url = try Self.cluster("takeover", feeds: 3)
         let a = FeedLeases(db: try PGConnection(url), node: "a")
