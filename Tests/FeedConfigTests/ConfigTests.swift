@@ -152,6 +152,21 @@ import Testing
         #expect(c.fullTextTimeout(for: c.feeds[1]) == 7200)
     }
 
+    @Test func clusterSettings() throws {
+        let c = try Config.parse("""
+            state_url = " postgresql://feedspool@db.example/feedspool "
+            node = "spool-a.1"
+            lease = "45s"
+            """, path: "/etc/f.toml")
+        #expect(c.stateURL == "postgresql://feedspool@db.example/feedspool")
+        #expect(c.node == "spool-a.1" && c.lease == 45)
+        let keywords = try Config.parse("state_url = \"host=/run/postgresql dbname=feedspool\"\n", path: "/etc/f.toml")
+        #expect(keywords.stateURL == "host=/run/postgresql dbname=feedspool")
+        // Defaults: no shared state, the host name, two minutes.
+        let d = try Config.parse("", path: "/etc/f.toml")
+        #expect(d.stateURL == nil && d.node == Config.hostName && d.lease == 120)
+    }
+
     @Test func mistakesAreReportedWithLineAndFix() {
         let cases: [(String, Int, String)] = [
             ("dedupe = \"global\"\n", 1, "did you mean dedup?"),
@@ -168,6 +183,9 @@ import Testing
             ("page_budget = 0\n", 1, "out of range"),
             ("[[feed]]\nurl = \"https://a\"\nignore_robots = \"yes\"\n", 3, "true or false"),
             ("[[feed]]\nurl = \"https://a\"\nfull_txt = \"always\"\n", 3, "did you mean full_text?"),
+            ("\n\nstate_url = \"mysql://db/x\"\n", 3, "PostgreSQL connection URI"),
+            ("node = \"spool a\"\n", 1, "letters, digits"),
+            ("lease = \"5s\"\n", 1, "between 10s and 1h"),
         ]
         for (text, line, words) in cases {
             do {
