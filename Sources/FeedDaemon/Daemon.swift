@@ -98,6 +98,7 @@ public enum Daemon {
         let handler = DaemonHandler(board: board, inbox: inbox, clock: clock)
         let server = try ControlSocket(config: config, handler: handler)
         defer { server.stop() }
+        handler.subscriberCount.withLock { $0 = { server.subscriberCount } }
         let poller: Poller
         do {
             poller = try Poller(

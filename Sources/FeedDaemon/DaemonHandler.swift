@@ -13,6 +13,8 @@ final class DaemonHandler: ControlHandler {
     let board: StatusBoard
     let inbox: PollerInbox
     let clock: @Sendable () -> Int64
+    /// How many connections follow the event stream (the server is made after its handler).
+    let subscriberCount = Locked<(@Sendable () -> Int)?>(nil)
 
     init(board: StatusBoard, inbox: PollerInbox, clock: @escaping @Sendable () -> Int64) {
         self.board = board
@@ -27,7 +29,8 @@ final class DaemonHandler: ControlHandler {
             reply(ControlProtocol.success("{\"pong\":true}"))
         case "status":
             let snap = board.snapshot
-            reply(ControlProtocol.success(Self.status(snap, now: now, totals: board.totals(of: snap, now: now))))
+            let subscribers = subscriberCount.withLock { $0 }?() ?? 0
+            reply(ControlProtocol.success(Self.status(snap, now: now, totals: board.totals(of: snap, now: now), subscribers: subscribers)))
         case "feeds":
             reply(ControlProtocol.success(Self.feeds(board.snapshot, now: now)))
         case "metrics":
@@ -105,7 +108,7 @@ final class DaemonHandler: ControlHandler {
         }
     }
 
-    static func status(_ s: StatusBoard.Snapshot, now: Int64, totals t: StatusBoard.Totals) -> String {
+    static func status(_ s: StatusBoard.Snapshot, now: Int64, totals t: StatusBoard.Totals, subscribers: Int = 0) -> String {
         var w = JSONWriter()
         w.beginObject()
         w.string("version", FeedspoolVersion.string)
@@ -127,6 +130,7 @@ final class DaemonHandler: ControlHandler {
         w.string("last_delivery", s.lastDelivery.map { FeedDate(secondsSinceEpoch: $0).utcString })
         w.endObject()
         w.int("polls", s.polls)
+        w.int("subscribers", Int64(subscribers))
         w.beginObject("full_text")
         w.int("waiting", Int64(s.pages.waiting))
         w.int("in_flight", Int64(s.pages.inFlight))

@@ -41,17 +41,18 @@ extension Poller {
             return
         }
         let (feeds, hash) = listing
-        try cluster.announce(feeds: feeds, feedsHash: hash)
+        try cluster.announce(feeds: feeds, feedsHash: hash, spoolDir: config.spoolDir)
         board.update { $0.cluster = StatusBoard.ClusterFigures(node: cluster.node) }
     }
 
     /// Heartbeat, nodes' view, adoption of orphaned waiting items, lease renewal.
     func tendCluster(_ loop: inout LoopState, now: Int64) {
         guard let cluster else { return }
+        if loop.clusterBackoff == 0 { relayOtherNodes(cluster, &loop, now: now) }
         if now >= loop.nextHeartbeat {
             loop.nextHeartbeat = now + max(1, cluster.lease / 4)
             do {
-                try cluster.heartbeat(feedsHash: listing.hash)
+                try cluster.heartbeat(feedsHash: listing.hash, spoolDir: config.spoolDir)
                 for t in try cluster.adoptOrphanedPages() {
                     logger.notice("took over an item waiting for its page from a node that is gone", metadata: ["page": "\(t.link)"])
                     pages.add(t)
@@ -81,6 +82,20 @@ extension Poller {
                     logger.warning("lease lost while polling (another node took the feed over)", metadata: ["feed": "\(key)"])
                     loop.leased[key] = nil
                 }
+            }
+        } catch {
+            clusterFailed(error, &loop, now: now)
+        }
+    }
+
+    /// Other nodes' articles, announced by PostgreSQL (LISTEN/NOTIFY), go to this node's
+    /// subscribers too: `tail -f` on any node follows the whole cluster, each article with
+    /// its node and path (its text when that path can be read here, a shared filesystem).
+    private func relayOtherNodes(_ cluster: ClusterNode, _ loop: inout LoopState, now: Int64) {
+        do {
+            for a in try cluster.articlesOfOtherNodes(wanted: wantsEvents()) {
+                let text = a.spoolDir.flatMap { dir in site.ingestor.deliverer.spool.readArticle(at: dir + "/" + a.delivery.file) }
+                publish(Self.event(a.delivery, spoolDir: a.spoolDir, text: text, node: a.node))
             }
         } catch {
             clusterFailed(error, &loop, now: now)
@@ -156,7 +171,7 @@ extension Poller {
 
     /// A cluster call failed: nothing more is claimed until the back-off (2 s doubling to a
     /// minute) has passed; an unreachable server shows in `status` and systemd's status.
-    private func clusterFailed(_ error: StoreError, _ loop: inout LoopState, now: Int64) {
+    func clusterFailed(_ error: StoreError, _ loop: inout LoopState, now: Int64) {
         let first = loop.clusterBackoff == 0
         loop.clusterBackoff = min(60, max(2, loop.clusterBackoff * 2))
         loop.nextClaim = now + loop.clusterBackoff

@@ -457,7 +457,9 @@ public final class Poller: Service, @unchecked Sendable {
                 for d in report.delivered { if let p = d.published { s.freshness.observe(Double(max(0, now - p))) } }
             }
             if wantsEvents() {
-                for d in report.delivered { publish(Self.event(d, spoolDir: config.spoolDir, text: site.ingestor.deliverer.spool.readArticle(d.file))) }
+                for d in report.delivered {
+                    publish(Self.event(d, spoolDir: config.spoolDir, text: site.ingestor.deliverer.spool.readArticle(d.file), node: cluster?.node))
+                }
             }
         }
         if !report.duplicates.isEmpty { board.update { $0.duplicatesTotal += Int64(report.duplicates.count) } }
@@ -479,11 +481,13 @@ public final class Poller: Service, @unchecked Sendable {
     }
 
     /// The `subscribe` event for a delivered article.
-    static func event(_ d: Delivery, spoolDir: String, text: String?) -> String {
+    static func event(_ d: Delivery, spoolDir: String?, text: String?, node: String? = nil) -> String {
         var w = JSONWriter()
         w.beginObject()
         w.int("v", Int64(ControlProtocol.version))
         w.string("event", "article")
+        // In a cluster: the node that delivered it (its spool holds the file).
+        if let node { w.string("node", node) }
         Provenance.write(d, into: &w, spoolDir: spoolDir)
         w.string("text", text)
         w.endObject()

@@ -112,6 +112,12 @@ public struct SpoolDirectory: Sendable {
 
     /// An article's text, while its file is still in the spool (consumers may take it).
     public func readArticle(_ name: String) -> String? {
-        fileSystem.read(path(name), limit: 64 << 20).map { String(decoding: $0, as: UTF8.self) }
+        readArticle(at: path(name))
+    }
+
+    /// An article file elsewhere (another node's spool on a shared filesystem); nil when it
+    /// cannot be read here.
+    public func readArticle(at path: String) -> String? {
+        fileSystem.read(path, limit: 64 << 20).map { String(decoding: $0, as: UTF8.self) }
     }
 }

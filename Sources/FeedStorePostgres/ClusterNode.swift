@@ -29,6 +29,8 @@ public final class ClusterNode {
         connection = nil
         do {
             let db = try PGConnection(connectionString, applicationName: "feedspoold \(node) leases")
+            // Other nodes' deliveries arrive on this connection (read by `articlesOfOtherNodes`).
+            try db.execute("LISTEN \(PostgresState.articlesChannel)")
             connection = db
             return FeedLeases(db: db, node: node)
         } catch {
@@ -36,6 +38,7 @@ public final class ClusterNode {
         }
     }
 
+    @discardableResult
     private func run<T>(_ what: String, _ body: (FeedLeases) throws(PGError) -> T) throws(StoreError) -> T {
         let l = try leases()
         do {
@@ -48,15 +51,44 @@ public final class ClusterNode {
 
     /// Records the heartbeat and which feeds this node lists (at start and after a reload).
     /// `feedsHash` identifies the list, so that nodes whose configurations disagree show.
-    public func announce(feeds: [(key: String, name: String?)], feedsHash: String) throws(StoreError) {
+    public func announce(feeds: [(key: String, name: String?)], feedsHash: String, spoolDir: String) throws(StoreError) {
         try run("announce this node") { l throws(PGError) in
-            try l.heartbeat(version: version, feedsHash: feedsHash)
+            try l.heartbeat(version: version, feedsHash: feedsHash, spoolDir: spoolDir)
             try l.list(feeds)
         }
     }
 
-    public func heartbeat(feedsHash: String) throws(StoreError) {
-        try run("record the heartbeat") { l throws(PGError) in try l.heartbeat(version: version, feedsHash: feedsHash) }
+    public func heartbeat(feedsHash: String, spoolDir: String) throws(StoreError) {
+        try run("record the heartbeat") { l throws(PGError) in try l.heartbeat(version: version, feedsHash: feedsHash, spoolDir: spoolDir) }
+    }
+
+    /// An article another node delivered, with where that node's spool is.
+    public struct RemoteArticle: Sendable {
+        public var delivery: Delivery
+        public var node: String
+        public var spoolDir: String?
+    }
+
+    /// The articles other nodes delivered since the last call (announced by their
+    /// `markDelivered`; the connection listens from the moment it opens), read without
+    /// waiting. `wanted` false drains the announcements without reading the articles.
+    public func articlesOfOtherNodes(wanted: Bool = true) throws(StoreError) -> [RemoteArticle] {
+        try run("read other nodes' articles") { l throws(PGError) -> [RemoteArticle] in
+            var seqs: [Int64] = []
+            for n in try l.db.notifications() where n.channel == PostgresState.articlesChannel {
+                guard let colon = n.payload.lastIndex(of: ":"), n.payload[..<colon] != node else { continue }
+                seqs += n.payload[n.payload.index(after: colon)...].split(separator: ",").compactMap { Int64($0) }
+            }
+            guard wanted, !seqs.isEmpty else { return [] }
+            let r = try l.db.execute("""
+                SELECT \(PostgresState.deliveryColumns.split(separator: ",").map { "d." + $0.trimmingCharacters }.joined(separator: ", ")), d.node, n.spool_dir
+                FROM deliveries d LEFT JOIN nodes n ON n.name = d.node WHERE d.seq = ANY($1::int8[]) ORDER BY d.seq
+                """, PostgresState.array(seqs))
+            let columns = PostgresState.deliveryColumns.split(separator: ",").count
+            return PostgresState.deliveries(r).enumerated().map { i, d in
+                RemoteArticle(delivery: d, node: r.text(i, columns) ?? "", spoolDir: r.text(i, columns + 1))
+            }
+        }
     }
 
     /// Claims up to `limit` due feeds for one lease.
@@ -150,5 +182,11 @@ public final class ClusterNode {
             }
             return (views, r.int(0, 9) ?? 0)
         }
+    }
+}
+
+extension Substring {
+    var trimmingCharacters: String {
+        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
     }
 }

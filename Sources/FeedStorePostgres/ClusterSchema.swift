@@ -17,7 +17,8 @@ public enum ClusterSchema {
             started BIGINT NOT NULL,
             heartbeat BIGINT NOT NULL,
             version TEXT NOT NULL,
-            feeds_hash TEXT
+            feeds_hash TEXT,
+            spool_dir TEXT
         );
         CREATE TABLE feeds(
             id BIGSERIAL PRIMARY KEY,

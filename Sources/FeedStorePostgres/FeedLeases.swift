@@ -28,11 +28,12 @@ public struct FeedLeases {
     }
 
     /// Records this node's heartbeat (creating its row): `status` lists the nodes alive.
-    public func heartbeat(version: String, feedsHash: String? = nil) throws(PGError) {
+    public func heartbeat(version: String, feedsHash: String? = nil, spoolDir: String? = nil) throws(PGError) {
         try db.execute("""
-            INSERT INTO nodes(name, started, heartbeat, version, feeds_hash) VALUES($1, \(Self.now), \(Self.now), $2, $3)
-            ON CONFLICT(name) DO UPDATE SET heartbeat = \(Self.now), version = excluded.version, feeds_hash = excluded.feeds_hash
-            """, .text(node), .text(version), .of(feedsHash))
+            INSERT INTO nodes(name, started, heartbeat, version, feeds_hash, spool_dir) VALUES($1, \(Self.now), \(Self.now), $2, $3, $4)
+            ON CONFLICT(name) DO UPDATE SET heartbeat = \(Self.now), version = excluded.version, feeds_hash = excluded.feeds_hash,
+                spool_dir = COALESCE(excluded.spool_dir, nodes.spool_dir)
+            """, .text(node), .text(version), .of(feedsHash), .of(spoolDir))
     }
 
     /// Records which feeds this node's configuration lists (by key), creating the ones the

@@ -176,6 +176,22 @@ public final class PGConnection {
         }
     }
 
+    /// Notifications (`NOTIFY`) received on this connection since the last call, as
+    /// (channel, payload): what arrived while statements ran, and whatever the socket holds
+    /// now (read without waiting).
+    public func notifications() throws(PGError) -> [(channel: String, payload: String)] {
+        guard let conn else { throw PGError("\(place): the connection is closed", connectionLost: true) }
+        guard PQconsumeInput(conn) == 1 else {
+            throw PGError("\(place): \(Self.trimmed(PQerrorMessage(conn)))", connectionLost: PQstatus(conn) != CONNECTION_OK)
+        }
+        var out: [(String, String)] = []
+        while let n = PQnotifies(conn) {
+            out.append((String(cString: n.pointee.relname), String(cString: n.pointee.extra)))
+            PQfreemem(n)
+        }
+        return out
+    }
+
     /// Statements prepared on this connection, by their text: the state's few dozen
     /// statements are parsed and planned once per connection, not once per call.
     private var statements: [String: String] = [:]

@@ -345,10 +345,20 @@ public final class PostgresState: StateBackend {
             """, .int(c.feedID), .int(c.now), Self.array(identities), Self.array(contents), list(seqs), Self.array(outcomes), list(related), list(distances))
     }
 
+    /// The channel on which nodes announce their deliveries (`tail -f` on any node follows
+    /// every node's): the payload is `node:seq,seq,…`.
+    public static let articlesChannel = "feedspool_articles"
+
     public func markDelivered(_ seqs: [Int64]) throws(StoreError) {
-        guard !seqs.isEmpty else { return }
-        try run("mark articles delivered") { db throws(PGError) in
-            try db.execute("UPDATE deliveries SET state = 1 WHERE seq = ANY($1::int8[])", Self.array(seqs))
+        // In slices: a notification's payload holds under 8,000 bytes.
+        for start in stride(from: 0, to: seqs.count, by: 400) {
+            let slice = seqs[start..<min(seqs.count, start + 400)]
+            try run("mark articles delivered") { db throws(PGError) in
+                try db.execute("""
+                    WITH done AS (UPDATE deliveries SET state = 1 WHERE seq = ANY($1::int8[]) RETURNING seq)
+                    SELECT pg_notify('\(Self.articlesChannel)', $2 || ':' || string_agg(seq::text, ',')) FROM done HAVING COUNT(*) > 0
+                    """, Self.array(slice), .text(node))
+            }
         }
     }
 
@@ -403,7 +413,12 @@ public final class PostgresState: StateBackend {
         let r = try run("read \(what)") { db throws(PGError) in
             try db.execute("SELECT \(Self.deliveryColumns) FROM deliveries WHERE \(clause) ORDER BY seq", value)
         }
-        return (0..<r.count).map { i in
+        return Self.deliveries(r)
+    }
+
+    /// Deliveries from rows of `deliveryColumns`.
+    static func deliveries(_ r: PGRows) -> [Delivery] {
+        (0..<r.count).map { i in
             Delivery(
                 seq: r.int(i, 0) ?? 0, delivered: r.int(i, 1) != 0, articleID: r.text(i, 2) ?? "", file: r.text(i, 3) ?? "", feedID: r.int(i, 4) ?? 0,
                 feedURL: r.text(i, 5) ?? "", link: r.text(i, 6), guid: r.text(i, 7), title: r.text(i, 8) ?? "", published: r.int(i, 9),

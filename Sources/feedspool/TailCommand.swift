@@ -10,7 +10,9 @@ struct TailCommand: ParsableCommand {
             Prints the last N articles of the spool (by delivery order), each after a line \
             "==> NAME <==", or with --json one object per line (seq, id, file, path, text, and \
             the provenance the daemon sends). With -f it then waits for new articles: through the \
-            daemon's event stream when feedspoold runs, else by watching the spool directory.
+            daemon's event stream when feedspoold runs, else by watching the spool directory. \
+            On a node of a cluster it follows every node's articles, each with its node \
+            ("==> NODE: NAME <==", "node" in JSON) and path.
             """)
 
     @OptionGroup var daemon: DaemonOptions
@@ -59,6 +61,13 @@ struct TailCommand: ParsableCommand {
             while let line = client.readLine() {
                 guard let o = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else { continue }
                 switch o["event"] as? String {
+                case "article" where o["node"] is String && o["path"] as? String != dir + "/" + (o["file"] as? String ?? ""):
+                    // Another node's article (a cluster): numbered from that node's blocks,
+                    // not in this spool's order, and never in the backlog printed above.
+                    guard let name = o["file"] as? String else { continue }
+                    let path = o["path"] as? String
+                    let text = o["text"] as? String ?? path.flatMap(Self.read) ?? ""
+                    emit(out, name: name, text: text, dir: path.map { String($0.dropLast(name.utf8.count + 1)) } ?? dir, event: o)
                 case "article":
                     guard let name = o["file"] as? String, name > last else { continue }
                     let text = o["text"] as? String ?? Self.read(dir + "/" + name) ?? ""
@@ -108,7 +117,8 @@ struct TailCommand: ParsableCommand {
             o["text"] = text
             out.write(jsonLine(o) + "\n")
         } else {
-            out.write("==> \(name) <==\n")
+            let node = (event?["node"] as? String).map { "\($0): " } ?? ""
+            out.write("==> \(node)\(name) <==\n")
             out.write(text)
             out.write("\n\n")
         }

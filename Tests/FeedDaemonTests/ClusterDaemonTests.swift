@@ -151,4 +151,53 @@ import Testing
         }
         print("cluster test: \(kills) kills, \(expected) articles, each in one spool")
     }
+
+    /// `tail -f` on one node follows every node's articles (LISTEN/NOTIFY), each with its
+    /// node and path, its text read from that path.
+    @Test func tailOnOneNodeFollowsTheWholeCluster() throws {
+        let cluster = try PostgresCluster.shared()
+        let stateURL = cluster.connectionString(try cluster.createDatabase("cluster-tail"))
+        let feeds = (0..<8).map { LiveFeed("t\($0)") }
+        let server = try DaemonTests.server(feeds)
+        defer { server.stop() }
+        let dirs = try ["ta", "tb"].map { try Binaries.tempDirectory("cluster-\($0)") }
+        // a lists half the feeds: the other half only b polls, so a's tail must hear of them.
+        let a = try RunningDaemon(dir: dirs[0], toml: Self.toml(node: "ta", stateURL: stateURL, server: server, feeds: Array(feeds.prefix(4))))
+        let b = try RunningDaemon(dir: dirs[1], toml: Self.toml(node: "tb", stateURL: stateURL, server: server, feeds: feeds))
+        #expect(try eventually(timeout: 60) { try Self.spools(dirs).count == feeds.count * 3 })
+        let (tail, tailOut) = try Binaries.launch("feedspool", ["tail", "-f", "-n", "0", "--json", "--socket", a.socket])
+        defer { if tail.isRunning { kill(tail.processIdentifier, SIGKILL) } }
+        let lines = LineCollector(tailOut.fileHandleForReading)
+        // New stories once the follower is subscribed (a listens to the cluster from its start).
+        #expect(try eventually(timeout: 10) { (try a.status()?["subscribers"] as? NSNumber)?.intValue == 1 })
+        for f in feeds { f.publish() }
+        _ = try b.client(["poll"])
+        // The new stories (those delivered a moment before the follower came may be
+        // announced to it too: they are not counted).
+        let events = {
+            lines.all.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
+                .filter { ($0["title"] as? String)?.hasSuffix(" story 3") == true }
+        }
+        #expect(eventually(timeout: 30) { events().count >= feeds.count })
+        let got = events()
+        #expect(got.count == feeds.count, "\(lines.all)")
+        #expect(Set(got.compactMap { $0["node"] as? String }).isSubset(of: ["ta", "tb"]))
+        for e in got {
+            let path = try #require(e["path"] as? String)
+            let node = try #require(e["node"] as? String)
+            #expect(path.hasPrefix((node == "ta" ? dirs[0] : dirs[1]).path), "\(e)")
+            #expect((e["text"] as? String)?.isEmpty == false, "\(e)")
+            #expect(FileManager.default.fileExists(atPath: path))
+        }
+        // Both nodes polled (the claims spread): the other node's articles reached a's tail.
+        let fromB = got.filter { $0["node"] as? String == "tb" }.count
+        #expect(fromB >= 4)
+        // The nodes' lists differ: status says so.
+        #expect((try a.status()?["cluster"] as? [String: Any])?["feed_lists_agree"] as? Bool == false)
+        print("cluster tail: \(got.count) articles, \(fromB) delivered by the other node")
+        for n in [a, b] {
+            n.process.terminate()
+            #expect(n.waitForExit() == 0)
+        }
+    }
 }
