@@ -19,7 +19,7 @@ BUILD_DIR ?= .build/release
 BUILD_DEPS := pkg-config libxml2-dev libcurl4-openssl-dev libsqlite3-dev libpq-dev
 # What only the tests need: a real PostgreSQL (the harness runs a throwaway cluster).
 TEST_DEPS := postgresql
-BENCH_DEPS := libxml2-utils sfeed hyperfine nginx time curl
+BENCH_DEPS := libxml2-utils sfeed hyperfine nginx time curl postgresql
 
 .PHONY: all build release run test verify-unit install install-files test-systemd stress fuzz test-asan test-tsan bench deps bench-deps clean
 

@@ -4,6 +4,8 @@
 #   - fetch (issue #3): bench/fetch.sh, the corpus served by a local nginx on 127.0.0.1;
 #   - state and spool (issue #4): feedspool-bench state (delivery rate, seen checks, start-up);
 #   - the daemon (issue #5): bench/daemon.py, 10,000 feeds from the local nginx.
+#   - the cluster (issue #17): bench/cluster.py, the steady-state cost of a poll with the
+#     state in PostgreSQL against SQLite, and the first poll by 1, 2 and 3 nodes.
 #   - article extraction (issue #16): F1 against reference texts, and feedspool extract's
 #     CPU against trafilatura's over the same pages (bench/extract-speed.sh);
 #   - corpus: bench/make-corpus.py (ours, 2,000 feeds), regenerated only when missing;
@@ -75,4 +77,6 @@ PY
   fi
   python3 bench/daemon.py "$OUT/corpus" "$OUT/daemon"
   rm -rf "$OUT/daemon"
+  python3 bench/cluster.py "$OUT/corpus" "$OUT/cluster"
+  rm -rf "$OUT/cluster"
 } | tee "$OUT/results.md"

@@ -29,6 +29,10 @@ public final class ClusterNode {
         connection = nil
         do {
             let db = try PGConnection(connectionString, applicationName: "feedspoold \(node) leases")
+            // Claims, renewals, releases and heartbeats need not wait for the server's disk:
+            // one lost in a server crash is a lease that runs out, or a poll that a commit's
+            // fence refuses (see PostgresState.connect).
+            try db.execute("SET synchronous_commit = off")
             // Other nodes' deliveries arrive on this connection (read by `articlesOfOtherNodes`).
             try db.execute("LISTEN \(PostgresState.articlesChannel)")
             connection = db

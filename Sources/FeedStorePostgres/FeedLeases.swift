@@ -1,3 +1,5 @@
+import FeedStore
+
 /// Feeds shared by leases. A node claims due feeds in batches (`FOR UPDATE SKIP LOCKED`:
 /// two nodes claiming at once get disjoint batches, neither waits for the other), holds
 /// each lease while it polls, renews it, and releases it when the poll commits; a node
@@ -25,6 +27,9 @@ public struct FeedLeases {
         public var key: String
         public var url: String
         public var leaseUntil: Int64
+        /// The feed as the cluster knows it now (validators, health, counts): other nodes
+        /// may have polled it since this one last did.
+        public var record: FeedRecord?
     }
 
     /// Records this node's heartbeat (creating its row): `status` lists the nodes alive.
@@ -84,7 +89,7 @@ public struct FeedLeases {
         try db.transaction { () throws(PGError) -> [Claim] in
             let candidates = try db.execute("""
                 SELECT id, host FROM feeds
-                WHERE NOT retired AND COALESCE(next_due, 0) <= \(Self.now)
+                WHERE NOT retired AND (next_due IS NULL OR next_due <= \(Self.now))
                     AND (lease_until IS NULL OR lease_until < \(Self.now))
                     AND EXISTS (SELECT 1 FROM feed_listings l WHERE l.feed_id = feeds.id AND l.node = $2)
                 ORDER BY next_due NULLS FIRST, id
@@ -111,10 +116,12 @@ public struct FeedLeases {
             let rows = try db.execute("""
                 UPDATE feeds SET lease_node = $1, lease_until = \(Self.now) + $2
                 WHERE id = ANY($3::int8[])
-                RETURNING id, key, url, lease_until
+                RETURNING \(PostgresState.feedColumns), lease_until
                 """, .text(node), .int(lease), .text("{" + chosen.map(String.init).joined(separator: ",") + "}"))
-            return (0..<rows.count).map { r in
-                Claim(id: rows.int(r, 0) ?? 0, key: rows.text(r, 1) ?? "", url: rows.text(r, 2) ?? "", leaseUntil: rows.int(r, 3) ?? 0)
+            let records = PostgresState.feeds(rows)
+            let leaseColumn = PostgresState.feedColumns.split(separator: ",").count
+            return records.enumerated().map { r, f in
+                Claim(id: f.id, key: f.key, url: f.url, leaseUntil: rows.int(r, leaseColumn) ?? 0, record: f)
             }.sorted { a, b in chosen.firstIndex(of: a.id) ?? 0 < chosen.firstIndex(of: b.id) ?? 0 }
         }
     }

@@ -38,7 +38,7 @@ public final class PostgresState: StateBackend {
         self.node = node
         let db: PGConnection
         do {
-            db = try PGConnection(connectionString, applicationName: "feedspoold \(node)")
+            db = try Self.connect(connectionString, node: node)
             try ClusterSchema.migrate(db)
             try db.execute("INSERT INTO feedspool_meta(key, value) VALUES('seq_width', '9') ON CONFLICT DO NOTHING")
         } catch {
@@ -54,6 +54,23 @@ public final class PostgresState: StateBackend {
         }
     }
 
+    /// Opens a connection for the state. Commits are asynchronous by default: what a
+    /// server crash could lose of a fetch's record, a schedule, a lease or a delivered mark
+    /// is harmless (a feed polled early, an intent completed again by recovery). The commit
+    /// of a poll — intents, identities, fingerprints, validators — and the record of files
+    /// found in the spool wait for the server's disk (`durable`): the delivery protocol
+    /// depends on them, as on SQLite's synchronous=FULL.
+    static func connect(_ connectionString: String, node: String) throws(PGError) -> PGConnection {
+        let db = try PGConnection(connectionString, applicationName: "feedspoold \(node)")
+        try db.execute("SET synchronous_commit = off")
+        return db
+    }
+
+    /// Inside a transaction: its commit waits for the server's disk.
+    static func durable(_ db: PGConnection) throws(PGError) {
+        try db.execute("SET LOCAL synchronous_commit = on")
+    }
+
     static func storeError(_ place: String, _ what: String, _ error: PGError) -> StoreError {
         StoreError(message: "\(place): cannot \(what): \(error)", unreachable: error.connectionLost)
     }
@@ -63,7 +80,7 @@ public final class PostgresState: StateBackend {
         if let connection, connection.isConnected { return connection }
         connection = nil
         do {
-            let db = try PGConnection(connectionString, applicationName: "feedspoold \(node)")
+            let db = try Self.connect(connectionString, node: node)
             connection = db
             return db
         } catch {
@@ -236,6 +253,7 @@ public final class PostgresState: StateBackend {
     public func commit(_ c: PollCommit) throws(StoreError) -> CommitResult {
         try run("record a poll of feed \(c.feedID)") { db throws(PGError) in
             try db.transaction { () throws(PGError) -> CommitResult in
+                try Self.durable(db)
                 if c.isPoll {
                     try fence(db, feedID: c.feedID)
                 } else {
@@ -389,6 +407,7 @@ public final class PostgresState: StateBackend {
         guard !files.isEmpty else { return }
         try run("record the articles found in the spool") { db throws(PGError) in
             try db.transaction { () throws(PGError) in
+                try Self.durable(db)
                 for f in files {
                     try db.execute("""
                         INSERT INTO deliveries(seq, node, state, article_id, file, feed_id, feed_url, title, first_seen, decision, fingerprint)
