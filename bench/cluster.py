@@ -16,10 +16,10 @@ and synchronous commits on, as SQLite's synchronous=FULL). Measures, in the same
 The feeds are spread over four loopback hosts (127.0.0.1-4, one nginx): per_host (32) is
 the cluster's, so on one host three nodes would share 32 requests at once between them.
 """
-import argparse, os, pwd, shutil, signal, socket, subprocess, sys, time
+import os, pwd, signal, subprocess, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from daemon import cpu_seconds, request, wait_for  # noqa: E402
+from daemon import arguments, cpu_seconds, request, start_nginx, stop_nginx, wait_for  # noqa: E402
 
 HOSTS = (1, 2, 3, 4)
 
@@ -113,24 +113,8 @@ def steady(pid, sock, total, pg=None):
     return time.monotonic() - t0, cpu_seconds(pid) - c0, (pg.cpu() - p0 if pg else 0.0)
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("corpus")
-    ap.add_argument("work")
-    ap.add_argument("--copies", type=int, default=5)
-    ap.add_argument("--port", type=int, default=8091)
-    ap.add_argument("--bin", default=".build/release")
-    a = ap.parse_args()
-    corpus, work, binary = os.path.abspath(a.corpus), os.path.abspath(a.work), os.path.abspath(a.bin)
-    shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(os.path.join(work, "ngx"))
-    www = os.path.join(work, "www")
-    os.makedirs(www)
-    os.symlink(corpus, os.path.join(www, "c"))
-    conf = open("bench/nginx.conf.in").read().replace("@PREFIX@", os.path.join(work, "ngx")).replace("@CORPUS@", www).replace("@PORT@", str(a.port))
-    conf = conf.replace(f"listen 127.0.0.1:{a.port};", " ".join(f"listen 127.0.0.{h}:{a.port};" for h in HOSTS))
-    with open(os.path.join(work, "ngx", "nginx.conf"), "w") as f:
-        f.write(conf)
-    subprocess.run(["nginx", "-p", os.path.join(work, "ngx"), "-c", os.path.join(work, "ngx", "nginx.conf"), "-e", os.path.join(work, "ngx", "error.log")], check=True)
+    a, corpus, work, binary = arguments(8091)
+    start_nginx(work, corpus, a.port, HOSTS)
     procs, pg = [], None
     try:
         pg = Postgres(work)
@@ -190,9 +174,7 @@ def main():
                 q.kill()
         if pg:
             pg.stop()
-        pid = os.path.join(work, "ngx", "nginx.pid")
-        if os.path.exists(pid):
-            os.kill(int(open(pid).read()), signal.SIGQUIT)
+        stop_nginx(work)
 
 if __name__ == "__main__":
     main()

@@ -58,26 +58,42 @@ def live_feed(n):
         f"<description>Live text number {i}, fresh.</description></item>" for i in range(n, -1, -1))
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Live</title>{items}</channel></rss>'
 
-def main():
+def arguments(port):
+    """The benchmarks' common arguments: corpus, work directory, copies, port, binaries."""
     ap = argparse.ArgumentParser()
     ap.add_argument("corpus")
     ap.add_argument("work")
     ap.add_argument("--copies", type=int, default=5)
-    ap.add_argument("--port", type=int, default=8090)
+    ap.add_argument("--port", type=int, default=port)
     ap.add_argument("--bin", default=".build/release")
     a = ap.parse_args()
-    corpus, work, binary = os.path.abspath(a.corpus), os.path.abspath(a.work), os.path.abspath(a.bin)
+    return a, os.path.abspath(a.corpus), os.path.abspath(a.work), os.path.abspath(a.bin)
+
+def start_nginx(work, corpus, port, hosts=(1,)):
+    """A fresh WORK directory and nginx serving CORPUS under /c/ on 127.0.0.H:PORT for each
+    host H; returns the directory it serves (www)."""
     shutil.rmtree(work, ignore_errors=True)
     www = os.path.join(work, "www")
     os.makedirs(os.path.join(work, "ngx"))
     os.makedirs(www)
     os.symlink(corpus, os.path.join(www, "c"))
-    with open(os.path.join(www, "live.xml"), "w") as f:
-        f.write(live_feed(0))
-    conf = open("bench/nginx.conf.in").read().replace("@PREFIX@", os.path.join(work, "ngx")).replace("@CORPUS@", www).replace("@PORT@", str(a.port))
+    conf = open("bench/nginx.conf.in").read().replace("@PREFIX@", os.path.join(work, "ngx")).replace("@CORPUS@", www).replace("@PORT@", str(port))
+    conf = conf.replace(f"listen 127.0.0.1:{port};", " ".join(f"listen 127.0.0.{h}:{port};" for h in hosts))
     with open(os.path.join(work, "ngx", "nginx.conf"), "w") as f:
         f.write(conf)
     subprocess.run(["nginx", "-p", os.path.join(work, "ngx"), "-c", os.path.join(work, "ngx", "nginx.conf"), "-e", os.path.join(work, "ngx", "error.log")], check=True)
+    return www
+
+def stop_nginx(work):
+    pid = os.path.join(work, "ngx", "nginx.pid")
+    if os.path.exists(pid):
+        os.kill(int(open(pid).read()), signal.SIGQUIT)
+
+def main():
+    a, corpus, work, binary = arguments(8090)
+    www = start_nginx(work, corpus, a.port)
+    with open(os.path.join(www, "live.xml"), "w") as f:
+        f.write(live_feed(0))
     daemon = None
     try:
         files = sorted(n for n in os.listdir(corpus) if n.endswith(".xml"))
@@ -194,9 +210,7 @@ def main():
     finally:
         if daemon and daemon.poll() is None:
             daemon.kill()
-        pid = os.path.join(work, "ngx", "nginx.pid")
-        if os.path.exists(pid):
-            os.kill(int(open(pid).read()), signal.SIGQUIT)
+        stop_nginx(work)
 
 if __name__ == "__main__":
     main()
