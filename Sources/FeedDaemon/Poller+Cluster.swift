@@ -20,6 +20,11 @@ extension Poller {
         }
     }
 
+    /// In a cluster the state records only polls of feeds this node holds the lease of.
+    func requireLeases() {
+        (site.store as? PostgresState)?.requireLease = cluster != nil
+    }
+
     /// Seconds between two looks for due feeds when the last found fewer than there was
     /// room for (a claim is one indexed query; once a second is nothing for PostgreSQL).
     static let claimEvery: Int64 = 1

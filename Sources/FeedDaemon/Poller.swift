@@ -72,6 +72,7 @@ public final class Poller: Service, @unchecked Sendable {
         current.set(e)
         pages = PageScheduler(policy: site.pageSchedulerPolicy())
         cluster = Self.clusterNode(config)
+        requireLeases()
         try loadFeeds()
         try announce(now: clock())
         try loadWaitingPages()
@@ -345,6 +346,7 @@ public final class Poller: Service, @unchecked Sendable {
                 site.reconfigure(fresh)
             }
             cluster = Self.clusterNode(fresh)
+            requireLeases()
             config = fresh
             engine.shutdown()
             engine = try FetchEngine(configuration: site.fetchConfiguration())

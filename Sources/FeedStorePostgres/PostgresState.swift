@@ -30,6 +30,10 @@ public final class PostgresState: StateBackend {
     static let block: Int64 = 64
     /// Whether any delivery was ever recorded from a spool listing (almost never).
     private var hasFilesFoundInSpool: Bool
+    /// A poll is recorded only while this node holds its feed's lease (the daemon of a
+    /// cluster, which polls only what it claimed). Off, a poll is refused only when another
+    /// node holds the lease (ingest without leases: tests, `--once`).
+    public var requireLease = false
 
     /// Connects, brings the schema up to date (under the migration lock), and reads what a
     /// node needs to start.
@@ -301,15 +305,20 @@ public final class PostgresState: StateBackend {
         }
     }
 
-    /// Refuses a commit for a feed whose lease another node holds, and locks the feed's row
-    /// until the commit ends (so the lease cannot change hands in between).
+    /// Refuses a poll's commit unless this node may record it (see `requireLease`), and
+    /// locks the feed's row until the commit ends (so the lease cannot change hands in
+    /// between). A node whose lease ran out must not record its poll even when the node
+    /// that took over has finished and released the feed: its items may be delivered.
     private func fence(_ db: PGConnection, feedID: Int64) throws(PGError) {
         let r = try db.execute("""
-            SELECT lease_node FROM feeds WHERE id = $1 AND lease_node IS NOT NULL AND lease_node <> $2
-                AND lease_until > EXTRACT(EPOCH FROM clock_timestamp())::BIGINT FOR UPDATE
-            """, .int(feedID), .text(node))
-        if let other = r.text(0, 0) {
-            throw PGError("feed \(feedID) is leased to node \(other) now: this node's lease ran out, and its poll is not recorded")
+            SELECT lease_node, lease_until > EXTRACT(EPOCH FROM clock_timestamp())::BIGINT FROM feeds WHERE id = $1 FOR UPDATE
+            """, .int(feedID))
+        let holder = r.text(0, 0), valid = r.bool(0, 1) ?? false
+        if requireLease, !(holder == node && valid) {
+            throw PGError("this node's lease on feed \(feedID) ran out (another node may have polled it): its poll is not recorded")
+        }
+        if let holder, holder != node, valid {
+            throw PGError("feed \(feedID) is leased to node \(holder) now: this node's lease ran out, and its poll is not recorded")
         }
     }
 

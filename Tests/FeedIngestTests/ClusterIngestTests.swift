@@ -99,9 +99,19 @@ import Testing
         #expect(try a.spoolFiles().isEmpty)
         #expect(try a.staged().isEmpty)
         #expect(try a.site.store.hasNoItems(feedID: feed.id))
-        // Once b's lease is over (released or run out), a's poll is recorded.
+        // A daemon of the cluster records only polls it holds the lease of: not when b has
+        // released the feed either (b may have delivered its items meanwhile).
         try db.execute("UPDATE feeds SET lease_node = NULL, lease_until = NULL WHERE id = $1", .int(feed.id))
+        let store = try #require(a.site.store as? PostgresState)
+        store.requireLease = true
+        #expect(throws: DeliveryError.self) { try a.ingest("https://fenced.example/feed", rss(items(0..<3))) }
+        #expect(try a.spoolFiles().isEmpty)
+        try db.execute("UPDATE feeds SET lease_node = 'test-node', lease_until = EXTRACT(EPOCH FROM clock_timestamp())::BIGINT + 60 WHERE id = $1", .int(feed.id))
         #expect(try a.ingest("https://fenced.example/feed", rss(items(0..<3))).delivered.count == 3)
+        // Without that rule (ingest without leases), a released feed's poll is recorded.
+        store.requireLease = false
+        try db.execute("UPDATE feeds SET lease_node = NULL, lease_until = NULL WHERE id = $1", .int(feed.id))
+        #expect(try a.ingest("https://fenced.example/feed", rss(items(0..<4))).delivered.count == 1)
     }
 
     @Test func aLostConnectionIsReportedAsUnreachableAndTheNextCallReconnects() throws {
