@@ -177,7 +177,19 @@ public final class PostgresState: StateBackend {
         }
     }
 
+    /// The feed with this key, created on first sight. A feed the cluster knows is only
+    /// read (its name written when it changed): rewriting every row at each start would lock
+    /// them all while other nodes claim and commit.
     public func ensureFeed(key: String, name: String?, now: Int64) throws(StoreError) -> FeedRecord {
+        if var known = try feed(key: key) {
+            if known.name != name {
+                try run("rename the feed \(key)") { db throws(PGError) in
+                    try db.execute("UPDATE feeds SET name = $1 WHERE id = $2", .of(name), .int(known.id))
+                }
+                known.name = name
+            }
+            return known
+        }
         let rows = try run("record the feed \(key)") { db throws(PGError) in
             try db.execute("""
                 INSERT INTO feeds(key, url, name, added) VALUES($1, $1, $2, $3)
@@ -493,9 +505,11 @@ public final class PostgresState: StateBackend {
                     .int(0, 0).map { Int($0) } ?? 0
                 // Each node's newest delivery stays: a node that has delivered is never taken
                 // for a new one (whose spool files would be adopted).
+                // (Each node's newest is found once, not once a row.)
                 p.deliveries = try db.execute("""
-                    WITH gone AS (DELETE FROM deliveries d WHERE state = 1 AND first_seen < $1
-                        AND seq < (SELECT MAX(seq) FROM deliveries n WHERE n.node = d.node) RETURNING 1)
+                    WITH newest AS (SELECT node, MAX(seq) AS top FROM deliveries GROUP BY node),
+                    gone AS (DELETE FROM deliveries d USING newest n WHERE d.node = n.node AND d.seq < n.top
+                        AND d.state = 1 AND d.first_seen < $1 RETURNING 1)
                     SELECT COUNT(*) FROM gone
                     """, .int(cutoff)).int(0, 0).map { Int($0) } ?? 0
                 return p

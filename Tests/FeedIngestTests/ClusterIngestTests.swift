@@ -114,6 +114,22 @@ import Testing
         #expect(try a.ingest("https://fenced.example/feed", rss(items(0..<4))).delivered.count == 1)
     }
 
+    /// Pruning keeps each node's newest delivery (a node that has delivered is never taken
+    /// for a new one) and forgets the rest of the old provenance.
+    @Test func pruningKeepsEachNodesNewestDelivery() throws {
+        let clock = TestClock()
+        let a = try Site("prune-a", backend: .postgres, clock: clock)
+        let b = try Self.node("prune-b", sharing: a, clock: clock)
+        let fromA = try a.ingest("https://a.example/feed", rss(items(0..<4, prefix: "a"))).delivered.map(\.seq)
+        let fromB = try b.ingest("https://b.example/feed", rss(items(0..<3, prefix: "b"))).delivered.map(\.seq)
+        let pruned = try a.site.store.prune(before: clock.now + 1)
+        #expect(pruned.deliveries == 5)
+        #expect(try a.site.store.delivery(seq: try #require(fromA.max())) != nil)
+        #expect(try a.site.store.delivery(seq: try #require(fromB.max())) != nil)
+        #expect(try a.site.store.delivery(seq: try #require(fromA.min())) == nil)
+        #expect(try !a.site.store.hasNoDeliveries && !b.site.store.hasNoDeliveries)
+    }
+
     @Test func aLostConnectionIsReportedAsUnreachableAndTheNextCallReconnects() throws {
         let a = try Site("reconnect", backend: .postgres)
         #expect(try a.ingest("https://e.com/feed", rss(items(0..<2))).delivered.count == 2)
