@@ -1,5 +1,6 @@
 import FeedConfig
 import FeedCore
+import FeedFetch
 import FeedIngest
 import FeedStore
 import FeedStorePostgres
@@ -31,8 +32,8 @@ extension Poller {
 
     /// The configuration's feeds, as the cluster records them: this node lists them, and the
     /// hash tells whether every node lists the same.
-    var listing: (feeds: [(key: String, name: String?)], hash: String) {
-        let feeds = config.feeds.map { (key: $0.url, name: $0.name) }
+    var listing: (feeds: [FeedLeases.Listed], hash: String) {
+        let feeds = config.feeds.map { (key: $0.url, name: $0.name, host: hostKey(of: $0.url) ?? "") }
         let hash = ContentHash.fnv(feeds.map(\.key).sorted().joined(separator: "\n").utf8)
         return (feeds, String(hash, radix: 16))
     }

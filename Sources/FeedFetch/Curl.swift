@@ -42,8 +42,9 @@ func monotonicMilliseconds() -> Int64 {
 }
 
 /// The host a URL names, lowercased, without user info or port: the key per-host limits
-/// are counted under. Nil when the URL has no authority.
-func hostKey(of url: String) -> String? {
+/// are counted under (by the engine, and across a cluster's nodes). Nil when the URL has
+/// no authority.
+public func hostKey(of url: String) -> String? {
     guard let schemeEnd = url.utf8.firstIndex(of: UInt8(ascii: ":")) else { return nil }
     let rest = url.utf8[schemeEnd...].dropFirst()
     guard rest.starts(with: "//".utf8) else { return nil }

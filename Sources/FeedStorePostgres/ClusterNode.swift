@@ -55,7 +55,7 @@ public final class ClusterNode {
 
     /// Records the heartbeat and which feeds this node lists (at start and after a reload).
     /// `feedsHash` identifies the list, so that nodes whose configurations disagree show.
-    public func announce(feeds: [(key: String, name: String?)], feedsHash: String, spoolDir: String) throws(StoreError) {
+    public func announce(feeds: [FeedLeases.Listed], feedsHash: String, spoolDir: String) throws(StoreError) {
         try run("announce this node") { l throws(PGError) in
             try l.heartbeat(version: version, feedsHash: feedsHash, spoolDir: spoolDir)
             try l.list(feeds)

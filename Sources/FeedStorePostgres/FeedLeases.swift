@@ -41,12 +41,16 @@ public struct FeedLeases {
             """, .text(node), .text(version), .of(feedsHash), .of(spoolDir))
     }
 
+    /// A feed as a node's configuration lists it: its key, name, and the host its requests
+    /// go to (the key the per-host limit counts, as the fetch engine's `hostKey`).
+    public typealias Listed = (key: String, name: String?, host: String)
+
     /// Records which feeds this node's configuration lists (by key), creating the ones the
     /// cluster does not know yet; a feed no node lists any more is never claimed. Three
     /// statements whatever the number of feeds (arrays, not a round trip a feed).
-    public func list(_ feeds: [(key: String, name: String?)]) throws(PGError) {
+    public func list(_ feeds: [Listed]) throws(PGError) {
         let keys = feeds.map(\.key)
-        let hosts = keys.map(Self.host)
+        let hosts = feeds.map(\.host)
         try db.transaction { () throws(PGError) in
             try db.execute("""
                 INSERT INTO feeds(key, url, name, added, host)
@@ -62,17 +66,6 @@ public struct FeedLeases {
                 "INSERT INTO feed_listings(node, feed_id) SELECT $1, id FROM feeds WHERE key = ANY($2::text[]) ON CONFLICT DO NOTHING",
                 .text(node), PGValue.textArray(keys))
         }
-    }
-
-    /// The host a feed's requests go to (`host[:port]`, lower case): what the per-host
-    /// limit counts.
-    public static func host(_ url: String) -> String {
-        let bytes = Array(url.utf8)
-        guard let colon = (0..<max(0, bytes.count - 2)).first(where: { bytes[$0] == 0x3A && bytes[$0 + 1] == 0x2F && bytes[$0 + 2] == 0x2F }) else { return "" }
-        var rest = Substring(String(decoding: bytes[(colon + 3)...], as: UTF8.self))
-        if let end = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) { rest = rest[..<end] }
-        if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
-        return rest.lowercased()
     }
 
     /// Claims up to `limit` due feeds, earliest due first, for `lease` seconds: feeds this

@@ -94,7 +94,7 @@ import Testing
         for name in ["a", "b", "c"] {
             let node = FeedLeases(db: db, node: name)
             try node.heartbeat(version: "test")
-            try node.list((0..<feeds).map { ("https://site\($0).example/feed", nil) })
+            try node.list((0..<feeds).map { ("https://site\($0).example/feed", nil, "site\($0).example") })
         }
         return url
     }
@@ -131,8 +131,11 @@ import Testing
     @Test func thePerHostLimitHoldsAcrossNodes() throws {
         let url = try Self.cluster("perhost", feeds: 0)
         let setup = try PGConnection(url)
-        // 12 feeds on each of two hosts (one with a port of its own), listed by every node.
-        let feeds = (0..<24).map { (key: $0 % 2 == 0 ? "https://busy.example/f\($0)" : "https://OTHER.example:8443/f\($0)?x", name: String?.none) }
+        // 12 feeds on each of two hosts, listed by every node.
+        let feeds: [FeedLeases.Listed] = (0..<24).map { i in
+            i % 2 == 0 ? ("https://busy.example/f\(i)", nil, "busy.example") : ("https://other.example/f\(i)", nil, "other.example")
+        }
+        func host(_ key: String) -> String { key.contains("busy") ? "busy.example" : "other.example" }
         for name in ["a", "b", "c"] { try FeedLeases(db: setup, node: name).list(feeds) }
         let perNode = Locked<[String: [FeedLeases.Claim]]>([:])
         DispatchQueue.concurrentPerform(iterations: 3) { i in
@@ -149,14 +152,14 @@ import Testing
             }
         }
         let claims = perNode.withLock { $0.values.flatMap { $0 } }
-        let byHost = Dictionary(grouping: claims, by: { FeedLeases.host($0.key) }).mapValues(\.count)
-        #expect(byHost == ["busy.example": 2, "other.example:8443": 2], "\(byHost)")
+        let byHost = Dictionary(grouping: claims, by: { host($0.key) }).mapValues(\.count)
+        #expect(byHost == ["busy.example": 2, "other.example": 2], "\(byHost)")
         // One poll ends: its host has room for one more, whichever node claims it.
-        let done = try #require(claims.first { FeedLeases.host($0.key) == "busy.example" })
+        let done = try #require(claims.first { host($0.key) == "busy.example" })
         let owner = try #require(perNode.withLock { $0.first { $0.value.contains(done) }?.key })
         try FeedLeases(db: setup, node: owner).release(done.id)
         let next = try FeedLeases(db: setup, node: "c").claim(limit: 10, lease: 120, perHost: 2)
-        #expect(next.map { FeedLeases.host($0.key) } == ["busy.example"])
+        #expect(next.map { host($0.key) } == ["busy.example"])
     }
 
     @Test func aDeadNodesLeasesRunOutAndAnotherTakesItsFeedsOver() throws {
@@ -203,7 +206,7 @@ import Testing
         #expect(try b.claim(limit: 10, lease: 60).map(\.key) == ["https://site1.example/feed"])
         try b.release(try #require(try b.db.execute("SELECT id FROM feeds WHERE key = 'https://site1.example/feed'").int(0, 0)))
         // A node claims only what its configuration lists; a feed no node lists is never claimed.
-        try a.list([("https://site0.example/feed", nil)])
+        try a.list([("https://site0.example/feed", nil, "site0.example")])
         try b.list([])
         #expect(try a.makeDue([], reason: "poll requested").count == 2)
         #expect(try b.claim(limit: 10, lease: 60).isEmpty)
