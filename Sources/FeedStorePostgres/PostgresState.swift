@@ -109,29 +109,27 @@ public final class PostgresState: StateBackend {
         .text("{" + values.map(String.init).joined(separator: ",") + "}")
     }
 
+    /// An integer array parameter whose elements may be NULL.
+    static func array(_ values: [Int64?]) -> PGValue {
+        .text("{" + values.map { $0.map(String.init) ?? "NULL" }.joined(separator: ",") + "}")
+    }
+
     // MARK: Sequence numbers
 
     public var nextSequence: Int64 { blockNext }
 
     public func reserveSequences(_ count: Int) throws(StoreError) -> Range<Int64> {
+        // Ingest takes one at a time; more than a block would not be contiguous.
+        guard count <= Self.block else {
+            throw StoreError(message: "\(place): cannot reserve \(count) sequence numbers at once (at most \(Self.block))", unreachable: false)
+        }
         if blockEnd - blockNext < Int64(count) {
-            let blocks = (Int64(count) + Self.block - 1) / Self.block
             let first = try run("reserve sequence numbers") { db throws(PGError) in
-                // One call for several blocks would not be contiguous; `count` is 1 in practice.
-                var first: Int64 = -1, end: Int64 = -1
-                for _ in 0..<blocks {
-                    let v = try db.execute("SELECT nextval('delivery_seq')").int(0, 0) ?? 0
-                    if first < 0 || v != end { first = v }
-                    end = v + Self.block
-                }
-                return (first, end)
+                try db.execute("SELECT nextval('delivery_seq')").int(0, 0) ?? 0
             }
-            guard first.1 - first.0 >= Int64(count) else {
-                throw StoreError(message: "\(place): cannot reserve \(count) contiguous sequence numbers", unreachable: false)
-            }
-            blockStart = first.0
-            blockNext = first.0
-            blockEnd = first.1
+            blockStart = first
+            blockNext = first
+            blockEnd = first + Self.block
         }
         let r = blockNext..<(blockNext + Int64(count))
         blockNext = r.upperBound
@@ -360,7 +358,8 @@ public final class PostgresState: StateBackend {
     /// recorded as the duplicate it turned out to be.
     private func upsertItems(_ db: PGConnection, _ c: PollCommit, lost: [Int64: Int64]) throws(PGError) {
         guard !c.items.isEmpty else { return }
-        var identities: [Int64] = [], contents: [Int64] = [], seqs: [String] = [], outcomes: [Int64] = [], related: [String] = [], distances: [String] = []
+        var identities: [Int64] = [], contents: [Int64] = [], outcomes: [Int64] = []
+        var seqs: [Int64?] = [], related: [Int64?] = [], distances: [Int64?] = []
         for var item in c.items {
             if let seq = item.seq, let owner = lost[seq] {
                 item.seq = nil
@@ -369,19 +368,18 @@ public final class PostgresState: StateBackend {
             let d = item.decision.stored
             identities.append(item.identity)
             contents.append(item.content)
-            seqs.append(item.seq.map(String.init) ?? "NULL")
+            seqs.append(item.seq)
             outcomes.append(d.code)
-            related.append(d.relatedSeq.map(String.init) ?? "NULL")
-            distances.append(d.distance.map(String.init) ?? "NULL")
+            related.append(d.relatedSeq)
+            distances.append(d.distance)
         }
-        func list(_ v: [String]) -> PGValue { .text("{" + v.joined(separator: ",") + "}") }
         try db.execute("""
             INSERT INTO items(feed_id, identity, content, first_seen, last_seen, seq, outcome, related_seq, distance)
             SELECT $1, i, c, $2, $2, s, o, r, d FROM unnest($3::int8[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::int4[]) AS u(i, c, s, o, r, d)
             ON CONFLICT(feed_id, identity) DO UPDATE SET content = excluded.content, last_seen = excluded.last_seen,
                 seq = COALESCE(excluded.seq, items.seq), outcome = excluded.outcome, related_seq = excluded.related_seq,
                 distance = excluded.distance
-            """, .int(c.feedID), .int(c.now), Self.array(identities), Self.array(contents), list(seqs), Self.array(outcomes), list(related), list(distances))
+            """, .int(c.feedID), .int(c.now), Self.array(identities), Self.array(contents), Self.array(seqs), Self.array(outcomes), Self.array(related), Self.array(distances))
     }
 
     /// The channel on which nodes announce their deliveries (`tail -f` on any node follows
