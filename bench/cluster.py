@@ -2,6 +2,7 @@
 """The cluster benchmark (issue #17), run by bench/run.sh:
 
     python3 bench/cluster.py CORPUS_DIR WORK_DIR [--copies 5] [--port 8091]
+        [--parts steady,first] [--compare OTHER_BIN_DIR]
 
 10,000 feeds (each corpus file under --copies URLs) from a local nginx on 127.0.0.1, and a
 throwaway PostgreSQL (initdb into WORK_DIR, a Unix socket there, default durability: fsync
@@ -12,6 +13,9 @@ and synchronous commits on, as SQLite's synchronous=FULL). Measures, in the same
   process's CPU) — the ratio is the figure (target: at most 2x);
 - the first poll of every feed by 1, 2 and 3 nodes sharing the PostgreSQL (wall time, and
   the per-node rate it implies on this machine's cores).
+
+--compare measures another build's feedspoold (say, the commit before a change) on the
+same PostgreSQL steady-state cycle, in the same run, for before/after figures.
 
 The feeds are spread over four loopback hosts (127.0.0.1-4, one nginx): per_host (32) is
 the cluster's, so on one host three nodes would share 32 requests at once between them.
@@ -112,8 +116,50 @@ def steady(pid, sock, total, pg=None):
     wait_for(lambda: polls(sock) >= before + total, 900, "a steady-state cycle")
     return time.monotonic() - t0, cpu_seconds(pid) - c0, (pg.cpu() - p0 if pg else 0.0)
 
+def steady_pg(binary, work, urls, pg, procs, name):
+    """The first poll with the state in PostgreSQL (one node), then two steady cycles."""
+    total = len(urls)
+    pg.createdb(name)
+    t0 = time.monotonic()
+    p, sock = start(binary, work, name, urls, [f'state_url = "{pg.url(name)}"', f'node = "{name}"'])
+    procs.append(p)
+    wait_for(lambda: polls(sock) >= total, 1800, "PostgreSQL's first poll")
+    first = time.monotonic() - t0
+    cycles = [steady(p.pid, sock, total, pg) for _ in range(2)]
+    p.send_signal(signal.SIGTERM); p.wait(timeout=60); procs.remove(p)
+    return first, cycles
+
+def measure_steady(binary, work, urls, pg, procs, compare=None):
+    """The steady-state cost, SQLite then PostgreSQL (one node), each after its first poll."""
+    total = len(urls)
+    t0 = time.monotonic()
+    p, sock = start(binary, work, "sqlite", urls, [])
+    procs.append(p)
+    wait_for(lambda: polls(sock) >= total, 900, "SQLite's first poll")
+    sq_first = time.monotonic() - t0
+    sq = [steady(p.pid, sock, total) for _ in range(2)]
+    p.send_signal(signal.SIGTERM); p.wait(timeout=60); procs.remove(p)
+    pq_first, pq = steady_pg(binary, work, urls, pg, procs, "steady")
+    other = steady_pg(compare, work, urls, pg, procs, "compared") if compare else None
+
+    print("| measure | SQLite | PostgreSQL | ratio | target |\n|---|---|---|---|---|")
+    def row(label, s, q):
+        (sw, sc, _), (pw_, pc, ps) = s, q
+        print(f"| {label}: wall / CPU a poll (daemon + PostgreSQL) | {sw:.1f} s / {sc / total * 1e6:.0f} us "
+              f"| {pw_:.1f} s / {pc / total * 1e6:.0f} + {ps / total * 1e6:.0f} = {(pc + ps) / total * 1e6:.0f} us | **{(pc + ps) / sc:.2f}x** | <= 2x |")
+    for i in range(2):
+        row(f"steady-state cycle {i + 1} (all 304)", sq[i], pq[i])
+    if other:
+        for i in range(2):
+            row(f"the same, {compare}'s feedspoold, cycle {i + 1}", sq[i], other[1][i])
+    print(f"| first poll (one node): wall | {sq_first:.1f} s | {pq_first:.1f} s | {pq_first / sq_first:.2f}x | - |", flush=True)
+
 def main():
-    a, corpus, work, binary = arguments(8091)
+    def more(ap):
+        ap.add_argument("--parts", default="steady,first")
+        ap.add_argument("--compare", help="another build's directory, measured beside --bin")
+    a, corpus, work, binary = arguments(8091, more)
+    parts = set(a.parts.split(","))
     start_nginx(work, corpus, a.port, HOSTS)
     procs, pg = [], None
     try:
@@ -123,30 +169,10 @@ def main():
         total = len(urls)
 
         print(f"\n### cluster: {total} feeds from nginx on 4 loopback hosts, PostgreSQL with full durability for deliveries ({os.cpu_count()} cores)\n", flush=True)
-        # The steady-state cost, SQLite then PostgreSQL (one node), each after its first poll.
-        t0 = time.monotonic()
-        p, sock = start(binary, work, "sqlite", urls, [])
-        procs.append(p)
-        wait_for(lambda: polls(sock) >= total, 900, "SQLite's first poll")
-        sq_first = time.monotonic() - t0
-        sq = [steady(p.pid, sock, total) for _ in range(2)]
-        p.send_signal(signal.SIGTERM); p.wait(timeout=60); procs.remove(p)
-
-        pg.createdb("steady")
-        t0 = time.monotonic()
-        p, sock = start(binary, work, "pg1", urls, [f'state_url = "{pg.url("steady")}"', 'node = "pg1"'])
-        procs.append(p)
-        wait_for(lambda: polls(sock) >= total, 1800, "PostgreSQL's first poll")
-        pq_first = time.monotonic() - t0
-        pq = [steady(p.pid, sock, total, pg) for _ in range(2)]
-        p.send_signal(signal.SIGTERM); p.wait(timeout=60); procs.remove(p)
-
-        print("| measure | SQLite | PostgreSQL | ratio | target |\n|---|---|---|---|---|")
-        for i in range(2):
-            (sw, sc, _), (pw_, pc, ps) = sq[i], pq[i]
-            print(f"| steady-state cycle {i + 1} (all 304): wall / CPU a poll (daemon + PostgreSQL) | {sw:.1f} s / {sc / total * 1e6:.0f} us "
-                  f"| {pw_:.1f} s / {pc / total * 1e6:.0f} + {ps / total * 1e6:.0f} = {(pc + ps) / total * 1e6:.0f} us | **{(pc + ps) / sc:.2f}x** | <= 2x |")
-        print(f"| first poll (one node): wall | {sq_first:.1f} s | {pq_first:.1f} s | {pq_first / sq_first:.2f}x | - |", flush=True)
+        if "steady" in parts:
+            measure_steady(binary, work, urls, pg, procs, compare=a.compare and os.path.abspath(a.compare))
+        if "first" not in parts:
+            return
         print("\n| nodes | first poll of every feed: wall | feeds/s | nodes' CPU + PostgreSQL's | articles |\n|---|---|---|---|---|", flush=True)
         # The first poll of every feed by 1, 2 and 3 nodes, each on a new database.
         first = {}

@@ -58,14 +58,17 @@ def live_feed(n):
         f"<description>Live text number {i}, fresh.</description></item>" for i in range(n, -1, -1))
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Live</title>{items}</channel></rss>'
 
-def arguments(port):
-    """The benchmarks' common arguments: corpus, work directory, copies, port, binaries."""
+def arguments(port, more=None):
+    """The benchmarks' common arguments: corpus, work directory, copies, port, binaries;
+    `more(parser)` adds a benchmark's own."""
     ap = argparse.ArgumentParser()
     ap.add_argument("corpus")
     ap.add_argument("work")
     ap.add_argument("--copies", type=int, default=5)
     ap.add_argument("--port", type=int, default=port)
     ap.add_argument("--bin", default=".build/release")
+    if more:
+        more(ap)
     a = ap.parse_args()
     return a, os.path.abspath(a.corpus), os.path.abspath(a.work), os.path.abspath(a.bin)
 

@@ -140,7 +140,9 @@ extension Poller {
         if !claims.isEmpty { publishBoard() }
     }
 
-    /// The poll was applied (its commit holds the next due time): the lease ends.
+    /// The poll was applied: the lease ends. (When the state recorded the poll, its
+    /// statement ended the lease already; this releases what a poll not recorded — cancelled,
+    /// its feed removed by a reload, the state failing — still holds.)
     func releaseLease(_ key: String, _ loop: inout LoopState) {
         guard let cluster, let lease = loop.leased.removeValue(forKey: key) else { return }
         do {

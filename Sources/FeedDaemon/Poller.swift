@@ -256,7 +256,7 @@ public final class Poller: Service, @unchecked Sendable {
             $0.fetchDurations[outcome, default: Histogram.fetchDuration()].observe(seconds)
             $0.httpStatuses[fetched.result.http?.status ?? 0, default: 0] += 1
         }
-        apply(key, fetched)
+        apply(key, fetched, &loop)
         releaseLease(key, &loop)
         if let due = feeds[key]?.record.nextDue { loop.earliest = min(loop.earliest, due) }
         loop.applied += 1
@@ -396,18 +396,18 @@ public final class Poller: Service, @unchecked Sendable {
     /// Polls applied between two returns of freed memory to the system.
     static let trimEvery = 100
 
-    private func apply(_ key: String, _ fetched: FetchedFeed) {
+    private func apply(_ key: String, _ fetched: FetchedFeed, _ loop: inout LoopState) {
         guard var entry = feeds[key] else { return }  // removed by a reload meanwhile
         if case .failed(let e) = fetched.result.outcome, e.stage == .cancelled { return }  // shutting down
         let now = clock()
         let before = entry.record
         let interval = config.interval(for: entry.config)
-        let outcome = site.apply(fetched, feed: before, settings: site.settings(for: entry.config), interval: interval, now: now)
-        var failedWrites = site.takeFailedWrites()
-        do {
-            if let fresh = try site.store.feed(id: before.id) { entry.record = fresh }
-        } catch {
-            failedWrites.append("cannot read \(key)'s record back: \(error)")
+        let (outcome, recorded) = site.apply(fetched, feed: before, settings: site.settings(for: entry.config), interval: interval, now: now)
+        let failedWrites = site.takeFailedWrites()
+        if let recorded {
+            entry.record = recorded
+            // Its commit ended this node's lease (see `finishPoll`).
+            if cluster != nil { loop.leased[key] = nil }
         }
         if failedWrites.isEmpty {
             if board.snapshot.stateWritesFailing { board.update { $0.stateWritesFailing = false } }

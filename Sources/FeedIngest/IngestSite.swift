@@ -126,9 +126,11 @@ public final class IngestSite {
     }
 
     /// Applies one fetch result to the state and the spool (serially: the caller's task),
-    /// and records when the feed is due next and why.
-    public func apply(_ fetched: FetchedFeed, feed: FeedRecord, settings: IngestSettings, interval: Int64, now: Int64) -> PollOutcome {
-        let outcome = ingest(fetched, feed: feed, settings: settings, now: now)
+    /// and records how the poll went and when the feed is due next and why. `record` is the
+    /// feed as the state now has it, nil when the state could not record the poll (noted in
+    /// `takeFailedWrites`).
+    public func apply(_ fetched: FetchedFeed, feed: FeedRecord, settings: IngestSettings, interval: Int64, now: Int64) -> (outcome: PollOutcome, record: FeedRecord?) {
+        var (outcome, ending) = ingest(fetched, feed: feed, settings: settings, now: now)
         let schedule = PollSchedule(interval: interval)
         var rng = SystemRandomNumberGenerator()
         let end: PollEnd
@@ -148,48 +150,43 @@ public final class IngestSite {
             end = .success(hints)
         }
         let next = schedule.next(after: end, now: now, using: &rng)
+        ending.nextDue = next.at
+        ending.dueReason = next.reason
         do {
-            try store.setSchedule(feedID: feed.id, nextDue: next.at, reason: next.reason)
+            return (outcome, try store.finishPoll(feedID: feed.id, ending))
         } catch {
-            noteFailedWrite("cannot record when \(feed.key) is due next", error)
+            noteFailedWrite("cannot record the poll of \(feed.key) and when it is due next", error)
+            return (outcome, nil)
         }
-        return outcome
     }
 
-    private func ingest(_ fetched: FetchedFeed, feed: FeedRecord, settings: IngestSettings, now: Int64) -> PollOutcome {
+    /// Ingests what a fetch brought, and says how the fetch went for the feed's record.
+    private func ingest(_ fetched: FetchedFeed, feed: FeedRecord, settings: IngestSettings, now: Int64) -> (PollOutcome, PollRecord) {
         let r = fetched.result
-        let newURL = r.http?.permanentRedirect
-        func record(status: Int?, error: (String, String)?, retired: Bool? = nil) {
-            do {
-                try store.recordFetch(feedID: feed.id, now: now, status: status, error: error.map { (stage: $0.0, message: $0.1) }, newURL: newURL, retired: retired)
-            } catch let failure {
-                noteFailedWrite("cannot record the poll of \(feed.key)", failure)
-            }
+        let status = r.http?.status
+        let moved = r.http?.permanentRedirect
+        func record(_ error: (stage: String, message: String)?, retired: Bool? = nil) -> PollRecord {
+            PollRecord(now: now, status: status, error: error, newURL: moved, retired: retired)
         }
         switch r.outcome {
         case .failed(let e):
             // The stage recorded is the fetch's own (too-large, timeout, redirect, …).
-            record(status: r.http?.status, error: (e.stage.rawValue, e.detail))
-            return .failed(stage: "FETCH", message: e.description)
+            return (.failed(stage: "FETCH", message: e.description), record((e.stage.rawValue, e.detail)))
         case .gone:
-            record(status: 410, error: ("http", "410 Gone: the publisher removed the feed"), retired: true)
-            return .failed(stage: "FETCH", message: "410 Gone: the publisher removed the feed; it is retired")
+            let message = "410 Gone: the publisher removed the feed"
+            return (.failed(stage: "FETCH", message: message + "; it is retired"), PollRecord(now: now, status: 410, error: ("http", message), newURL: moved, retired: true))
         case .notModified:
-            record(status: r.http?.status, error: nil)
-            return .unchanged
+            return (.unchanged, record(nil))
         case .fetched:
             guard let parsed = fetched.parsed else {
                 let m = fetched.parseError ?? "no document"
-                record(status: r.http?.status, error: ("parse", m))
-                return .failed(stage: "PARSE", message: m)
+                return (.failed(stage: "PARSE", message: m), record(("parse", m)))
             }
             do {
                 let report = try ingestor.ingest(parsed, feed: feed, settings: settings, etag: r.http?.headers.etag, lastModified: r.http?.headers.lastModified)
-                record(status: r.http?.status, error: nil)
-                return .ok(report)
+                return (.ok(report), record(nil))
             } catch {
-                record(status: r.http?.status, error: ("spool", error.description))
-                return .failed(stage: "SPOOL", message: error.description)
+                return (.failed(stage: "SPOOL", message: error.description), record(("spool", error.description)))
             }
         }
     }

@@ -89,14 +89,18 @@ public final class Ingestor {
         // 1. Which items are new, or changed under an identity already delivered.
         var candidates: [Candidate] = []
         var inDocument = Set<Int64>()
+        var items: [(index: Int, item: FeedItem, identity: ItemIdentity, articleID: String, identityHash: Int64)] = []
         for (index, (item, identity)) in zip(parsed.items, ItemIdentity.assign(to: parsed.items)).enumerated() {
             let articleID = ArticleID.make(feedKey: feed.key, identity: identity)
             let identityHash = Self.identityBits(articleID)
             guard inDocument.insert(identityHash).inserted else { continue }
+            items.append((index, item, identity, articleID, identityHash))
+        }
+        let known: [Int64: SeenItem]
+        do { known = try store.seen(feedID: feed.id, identities: items.map(\.identityHash)) } catch { throw .state(error) }
+        for (index, item, identity, articleID, identityHash) in items {
             let raw = Int64(bitPattern: ContentHash.rawContent(of: item))
-            let seen: SeenItem?
-            do { seen = try store.seen(feedID: feed.id, identity: identityHash) } catch { throw .state(error) }
-            if let seen {
+            if let seen = known[identityHash] {
                 commit.present.append(identityHash)
                 report.alreadySeen += 1
                 guard seen.content != raw, settings.onUpdate == .redeliver, seen.seq != nil else { continue }
@@ -156,9 +160,16 @@ public final class Ingestor {
         // 4. Items whose page is wanted wait for it; the others' duplicates, then the batch.
         let firstSeq = store.nextSequence
         var batch = Batch()
-        for c in candidates {
+        let articles = candidates.map { c in
             let article = builder.article(for: c.item, id: c.articleID, firstSeen: FeedDate(secondsSinceEpoch: now))
-            let page = Self.pageDecision(for: c.item, article: article, settings: settings)
+            return (article, Self.pageDecision(for: c.item, article: article, settings: settings))
+        }
+        if settings.dedup.checksText {
+            // The state's owners of every text about to be delivered, in one lookup.
+            let texts = zip(candidates, articles).filter { c, a in !(a.1.wanted && c.item.effectiveLink != nil) }.map { Self.fingerprint(of: $0.1.0) }
+            do { batch.stateOwners = try store.fingerprintOwners(texts) } catch { throw .state(error) }
+        }
+        for (c, (article, page)) in zip(candidates, articles) {
             if page.wanted, let link = c.item.effectiveLink {
                 let d = c.item.articleDate
                 let pending = PendingPage(
@@ -246,17 +257,26 @@ public final class Ingestor {
         var files: [ArticleFile] = []
         var fingerprints: [Int64: Int64] = [:]
         var simHashes: [(UInt64, Int64)] = []
+        /// The state's owners of the batch's texts, when they were looked up beforehand (a
+        /// fingerprint missing here is not in the state).
+        var stateOwners: [Int64: Int64]?
+    }
+
+    static func fingerprint(of article: Article) -> Int64 {
+        Int64(bitPattern: ContentHash.fingerprint(title: article.title, body: article.body))
     }
 
     /// Adds an article to the batch — unless its text is a duplicate (by the policy) of one
     /// delivered before or earlier in the batch, which is recorded instead.
     func add(_ article: Article, _ f: DeliveryFacts, feed: FeedRecord, settings: IngestSettings, to batch: inout Batch, commit: inout PollCommit, report: inout IngestReport) throws(DeliveryError) {
-        let fp = Int64(bitPattern: ContentHash.fingerprint(title: article.title, body: article.body))
+        let fp = Self.fingerprint(of: article)
         let sim = SimHash.of(article.title + "\n" + article.body.string)
         var duplicateOf: ItemDecision?
         if settings.dedup.checksText {
             var owner = batch.fingerprints[fp]
-            if owner == nil {
+            if owner == nil, let looked = batch.stateOwners {
+                owner = looked[fp]
+            } else if owner == nil {
                 do { owner = try store.fingerprintOwner(fp) } catch { throw .state(error) }
             }
             if let owner { duplicateOf = .duplicate(of: owner) }

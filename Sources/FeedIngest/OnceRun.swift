@@ -58,7 +58,7 @@ public enum OnceRun {
             while next < min(window, jobs.count) { add() }
             while let (i, fetched) = await group.next() {
                 let (rec, f) = jobs[i]
-                var outcome = site.apply(fetched, feed: rec, settings: site.settings(for: f), interval: config.interval(for: f), now: Int64(time(nil)))
+                var outcome = site.apply(fetched, feed: rec, settings: site.settings(for: f), interval: config.interval(for: f), now: Int64(time(nil))).outcome
                 let failedWrites = site.takeFailedWrites()
                 if !failedWrites.isEmpty, !outcome.isFailure {
                     // Delivered, but the state could not record the poll: not a success.

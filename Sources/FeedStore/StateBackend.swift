@@ -27,12 +27,18 @@ public protocol StateBackend: AnyObject {
     func ensureFeed(key: String, name: String?, now: Int64) throws(StoreError) -> FeedRecord
     func recordFetch(feedID: Int64, now: Int64, status: Int?, error: (stage: String, message: String)?, newURL: String?, retired: Bool?) throws(StoreError)
     func setRetired(feedID: Int64, _ retired: Bool) throws(StoreError)
-    func setSchedule(feedID: Int64, nextDue: Int64?, reason: String?) throws(StoreError)
+    /// Records how a poll ended (`recordFetch`'s facts and the next due time) and returns
+    /// the feed as recorded. In a cluster it also ends this node's lease on the feed.
+    func finishPoll(feedID: Int64, _ r: PollRecord) throws(StoreError) -> FeedRecord
 
     // Items and duplicates.
     func seen(feedID: Int64, identity: Int64) throws(StoreError) -> SeenItem?
     func hasNoItems(feedID: Int64) throws(StoreError) -> Bool
+    /// The items of a feed the state knows among `identities` (one round trip to a server).
+    func seen(feedID: Int64, identities: [Int64]) throws(StoreError) -> [Int64: SeenItem]
     func fingerprintOwner(_ fingerprint: Int64) throws(StoreError) -> Int64?
+    /// The deliveries owning those of `fingerprints` the state knows.
+    func fingerprintOwners(_ fingerprints: [Int64]) throws(StoreError) -> [Int64: Int64]
     func nearestSimHash(_ h: UInt64, threshold: Int) throws(StoreError) -> (seq: Int64, distance: Int)?
 
     // The delivery protocol.
@@ -77,6 +83,36 @@ public struct CommitResult: Sendable, Equatable {
     }
 }
 
+/// How a poll ended, as its feed's record keeps it: the fetch's status or error, a
+/// permanent redirect, retirement (410), and when the feed is due next and why.
+public struct PollRecord: Sendable, Equatable {
+    public var now: Int64
+    public var status: Int?
+    public var errorStage: String?
+    public var errorMessage: String?
+    /// A permanent redirect's target: the feed's URL from now on.
+    public var newURL: String?
+    public var retired: Bool?
+    public var nextDue: Int64?
+    public var dueReason: String?
+
+    public init(now: Int64, status: Int?, error: (stage: String, message: String)? = nil, newURL: String? = nil, retired: Bool? = nil, nextDue: Int64? = nil, dueReason: String? = nil) {
+        self.now = now
+        self.status = status
+        self.errorStage = error?.stage
+        self.errorMessage = error?.message
+        self.newURL = newURL
+        self.retired = retired
+        self.nextDue = nextDue
+        self.dueReason = dueReason
+    }
+
+    public var error: (stage: String, message: String)? {
+        guard let errorStage, let errorMessage else { return nil }
+        return (errorStage, errorMessage)
+    }
+}
+
 /// What one `prune` forgot.
 public struct StatePruned: Sendable, Equatable {
     /// Item identities not seen since the cutoff (their tombstones).
@@ -114,6 +150,23 @@ public struct StateSize: Sendable, Equatable {
 }
 
 extension StateBackend {
+    /// One lookup an identity: what an embedded database answers fastest.
+    public func seen(feedID: Int64, identities: [Int64]) throws(StoreError) -> [Int64: SeenItem] {
+        var found: [Int64: SeenItem] = [:]
+        for identity in identities {
+            if let item = try seen(feedID: feedID, identity: identity) { found[identity] = item }
+        }
+        return found
+    }
+
+    public func fingerprintOwners(_ fingerprints: [Int64]) throws(StoreError) -> [Int64: Int64] {
+        var found: [Int64: Int64] = [:]
+        for fingerprint in fingerprints {
+            if let owner = try fingerprintOwner(fingerprint) { found[fingerprint] = owner }
+        }
+        return found
+    }
+
     public func recordFetch(feedID: Int64, now: Int64, status: Int?, error: (stage: String, message: String)?) throws(StoreError) {
         try recordFetch(feedID: feedID, now: now, status: status, error: error, newURL: nil, retired: nil)
     }

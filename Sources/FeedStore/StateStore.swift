@@ -114,27 +114,37 @@ public final class StateStore: StateBackend {
     /// Records how a fetch went (not what it delivered: see `commit`).
     public func recordFetch(feedID: Int64, now: Int64, status: Int?, error: (stage: String, message: String)?, newURL: String?, retired: Bool?) throws(StoreError) {
         try db.transaction { () throws(StoreError) in
-            if let error {
-                try db.statement("UPDATE feeds SET last_fetch = ?, last_status = ?, failure_streak = failure_streak + 1, last_error = ?, last_error_stage = ? WHERE id = ?")
-                    .bind(.int(now), .of(status), .text(error.message), .text(error.stage), .int(feedID)).run()
-            } else {
-                try db.statement("UPDATE feeds SET last_fetch = ?, last_success = ?, last_status = ?, failure_streak = 0, last_error = NULL, last_error_stage = NULL WHERE id = ?")
-                    .bind(.int(now), .int(now), .of(status), .int(feedID)).run()
-            }
-            if let newURL {
-                try db.statement("UPDATE feeds SET url = ? WHERE id = ?").bind(.text(newURL), .int(feedID)).run()
-            }
-            if let retired { try setRetired(feedID: feedID, retired) }
+            try writeFetch(feedID: feedID, now: now, status: status, error: error, newURL: newURL, retired: retired)
         }
+    }
+
+    /// The fetch's outcome and the feed's next due time in one transaction (one sync).
+    public func finishPoll(feedID: Int64, _ r: PollRecord) throws(StoreError) -> FeedRecord {
+        try db.transaction { () throws(StoreError) in
+            try writeFetch(feedID: feedID, now: r.now, status: r.status, error: r.error, newURL: r.newURL, retired: r.retired)
+            try db.statement("UPDATE feeds SET next_due = ?, due_reason = ? WHERE id = ?").bind(.of(r.nextDue), .of(r.dueReason), .int(feedID)).run()
+        }
+        guard let f = try feed(id: feedID) else { throw StoreError("\(path): feed \(feedID) is not in the state") }
+        return f
+    }
+
+    private func writeFetch(feedID: Int64, now: Int64, status: Int?, error: (stage: String, message: String)?, newURL: String?, retired: Bool?) throws(StoreError) {
+        if let error {
+            try db.statement("UPDATE feeds SET last_fetch = ?, last_status = ?, failure_streak = failure_streak + 1, last_error = ?, last_error_stage = ? WHERE id = ?")
+                .bind(.int(now), .of(status), .text(error.message), .text(error.stage), .int(feedID)).run()
+        } else {
+            try db.statement("UPDATE feeds SET last_fetch = ?, last_success = ?, last_status = ?, failure_streak = 0, last_error = NULL, last_error_stage = NULL WHERE id = ?")
+                .bind(.int(now), .int(now), .of(status), .int(feedID)).run()
+        }
+        if let newURL {
+            try db.statement("UPDATE feeds SET url = ? WHERE id = ?").bind(.text(newURL), .int(feedID)).run()
+        }
+        if let retired { try setRetired(feedID: feedID, retired) }
     }
 
     /// Retires a feed (410 Gone) or revives it; nothing else about it changes.
     public func setRetired(feedID: Int64, _ retired: Bool) throws(StoreError) {
         try db.statement("UPDATE feeds SET retired = ? WHERE id = ?").bind(.int(retired ? 1 : 0), .int(feedID)).run()
-    }
-
-    public func setSchedule(feedID: Int64, nextDue: Int64?, reason: String?) throws(StoreError) {
-        try db.statement("UPDATE feeds SET next_due = ?, due_reason = ? WHERE id = ?").bind(.of(nextDue), .of(reason), .int(feedID)).run()
     }
 
     // MARK: Items and duplicates

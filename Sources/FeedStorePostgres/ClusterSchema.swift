@@ -124,7 +124,13 @@ public enum ClusterSchema {
             blocked_until BIGINT NOT NULL DEFAULT 0,
             in_flight INTEGER NOT NULL DEFAULT 0
         );
+        """,
+        // 2: claims read due feeds in order from an index and stop at their limit (the first
+        // index could not give "never polled first" order, so every claim sorted every feed).
         """
+        DROP INDEX feeds_due;
+        CREATE INDEX feeds_due ON feeds((COALESCE(next_due, 0)), id) WHERE NOT retired;
+        """,
     ]
 
     /// The schema this feedspool writes.

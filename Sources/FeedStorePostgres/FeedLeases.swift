@@ -75,6 +75,9 @@ public struct FeedLeases {
     /// cluster, than `perHost` (a lease spans its feed's request: three nodes never put
     /// three times the load on one publisher).
     ///
+    /// Both reads are indexed (due order; leased feeds by host): a claim costs the feeds
+    /// it looks at, not every feed of the cluster.
+    ///
     /// Locks: candidate feeds are taken `FOR UPDATE SKIP LOCKED` (two nodes claiming at once
     /// get disjoint sets, neither waits); their hosts' `sites` rows are then locked in
     /// order, so that two claims counting one host's leases follow each other.
@@ -82,10 +85,10 @@ public struct FeedLeases {
         try db.transaction { () throws(PGError) -> [Claim] in
             let candidates = try db.execute("""
                 SELECT id, host FROM feeds
-                WHERE NOT retired AND (next_due IS NULL OR next_due <= \(Self.now))
+                WHERE NOT retired AND COALESCE(next_due, 0) <= \(Self.now)
                     AND (lease_until IS NULL OR lease_until < \(Self.now))
                     AND EXISTS (SELECT 1 FROM feed_listings l WHERE l.feed_id = feeds.id AND l.node = $2)
-                ORDER BY next_due NULLS FIRST, id
+                ORDER BY COALESCE(next_due, 0), id
                 LIMIT $1
                 FOR UPDATE SKIP LOCKED
                 """, .int(Int64(min(limit * 4, 100_000))), .text(node))
@@ -93,7 +96,8 @@ public struct FeedLeases {
             let hosts = Set((0..<candidates.count).compactMap { candidates.text($0, 1) }).sorted()
             try db.execute("SELECT origin FROM sites WHERE origin = ANY($1::text[]) ORDER BY origin FOR UPDATE", PGValue.textArray(hosts))
             let busyRows = try db.execute("""
-                SELECT host, COUNT(*) FROM feeds WHERE host = ANY($1::text[]) AND lease_until >= \(Self.now) GROUP BY host
+                SELECT host, COUNT(*) FROM feeds
+                WHERE host = ANY($1::text[]) AND lease_node IS NOT NULL AND lease_until >= \(Self.now) GROUP BY host
                 """, PGValue.textArray(hosts))
             var busy: [String: Int] = [:]
             for r in 0..<busyRows.count { busy[busyRows.text(r, 0) ?? ""] = Int(busyRows.int(r, 1) ?? 0) }

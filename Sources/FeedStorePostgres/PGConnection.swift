@@ -228,8 +228,14 @@ public final class PGConnection {
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
-    public func transaction<T>(_ body: () throws(PGError) -> T) throws(PGError) -> T {
-        try execute("BEGIN")
+    /// `durable`: its commit waits for the server's disk even when the session's commits
+    /// do not (`synchronous_commit = off`).
+    public func transaction<T>(durable: Bool = false, _ body: () throws(PGError) -> T) throws(PGError) -> T {
+        if durable {
+            try executeScript("BEGIN; SET LOCAL synchronous_commit = on")
+        } else {
+            try execute("BEGIN")
+        }
         do {
             let value = try body()
             try execute("COMMIT")

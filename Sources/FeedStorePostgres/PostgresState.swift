@@ -70,11 +70,6 @@ public final class PostgresState: StateBackend {
         return db
     }
 
-    /// Inside a transaction: its commit waits for the server's disk.
-    static func durable(_ db: PGConnection) throws(PGError) {
-        try db.execute("SET LOCAL synchronous_commit = on")
-    }
-
     static func storeError(_ place: String, _ what: String, _ error: PGError) -> StoreError {
         StoreError(message: "\(place): cannot \(what): \(error)", unreachable: error.connectionLost)
     }
@@ -221,10 +216,29 @@ public final class PostgresState: StateBackend {
         }
     }
 
-    public func setSchedule(feedID: Int64, nextDue: Int64?, reason: String?) throws(StoreError) {
-        try run("schedule feed \(feedID)") { db throws(PGError) in
-            try db.execute("UPDATE feeds SET next_due = $1, due_reason = $2 WHERE id = $3", .of(nextDue), .of(reason), .int(feedID))
+    /// One statement: the fetch's record, the next due time, and the end of this node's
+    /// lease (a poll costs the database one row version, not four). A feed another node
+    /// holds a valid lease on now is left to that node (this node's lease ran out while it
+    /// polled): it is only read back.
+    public func finishPoll(feedID: Int64, _ r: PollRecord) throws(StoreError) -> FeedRecord {
+        let rows = try run("record the poll of feed \(feedID)") { db throws(PGError) -> PGRows in
+            let written = try db.execute("""
+                UPDATE feeds SET last_fetch = $1, last_status = $2,
+                    last_success = CASE WHEN $3 THEN last_success ELSE $1 END,
+                    failure_streak = CASE WHEN $3 THEN failure_streak + 1 ELSE 0 END,
+                    last_error = $4, last_error_stage = $5, url = COALESCE($6, url), retired = COALESCE($7, retired),
+                    next_due = $8, due_reason = $9,
+                    lease_node = CASE WHEN lease_node = $10 THEN NULL ELSE lease_node END,
+                    lease_until = CASE WHEN lease_node = $10 THEN NULL ELSE lease_until END
+                WHERE id = $11 AND (lease_node IS NULL OR lease_node = $10 OR lease_until < \(FeedLeases.now))
+                RETURNING \(Self.feedColumns)
+                """, .int(r.now), .of(r.status), .bool(r.errorStage != nil), .of(r.errorMessage), .of(r.errorStage), .of(r.newURL),
+                r.retired.map(PGValue.bool) ?? .null, .of(r.nextDue), .of(r.dueReason), .text(node), .int(feedID))
+            if !written.isEmpty { return written }
+            return try db.execute("SELECT \(Self.feedColumns) FROM feeds WHERE id = $1", .int(feedID))
         }
+        guard let f = Self.feeds(rows).first else { throw StoreError(message: "\(place): feed \(feedID) is not in the cluster state", unreachable: false) }
+        return f
     }
 
     // MARK: Items and duplicates
@@ -237,6 +251,21 @@ public final class PostgresState: StateBackend {
         return SeenItem(content: r.int(0, 0) ?? 0, seq: r.int(0, 1), decision: ItemDecision(code: r.int(0, 2) ?? 0, relatedSeq: r.int(0, 3), distance: r.int(0, 4)))
     }
 
+    public func seen(feedID: Int64, identities: [Int64]) throws(StoreError) -> [Int64: SeenItem] {
+        guard !identities.isEmpty else { return [:] }
+        let r = try run("read the items of feed \(feedID)") { db throws(PGError) in
+            try db.execute(
+                "SELECT identity, content, seq, outcome, related_seq, distance FROM items WHERE feed_id = $1 AND identity = ANY($2::int8[])",
+                .int(feedID), Self.array(identities))
+        }
+        var found: [Int64: SeenItem] = [:]
+        for i in 0..<r.count {
+            guard let identity = r.int(i, 0) else { continue }
+            found[identity] = SeenItem(content: r.int(i, 1) ?? 0, seq: r.int(i, 2), decision: ItemDecision(code: r.int(i, 3) ?? 0, relatedSeq: r.int(i, 4), distance: r.int(i, 5)))
+        }
+        return found
+    }
+
     public func hasNoItems(feedID: Int64) throws(StoreError) -> Bool {
         try run("read the items of feed \(feedID)") { db throws(PGError) in
             try db.execute("SELECT 1 FROM items WHERE feed_id = $1 LIMIT 1", .int(feedID)).isEmpty
@@ -247,6 +276,18 @@ public final class PostgresState: StateBackend {
         try run("read a fingerprint") { db throws(PGError) in
             try db.execute("SELECT seq FROM fingerprints WHERE fingerprint = $1", .int(fingerprint)).int(0, 0)
         }
+    }
+
+    public func fingerprintOwners(_ fingerprints: [Int64]) throws(StoreError) -> [Int64: Int64] {
+        guard !fingerprints.isEmpty else { return [:] }
+        let r = try run("read fingerprints") { db throws(PGError) in
+            try db.execute("SELECT fingerprint, seq FROM fingerprints WHERE fingerprint = ANY($1::int8[])", Self.array(fingerprints))
+        }
+        var found: [Int64: Int64] = [:]
+        for i in 0..<r.count {
+            if let fingerprint = r.int(i, 0), let seq = r.int(i, 1) { found[fingerprint] = seq }
+        }
+        return found
     }
 
     public func nearestSimHash(_ h: UInt64, threshold: Int) throws(StoreError) -> (seq: Int64, distance: Int)? {
@@ -266,35 +307,15 @@ public final class PostgresState: StateBackend {
 
     public func commit(_ c: PollCommit) throws(StoreError) -> CommitResult {
         try run("record a poll of feed \(c.feedID)") { db throws(PGError) in
-            try db.transaction { () throws(PGError) -> CommitResult in
-                try Self.durable(db)
+            try db.transaction(durable: true) { () throws(PGError) -> CommitResult in
                 if c.isPoll {
                     try fence(db, feedID: c.feedID)
                 } else {
                     try fence(db, feedID: c.feedID, waiting: c.resolved)
                 }
-                var result = CommitResult()
-                var delivered = 0
-                for d in c.intents {
-                    let claimed = try db.execute(
-                        "INSERT INTO fingerprints(fingerprint, seq, seen) VALUES($1, $2, $3) ON CONFLICT DO NOTHING RETURNING seq",
-                        .int(d.fingerprint), .int(d.seq), .int(c.now))
-                    if claimed.isEmpty, c.exclusiveFingerprints {
-                        // Another node delivered this text since ingest looked (it committed
-                        // first: this insert waited for it).
-                        let owner = try db.execute("SELECT seq FROM fingerprints WHERE fingerprint = $1", .int(d.fingerprint)).int(0, 0) ?? -1
-                        result.lost[d.seq] = owner
-                        continue
-                    }
-                    try insertDelivery(db, d)
-                    delivered += 1
-                    if let sh = d.simhash {
-                        let bands = SimHashBands.of(UInt64(bitPattern: sh))
-                        try db.execute("""
-                            INSERT INTO simhashes(band, simhash, seq, seen) SELECT b, $2, $3, $4 FROM unnest($1::int8[]) AS b
-                            """, Self.array(bands), .int(sh), .int(d.seq), .int(c.now))
-                    }
-                }
+                let result = try claimFingerprints(db, c)
+                let delivering = result.lost.isEmpty ? c.intents : c.intents.filter { result.lost[$0.seq] == nil }
+                try insertDeliveries(db, delivering, now: c.now)
                 try upsertItems(db, c, lost: result.lost)
                 if !c.present.isEmpty {
                     try db.execute("UPDATE items SET last_seen = $1 WHERE feed_id = $2 AND identity = ANY($3::int8[])", .int(c.now), .int(c.feedID), Self.array(c.present))
@@ -303,13 +324,15 @@ public final class PostgresState: StateBackend {
                 if !c.resolved.isEmpty {
                     try db.execute("DELETE FROM pending_pages WHERE feed_id = $1 AND identity = ANY($2::int8[])", .int(c.feedID), Self.array(c.resolved))
                 }
-                if c.isPoll {
-                    try db.execute("UPDATE feeds SET etag = $1, last_modified = $2, title = COALESCE($3, title) WHERE id = $4", .of(c.etag), .of(c.lastModified), .of(c.title), .int(c.feedID))
-                }
+                // A poll's validators and title (`$6`), and the feed's counts.
                 try db.execute("""
                     UPDATE feeds SET delivered = delivered + $1, duplicates = duplicates + $2, pages_tried = pages_tried + $3,
-                        pages_used = pages_used + $4 WHERE id = $5
-                    """, .int(Int64(delivered)), .int(Int64(c.duplicates + result.lost.count)), .int(Int64(c.pagesTried)), .int(Int64(c.pagesUsed)), .int(c.feedID))
+                        pages_used = pages_used + $4, etag = CASE WHEN $6 THEN $7 ELSE etag END,
+                        last_modified = CASE WHEN $6 THEN $8 ELSE last_modified END,
+                        title = CASE WHEN $6 THEN COALESCE($9, title) ELSE title END
+                    WHERE id = $5
+                    """, .int(Int64(delivering.count)), .int(Int64(c.duplicates + result.lost.count)), .int(Int64(c.pagesTried)),
+                    .int(Int64(c.pagesUsed)), .int(c.feedID), .bool(c.isPoll), .of(c.etag), .of(c.lastModified), .of(c.title))
                 return result
             }
         }
@@ -344,14 +367,59 @@ public final class PostgresState: StateBackend {
         }
     }
 
-    private func insertDelivery(_ db: PGConnection, _ d: Delivery) throws(PGError) {
+    /// Claims the commit's fingerprints in one statement. With `exclusiveFingerprints`, an
+    /// intent whose text another node delivered since ingest looked (that node committed
+    /// first: this insert waited for it) is lost to that node's delivery. Claimed in key
+    /// order: two commits claiming overlapping texts lock them in the same order, so
+    /// neither waits for the other in a cycle.
+    private func claimFingerprints(_ db: PGConnection, _ c: PollCommit) throws(PGError) -> CommitResult {
+        guard !c.intents.isEmpty else { return CommitResult() }
+        let ordered = c.intents.sorted { $0.fingerprint < $1.fingerprint }
+        let claimed = try db.execute("""
+            INSERT INTO fingerprints(fingerprint, seq, seen) SELECT f, s, $3 FROM unnest($1::int8[], $2::int8[]) AS u(f, s)
+            ON CONFLICT DO NOTHING RETURNING fingerprint
+            """, Self.array(ordered.map(\.fingerprint)), Self.array(ordered.map(\.seq)), .int(c.now))
+        guard c.exclusiveFingerprints, claimed.count < c.intents.count else { return CommitResult() }
+        let mine = Set((0..<claimed.count).compactMap { claimed.int($0, 0) })
+        let taken = c.intents.filter { !mine.contains($0.fingerprint) }
+        let owners = try db.execute("SELECT fingerprint, seq FROM fingerprints WHERE fingerprint = ANY($1::int8[])", Self.array(taken.map(\.fingerprint)))
+        var owner: [Int64: Int64] = [:]
+        for i in 0..<owners.count {
+            if let fingerprint = owners.int(i, 0), let seq = owners.int(i, 1) { owner[fingerprint] = seq }
+        }
+        var result = CommitResult()
+        for d in taken { result.lost[d.seq] = owner[d.fingerprint] ?? -1 }
+        return result
+    }
+
+    /// The intents, and their SimHash bands, in two statements (arrays of columns).
+    private func insertDeliveries(_ db: PGConnection, _ intents: [Delivery], now: Int64) throws(PGError) {
+        guard !intents.isEmpty else { return }
         try db.execute("""
             INSERT INTO deliveries(seq, node, state, article_id, file, feed_id, feed_url, link, guid, title, published, published_offset,
                 first_seen, decision, fingerprint, simhash, text_source, text_note)
-            VALUES($1, $2, 0, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-            """, .int(d.seq), .text(node), .text(d.articleID), .text(d.file), .int(d.feedID), .text(d.feedURL), .of(d.link), .of(d.guid),
-            .text(d.title), .of(d.published), .of(d.publishedOffset), .int(d.firstSeen), .text(d.decision.rawValue), .int(d.fingerprint),
-            .of(d.simhash), .of(d.textSource?.name), .of(d.textSource?.note))
+            SELECT s, $1, 0, a, f, fi, u, l, g, t, p, po, fs, d, fp, sh, ts, tn
+            FROM unnest($2::int8[], $3::text[], $4::text[], $5::int8[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int8[],
+                $11::int8[], $12::int8[], $13::text[], $14::int8[], $15::int8[], $16::text[], $17::text[])
+                AS x(s, a, f, fi, u, l, g, t, p, po, fs, d, fp, sh, ts, tn)
+            """, .text(node), Self.array(intents.map(\.seq)), .textArray(intents.map(\.articleID)), .textArray(intents.map(\.file)),
+            Self.array(intents.map(\.feedID)), .textArray(intents.map(\.feedURL)), .textArray(intents.map(\.link)), .textArray(intents.map(\.guid)),
+            .textArray(intents.map(\.title)), Self.array(intents.map(\.published)), Self.array(intents.map { $0.publishedOffset.map(Int64.init) }),
+            Self.array(intents.map(\.firstSeen)), .textArray(intents.map(\.decision.rawValue)), Self.array(intents.map(\.fingerprint)),
+            Self.array(intents.map(\.simhash)), .textArray(intents.map { $0.textSource?.name }), .textArray(intents.map { $0.textSource?.note }))
+        var bands: [Int64] = [], hashes: [Int64] = [], seqs: [Int64] = []
+        for d in intents {
+            guard let sh = d.simhash else { continue }
+            for band in SimHashBands.of(UInt64(bitPattern: sh)) {
+                bands.append(band)
+                hashes.append(sh)
+                seqs.append(d.seq)
+            }
+        }
+        guard !bands.isEmpty else { return }
+        try db.execute(
+            "INSERT INTO simhashes(band, simhash, seq, seen) SELECT b, h, s, $4 FROM unnest($1::int8[], $2::int8[], $3::int8[]) AS u(b, h, s)",
+            Self.array(bands), Self.array(hashes), Self.array(seqs), .int(now))
     }
 
     /// Every item of the commit in one statement (arrays of columns), a lost intent's item
@@ -425,8 +493,7 @@ public final class PostgresState: StateBackend {
     public func recordFoundInSpool(_ files: [(seq: Int64, id: String, name: String)], now: Int64) throws(StoreError) {
         guard !files.isEmpty else { return }
         try run("record the articles found in the spool") { db throws(PGError) in
-            try db.transaction { () throws(PGError) in
-                try Self.durable(db)
+            try db.transaction(durable: true) { () throws(PGError) in
                 for f in files {
                     try db.execute("""
                         INSERT INTO deliveries(seq, node, state, article_id, file, feed_id, feed_url, title, first_seen, decision, fingerprint)
