@@ -406,8 +406,8 @@ public final class Poller: Service, @unchecked Sendable {
         let failedWrites = site.takeFailedWrites()
         if let recorded {
             entry.record = recorded
-            // Its commit ended this node's lease (see `finishPoll`).
-            if cluster != nil { loop.leased[key] = nil }
+            // Recording the poll ended this node's lease (see `finishPoll`).
+            loop.leased[key] = nil
         }
         if failedWrites.isEmpty {
             if board.snapshot.stateWritesFailing { board.update { $0.stateWritesFailing = false } }

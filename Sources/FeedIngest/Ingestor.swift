@@ -162,14 +162,13 @@ public final class Ingestor {
         var batch = Batch()
         let articles = candidates.map { c in
             let article = builder.article(for: c.item, id: c.articleID, firstSeen: FeedDate(secondsSinceEpoch: now))
-            return (article, Self.pageDecision(for: c.item, article: article, settings: settings))
+            return (article, Self.pageDecision(for: c.item, article: article, settings: settings), Self.fingerprint(of: article))
         }
         if settings.dedup.checksText {
-            // The state's owners of every text about to be delivered, in one lookup.
-            let texts = zip(candidates, articles).filter { c, a in !(a.1.wanted && c.item.effectiveLink != nil) }.map { Self.fingerprint(of: $0.1.0) }
-            do { batch.stateOwners = try store.fingerprintOwners(texts) } catch { throw .state(error) }
+            // The state's owners of the candidates' texts, in one lookup.
+            do { batch.stateOwners = try store.fingerprintOwners(articles.map(\.2)) } catch { throw .state(error) }
         }
-        for (c, (article, page)) in zip(candidates, articles) {
+        for (c, (article, page, fingerprint)) in zip(candidates, articles) {
             if page.wanted, let link = c.item.effectiveLink {
                 let d = c.item.articleDate
                 let pending = PendingPage(
@@ -187,7 +186,7 @@ public final class Ingestor {
                 articleID: c.articleID, identityHash: c.identityHash, content: c.raw, isUpdate: c.isUpdate, link: c.item.effectiveLink,
                 guid: c.item.guid, published: d?.secondsSinceEpoch, publishedOffset: d.map { Int($0.offsetSeconds) }, firstSeen: now,
                 textSource: .feed(why: page.why))
-            try add(article, facts, feed: feed, settings: settings, to: &batch, commit: &commit, report: &report)
+            try add(article, facts, fingerprint: fingerprint, feed: feed, settings: settings, to: &batch, commit: &commit, report: &report)
         }
         try deliver(batch, commit, firstSeq: firstSeq, settings: settings, report: &report)
         return report
@@ -267,17 +266,20 @@ public final class Ingestor {
     }
 
     /// Adds an article to the batch — unless its text is a duplicate (by the policy) of one
-    /// delivered before or earlier in the batch, which is recorded instead.
-    func add(_ article: Article, _ f: DeliveryFacts, feed: FeedRecord, settings: IngestSettings, to batch: inout Batch, commit: inout PollCommit, report: inout IngestReport) throws(DeliveryError) {
-        let fp = Self.fingerprint(of: article)
+    /// delivered before or earlier in the batch, which is recorded instead. `fingerprint`:
+    /// the article's, when the caller has it already.
+    func add(_ article: Article, _ f: DeliveryFacts, fingerprint: Int64? = nil, feed: FeedRecord, settings: IngestSettings, to batch: inout Batch, commit: inout PollCommit, report: inout IngestReport) throws(DeliveryError) {
+        let fp = fingerprint ?? Self.fingerprint(of: article)
         let sim = SimHash.of(article.title + "\n" + article.body.string)
         var duplicateOf: ItemDecision?
         if settings.dedup.checksText {
             var owner = batch.fingerprints[fp]
-            if owner == nil, let looked = batch.stateOwners {
-                owner = looked[fp]
-            } else if owner == nil {
-                do { owner = try store.fingerprintOwner(fp) } catch { throw .state(error) }
+            if owner == nil {
+                if let looked = batch.stateOwners {
+                    owner = looked[fp]
+                } else {
+                    do { owner = try store.fingerprintOwner(fp) } catch { throw .state(error) }
+                }
             }
             if let owner { duplicateOf = .duplicate(of: owner) }
         }
