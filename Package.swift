@@ -117,7 +117,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "FeedStoreTests", dependencies: ["FeedStore", "TestSupport"]),
-        .testTarget(name: "FeedStorePostgresTests", dependencies: ["FeedStorePostgres", "FeedCore", "TestSupport"]),
+        .testTarget(name: "FeedStorePostgresTests", dependencies: ["FeedStorePostgres", "FeedStore", "FeedCore", "TestSupport"]),
         .testTarget(name: "FeedSpoolTests", dependencies: ["FeedSpool", "TestSupport"]),
         .testTarget(
             name: "FeedExtractTests", dependencies: ["FeedExtract", "FeedParser", "FeedCore", "TestSupport", "feedspool"],

@@ -46,7 +46,7 @@ public struct FeedLeases {
     public typealias Listed = (key: String, name: String?, host: String)
 
     /// Records which feeds this node's configuration lists (by key), creating the ones the
-    /// cluster does not know yet; a feed no node lists any more is never claimed. Three
+    /// cluster does not know yet; a feed no node lists any more is never claimed. A few
     /// statements whatever the number of feeds (arrays, not a round trip a feed).
     public func list(_ feeds: [Listed]) throws(PGError) {
         let keys = feeds.map(\.key)
@@ -66,6 +66,9 @@ public struct FeedLeases {
                 "INSERT INTO feed_listings(node, feed_id) SELECT $1, id FROM feeds WHERE key = ANY($2::text[]) ON CONFLICT DO NOTHING",
                 .text(node), PGValue.textArray(keys))
         }
+        // Fresh statistics for the claims' plan: before autovacuum's first look at a new
+        // cluster, the planner takes the listings for a few rows and joins every feed.
+        try db.executeScript("ANALYZE feeds, feed_listings")
     }
 
     /// Claims up to `limit` due feeds, earliest due first, for `lease` seconds: feeds this
@@ -144,15 +147,8 @@ public struct FeedLeases {
         return !rows.isEmpty
     }
 
-    /// Ends the lease on `id` and sets when the feed is due next (the poll committed).
-    public func release(_ id: Int64, nextDue: Int64?, reason: String?) throws(PGError) {
-        try db.execute("""
-            UPDATE feeds SET lease_node = NULL, lease_until = NULL, next_due = $3, due_reason = $4
-            WHERE id = $1 AND lease_node = $2
-            """, .int(id), .text(node), .of(nextDue), .of(reason))
-    }
-
-    /// Ends this node's lease on `id`, leaving its schedule as the poll's commit set it.
+    /// Ends this node's lease on `id` (a poll not recorded; a recorded one's `finishPoll`
+    /// ends it).
     public func release(_ id: Int64) throws(PGError) {
         try db.execute("UPDATE feeds SET lease_node = NULL, lease_until = NULL WHERE id = $1 AND lease_node = $2", .int(id), .text(node))
     }

@@ -1,4 +1,5 @@
 import FeedCore
+import FeedStore
 import Foundation
 import TestSupport
 import Testing
@@ -182,14 +183,20 @@ import Testing
         #expect(Set(taken.map(\.id)) == Set(claims.map(\.id)))
         #expect(Date().timeIntervalSince(start) < 4.5, "taken over within the lease (2 s) and a second of the clock's rounding")
         // a, back from its pause, finds it no longer holds them: it must not commit, and
-        // neither its renewal nor its release touches b's leases.
+        // neither its renewal nor the record of its poll touches b's leases or the feed.
         let db = a.db
         try db.transaction { () throws(PGError) in #expect(try !a.holds(claims[0].id)) }
         #expect(try a.renew(claims.map(\.id), lease: 60).isEmpty)
-        try a.release(claims[0].id, nextDue: 0, reason: "late")
+        let late = try PostgresState(connectionString: url, node: "a").finishPoll(
+            feedID: claims[0].id, PollRecord(now: 1, status: 200, nextDue: 0, dueReason: "late"))
+        #expect(late.lastFetch == nil && late.nextDue == nil)
         try b.db.transaction { () throws(PGError) in #expect(try b.holds(claims[0].id)) }
-        // b's poll commits: released, due again later.
-        try b.release(claims[0].id, nextDue: Int64(Date().timeIntervalSince1970) + 3600, reason: "every 60 min")
+        // b's poll is recorded: its lease ends, the feed is due again later.
+        let later = Int64(Date().timeIntervalSince1970) + 3600
+        let recorded = try PostgresState(connectionString: url, node: "b").finishPoll(
+            feedID: claims[0].id, PollRecord(now: 2, status: 304, nextDue: later, dueReason: "every 60 min"))
+        #expect(recorded.lastFetch == 2 && recorded.nextDue == later && recorded.failureStreak == 0)
+        #expect(try b.db.execute("SELECT lease_node FROM feeds WHERE id = $1", .int(claims[0].id)).text(0, 0) == nil)
         #expect(try a.claim(limit: 10, lease: 60).isEmpty)
     }
 
@@ -198,7 +205,8 @@ import Testing
         let a = FeedLeases(db: try PGConnection(url), node: "a")
         let claims = try a.claim(limit: 10, lease: 60)
         #expect(claims.count == 2)
-        for c in claims { try a.release(c.id, nextDue: Int64(Date().timeIntervalSince1970) + 3600, reason: "later") }
+        let state = try PostgresState(connectionString: url, node: "a")
+        for c in claims { _ = try state.finishPoll(feedID: c.id, PollRecord(now: 1, status: 304, nextDue: Int64(Date().timeIntervalSince1970) + 3600)) }
         #expect(try a.claim(limit: 10, lease: 60).isEmpty)
         // `feedspool poll` on any node: due now, whoever claims them.
         #expect(try a.makeDue(["https://site1.example/feed"], reason: "poll requested") == ["https://site1.example/feed"])
