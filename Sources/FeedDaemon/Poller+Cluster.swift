@@ -124,6 +124,7 @@ extension Poller {
             return
         }
         loop.nextClaim = claims.count == room ? now : now + Self.claimEvery
+        var claimed: [(String, FeedRecord)] = []
         for claim in claims {
             guard var entry = feeds[claim.key], !loop.polling.contains(claim.key) else {
                 // Listed here a moment ago (a reload since), or still being applied.
@@ -135,9 +136,12 @@ extension Poller {
             if let fresh = claim.record { entry.record = fresh }
             feeds[claim.key] = entry
             loop.leased[claim.key] = (claim.id, now)
+            claimed.append((claim.key, entry.record))
             startPoll(claim.key, entry.record, &loop, group: &group, permits: permits)
         }
-        if !claims.isEmpty { publishBoard() }
+        // Only the claimed feeds' records change: republishing the whole board here made
+        // each claim cost as much as the node has feeds.
+        if !claimed.isEmpty { board.update { s in for (key, record) in claimed { s.feeds[key] = record } } }
     }
 
     /// The poll was applied: the lease ends. (When the state recorded the poll, its
