@@ -279,8 +279,8 @@ struct ConfigReader {
         c.stateURL = problems.check { try stateURL(root) }
         c.node = problems.check { try nodeName(root) } ?? c.node
         if let lease = problems.check({ try duration(root, "lease") }) {
-            if lease < 10 || lease > 3600, let e = root["lease"] {
-                problems.add(fail(e.line, "lease must be between 10s and 1h", fix: "the default is \"2m\""))
+            if lease < 5 || lease > 3600, let e = root["lease"] {
+                problems.add(fail(e.line, "lease must be between 5s and 1h", fix: "the default is \"2m\""))
             } else {
                 c.lease = lease
             }

@@ -21,9 +21,11 @@ extension Poller {
         }
     }
 
-    /// In a cluster the state records only polls of feeds this node holds the lease of.
-    func requireLeases() {
+    /// In a cluster the state records only polls of feeds this node holds the lease of,
+    /// and sites' page budgets and Retry-After are the cluster's.
+    func joinCluster() {
         (site.store as? PostgresState)?.requireLease = cluster != nil
+        pages.shared = cluster.map { ClusterSiteBudget(cluster: $0, logger: logger) }
     }
 
     /// Seconds between two looks for due feeds when the last found fewer than there was
@@ -117,7 +119,7 @@ extension Poller {
         guard room > 0, room >= window / 4 || loop.polling.isEmpty else { return }
         let claims: [FeedLeases.Claim]
         do {
-            claims = try cluster.claim(limit: room)
+            (claims, loop.claimWhenPollEnds) = try cluster.claim(limit: room)
             clusterReachable(&loop)
         } catch {
             clusterFailed(error, &loop, now: now)
@@ -190,5 +192,34 @@ extension Poller {
             $0.stateWriteFailures += error.isUnreachable ? 0 : 1
         }
         if !error.isUnreachable { board.recordError(.init(time: now, feed: "-", stage: "state", message: error.message)) }
+    }
+}
+
+/// The cluster's page budgets, as the page scheduler asks for them. A failure to ask is a
+/// wait of a few seconds (the claims' back-off reports an unreachable server).
+final class ClusterSiteBudget: SharedSiteBudget {
+    let cluster: ClusterNode
+    let logger: Logger
+
+    init(cluster: ClusterNode, logger: Logger) {
+        self.cluster = cluster
+        self.logger = logger
+    }
+
+    func take(origin: String, perMinute: Int, burst: Int) -> Int64? {
+        do {
+            return try cluster.takePageToken(origin: origin, perMinute: perMinute, burst: burst)
+        } catch {
+            logger.warning("cannot take a page request from the cluster's budget: \(error)", metadata: ["site": "\(origin)"])
+            return 5
+        }
+    }
+
+    func block(origin: String, seconds: Int64) {
+        do {
+            try cluster.blockSite(origin: origin, seconds: seconds)
+        } catch {
+            logger.warning("cannot tell the cluster of a Retry-After: \(error)", metadata: ["site": "\(origin)"])
+        }
     }
 }

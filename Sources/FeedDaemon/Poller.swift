@@ -72,7 +72,7 @@ public final class Poller: Service, @unchecked Sendable {
         current.set(e)
         pages = PageScheduler(policy: site.pageSchedulerPolicy())
         cluster = Self.clusterNode(config)
-        requireLeases()
+        joinCluster()
         try loadFeeds()
         try announce(now: clock())
         try loadWaitingPages()
@@ -152,6 +152,9 @@ public final class Poller: Service, @unchecked Sendable {
         /// renewed), when to claim next, the next heartbeat, the back-off after a failure.
         var leased: [String: (id: Int64, renewed: Int64)] = [:]
         var nextClaim: Int64 = 0
+        /// The last claim left due feeds for their host's limit: the end of a poll (a host's
+        /// lease freed) is a reason to claim again.
+        var claimWhenPollEnds = false
         var nextHeartbeat: Int64 = 0
         var clusterBackoff: Int64 = 0
     }
@@ -258,6 +261,7 @@ public final class Poller: Service, @unchecked Sendable {
         }
         apply(key, fetched, &loop)
         releaseLease(key, &loop)
+        if loop.claimWhenPollEnds && loop.clusterBackoff == 0 { loop.nextClaim = 0 }
         if let due = feeds[key]?.record.nextDue { loop.earliest = min(loop.earliest, due) }
         loop.applied += 1
         // A long run of polls (a first poll of thousands of feeds) hands freed memory back
@@ -346,7 +350,7 @@ public final class Poller: Service, @unchecked Sendable {
                 site.reconfigure(fresh)
             }
             cluster = Self.clusterNode(fresh)
-            requireLeases()
+            joinCluster()
             config = fresh
             engine.shutdown()
             engine = try FetchEngine(configuration: site.fetchConfiguration())

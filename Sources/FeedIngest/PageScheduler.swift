@@ -41,6 +41,18 @@ public struct TokenBucket: Sendable, Equatable {
     }
 }
 
+/// A site's page budget and Retry-After shared by the nodes of a cluster: without it, each
+/// node would keep its own bucket, and N nodes would ask a site for N times `page_budget`
+/// pages a minute.
+public protocol SharedSiteBudget: AnyObject {
+    /// Spends one of `origin`'s tokens (a bucket of `perMinute` a minute, `burst` at once)
+    /// when one is there and no Retry-After runs for it: nil. Otherwise the seconds until
+    /// the next may be (at least 1; a failure to ask is a wait too).
+    func take(origin: String, perMinute: Int, burst: Int) -> Int64?
+    /// The site said Retry-After `seconds`: no node asks it for anything before then.
+    func block(origin: String, seconds: Int64)
+}
+
 /// Where a waiting item's page stands, and which of them may be asked for now — politely:
 /// per site (scheme, host and port), `robots.txt` first (read once a day and obeyed unless
 /// the feed says otherwise, its `Crawl-delay` kept between two requests), at most
@@ -134,6 +146,9 @@ public final class PageScheduler {
     }
 
     public var policy: Policy
+    /// The cluster's budget for each site, when there is a cluster (its buckets replace this
+    /// scheduler's own).
+    public var shared: SharedSiteBudget?
     private var waiting: [Key: PageTicket] = [:]
     /// Arrival order, for fairness; keys of resolved items are dropped lazily.
     private var order: [Key] = []
@@ -221,7 +236,7 @@ public final class PageScheduler {
                 case .fetching:
                     continue
                 case .unknown:
-                    if s.inFlight < policy.perHost, s.blockedUntil <= now, s.bucket.take(now: now) {
+                    if s.inFlight < policy.perHost, s.blockedUntil <= now, takeToken(&s, origin, now: now) {
                         s.robots = .fetching
                         s.inFlight += 1
                         s.lastStart = now
@@ -254,7 +269,7 @@ public final class PageScheduler {
                 readyAt = max(readyAt, last + Int64(min(delay, 300).rounded(.up)))
             }
             if s.inFlight >= policy.perHost { continue }  // a completion wakes the scan
-            if readyAt <= now, s.bucket.take(now: now) {
+            if readyAt <= now, takeToken(&s, origin, now: now) {
                 s.inFlight += 1
                 s.lastStart = now
                 start(t, key, origin: origin, now: now)
@@ -268,6 +283,18 @@ public final class PageScheduler {
         order = kept.filter { waiting[$0] != nil }
         wakeAt = wake
         return (jobs, resolved)
+    }
+
+    /// Spends a token of the site's bucket: the cluster's when there is one (a refusal
+    /// blocks the site here until the cluster says a token may be there: no question
+    /// to the database per waiting item and scan), this scheduler's own otherwise.
+    private func takeToken(_ s: inout Site, _ origin: String, now: Int64) -> Bool {
+        guard let shared else { return s.bucket.take(now: now) }
+        if let wait = shared.take(origin: origin, perMinute: policy.budget, burst: policy.burst) {
+            s.blockedUntil = max(s.blockedUntil, now + max(1, wait))
+            return false
+        }
+        return true
     }
 
     private func start(_ t: PageTicket, _ key: Key, origin: String?, now: Int64) {
@@ -285,7 +312,7 @@ public final class PageScheduler {
         case .rules(let r): s.robots = .known(r, until: now + policy.robotsLifetime)
         case .unreachable(let why, let retryAfter):
             s.robots = .unreachable(why, until: now + max(policy.robotsRetry, retryAfter ?? 0))
-            if let retryAfter { s.blockedUntil = max(s.blockedUntil, now + min(retryAfter, 86400)) }
+            if let retryAfter { blockSite(&s, origin, now: now, seconds: retryAfter) }
         case .unresolvable(let why): s.robots = .unresolvable(why, until: now + policy.robotsRetry)
         }
         sites[origin] = s
@@ -299,7 +326,7 @@ public final class PageScheduler {
         running[key] = nil
         if let origin = PageFetch.origin(of: t.link), var s = sites[origin] {
             s.inFlight = max(0, s.inFlight - 1)
-            if case .retry(_, let retryAfter?) = attempt { s.blockedUntil = max(s.blockedUntil, now + min(retryAfter, 86400)) }
+            if case .retry(_, let retryAfter?) = attempt { blockSite(&s, origin, now: now, seconds: retryAfter) }
             sites[origin] = s
         }
         wakeAt = 0
@@ -320,6 +347,13 @@ public final class PageScheduler {
             order.append(key)
             return (nil, nil)
         }
+    }
+
+    /// A site's Retry-After (a day at most), kept here and told to the cluster.
+    private func blockSite(_ s: inout Site, _ origin: String, now: Int64, seconds: Int64) {
+        let seconds = min(max(0, seconds), 86400)
+        s.blockedUntil = max(s.blockedUntil, now + seconds)
+        shared?.block(origin: origin, seconds: seconds)
     }
 
     /// Seconds before the `attempts`-th retry: 30 s doubling, at most 15 minutes.

@@ -95,10 +95,24 @@ public final class ClusterNode {
         }
     }
 
-    /// Claims up to `limit` due feeds for one lease.
-    public func claim(limit: Int) throws(StoreError) -> [FeedLeases.Claim] {
-        guard limit > 0 else { return [] }
-        return try run("claim due feeds") { l throws(PGError) in try l.claim(limit: limit, lease: lease, perHost: perHost) }
+    /// Claims up to `limit` due feeds for one lease; `heldBack` when due feeds were left for
+    /// their host's limit (see `FeedLeases.claimBatch`).
+    public func claim(limit: Int) throws(StoreError) -> (claims: [FeedLeases.Claim], heldBack: Bool) {
+        guard limit > 0 else { return ([], false) }
+        return try run("claim due feeds") { l throws(PGError) in try l.claimBatch(limit: limit, lease: lease, perHost: perHost) }
+    }
+
+    /// Spends a page request of `origin`'s budget, shared by the cluster (see
+    /// `FeedLeases.takePageToken`): nil, or the seconds until one may be there.
+    public func takePageToken(origin: String, perMinute: Int, burst: Int) throws(StoreError) -> Int64? {
+        try run("take a page request from the site's budget") { l throws(PGError) in
+            try l.takePageToken(origin: origin, perMinute: perMinute, burst: burst)
+        }
+    }
+
+    /// Records a site's Retry-After for every node.
+    public func blockSite(origin: String, seconds: Int64) throws(StoreError) {
+        try run("record a site's Retry-After") { l throws(PGError) in try l.blockSite(origin: origin, seconds: seconds) }
     }
 
     /// Renews the leases on `ids`; the ones returned are still this node's.

@@ -78,25 +78,51 @@ public struct FeedLeases {
     /// cluster, than `perHost` (a lease spans its feed's request: three nodes never put
     /// three times the load on one publisher).
     ///
-    /// Both reads are indexed (due order; leased feeds by host): a claim costs the feeds
-    /// it looks at, not every feed of the cluster.
+    /// Its reads are indexed (due order; leased feeds, by host): a claim costs the feeds it
+    /// looks at, not every feed of the cluster. Feeds a dead node left mid-poll come first.
     ///
     /// Locks: candidate feeds are taken `FOR UPDATE SKIP LOCKED` (two nodes claiming at once
     /// get disjoint sets, neither waits); their hosts' `sites` rows are then locked in
     /// order, so that two claims counting one host's leases follow each other.
     public func claim(limit: Int, lease: Int64, perHost: Int = Int.max) throws(PGError) -> [Claim] {
-        try db.transaction { () throws(PGError) -> [Claim] in
-            let candidates = try db.execute("""
+        try claimBatch(limit: limit, lease: lease, perHost: perHost).claims
+    }
+
+    /// A claim's feeds, and whether due feeds were left for their hosts' limit: the claimer
+    /// should look again as soon as one of its polls ends (its host's lease is freed),
+    /// rather than on its next tick — otherwise one host's feeds are polled `perHost` a
+    /// tick, however fast the publisher answers.
+    public func claimBatch(limit: Int, lease: Int64, perHost: Int = Int.max) throws(PGError) -> (claims: [Claim], heldBack: Bool) {
+        try db.transaction { () throws(PGError) -> (claims: [Claim], heldBack: Bool) in
+            let listed = "EXISTS (SELECT 1 FROM feed_listings l WHERE l.feed_id = feeds.id AND l.node = $2)"
+            // Feeds a node left in the middle of their poll (it died: the lease ran out
+            // unreleased) come first: they are the most overdue, and their takeover must
+            // not wait behind a backlog of due feeds. Few rows, from the leased-feeds index.
+            let orphans = try db.execute("""
+                SELECT id, host FROM feeds
+                WHERE lease_node IS NOT NULL AND lease_until < \(Self.now) AND NOT retired
+                    AND COALESCE(next_due, 0) <= \(Self.now) AND \(listed)
+                ORDER BY lease_until, id
+                LIMIT $1
+                FOR UPDATE SKIP LOCKED
+                """, .int(Int64(limit)), .text(node))
+            let due = try db.execute("""
                 SELECT id, host FROM feeds
                 WHERE NOT retired AND COALESCE(next_due, 0) <= \(Self.now)
-                    AND (lease_until IS NULL OR lease_until < \(Self.now))
-                    AND EXISTS (SELECT 1 FROM feed_listings l WHERE l.feed_id = feeds.id AND l.node = $2)
+                    AND (lease_until IS NULL OR lease_until < \(Self.now)) AND \(listed)
                 ORDER BY COALESCE(next_due, 0), id
                 LIMIT $1
                 FOR UPDATE SKIP LOCKED
                 """, .int(Int64(min(limit * 4, 100_000))), .text(node))
-            guard !candidates.isEmpty else { return [] }
-            let hosts = Set((0..<candidates.count).compactMap { candidates.text($0, 1) }).sorted()
+            var candidates: [(id: Int64, host: String)] = []
+            var seen = Set<Int64>()
+            for rows in [orphans, due] {
+                for r in 0..<rows.count {
+                    if let id = rows.int(r, 0), seen.insert(id).inserted { candidates.append((id, rows.text(r, 1) ?? "")) }
+                }
+            }
+            guard !candidates.isEmpty else { return ([], false) }
+            let hosts = Set(candidates.map(\.host)).sorted()
             try db.execute("SELECT origin FROM sites WHERE origin = ANY($1::text[]) ORDER BY origin FOR UPDATE", PGValue.textArray(hosts))
             let busyRows = try db.execute("""
                 SELECT host, COUNT(*) FROM feeds
@@ -105,14 +131,16 @@ public struct FeedLeases {
             var busy: [String: Int] = [:]
             for r in 0..<busyRows.count { busy[busyRows.text(r, 0) ?? ""] = Int(busyRows.int(r, 1) ?? 0) }
             var chosen: [Int64] = []
-            for r in 0..<candidates.count where chosen.count < limit {
-                guard let id = candidates.int(r, 0) else { continue }
-                let host = candidates.text(r, 1) ?? ""
-                if busy[host, default: 0] >= perHost { continue }
+            var heldBack = false
+            for (id, host) in candidates where chosen.count < limit {
+                if busy[host, default: 0] >= perHost {
+                    heldBack = true
+                    continue
+                }
                 busy[host, default: 0] += 1
                 chosen.append(id)
             }
-            guard !chosen.isEmpty else { return [] }
+            guard !chosen.isEmpty else { return ([], heldBack) }
             let rows = try db.execute("""
                 UPDATE feeds SET lease_node = $1, lease_until = \(Self.now) + $2
                 WHERE id = ANY($3::int8[])
@@ -120,9 +148,11 @@ public struct FeedLeases {
                 """, .text(node), .int(lease), .text("{" + chosen.map(String.init).joined(separator: ",") + "}"))
             let records = PostgresState.feeds(rows)
             let leaseColumn = PostgresState.feedColumns.split(separator: ",").count
-            return records.enumerated().map { r, f in
+            let order = Dictionary(uniqueKeysWithValues: chosen.enumerated().map { ($1, $0) })
+            let claims = records.enumerated().map { r, f in
                 Claim(id: f.id, key: f.key, url: f.url, leaseUntil: rows.int(r, leaseColumn) ?? 0, record: f)
-            }.sorted { a, b in chosen.firstIndex(of: a.id) ?? 0 < chosen.firstIndex(of: b.id) ?? 0 }
+            }.sorted { order[$0.id] ?? 0 < order[$1.id] ?? 0 }
+            return (claims, heldBack)
         }
     }
 

@@ -185,7 +185,7 @@ import Testing
             ("[[feed]]\nurl = \"https://a\"\nfull_txt = \"always\"\n", 3, "did you mean full_text?"),
             ("\n\nstate_url = \"mysql://db/x\"\n", 3, "PostgreSQL connection URI"),
             ("node = \"spool a\"\n", 1, "letters, digits"),
-            ("lease = \"5s\"\n", 1, "between 10s and 1h"),
+            ("lease = \"4s\"\n", 1, "between 5s and 1h"),
         ]
         for (text, line, words) in cases {
             do {

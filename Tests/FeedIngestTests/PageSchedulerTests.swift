@@ -203,4 +203,71 @@ import Testing
         #expect(resolved == nil && retry == nil)
         #expect(Self.pages(s.next(now: Self.t0 + 5, feedPolicy: Self.follow).jobs) == [t])
     }
+
+    /// A cluster's shared buckets, on the test's clock.
+    final class SharedBuckets: SharedSiteBudget {
+        var now: Int64 = PageSchedulerTests.t0
+        var buckets: [String: TokenBucket] = [:]
+        var blocked: [String: Int64] = [:]
+        var asked = 0
+
+        func take(origin: String, perMinute: Int, burst: Int) -> Int64? {
+            asked += 1
+            if let until = blocked[origin], until > now { return until - now }
+            var b = buckets[origin] ?? TokenBucket(perMinute: perMinute, burst: burst, now: now)
+            defer { buckets[origin] = b }
+            return b.take(now: now) ? nil : b.nextToken(now: now) - now
+        }
+
+        func block(origin: String, seconds: Int64) {
+            blocked[origin] = max(blocked[origin] ?? 0, now + seconds)
+        }
+    }
+
+    /// Two nodes' schedulers sharing the cluster's budget ask a site for what one would:
+    /// robots.txt and pages together, its burst then one every 10 s; and a Retry-After one
+    /// node heard holds the other too.
+    @Test func nodesSharingABudgetAskASiteForWhatOneWould() {
+        let shared = SharedBuckets()
+        let nodes = (0..<2).map { _ in PageScheduler(policy: Self.policy(budget: 6, burst: 2, perHost: 8)) }
+        for (i, s) in nodes.enumerated() {
+            s.shared = shared
+            for n in 1...6 { s.add(Self.ticket(Int64(i * 10 + n), "https://news.example/\(i)/\(n)")) }
+        }
+        var starts: [Int64] = []
+        var pending: [(PageScheduler, PageTicket)] = []
+        for now in Self.t0..<(Self.t0 + 60) {
+            shared.now = now
+            for s in nodes {
+                let jobs = s.next(now: now, feedPolicy: Self.follow).jobs
+                for job in jobs {
+                    starts.append(now - Self.t0)
+                    switch job {
+                    case .robots(let origin): s.robotsDone(origin: origin, .rules(.allowAll), now: now)
+                    case .page(let t): pending.append((s, t))
+                    }
+                }
+            }
+            for (s, t) in pending { _ = s.pageDone(t, Self.pageText, now: now) }
+            pending = []
+        }
+        // Each node read robots.txt (the burst), then one request every 10 s for both.
+        #expect(starts == [0, 0, 10, 20, 30, 40, 50], "\(starts)")
+        // A refusal holds the site on that node until the cluster's next token: the
+        // database is not asked on every scan.
+        #expect(shared.asked < 30, "\(shared.asked) questions")
+
+        // A 429 with Retry-After on node 0 holds node 1 too.
+        shared.now = Self.t0 + 60
+        let page = Self.pages(nodes[0].next(now: Self.t0 + 60, feedPolicy: Self.follow).jobs)
+        #expect(page.count == 1)
+        shared.now = Self.t0 + 61
+        _ = nodes[0].pageDone(page[0], .retry("the page answered 429", retryAfter: 300), now: Self.t0 + 61)
+        var held = true
+        for now in (Self.t0 + 61)..<(Self.t0 + 361) {
+            shared.now = now
+            if !nodes[1].next(now: now, feedPolicy: Self.follow).jobs.isEmpty { held = now >= Self.t0 + 361 }
+        }
+        #expect(held, "node 1 asked the site during node 0's Retry-After")
+    }
 }

@@ -159,8 +159,63 @@ import Testing
         let done = try #require(claims.first { host($0.key) == "busy.example" })
         let owner = try #require(perNode.withLock { $0.first { $0.value.contains(done) }?.key })
         try FeedLeases(db: setup, node: owner).release(done.id)
-        let next = try FeedLeases(db: setup, node: "c").claim(limit: 10, lease: 120, perHost: 2)
-        #expect(next.map { host($0.key) } == ["busy.example"])
+        let next = try FeedLeases(db: setup, node: "c").claimBatch(limit: 10, lease: 120, perHost: 2)
+        #expect(next.claims.map { host($0.key) } == ["busy.example"])
+        // Due feeds were left for their host's limit: the claimer is told to look again
+        // when a poll of its own ends, not a tick later.
+        #expect(next.heldBack)
+        let none = try FeedLeases(db: setup, node: "c").claimBatch(limit: 10, lease: 120, perHost: 2)
+        #expect(none.claims.isEmpty && none.heldBack)
+        let roomy = try FeedLeases(db: setup, node: "c").claimBatch(limit: 30, lease: 120, perHost: 64)
+        #expect(roomy.claims.count == 24 - 4 && !roomy.heldBack)
+    }
+
+    /// A site's page budget is one bucket for the cluster, by the database's clock, and
+    /// its Retry-After holds every node.
+    @Test func pageBudgetsAndRetryAfterAreTheClusters() throws {
+        let url = try Self.cluster("sites", feeds: 0)
+        let a = FeedLeases(db: try PGConnection(url), node: "a")
+        let b = FeedLeases(db: try PGConnection(url), node: "b")
+        let site = "https://news.example"
+        // A burst of 3 and one a minute: no refill within the test.
+        #expect(try a.takePageToken(origin: site, perMinute: 1, burst: 3) == nil)
+        #expect(try b.takePageToken(origin: site, perMinute: 1, burst: 3) == nil)
+        #expect(try a.takePageToken(origin: site, perMinute: 1, burst: 3) == nil)
+        let wait = try #require(try b.takePageToken(origin: site, perMinute: 1, burst: 3))
+        #expect((55...60).contains(wait), "\(wait)")
+        // Another site has its own bucket; a's Retry-After there holds b.
+        #expect(try b.takePageToken(origin: "https://other.example", perMinute: 1, burst: 3) == nil)
+        try a.blockSite(origin: "https://other.example", seconds: 600)
+        let blocked = try #require(try b.takePageToken(origin: "https://other.example", perMinute: 1, burst: 3))
+        #expect((598...600).contains(blocked), "\(blocked)")
+        // A site first heard of through its Retry-After.
+        try b.blockSite(origin: "https://new.example", seconds: 30)
+        #expect(try a.takePageToken(origin: "https://new.example", perMinute: 60, burst: 3).map { (28...30).contains($0) } == true)
+    }
+
+    /// A dead node's feeds are taken over as soon as its leases run out, ahead of a backlog
+    /// of feeds due earlier: the poll it left half-way is the most overdue.
+    @Test func aDeadNodesFeedsComeBeforeTheBacklog() throws {
+        let url = try Self.cluster("orphans", feeds: 20)
+        let a = FeedLeases(db: try PGConnection(url), node: "a")
+        let b = FeedLeases(db: try PGConnection(url), node: "b")
+        // a claims the last two feeds in due order, then dies.
+        try a.db.execute("UPDATE feeds SET next_due = 100 + id")
+        try a.db.execute("UPDATE feeds SET next_due = 50 WHERE key IN ('https://site18.example/feed', 'https://site19.example/feed')")
+        let left = try a.claim(limit: 2, lease: 1)
+        #expect(Set(left.map(\.key)) == ["https://site18.example/feed", "https://site19.example/feed"])
+        try a.db.execute("UPDATE feeds SET next_due = 0 WHERE lease_node IS NULL")
+        // Once its leases ran out, b's first claim of three takes them before the backlog.
+        let start = Date()
+        var first: [FeedLeases.Claim] = []
+        while Date().timeIntervalSince(start) < 5 {
+            first = try b.claim(limit: 3, lease: 60)
+            if first.contains(where: { $0.key == left[0].key }) { break }
+            try b.db.transaction { () throws(PGError) in for c in first { try b.release(c.id) } }
+            usleep(100_000)
+        }
+        #expect(Array(first.prefix(2)).map(\.key) == left.map(\.key), "\(first.map(\.key))")
+        #expect(first.count == 3 && first[2].key == "https://site0.example/feed")
     }
 
     @Test func aDeadNodesLeasesRunOutAndAnotherTakesItsFeedsOver() throws {
