@@ -110,13 +110,17 @@ extension Poller {
         }
     }
 
+    /// Feeds leased and polled at once at most: half as many again as the fetch engine's
+    /// transfers, so that between two claims (a third of it) the engine still has work.
+    var claimWindow: Int { config.concurrency * 3 / 2 + 4 }
+
     /// Claims due feeds, as many as there is room for, and starts their polls.
     func claimFeeds(_ loop: inout LoopState, group: inout TaskGroup<Completion>, now: Int64, permits: Permits) {
         guard let cluster, now >= loop.nextClaim else { return }
-        let room = window - loop.polling.count
-        // In batches: a claim is a transaction of its own; one a finished poll would cost
-        // the database more than the polls.
-        guard room > 0, room >= window / 4 || loop.polling.isEmpty else { return }
+        let room = claimWindow - loop.polling.count
+        // In batches of a third of the window: a claim is a transaction of six statements;
+        // one a finished poll would cost the database more than the polls.
+        guard room > 0, room >= claimWindow / 3 || loop.polling.isEmpty else { return }
         let claims: [FeedLeases.Claim]
         do {
             (claims, loop.claimWhenPollEnds) = try cluster.claim(limit: room)

@@ -12,22 +12,15 @@ public final class ClusterNode {
     public let lease: Int64
     /// Feeds of one host leased at once, across the cluster (`per_host`).
     public let perHost: Int
-    let connectionString: String
     let version: String
-    private var connection: PGConnection?
+    private let link: PGLink
 
     public init(connectionString: String, node: String, lease: Int64, perHost: Int, version: String) {
-        self.connectionString = connectionString
         self.node = node
         self.lease = lease
         self.perHost = perHost
         self.version = version
-    }
-
-    private func leases() throws(StoreError) -> FeedLeases {
-        if let connection, connection.isConnected { return FeedLeases(db: connection, node: node) }
-        connection = nil
-        do {
+        link = PGLink(connectionString: connectionString) { () throws(PGError) in
             let db = try PGConnection(connectionString, applicationName: "feedspoold \(node) leases")
             // Claims, renewals, releases and heartbeats need not wait for the server's disk:
             // one lost in a server crash is a lease that runs out, or a poll that a commit's
@@ -35,22 +28,13 @@ public final class ClusterNode {
             try db.execute("SET synchronous_commit = off")
             // Other nodes' deliveries arrive on this connection (read by `articlesOfOtherNodes`).
             try db.execute("LISTEN \(PostgresState.articlesChannel)")
-            connection = db
-            return FeedLeases(db: db, node: node)
-        } catch {
-            throw PostgresState.storeError(ConnectionString.redacted(connectionString), "connect", error)
+            return db
         }
     }
 
     @discardableResult
     private func run<T>(_ what: String, _ body: (FeedLeases) throws(PGError) -> T) throws(StoreError) -> T {
-        let l = try leases()
-        do {
-            return try body(l)
-        } catch {
-            if error.connectionLost { connection = nil }
-            throw PostgresState.storeError(l.db.place, what, error)
-        }
+        try link.run(what) { db throws(PGError) in try body(FeedLeases(db: db, node: node)) }
     }
 
     /// Records the heartbeat and which feeds this node lists (at start and after a reload).

@@ -17,10 +17,9 @@ import FeedStore
 /// so the daemon can report it and retry with back-off; nothing half-done is committed.
 public final class PostgresState: StateBackend {
     public let node: String
-    public let place: String
+    public var place: String { link.place }
     public let sequenceWidth: Int
-    let connectionString: String
-    private var connection: PGConnection?
+    private let link: PGLink
 
     /// The block of sequence numbers this node holds: `blockNext..<blockEnd`.
     private var blockNext: Int64 = 0
@@ -38,7 +37,6 @@ public final class PostgresState: StateBackend {
     /// Connects, brings the schema up to date (under the migration lock), and reads what a
     /// node needs to start.
     public init(connectionString: String, node: String) throws(StoreError) {
-        self.connectionString = connectionString
         self.node = node
         let db: PGConnection
         do {
@@ -48,8 +46,7 @@ public final class PostgresState: StateBackend {
         } catch {
             throw Self.storeError(ConnectionString.redacted(connectionString), "open the cluster state", error)
         }
-        place = db.place
-        connection = db
+        link = PGLink(db) { () throws(PGError) in try Self.connect(connectionString, node: node) }
         do {
             sequenceWidth = Int(try db.execute("SELECT value FROM feedspool_meta WHERE key = 'seq_width'").text(0, 0) ?? "9") ?? 9
             hasFilesFoundInSpool = !(try db.execute("SELECT 1 FROM deliveries WHERE feed_id = 0 LIMIT 1").isEmpty)
@@ -71,32 +68,14 @@ public final class PostgresState: StateBackend {
     }
 
     static func storeError(_ place: String, _ what: String, _ error: PGError) -> StoreError {
-        StoreError(message: "\(place): cannot \(what): \(error)", unreachable: error.connectionLost)
+        PGLink.storeError(place, what, error)
     }
 
-    /// The connection, opened again when it was lost.
-    private func db() throws(StoreError) -> PGConnection {
-        if let connection, connection.isConnected { return connection }
-        connection = nil
-        do {
-            let db = try Self.connect(connectionString, node: node)
-            connection = db
-            return db
-        } catch {
-            throw Self.storeError(place, "reconnect", error)
-        }
-    }
-
-    /// Runs `body` against the connection, turning its errors into the store's.
+    /// Runs `body` against the connection (opened again when it was lost), turning its
+    /// errors into the store's.
     @discardableResult
     func run<T>(_ what: @autoclosure () -> String, _ body: (PGConnection) throws(PGError) -> T) throws(StoreError) -> T {
-        let db = try db()
-        do {
-            return try body(db)
-        } catch {
-            if error.connectionLost { connection = nil }
-            throw Self.storeError(place, what(), error)
-        }
+        try link.run(what(), body)
     }
 
     /// An `int8[]` parameter in PostgreSQL's array syntax.
