@@ -74,6 +74,25 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 
+    /// The boolean, or nil.
+    public var bool: Bool? {
+        if case .bool(let b) = self { return b }
+        return nil
+    }
+
+    /// An object's members in order, or nil.
+    public var members: [(String, JSONValue)]? {
+        if case .object(let m) = self { return m }
+        return nil
+    }
+
+    /// The value as one line of JSON (numbers as they were read).
+    public var encoded: String {
+        var w = JSONWriter()
+        w.value(nil, self)
+        return w.string
+    }
+
     /// An integral number (or a string of one), or nil.
     public var int64: Int64? {
         switch self {

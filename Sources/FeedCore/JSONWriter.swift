@@ -30,6 +30,24 @@ public struct JSONWriter: Sendable {
         bytes.append(contentsOf: (value.map { $0 ? "true" : "false" } ?? "null").utf8)
     }
 
+    /// Writes a value read by `JSONValue` (numbers keep their text).
+    public mutating func value(_ key: String?, _ v: JSONValue) {
+        switch v {
+        case .null: raw(key, "null")
+        case .bool(let b): bool(key, b)
+        case .number(let n): raw(key, n)
+        case .string(let s): string(key, s)
+        case .array(let a):
+            beginArray(key)
+            for e in a { value(nil, e) }
+            endArray()
+        case .object(let members):
+            beginObject(key)
+            for (k, e) in members { value(k, e) }
+            endObject()
+        }
+    }
+
     /// Writes an already-encoded JSON value.
     public mutating func raw(_ key: String?, _ json: String) {
         prefix(key)

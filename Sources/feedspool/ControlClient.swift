@@ -25,8 +25,8 @@ struct DaemonOptions: ParsableArguments {
     }
 
     /// One request on a connection of its own; the `result` of a successful answer.
-    func request(_ cmd: String, extra: [String: Any] = [:]) throws(ClientError) -> Any {
-        try ControlClient(path: socketPath).request(cmd, extra: extra)
+    func request(_ request: ControlProtocol.Request) throws(ClientError) -> JSONValue {
+        try ControlClient(path: socketPath).request(request)
     }
 }
 
@@ -93,14 +93,9 @@ final class ControlClient {
     }
 
     /// Sends a request and returns the `result` of a successful response.
-    func request(_ cmd: String, extra: [String: Any] = [:]) throws(ClientError) -> Any {
-        var obj: [String: Any] = ["v": 1, "cmd": cmd]
-        for (k, v) in extra { obj[k] = v }
-        guard let data = try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]) else {
-            throw ClientError.failed("cannot encode the request")
-        }
+    func request(_ request: ControlProtocol.Request) throws(ClientError) -> JSONValue {
         do {
-            try send(String(decoding: data, as: UTF8.self))
+            try send(request.encoded)
         } catch {
             // The daemon may have refused the connection with a line saying why, then closed it.
             if let line = readLine() { _ = try Self.result(of: line) }
@@ -110,13 +105,17 @@ final class ControlClient {
         return try Self.result(of: line)
     }
 
-    static func result(of line: String) throws(ClientError) -> Any {
-        guard let obj = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
-            throw ClientError.failed("the daemon's answer is not JSON: \(line.prefix(200))")
+    static func result(of line: String) throws(ClientError) -> JSONValue {
+        let answer: ControlProtocol.Answer
+        do {
+            answer = try ControlProtocol.answer(Array(line.utf8))
+        } catch {
+            throw ClientError.failed("the daemon's answer is not JSON (\(error)): \(line.prefix(200))")
         }
-        if obj["ok"] as? Bool == true { return obj["result"] ?? NSNull() }
-        let e = obj["error"] as? [String: Any]
-        throw ClientError.failed("\(e?["message"] as? String ?? "the daemon refused") (\(e?["code"] as? String ?? "error"))")
+        switch answer {
+        case .success(let result): return result
+        case .failure(let code, let message): throw ClientError.failed("\(message) (\(code))")
+        }
     }
 }
 
@@ -149,10 +148,3 @@ func clientRun(_ body: () throws(ClientError) -> Void) throws {
     }
 }
 
-/// JSON text of a value, one line.
-func jsonLine(_ v: Any) -> String {
-    guard JSONSerialization.isValidJSONObject(v) || v is String || v is NSNumber,
-        let d = try? JSONSerialization.data(withJSONObject: v, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
-    else { return "null" }
-    return String(decoding: d, as: UTF8.self)
-}

@@ -1,3 +1,4 @@
+import FeedCore
 import ArgumentParser
 import Foundation
 
@@ -10,53 +11,49 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         try clientRun { () throws(ClientError) in
-            let r = try daemon.request("status")
+            let s = try daemon.request(.init("status"))
             if daemon.json {
-                print(jsonLine(r))
+                print(s.encoded)
                 return
             }
-            guard let s = r as? [String: Any] else { throw ClientError.failed("unexpected answer") }
-            let feeds = s["feeds"] as? [String: Any] ?? [:]
-            let articles = s["articles"] as? [String: Any] ?? [:]
-            let spool = s["spool"] as? [String: Any] ?? [:]
-            func n(_ d: [String: Any], _ k: String) -> Int { (d[k] as? NSNumber)?.intValue ?? 0 }
-            print("feedspoold \(s["version"] as? String ?? "?"), up \(Self.duration(n(s, "uptime_seconds"))) (pid \(n(s, "pid")))")
+            guard s.isObject else { throw ClientError.failed("unexpected answer: \(s.encoded.prefix(200))") }
+            let feeds = s["feeds"], articles = s["articles"], spool = s["spool"]
+            func n(_ v: JSONValue?, _ k: String) -> Int64 { v?[k]?.int64 ?? 0 }
+            func text(_ v: JSONValue?, _ k: String, _ absent: String = "-") -> String { v?[k]?.string ?? absent }
+            print("feedspoold \(text(s, "version", "?")), up \(Self.duration(Int(n(s, "uptime_seconds")))) (pid \(n(s, "pid")))")
             print("feeds      \(n(feeds, "total")) (\(n(feeds, "healthy")) healthy, \(n(feeds, "failing")) failing, \(n(feeds, "retired")) retired)")
             print("articles   \(n(articles, "today")) today, \(n(articles, "last_hour")) in the last hour, \(n(articles, "delivered_total")) since start; \(n(articles, "duplicates_skipped")) duplicates skipped")
-            print("last       \(articles["last_delivery"] as? String ?? "-")")
-            print("polls      \(n(s, "polls")) done, \(n(s, "in_flight")) in flight, next \(s["next_poll"] as? String ?? "-")")
-            if let full = s["full_text"] as? [String: Any] {
-                let pageText = full["page_text"] as? [String: Any] ?? [:]
-                let feedText = full["feed_text"] as? [String: Any] ?? [:]
-                let used = pageText.keys.reduce(0) { $0 + n(pageText, $1) }
-                let fell = feedText.keys.reduce(0) { $0 + n(feedText, $1) }
-                let reasons = feedText.keys.sorted().map { "\($0) \(n(feedText, $0))" }.joined(separator: ", ")
+            print("last       \(text(articles, "last_delivery"))")
+            print("polls      \(n(s, "polls")) done, \(n(s, "in_flight")) in flight, next \(text(s, "next_poll"))")
+            if let full = s["full_text"], full.isObject {
+                let pageText = full["page_text"]?.members ?? [], feedText = full["feed_text"]?.members ?? []
+                let used = pageText.reduce(0) { $0 + ($1.1.int64 ?? 0) }
+                let fell = feedText.reduce(0) { $0 + ($1.1.int64 ?? 0) }
+                let reasons = feedText.sorted { $0.0 < $1.0 }.map { "\($0.0) \($0.1.int64 ?? 0)" }.joined(separator: ", ")
                 print("full text  \(n(full, "waiting")) waiting (\(n(full, "in_flight")) in flight); \(used) with the page's text, \(fell) with the feed's\(reasons.isEmpty ? "" : " (\(reasons))")")
                 print("pages      \(n(full, "page_requests")) requested, \(n(full, "robots_requests")) robots.txt, \(n(full, "retries")) retries, \(n(full, "budget_waits")) waits for a site's budget")
             }
-            if let cluster = s["cluster"] as? [String: Any] {
-                let state = cluster["state"] as? String ?? "?"
-                let why = cluster["error"] as? String
-                print("cluster    node \(cluster["node"] as? String ?? "?"), state \(state)\(why.map { ": \($0)" } ?? "")")
-                if let t = cluster["totals"] as? [String: Any] {
+            if let cluster = s["cluster"], cluster.isObject {
+                let why = cluster["error"]?.string
+                print("cluster    node \(text(cluster, "node", "?")), state \(text(cluster, "state", "?"))\(why.map { ": \($0)" } ?? "")")
+                if let t = cluster["totals"], t.isObject {
                     print("           \(n(t, "feeds")) feeds, \(n(t, "delivered")) articles delivered by all nodes, \(n(t, "duplicates")) duplicates, \(n(t, "waiting_pages")) waiting for their page")
                 }
-                for node in cluster["nodes"] as? [[String: Any]] ?? [] {
-                    let alive = node["alive"] as? Bool ?? false
-                    print("node       \(node["name"] as? String ?? "?") \(alive ? "alive" : "DOWN"), \(n(node, "feeds_leased")) feeds leased of \(n(node, "feeds_listed")) listed, \(n(node, "pending_intents")) pending intents, heartbeat \(node["last_heartbeat"] as? String ?? "-")")
+                for node in cluster["nodes"]?.array ?? [] {
+                    let alive = node["alive"]?.bool ?? false
+                    print("node       \(text(node, "name", "?")) \(alive ? "alive" : "DOWN"), \(n(node, "feeds_leased")) feeds leased of \(n(node, "feeds_listed")) listed, \(n(node, "pending_intents")) pending intents, heartbeat \(text(node, "last_heartbeat"))")
                 }
-                if cluster["feed_lists_agree"] as? Bool == false {
+                if cluster["feed_lists_agree"]?.bool == false {
                     print("warning    the nodes alive list different feeds: deploy the same configuration to every node")
                 }
             }
-            let free = (spool["free_bytes"] as? NSNumber).map { Self.bytes($0.int64Value) } ?? "?"
-            print("spool      \(spool["path"] as? String ?? "?") (\(free) free)")
-            if let reload = s["last_reload"] as? [String: Any] {
-                print("reload     \(reload["time"] as? String ?? "") \((reload["ok"] as? Bool ?? false) ? "ok" : "FAILED"): \(reload["message"] as? String ?? "")")
+            let free = spool?["free_bytes"]?.int64.map(Self.bytes) ?? "?"
+            print("spool      \(text(spool, "path", "?")) (\(free) free)")
+            if let reload = s["last_reload"], reload.isObject {
+                print("reload     \(text(reload, "time", "")) \((reload["ok"]?.bool ?? false) ? "ok" : "FAILED"): \(text(reload, "message", ""))")
             }
-            let errors = s["last_errors"] as? [[String: Any]] ?? []
-            for e in errors.prefix(5) {
-                print("error      \(e["time"] as? String ?? "") \(e["feed"] as? String ?? ""): \(e["stage"] as? String ?? "") \(e["message"] as? String ?? "")")
+            for e in (s["last_errors"]?.array ?? []).prefix(5) {
+                print("error      \(text(e, "time", "")) \(text(e, "feed", "")): \(text(e, "stage", "")) \(text(e, "message", ""))")
             }
         }
     }
@@ -84,26 +81,27 @@ struct FeedsCommand: ParsableCommand {
 
     func run() throws {
         try clientRun { () throws(ClientError) in
-            let r = try daemon.request("feeds")
-            guard let feeds = r as? [[String: Any]] else { throw ClientError.failed("unexpected answer") }
+            let r = try daemon.request(.init("feeds"))
+            guard let feeds = r.array else { throw ClientError.failed("unexpected answer: \(r.encoded.prefix(200))") }
             if daemon.json {
-                for f in feeds { print(jsonLine(f)) }
+                for f in feeds { print(f.encoded) }
                 return
             }
+            func column(_ s: String, _ width: Int) -> String { s.padding(toLength: width, withPad: " ", startingAt: 0) }
             print("HEALTH   FAILS HTTP NEW   PAGES     NEXT                  WHY                          FEED")
             for f in feeds {
-                let health = (f["health"] as? String ?? "?").padding(toLength: 8, withPad: " ", startingAt: 0)
-                let fails = String((f["failure_streak"] as? NSNumber)?.intValue ?? 0).padding(toLength: 5, withPad: " ", startingAt: 0)
-                let http = ((f["http_status"] as? NSNumber).map { String($0.intValue) } ?? "-").padding(toLength: 4, withPad: " ", startingAt: 0)
-                let new = String((f["delivered"] as? NSNumber)?.intValue ?? 0).padding(toLength: 5, withPad: " ", startingAt: 0)
+                let health = column(f["health"]?.string ?? "?", 8)
+                let fails = column(String(f["failure_streak"]?.int64 ?? 0), 5)
+                let http = column(f["http_status"]?.int64.map(String.init) ?? "-", 4)
+                let new = column(String(f["delivered"]?.int64 ?? 0), 5)
                 // Full text's success: articles delivered with their page's text / pages fetched.
-                let tried = (f["pages_tried"] as? NSNumber)?.intValue ?? 0, used = (f["pages_used"] as? NSNumber)?.intValue ?? 0
-                let pages = (tried == 0 ? "-" : "\(used)/\(tried)").padding(toLength: 9, withPad: " ", startingAt: 0)
-                let next = (f["next_due"] as? String ?? "-").padding(toLength: 21, withPad: " ", startingAt: 0)
-                let why = (f["due_reason"] as? String ?? "-").padding(toLength: 28, withPad: " ", startingAt: 0)
-                print("\(health) \(fails) \(http) \(new) \(pages) \(next) \(why) \(f["url"] as? String ?? "")")
-                if let e = f["last_error"] as? String {
-                    print("         └ \(f["last_error_stage"] as? String ?? ""): \(e)")
+                let tried = f["pages_tried"]?.int64 ?? 0, used = f["pages_used"]?.int64 ?? 0
+                let pages = column(tried == 0 ? "-" : "\(used)/\(tried)", 9)
+                let next = column(f["next_due"]?.string ?? "-", 21)
+                let why = column(f["due_reason"]?.string ?? "-", 28)
+                print("\(health) \(fails) \(http) \(new) \(pages) \(next) \(why) \(f["url"]?.string ?? "")")
+                if let e = f["last_error"]?.string {
+                    print("         └ \(f["last_error_stage"]?.string ?? ""): \(e)")
                 }
             }
         }
@@ -121,9 +119,9 @@ struct PollCommand: ParsableCommand {
 
     func run() throws {
         try clientRun { () throws(ClientError) in
-            let r = try daemon.request("poll", extra: feeds.isEmpty ? [:] : ["feeds": feeds])
-            if daemon.json { print(jsonLine(r)); return }
-            let queued = (r as? [String: Any])?["queued"] as? [String] ?? []
+            let r = try daemon.request(.init("poll", feeds: feeds.isEmpty ? nil : feeds))
+            if daemon.json { print(r.encoded); return }
+            let queued = r["queued"]?.array ?? []
             print("polling \(queued.count) feed\(queued.count == 1 ? "" : "s") now")
         }
     }
@@ -138,9 +136,9 @@ struct ReloadCommand: ParsableCommand {
 
     func run() throws {
         try clientRun { () throws(ClientError) in
-            let r = try daemon.request("reload")
-            if daemon.json { print(jsonLine(r)); return }
-            print((r as? [String: Any])?["message"] as? String ?? "reloaded")
+            let r = try daemon.request(.init("reload"))
+            if daemon.json { print(r.encoded); return }
+            print(r["message"]?.string ?? "reloaded")
         }
     }
 }
@@ -152,8 +150,8 @@ struct MetricsCommand: ParsableCommand {
 
     func run() throws {
         try clientRun { () throws(ClientError) in
-            let r = try daemon.request("metrics")
-            print((r as? [String: Any])?["text"] as? String ?? "", terminator: "")
+            let r = try daemon.request(.init("metrics"))
+            print(r["text"]?.string ?? "", terminator: "")
         }
     }
 }

@@ -38,7 +38,7 @@ struct TailCommand: ParsableCommand {
             client = try? ControlClient(path: daemon.socketPath)
             if let c = client {
                 do {
-                    _ = try c.request("subscribe")
+                    _ = try c.request(.init("subscribe"))
                 } catch {
                     client = nil
                 }
@@ -59,22 +59,22 @@ struct TailCommand: ParsableCommand {
         guard follow else { return }
         if let client {
             while let line = client.readLine() {
-                guard let o = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else { continue }
-                switch o["event"] as? String {
-                case "article" where o["node"] is String && o["path"] as? String != dir + "/" + (o["file"] as? String ?? ""):
+                guard let event = try? JSONValue.parse(Array(line.utf8)), event.isObject else { continue }
+                let file = event["file"]?.string, path = event["path"]?.string
+                switch event["event"]?.string {
+                case "article" where event["node"]?.string != nil && path != dir + "/" + (file ?? ""):
                     // Another node's article (a cluster): numbered from that node's blocks,
                     // not in this spool's order, and never in the backlog printed above.
-                    guard let name = o["file"] as? String else { continue }
-                    let path = o["path"] as? String
-                    let text = o["text"] as? String ?? path.flatMap(Self.read) ?? ""
-                    emit(out, name: name, text: text, dir: path.map { String($0.dropLast(name.utf8.count + 1)) } ?? dir, event: o)
+                    guard let name = file else { continue }
+                    let text = event["text"]?.string ?? path.flatMap(Self.read) ?? ""
+                    emit(out, name: name, text: text, dir: path.map { String($0.dropLast(name.utf8.count + 1)) } ?? dir, event: event)
                 case "article":
-                    guard let name = o["file"] as? String, name > last else { continue }
-                    let text = o["text"] as? String ?? Self.read(dir + "/" + name) ?? ""
-                    emit(out, name: name, text: text, dir: dir, event: o)
+                    guard let name = file, name > last else { continue }
+                    let text = event["text"]?.string ?? Self.read(dir + "/" + name) ?? ""
+                    emit(out, name: name, text: text, dir: dir, event: event)
                     last = name
                 case "dropped":
-                    Diagnostics.print("the daemon dropped \(o["count"] ?? "some") event(s): this reader was too slow")
+                    Diagnostics.print("the daemon dropped \(event["count"]?.scalarText ?? "some") event(s): this reader was too slow")
                 default:
                     continue
                 }
@@ -99,25 +99,25 @@ struct TailCommand: ParsableCommand {
 
     /// The spool the daemon reports (a subscribed connection cannot be asked: a new one is).
     private func daemonSpool() -> String? {
-        guard let s = try? daemon.request("status") as? [String: Any] else { return nil }
-        return (s["spool"] as? [String: Any])?["path"] as? String
+        (try? daemon.request(.init("status")))?["spool"]?["path"]?.string
     }
 
-    private func emit(_ out: Output, name: String, text: String, dir: String, event: [String: Any]?) {
+    /// The fields an article's line carries: what the daemon said of it, then where it is
+    /// and its text (keys in order, one line of JSON).
+    private func emit(_ out: Output, name: String, text: String, dir: String, event: JSONValue?) {
         if daemon.json {
-            var o = event ?? [:]
-            o["event"] = nil
-            o["v"] = nil
+            var fields: [String: JSONValue] = [:]
+            for (key, value) in event?.members ?? [] where key != "event" && key != "v" { fields[key] = value }
             if let p = Article.parseFileName(name) {
-                o["seq"] = p.seq
-                o["id"] = p.id
+                fields["seq"] = .number(String(p.seq))
+                fields["id"] = .string(p.id)
             }
-            o["file"] = name
-            o["path"] = dir + "/" + name
-            o["text"] = text
-            out.write(jsonLine(o) + "\n")
+            fields["file"] = .string(name)
+            fields["path"] = .string(dir + "/" + name)
+            fields["text"] = .string(text)
+            out.write(JSONValue.object(fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }).encoded + "\n")
         } else {
-            let node = (event?["node"] as? String).map { "\($0): " } ?? ""
+            let node = event?["node"]?.string.map { "\($0): " } ?? ""
             out.write("==> \(node)\(name) <==\n")
             out.write(text)
             out.write("\n\n")

@@ -53,4 +53,19 @@ import Testing
         let ok = String(repeating: "[", count: JSONValue.maxDepth) + String(repeating: "]", count: JSONValue.maxDepth)
         #expect((try? parse(ok)) != nil)
     }
+
+    /// The control protocol's requests as the client writes them and the daemon reads them;
+    /// answers as the daemon writes them and the client reads them; values written back as
+    /// they were read (what `--json` prints).
+    @Test func controlRequestsAndAnswersRoundTrip() throws {
+        let poll = ControlProtocol.Request("poll", feeds: ["https://a.example/feed?q=\"1\""])
+        #expect(poll.encoded == #"{"v":1,"cmd":"poll","feeds":["https://a.example/feed?q=\"1\""]}"#)
+        #expect(try ControlProtocol.decode(Array(poll.encoded.utf8)) == poll)
+        let show = ControlProtocol.Request("show", article: "12")
+        #expect(try ControlProtocol.decode(Array(show.encoded.utf8)) == show)
+        #expect(try ControlProtocol.answer(Array(ControlProtocol.success(#"{"n":1.5}"#).utf8)) == .success(.object([("n", .number("1.5"))])))
+        #expect(try ControlProtocol.answer(Array(ControlProtocol.failure("busy", "too many").utf8)) == .failure(code: "busy", message: "too many"))
+        let text = #"{"a":[1,true,null,"x\ny\u0001"],"b":{"c":-2.5e3},"d":[]}"#
+        #expect(try JSONValue.parse(Array(text.utf8)).encoded == text)
+    }
 }

@@ -1,7 +1,7 @@
-import FeedCore
-
 /// The control socket's protocol, version 1 (docs/control-protocol.md): one JSON object
-/// per line each way.
+/// per line each way. The daemon decodes requests and encodes answers with it; the client
+/// encodes requests and reads answers with it, through the project's one JSON reader and
+/// writer (`JSONValue`, `JSONWriter`).
 ///
 /// Request: `{"v":1,"cmd":"status"}`; `cmd` is one of `status`, `feeds`, `poll` (optional
 /// `"feeds":[url…]`), `reload`, `subscribe`, `metrics`, `show` (`"article":"12"` or an id),
@@ -14,11 +14,46 @@ public enum ControlProtocol {
     /// The longest request line accepted.
     public static let maxRequestBytes = 64 * 1024
 
-    public struct Request: Sendable {
+    public struct Request: Sendable, Equatable {
         public var v: Int?
         public var cmd: String
         public var feeds: [String]?
         public var article: String?
+
+        public init(_ cmd: String, feeds: [String]? = nil, article: String? = nil) {
+            v = ControlProtocol.version
+            self.cmd = cmd
+            self.feeds = feeds
+            self.article = article
+        }
+
+        /// The request's line (without its newline).
+        public var encoded: String {
+            var w = JSONWriter()
+            w.beginObject()
+            w.int("v", Int64(v ?? ControlProtocol.version))
+            w.string("cmd", cmd)
+            if let feeds {
+                w.beginArray("feeds")
+                for f in feeds { w.string(nil, f) }
+                w.endArray()
+            }
+            if let article { w.string("article", article) }
+            w.endObject()
+            return w.string
+        }
+    }
+
+    /// What an answer line said: the `result` of a success, or the daemon's error.
+    public enum Answer: Sendable, Equatable {
+        case success(JSONValue)
+        case failure(code: String, message: String)
+    }
+
+    public static func answer(_ line: [UInt8]) throws(JSONValue.SyntaxError) -> Answer {
+        let json = try JSONValue.parse(line)
+        if json["ok"]?.bool == true { return .success(json["result"] ?? .null) }
+        return .failure(code: json["error"]?["code"]?.string ?? "error", message: json["error"]?["message"]?.string ?? "the daemon refused")
     }
 
     public enum RequestError: Error, Sendable {
@@ -60,7 +95,9 @@ public enum ControlProtocol {
             guard let a = value.scalarText else { throw .malformed("wrong type for \"article\": \(value.typeName), not a string") }
             article = a
         }
-        return Request(v: v, cmd: cmd, feeds: feeds, article: article)
+        var request = Request(cmd, feeds: feeds, article: article)
+        request.v = v
+        return request
     }
 
     /// `{"v":1,"ok":true,"result":…}` around an already-encoded result.
