@@ -113,7 +113,7 @@ let package = Package(
         .testTarget(
             name: "FeedDaemonTests",
             dependencies: [
-                "FeedDaemon", "FeedIngest", "FeedConfig", "FeedStore", "FeedStorePostgres", "FeedCore", "TestSupport", "feedspoold", "feedspool",
+                "FeedDaemon", "FeedIngest", "FeedConfig", "FeedStore", "FeedStorePostgres", "FeedFetch", "FeedCore", "TestSupport", "feedspoold", "feedspool",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "FeedStoreTests", dependencies: ["FeedStore", "TestSupport"]),

@@ -1,4 +1,5 @@
 import FeedCore
+import FeedFetch
 import FeedSpool
 import FeedIngest
 import FeedStore
@@ -36,7 +37,7 @@ final class DaemonHandler: ControlHandler {
         case "metrics":
             var w = JSONWriter()
             w.beginObject()
-            w.string("text", Metrics.prometheus(board.snapshot, now: now))
+            w.string("text", Metrics.prometheus(board.snapshot, hosts: board.hosts.snapshot, now: now))
             w.endObject()
             reply(ControlProtocol.success(w.string))
         case "poll":
@@ -248,7 +249,21 @@ final class DaemonHandler: ControlHandler {
 
 /// The `metrics` text, in Prometheus' exposition format.
 enum Metrics {
-    static func prometheus(_ s: StatusBoard.Snapshot, now: Int64) -> String {
+    /// A label value escaped as the exposition format wants (backslash, quote, newline).
+    static func labelValue(_ s: String) -> String {
+        var out = ""
+        for c in s {
+            switch c {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+
+    static func prometheus(_ s: StatusBoard.Snapshot, hosts: HostLoad.Snapshot = .init(), now: Int64) -> String {
         let t = StatusBoard.totals(s, now: now)
         var out = ""
         func metric(_ name: String, _ type: String, _ help: String, _ samples: [(String, Int64)]) {
@@ -273,6 +288,12 @@ enum Metrics {
         for outcome in s.fetchDurations.keys.sorted() {
             out += s.fetchDurations[outcome]!.lines("feedspool_fetch_duration_seconds", labels: "outcome=\"\(outcome)\"")
         }
+        // Only hosts with requests now: a label per host ever seen would grow without bound.
+        metric("feedspool_host_requests_in_flight", "gauge", "Feed requests in flight, by host (hosts with none are not listed).",
+            hosts.inFlight.sorted { $0.key < $1.key }.map { ("{host=\"\(Self.labelValue($0.key))\"}", Int64($0.value)) })
+        metric("feedspool_host_requests_queued", "gauge", "Feed requests the fetch engine holds for the overall or the host's limit, by host (hosts with none are not listed).",
+            hosts.queued.sorted { $0.key < $1.key }.map { ("{host=\"\(Self.labelValue($0.key))\"}", Int64($0.value)) })
+        metric("feedspool_host_limit_waits_total", "counter", "Feed requests that waited for their host's in-flight limit (per_host) or gap (per_host_gap).", [("", hosts.hostWaits)])
         metric("feedspool_pages_waiting", "gauge", "Items waiting for their page (full text).", [("", Int64(s.pages.waiting))])
         metric("feedspool_page_requests_total", "counter", "Page requests made for full text since start, by kind (page, robots).",
             [("{kind=\"page\"}", s.pages.counters.pageFetches), ("{kind=\"robots\"}", s.pages.counters.robotsFetches)])

@@ -67,7 +67,7 @@ public final class Poller: Service, @unchecked Sendable {
         self.idle = idle
         self.afterReload = afterReload
         nextPrune = clock() + Self.pruneEvery
-        let e = try FetchEngine(configuration: site.fetchConfiguration())
+        let e = try FetchEngine(configuration: site.fetchConfiguration(), hostLoad: board.hosts)
         engine = e
         current.set(e)
         pages = PageScheduler(policy: site.pageSchedulerPolicy())
@@ -353,7 +353,7 @@ public final class Poller: Service, @unchecked Sendable {
             joinCluster()
             config = fresh
             engine.shutdown()
-            engine = try FetchEngine(configuration: site.fetchConfiguration())
+            engine = try FetchEngine(configuration: site.fetchConfiguration(), hostLoad: board.hosts)
             try loadFeeds()
             try announce(now: now)
             pages.policy = site.pageSchedulerPolicy()

@@ -1,4 +1,5 @@
 import FeedCore
+import FeedFetch
 import FeedIngest
 import FeedStore
 import FeedStorePostgres
@@ -92,6 +93,9 @@ public final class StatusBoard: Sendable {
     private let cache = Locked(Cached())
 
     private let state: Locked<Snapshot>
+
+    /// The fetch engines' requests per host (every engine the poller makes counts here).
+    public let hosts = HostLoad()
 
     public init(started: Int64, configPath: String, spoolDir: String) {
         state = Locked(Snapshot(started: started, configPath: configPath, spoolDir: spoolDir))

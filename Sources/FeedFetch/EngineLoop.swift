@@ -25,7 +25,10 @@ final class EngineLoop {
     private var earlyCancellations: Set<UInt64> = []
     private var idleHandles: [UnsafeMutableRawPointer] = []
 
-    init(multi: UnsafeMutableRawPointer, mailbox: Mailbox, configuration: FetchConfiguration, proxyAddresses: Set<String>) {
+    private let hostLoad: HostLoad
+
+    init(multi: UnsafeMutableRawPointer, mailbox: Mailbox, configuration: FetchConfiguration, proxyAddresses: Set<String>, hostLoad: HostLoad) {
+        self.hostLoad = hostLoad
         self.multi = multi
         self.mailbox = mailbox
         self.configuration = configuration
@@ -73,6 +76,7 @@ final class EngineLoop {
         }
         waiting[host]!.append(s)
         waitingCount += 1
+        hostLoad.queued(host)
     }
 
     private func validate(_ url: String) -> FetchError? {
@@ -102,6 +106,7 @@ final class EngineLoop {
             if let i = queue.firstIndex(where: { $0.id == id }) {
                 let s = waiting[host]!.remove(at: i)
                 waitingCount -= 1
+                hostLoad.dequeued(host, started: false, waited: false)
                 s.continuation.resume(returning: Self.cancelled(s.request))
                 return
             }
@@ -136,18 +141,23 @@ final class EngineLoop {
                     continue
                 }
                 nextHost += 1
-                guard inFlightPerHost[host, default: 0] < configuration.maxPerHost else { continue }
+                guard inFlightPerHost[host, default: 0] < configuration.maxPerHost else {
+                    waiting[host]![0].heldByHost = true
+                    continue
+                }
                 if configuration.perHostGapMilliseconds > 0, let last = lastStartPerHost[host] {
                     let readyAt = last + Int64(configuration.perHostGapMilliseconds)
                     if readyAt > now {
                         let wait = Int(readyAt - now)
                         soonest = min(soonest ?? wait, wait)
+                        waiting[host]![0].heldByHost = true
                         continue
                     }
                 }
                 // In place: a copy of the queue per start would be quadratic in its length.
                 let s = waiting[host]!.removeFirst()
                 waitingCount -= 1
+                hostLoad.dequeued(host, started: true, waited: s.heldByHost)
                 start(s, host: host, now: now)
                 progressed = true
             }
@@ -160,6 +170,7 @@ final class EngineLoop {
     private func start(_ s: Submission, host: String, now: Int64) {
         let t = Transfer(id: s.id, request: s.request, continuation: s.continuation, host: host, configuration: configuration, proxyAddresses: proxyAddresses)
         guard let easy = idleHandles.popLast() ?? curl_easy_init() else {
+            hostLoad.finished(host)
             s.continuation.resume(returning: FetchResult(request: s.request, outcome: .failed(FetchError(stage: .connect, message: "libcurl could not create a transfer")), http: nil))
             return
         }
@@ -256,6 +267,7 @@ final class EngineLoop {
     private func release(_ t: Transfer) {
         if let n = inFlightPerHost[t.host] {
             inFlightPerHost[t.host] = n > 1 ? n - 1 : nil
+            hostLoad.finished(t.host)
         }
         guard let easy = t.easy else { return }
         t.easy = nil
@@ -274,8 +286,11 @@ final class EngineLoop {
             t.continuation.resume(returning: Self.cancelled(t.request))
         }
         active.removeAll()
-        for (_, queue) in waiting {
-            for s in queue { s.continuation.resume(returning: Self.cancelled(s.request)) }
+        for (host, queue) in waiting {
+            for s in queue {
+                hostLoad.dequeued(host, started: false, waited: false)
+                s.continuation.resume(returning: Self.cancelled(s.request))
+            }
         }
         waiting.removeAll()
         // Late submissions can no longer arrive (stopping is set); answer any that did.

@@ -18,14 +18,18 @@ public final class FetchEngine: Sendable {
     public let configuration: FetchConfiguration
 
     /// Starts the engine's thread. Fails only when libcurl cannot be initialised.
-    public init(configuration: FetchConfiguration = FetchConfiguration()) throws(FetchError) {
+    /// Requests per host, in flight and held (`hostLoad`, shared with the caller).
+    public let hostLoad: HostLoad
+
+    public init(configuration: FetchConfiguration = FetchConfiguration(), hostLoad: HostLoad = HostLoad()) throws(FetchError) {
         guard Curl.ensureInitialized(), let multi = curl_multi_init() else {
             throw FetchError(stage: .connect, message: "libcurl could not be initialised")
         }
         self.configuration = configuration
+        self.hostLoad = hostLoad
         let mailbox = Mailbox(multi: multi)
         self.mailbox = mailbox
-        let loop = EngineLoop(multi: multi, mailbox: mailbox, configuration: configuration, proxyAddresses: ProxyEnvironment.addresses())
+        let loop = EngineLoop(multi: multi, mailbox: mailbox, configuration: configuration, proxyAddresses: ProxyEnvironment.addresses(), hostLoad: hostLoad)
         self.thread = ThreadHandle.start { loop.run() }
     }
 
@@ -59,6 +63,8 @@ struct Submission: Sendable {
     var id: UInt64
     var request: FetchRequest
     var continuation: CheckedContinuation<FetchResult, Never>
+    /// Its host's in-flight limit or gap held it back at least once (counted once).
+    var heldByHost = false
 }
 
 /// The only state shared between callers and the engine thread.

@@ -1,5 +1,6 @@
 import FeedConfig
 import FeedCore
+import FeedFetch
 @testable import FeedDaemon
 import FeedIngest
 @testable import FeedStore
@@ -191,5 +192,17 @@ struct InProcessPoller {
 
             """)
         #expect(Histogram(bounds: [1]).lines("y").hasPrefix("y_bucket{le=\"1\"} 0\ny_bucket{le=\"+Inf\"} 0\n"))
+    }
+
+    /// Per-host figures list the hosts busy now (a label per host ever seen would grow
+    /// without bound), with label values escaped.
+    @Test func metricsShowTheHostsBusyNow() {
+        let board = StatusBoard(started: 0, configPath: "/etc/feedspool.toml", spoolDir: "/tmp")
+        let hosts = HostLoad.Snapshot(inFlight: ["a.example": 2], queued: ["a.example": 5, "b\"c.example": 1], hostWaits: 7)
+        let text = Metrics.prometheus(board.snapshot, hosts: hosts, now: 10)
+        #expect(text.contains("feedspool_host_requests_in_flight{host=\"a.example\"} 2\n"))
+        #expect(text.contains("feedspool_host_requests_queued{host=\"a.example\"} 5\nfeedspool_host_requests_queued{host=\"b\\\"c.example\"} 1\n"))
+        #expect(text.contains("feedspool_host_limit_waits_total 7\n"))
+        #expect(!Metrics.prometheus(board.snapshot, now: 10).contains("feedspool_host_requests_in_flight{"))
     }
 }

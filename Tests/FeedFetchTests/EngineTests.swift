@@ -315,6 +315,34 @@ func body(_ r: FetchResult) -> [UInt8]? {
         #expect(s.peakInFlight == 2)  // the cap, and concurrency up to it
     }
 
+    /// The metrics' view of the hosts: in flight and held per host while requests run,
+    /// nothing once they are done, and each request the host's cap held counted once.
+    @Test func hostLoadCountsInFlightHeldAndWaits() async throws {
+        let s = try TestHTTPServer { _ in .respond(.init(body: sampleBytes, delayMilliseconds: 300)) }
+        defer { s.stop() }
+        let load = HostLoad()
+        let engine = try FetchEngine(configuration: { var c = FetchConfiguration(); c.allowPrivateNetworks = true; c.maxPerHost = 1; return c }(), hostLoad: load)
+        let seen = Locked<HostLoad.Snapshot?>(nil)
+        await withTaskGroup(of: Void.self) { g in
+            for i in 0..<3 { g.addTask { _ = await engine.fetch(FetchRequest(url: s.baseURL + "/f\(i)")) } }
+            g.addTask {
+                // While the first runs: one in flight, two held (bounded wait for them to queue).
+                for _ in 0..<200 {
+                    let snap = load.snapshot
+                    if snap.inFlight["127.0.0.1"] == 1 && snap.queued["127.0.0.1"] == 2 {
+                        seen.withLock { $0 = snap }
+                        return
+                    }
+                    try? await Task.sleep(for: .milliseconds(5))
+                }
+            }
+        }
+        #expect(seen.withLock { $0 } != nil, "never saw one in flight and two held")
+        let after = load.snapshot
+        #expect(after.inFlight.isEmpty && after.queued.isEmpty, "\(after)")
+        #expect(after.hostWaits == 2)
+    }
+
     @Test func theGlobalCapHoldsAcrossHosts() async throws {
         // Two hosts as the engine counts them (127.0.0.1 and localhost), one server.
         let s = try TestHTTPServer { _ in .respond(.init(body: sampleBytes, delayMilliseconds: 150)) }
