@@ -104,17 +104,20 @@ import Testing
             }
             return byName
         }
+        func polls() throws -> Int { ((try d.status())?["polls"] as? NSNumber)?.intValue ?? -1 }
         // The first cycle is over when no feed is new any more.
         #expect(try eventually(timeout: 90) { try feeds().count == names.count && feeds().values.allSatisfy { $0["health"] as? String != "new" } })
         // Poll once more: the flipping feed changes; the rest must stay stable. (One round:
         // re-reading the 100,000-item feed in a debug build under a loaded CI takes a while.)
         for _ in 0..<1 {
             let before = server.requests.count
+            let pollsBefore = try polls()
             #expect(try d.client(["poll"]).status == 0)
-            // Every feed asked again (a feed still busy from the round before may be skipped).
+            // Every feed asked again (a feed still busy from the round before may be skipped),
+            // and each answer applied before the state is read.
             let asked = { Set(server.requests.dropFirst(before).map(\.path)) }
             #expect(eventually(timeout: 180) { asked().count >= names.count - 3 }, "asked again: \(asked().sorted())")
-            usleep(300_000)
+            #expect(try eventually(timeout: 60) { try polls() >= pollsBefore + asked().count }, "polls applied: \(((try? polls()) ?? -1) - pollsBefore)")
         }
         #expect(try eventually(timeout: 30) { try d.status() != nil })
         #expect(d.process.isRunning)

@@ -21,6 +21,7 @@ import Testing
         #expect(try eventually { try d.delivered() == 3 })
 
         let stop = Atomic<Bool>(false)
+        let proberDone = Atomic<Bool>(false)
         let worst = Locked<(max: Double, count: Int, failures: Int)>((0, 0, 0))
         let socketPath = d.socket
         // The prober: a fresh connection and one status request every 20 ms.
@@ -39,6 +40,7 @@ import Testing
                 }
                 usleep(20_000)
             }
+            proberDone.store(true, ordering: .releasing)
         }
         prober.start()
         defer { stop.store(true, ordering: .relaxed) }
@@ -84,7 +86,8 @@ import Testing
         #expect(try eventually(timeout: 30) { try d.delivered() == 8 })
 
         stop.store(true, ordering: .relaxed)
-        usleep(200_000)
+        // The prober's last request is counted before its figures are read.
+        #expect(eventually(timeout: 35) { proberDone.load(ordering: .acquiring) })
         let w = worst.withLock { $0 }
         print("socket abuse: \(w.count) status requests, worst latency \(String(format: "%.1f", w.max * 1000)) ms, \(w.failures) unanswered; \(idle.count) idle connections, \(evicted) of the oldest 400 closed to make room")
         #expect(d.process.isRunning)

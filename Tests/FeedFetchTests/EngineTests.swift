@@ -1,3 +1,5 @@
+import Foundation
+import Synchronization
 import FeedCore
 import TestSupport
 import Testing
@@ -316,26 +318,38 @@ func body(_ r: FetchResult) -> [UInt8]? {
     }
 
     /// The metrics' view of the hosts: in flight and held per host while requests run,
-    /// nothing once they are done, and each request the host's cap held counted once.
+    /// nothing once they are done, and each request the host's cap held counted once. The
+    /// server holds its first answer until the view was seen (or 30 s), so that a loaded
+    /// machine cannot hide the moment.
     @Test func hostLoadCountsInFlightHeldAndWaits() async throws {
-        let s = try TestHTTPServer { _ in .respond(.init(body: sampleBytes, delayMilliseconds: 300)) }
+        let gate = Atomic<Bool>(false)
+        let s = try TestHTTPServer { _ in
+            let deadline = Date().addingTimeInterval(30)
+            while !gate.load(ordering: .acquiring) && Date() < deadline { usleep(1000) }
+            return .respond(.init(body: sampleBytes))
+        }
         defer { s.stop() }
         let load = HostLoad()
-        let engine = try FetchEngine(configuration: { var c = FetchConfiguration(); c.allowPrivateNetworks = true; c.maxPerHost = 1; return c }(), hostLoad: load)
+        var c = FetchConfiguration()
+        c.allowPrivateNetworks = true
+        c.maxPerHost = 1
+        let engine = try FetchEngine(configuration: c, hostLoad: load)
         let seen = Locked<HostLoad.Snapshot?>(nil)
+        let watcher = Thread {
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline {
+                let snap = load.snapshot
+                if snap.inFlight["127.0.0.1"] == 1 && snap.queued["127.0.0.1"] == 2 {
+                    seen.withLock { $0 = snap }
+                    break
+                }
+                usleep(1000)
+            }
+            gate.store(true, ordering: .releasing)
+        }
+        watcher.start()
         await withTaskGroup(of: Void.self) { g in
             for i in 0..<3 { g.addTask { _ = await engine.fetch(FetchRequest(url: s.baseURL + "/f\(i)")) } }
-            g.addTask {
-                // While the first runs: one in flight, two held (bounded wait for them to queue).
-                for _ in 0..<200 {
-                    let snap = load.snapshot
-                    if snap.inFlight["127.0.0.1"] == 1 && snap.queued["127.0.0.1"] == 2 {
-                        seen.withLock { $0 = snap }
-                        return
-                    }
-                    try? await Task.sleep(for: .milliseconds(5))
-                }
-            }
         }
         #expect(seen.withLock { $0 } != nil, "never saw one in flight and two held")
         let after = load.snapshot
