@@ -17,7 +17,7 @@ import ServiceLifecycle
 /// the schedule, the status board, the log and the event stream follow each poll.
 /// Its mutable state is confined to `run()`'s task.
 public final class Poller: Service, @unchecked Sendable {
-    private let configPath: String
+    let configPath: String
     let inbox: PollerInbox
     let board: StatusBoard
     let logger: Logger
@@ -30,7 +30,7 @@ public final class Poller: Service, @unchecked Sendable {
     private let idle: Duration
     /// Called with the new configuration after a reload is applied (and answered): the
     /// parts the poller does not own (the control socket) follow it there.
-    private let afterReload: @Sendable (Config) -> Void
+    let afterReload: @Sendable (Config) -> Void
 
     var config: Config
     var site: IngestSite
@@ -86,7 +86,7 @@ public final class Poller: Service, @unchecked Sendable {
     public static let shutdownGrace: Swift.Duration = .seconds(10)
 
     /// The configured feeds, with their records (created on first sight).
-    private func loadFeeds() throws {
+    func loadFeeds() throws {
         var next: [String: (config: FeedConfig, record: FeedRecord)] = [:]
         let store = site.store
         let now = clock()
@@ -289,108 +289,6 @@ public final class Poller: Service, @unchecked Sendable {
         }
     }
 
-    private func handle(_ command: PollerInbox.Command, now: Int64) {
-        switch command {
-        case .poll(let urls) where cluster != nil:
-            requestClusterPoll(urls, now: now)
-        case .poll(let urls):
-            for key in urls.isEmpty ? Array(feeds.keys) : urls {
-                makeDue(key, now: now, reason: "poll requested", revivedBy: "a poll request")
-            }
-            publishBoard()
-        case .reload(let reply):
-            let outcome = reload(now: now)
-            reply?(outcome)
-            if case .success = outcome { afterReload(config) }
-        }
-    }
-
-    /// Makes a feed due now; a retired one is revived (only the retirement goes: its last
-    /// error stays until the next poll answers).
-    private func makeDue(_ key: String, now: Int64, reason: String, revivedBy: String) {
-        if cluster != nil {
-            requestClusterPoll([key], now: now)
-            return
-        }
-        guard var entry = feeds[key] else { return }
-        if entry.record.retired {
-            do {
-                try site.store.setRetired(feedID: entry.record.id, false)
-            } catch {
-                stateWriteFailed("cannot record that \(key) is no longer retired", error, now: now, feed: key)
-            }
-            entry.record.retired = false
-            logger.notice("feed revived by \(revivedBy)", metadata: ["feed": "\(key)"])
-        }
-        entry.record.nextDue = now
-        entry.record.dueReason = reason
-        feeds[key] = entry
-    }
-
-    /// Applies a new configuration, or keeps the running one and says why.
-    private func reload(now: Int64) -> Result<String, ConfigError> {
-        let fresh: Config
-        do {
-            fresh = try Config.load(path: configPath)
-        } catch {
-            logger.error("reload failed; the running configuration stays: \(error)")
-            board.update { $0.lastReload = (now, false, error.description) }
-            return .failure(error)
-        }
-        let before = Set(feeds.keys)
-        let after = Set(fresh.feeds.map(\.url))
-        var previous: [String: FeedConfig] = [:]
-        for f in config.feeds { previous[f.url] = f }
-        do {
-            let reopened = fresh.spoolDir != config.spoolDir || fresh.stateDir != config.stateDir || fresh.stateURL != config.stateURL
-                || fresh.node != config.node || fresh.lease != config.lease
-            if reopened {
-                site = try IngestSite(config: fresh, clock: clock)
-            } else {
-                site.reconfigure(fresh)
-            }
-            cluster = Self.clusterNode(fresh)
-            joinCluster()
-            config = fresh
-            engine.shutdown()
-            engine = try FetchEngine(configuration: site.fetchConfiguration(), hostLoad: board.hosts)
-            try loadFeeds()
-            try announce(now: now)
-            pages.policy = site.pageSchedulerPolicy()
-            if reopened {
-                pages.removeAll()
-                try loadWaitingPages()
-            }
-        } catch {
-            let e = ConfigError(file: configPath, line: 0, message: "the new configuration cannot be applied: \(error)", fix: nil)
-            logger.error("\(e)")
-            board.update { $0.lastReload = (now, false, e.description) }
-            return .failure(e)
-        }
-        // A retired feed that the operator lists anew or whose settings changed is asked
-        // again: a changed configuration is a request to try it (as `feedspool poll` is).
-        var revived = 0
-        for f in fresh.feeds where feeds[f.url]?.record.retired == true {
-            guard let old = previous[f.url] else {
-                makeDue(f.url, now: now, reason: "added to the configuration", revivedBy: "the configuration")
-                revived += 1
-                continue
-            }
-            var same = old
-            same.line = f.line
-            if same != f {
-                makeDue(f.url, now: now, reason: "configuration changed", revivedBy: "a configuration change")
-                revived += 1
-            }
-        }
-        if revived > 0 { publishBoard() }
-        let added = after.subtracting(before).count, removed = before.subtracting(after).count
-        let message = "configuration reloaded: \(after.count) feeds (\(added) added, \(removed) removed\(revived > 0 ? ", \(revived) retired revived" : ""))"
-        logger.notice("\(message)")
-        board.update { $0.lastReload = (now, true, message) }
-        return .success(message)
-    }
-
     static func monotonicSeconds() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
@@ -399,104 +297,4 @@ public final class Poller: Service, @unchecked Sendable {
 
     /// Polls applied between two returns of freed memory to the system.
     static let trimEvery = 100
-
-    private func apply(_ key: String, _ fetched: FetchedFeed, _ loop: inout LoopState) {
-        guard var entry = feeds[key] else { return }  // removed by a reload meanwhile
-        if case .failed(let e) = fetched.result.outcome, e.stage == .cancelled { return }  // shutting down
-        let now = clock()
-        let before = entry.record
-        let interval = config.interval(for: entry.config)
-        let (outcome, recorded) = site.apply(fetched, feed: before, settings: site.settings(for: entry.config), interval: interval, now: now)
-        let failedWrites = site.takeFailedWrites()
-        if let recorded {
-            entry.record = recorded
-            // Recording the poll ended this node's lease (see `finishPoll`).
-            loop.leased[key] = nil
-        }
-        if failedWrites.isEmpty {
-            if board.snapshot.stateWritesFailing { board.update { $0.stateWritesFailing = false } }
-        } else {
-            for message in failedWrites { stateWriteFailed(message, nil, now: now, feed: key) }
-            // What the state could not record is kept here, so that the feed shows as failing
-            // and is not polled again at once (its stored due time is the old one).
-            entry.record.failureStreak = max(entry.record.failureStreak, 1)
-            entry.record.lastErrorStage = "state"
-            entry.record.lastError = failedWrites.joined(separator: "; ")
-            entry.record.nextDue = now + interval
-            entry.record.dueReason = "every \(interval / 60) min (the state could not record the schedule)"
-        }
-        feeds[key] = entry
-        board.update { s in
-            s.feeds[key] = entry.record
-            s.polls += 1
-        }
-        switch outcome {
-        case .ok(let report):
-            noteDelivered(report, now: now)
-            for t in report.awaitingPage { pages.add(t) }
-            if before.failureStreak > 0 {
-                logger.notice("feed recovered after \(before.failureStreak) failure(s)", metadata: ["feed": "\(key)"])
-            }
-            if let to = fetched.result.http?.permanentRedirect {
-                logger.notice("feed moved permanently; polling the new URL from now on", metadata: ["feed": "\(key)", "to": "\(to)"])
-            }
-        case .unchanged:
-            if before.failureStreak > 0 {
-                logger.notice("feed recovered after \(before.failureStreak) failure(s)", metadata: ["feed": "\(key)"])
-            }
-        case .failed(let stage, let message):
-            board.recordError(.init(time: now, feed: key, stage: stage, message: message))
-            // A failing feed logs when its failure changes, not on every poll.
-            if before.failureStreak == 0 || before.lastErrorStage != entry.record.lastErrorStage || before.lastError != entry.record.lastError {
-                logger.warning("feed failing (\(stage)): \(message)", metadata: ["feed": "\(key)", "next": "\(entry.record.dueReason ?? "-")"])
-            }
-        }
-    }
-
-    /// Counts, times and announces what a delivery delivered.
-    func noteDelivered(_ report: IngestReport, now: Int64) {
-        if !report.delivered.isEmpty {
-            board.recordDeliveries(report.delivered.map(\.firstSeen), now: now)
-            // Freshness is publication to delivery (an article that waited for its page
-            // counts its wait).
-            board.update { s in
-                for d in report.delivered { if let p = d.published { s.freshness.observe(Double(max(0, now - p))) } }
-            }
-            if wantsEvents() {
-                for d in report.delivered {
-                    publish(Self.event(d, spoolDir: config.spoolDir, text: site.ingestor.deliverer.spool.readArticle(d.file), node: cluster?.node))
-                }
-            }
-        }
-        if !report.duplicates.isEmpty { board.update { $0.duplicatesTotal += Int64(report.duplicates.count) } }
-    }
-
-    /// A state write failed: logged with what and where, counted for the metrics, shown in
-    /// systemd's status until a later write succeeds, and listed among the last errors
-    /// (under the feed it concerns, if any).
-    func stateWriteFailed(_ what: String, _ error: (any Error)?, now: Int64, feed: String? = nil) {
-        let message = error.map { "\(what): \($0)" } ?? what
-        var metadata: Logger.Metadata = [:]
-        if let feed { metadata["feed"] = "\(feed)" }
-        logger.error("state write failed: \(message)", metadata: metadata)
-        board.update {
-            $0.stateWriteFailures += 1
-            $0.stateWritesFailing = true
-        }
-        board.recordError(.init(time: now, feed: feed ?? "-", stage: "state", message: message))
-    }
-
-    /// The `subscribe` event for a delivered article.
-    static func event(_ d: Delivery, spoolDir: String?, text: String?, node: String? = nil) -> String {
-        var w = JSONWriter()
-        w.beginObject()
-        w.int("v", Int64(ControlProtocol.version))
-        w.string("event", "article")
-        // In a cluster: the node that delivered it (its spool holds the file).
-        if let node { w.string("node", node) }
-        Provenance.write(d, into: &w, spoolDir: spoolDir)
-        w.string("text", text)
-        w.endObject()
-        return w.string
-    }
 }
