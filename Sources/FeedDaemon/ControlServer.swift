@@ -46,7 +46,7 @@ public final class ControlServer: Sendable {
         var subscribers = 0
     }
 
-    private let options: Options
+    let options: Options
     private let handler: any ControlHandler
     private let listener: Int32
     private let wakeRead: Int32
@@ -101,55 +101,6 @@ public final class ControlServer: Sendable {
     private func wake() {
         var b: UInt8 = 1
         _ = write(wakeWrite, &b, 1)
-    }
-
-    private static func listen(_ o: Options) throws(ControlServerError) -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        guard fd >= 0 else { throw ControlServerError("socket: \(String(cString: strerror(errno)))") }
-        guard let addr = UnixAddress(o.path) else {
-            close(fd)
-            throw ControlServerError("\(o.path): the socket path is too long (at most 107 bytes)")
-        }
-        func bindNow() -> Int32 { addr.withSockaddr { bind(fd, $0, $1) } }
-        if bindNow() != 0 {
-            guard errno == EADDRINUSE else {
-                let e = errno
-                close(fd)
-                throw ControlServerError("\(o.path): cannot bind the control socket: \(String(cString: strerror(e)))")
-            }
-            // A socket file is there: another daemon listening, or one that died.
-            if Self.isListening(o.path) {
-                close(fd)
-                throw ControlServerError("\(o.path): another feedspoold is already listening there")
-            }
-            unlink(o.path)
-            guard bindNow() == 0 else {
-                let e = errno
-                close(fd)
-                throw ControlServerError("\(o.path): cannot bind the control socket: \(String(cString: strerror(e)))")
-            }
-        }
-        chmod(o.path, mode_t(o.mode))
-        if let g = o.group, chown(o.path, uid_t(bitPattern: -1), gid_t(g)) != 0 {
-            let e = errno
-            close(fd)
-            unlink(o.path)
-            throw ControlServerError("\(o.path): cannot give the socket to group \(g): \(String(cString: strerror(e)))")
-        }
-        guard Glibc.listen(fd, 128) == 0 else {
-            let e = errno
-            close(fd)
-            throw ControlServerError("\(o.path): listen: \(String(cString: strerror(e)))")
-        }
-        return fd
-    }
-
-    static func isListening(_ path: String) -> Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        guard let addr = UnixAddress(path) else { return false }
-        return addr.withSockaddr { connect(fd, $0, $1) } == 0
     }
 
     // MARK: The serving thread
@@ -343,33 +294,6 @@ public final class ControlServer: Sendable {
             guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &l) == 0 else { return options.maxClients }
         #endif
         return max(8, min(options.maxClients, Int(clamping: l.rlim_cur / 2)))
-    }
-
-    static func peer(_ fd: Int32) -> PeerCredentials? {
-        var pid: Int32 = 0
-        var uid: UInt32 = 0
-        var gid: UInt32 = 0
-        guard fs_peer_credentials(fd, &pid, &uid, &gid) == 0 else { return nil }
-        return PeerCredentials(pid: pid, uid: uid, gid: gid)
-    }
-
-    private func allowed(_ p: PeerCredentials) -> Bool {
-        if p.uid == 0 || p.uid == geteuid() { return true }
-        guard let g = options.group else { return false }
-        if p.gid == g { return true }
-        return Self.groups(ofUID: p.uid).contains(g)
-    }
-
-    /// The supplementary groups of a user (from the user database).
-    static func groups(ofUID uid: UInt32) -> [UInt32] {
-        var pwd = passwd()
-        var result: UnsafeMutablePointer<passwd>?
-        var buf = [CChar](repeating: 0, count: 16384)
-        guard getpwuid_r(uid, &pwd, &buf, buf.count, &result) == 0, result != nil, let name = pwd.pw_name else { return [] }
-        var count: Int32 = 256
-        var groups = [gid_t](repeating: 0, count: 256)
-        guard getgrouplist(name, pwd.pw_gid, &groups, &count) >= 0 else { return [] }
-        return Array(groups.prefix(Int(count)))
     }
 
     /// Takes the complete lines out of a client's input; false when it must be closed.
