@@ -270,180 +270,197 @@ struct XMLRepair {
     /// Processes as much of `p` as can be decided; returns how many bytes were used.
     private mutating func step(_ p: UnsafeBufferPointer<UInt8>, isFinal: Bool) -> Int {
         Self.classes.withUnsafeBufferPointer { classes in
+            let n = p.count
+            var i = 0
+            while i < n {
+                let start = i
+                guard let passed = passOrdinary(p, from: start, classes, isFinal: isFinal) else { return start }
+                i = passed
+                if i > start {
+                    // Markers that end a comment/CDATA/PI span only special bytes, so a run
+                    // of ordinary bytes resets them.
+                    run = 0
+                }
+                if i == n { break }
+                let c = p[i]
+                let used: Int?
+                if c >= 0x80 {
+                    used = repairNonASCII(p, i, isFinal: isFinal)
+                    if used != nil { run = 0 }
+                } else if c < 0x20 {
+                    used = repairControl(p, i)
+                } else {
+                    used = special(c, p, i, isFinal: isFinal)
+                }
+                guard let used else { return i }
+                i += used
+            }
+            return n
+        }
+    }
+
+    /// Fast path: passes over the run of bytes from `start` that need no look in the
+    /// current state, valid multi-byte UTF-8 included (one loop per kind of state, so the
+    /// state is not looked at per byte); in text, sets long runs aside. Returns where the
+    /// next byte that needs a look is, or nil when a text run's end is not in view and the
+    /// run waits for more input.
+    @inline(__always)
+    private mutating func passOrdinary(_ p: UnsafeBufferPointer<UInt8>, from start: Int, _ classes: UnsafeBufferPointer<UInt8>, isFinal: Bool) -> Int? {
         let n = p.count
-        var i = 0
-        while i < n {
-            // Fast path: pass over a run of bytes that need no look, valid multi-byte UTF-8
-            // included. One loop per kind of state, so the state is not looked at per byte.
-            let start = i
-            switch state {
-            case .text:
-                // Sixteen bytes at a time while none is markup, a control XML forbids or
-                // non-ASCII.
-                var nonASCII: Bool
-                (i, nonASCII) = Self.skipPlain(p, from: i, classes, Self.textBit) { fs_scan_xml_text($0, $1, $2) }
-                if aside != nil && inDocument {
-                    // A run to set aside goes on through the references whose characters
-                    // can go aside with it (escaped markup: `&lt;p&gt;`), which libxml2
-                    // would read one by one, and the text after them.
-                    var references = false
-                    var referenceCut = false
-                    while i < n && p[i] == 0x26 {
-                        guard let reference = Self.plainReference(p, i) else {
-                            // One the chunk's end may have cut short: wait for the rest.
-                            referenceCut = !isFinal && n - i <= 12 && !p[i...].contains(0x3B)
-                            break
-                        }
-                        references = true
-                        let more: Bool
-                        (i, more) = Self.skipPlain(p, from: i + reference.length, classes, Self.textBit) { fs_scan_xml_text($0, $1, $2) }
-                        nonASCII = nonASCII || more
+        var i = start
+        switch state {
+        case .text:
+            // Sixteen bytes at a time while none is markup, a control XML forbids or
+            // non-ASCII.
+            var nonASCII: Bool
+            (i, nonASCII) = Self.skipPlain(p, from: i, classes, Self.textBit) { fs_scan_xml_text($0, $1, $2) }
+            if aside != nil && inDocument {
+                // A run to set aside goes on through the references whose characters can
+                // go aside with it (escaped markup: `&lt;p&gt;`), which libxml2 would read
+                // one by one, and the text after them.
+                var references = false
+                var referenceCut = false
+                while i < n && p[i] == 0x26 {
+                    guard let reference = Self.plainReference(p, i) else {
+                        // One the chunk's end may have cut short: wait for the rest.
+                        referenceCut = !isFinal && n - i <= 12 && !p[i...].contains(0x3B)
+                        break
                     }
-                    // Is the run's end in view? Not at the chunk's end, nor at a character
-                    // or a reference the chunk's end cut in two.
-                    let cut = i == n || referenceCut
-                        || (!isFinal && p[i] >= 0x80 && UTF8Check.sequenceLength(p, i) == 0 && UTF8Check.isPrefixOfValid(p, i))
-                    if cut && !isFinal {
-                        if !runTooLong && i - start <= Self.cdataHoldBack { return start }
-                        runTooLong = true
-                    } else {
-                        // The same limit as the hold-back's, whether the run came in one
-                        // chunk or several.
-                        let length = i - start
-                        if (nonASCII || references) && !runTooLong && length >= Self.cdataRun && length <= Self.cdataHoldBack {
-                            setAside(p, start, i, decoding: references)
-                        }
-                        runTooLong = false
-                    }
+                    references = true
+                    let more: Bool
+                    (i, more) = Self.skipPlain(p, from: i + reference.length, classes, Self.textBit) { fs_scan_xml_text($0, $1, $2) }
+                    nonASCII = nonASCII || more
                 }
-            case .cdata where run == 0:
-                // Only "]]>" ends CDATA: '<', '&', quotes and '>' are content.
-                i = Self.skipPlain(p, from: i, classes, Self.otherBit) { fs_scan_xml_cdata($0, $1, $2) }.end
-            case .tag:
-                // Names and white space inside a tag, sixteen bytes at a time.
-                i = Self.skipPlain(p, from: i, classes, Self.tagBit) { fs_scan_xml_tag($0, $1, $2) }.end
-            case .attribute:
-                // Attribute values (URLs, most of them).
-                i = Self.skipPlain(p, from: i, classes, Self.attributeBit) { fs_scan_xml_attribute($0, $1, $2) }.end
-            default:
-                let bit = Self.otherBit
-                while i < n {
-                    while i < n && classes[Int(p[i])] & bit == 0 { i += 1 }
-                    guard i < n, p[i] >= 0x80, let len = Self.passableSequence(p, i) else { break }
-                    i += len
+                // Is the run's end in view? Not at the chunk's end, nor at a character or a
+                // reference the chunk's end cut in two.
+                let cut = i == n || referenceCut
+                    || (!isFinal && p[i] >= 0x80 && UTF8Check.sequenceLength(p, i) == 0 && UTF8Check.isPrefixOfValid(p, i))
+                if cut && !isFinal {
+                    if !runTooLong && i - start <= Self.cdataHoldBack { return nil }
+                    runTooLong = true
+                } else {
+                    // The same limit as the hold-back's, whether the run came in one chunk
+                    // or several.
+                    let length = i - start
+                    if (nonASCII || references) && !runTooLong && length >= Self.cdataRun && length <= Self.cdataHoldBack {
+                        setAside(p, start, i, decoding: references)
+                    }
+                    runTooLong = false
                 }
             }
-            if i > start {
-                // Markers that end a comment/CDATA/PI span only special bytes, so a run of
-                // ordinary bytes resets them.
-                run = 0
+        case .cdata where run == 0:
+            // Only "]]>" ends CDATA: '<', '&', quotes and '>' are content.
+            i = Self.skipPlain(p, from: i, classes, Self.otherBit) { fs_scan_xml_cdata($0, $1, $2) }.end
+        case .tag:
+            // Names and white space inside a tag, sixteen bytes at a time.
+            i = Self.skipPlain(p, from: i, classes, Self.tagBit) { fs_scan_xml_tag($0, $1, $2) }.end
+        case .attribute:
+            // Attribute values (URLs, most of them).
+            i = Self.skipPlain(p, from: i, classes, Self.attributeBit) { fs_scan_xml_attribute($0, $1, $2) }.end
+        default:
+            let bit = Self.otherBit
+            while i < n {
+                while i < n && classes[Int(p[i])] & bit == 0 { i += 1 }
+                guard i < n, p[i] >= 0x80, let len = Self.passableSequence(p, i) else { break }
+                i += len
             }
-            if i == n { break }
-            let c = p[i]
+        }
+        return i
+    }
 
-            if c >= 0x80 {
-                let len = UTF8Check.sequenceLength(p, i)
-                if len > 0 {
-                    // U+FFFE and U+FFFF are not XML characters.
-                    if len == 3 && c == 0xEF && p[i + 1] == 0xBF && p[i + 2] >= 0xBE {
-                        counts.removedControls += 1
-                        replace(p, i, length: 3, with: EmptyCollection())
-                    }
-                    i += len
-                } else if !isFinal && UTF8Check.isPrefixOfValid(p, i) {
-                    return i
-                } else {
-                    // Not UTF-8: read the byte as windows-1252; its five undefined bytes
-                    // would be C1 controls, which are dropped.
-                    let scalar = Windows1252.scalar(c)
-                    var utf8: [UInt8] = []
-                    if scalar > 0x9F { UTF8Check.append(scalar, to: &utf8) }
-                    replace(p, i, length: 1, with: utf8)
-                    counts.invalidUTF8 += 1
-                    i += 1
-                }
-                run = 0
-                continue
-            }
-            if c < 0x20 {
-                // Vertical tab and form feed are white space to a reader: a space keeps
-                // the words they separated apart. Other controls go.
-                if c == 0x0B || c == 0x0C {
-                    replace(p, i, length: 1, with: CollectionOfOne(0x20))
-                } else {
-                    replace(p, i, length: 1, with: EmptyCollection())
-                }
+    /// A byte of 0x80 or more: a valid character passes (U+FFFE and U+FFFF, which are not
+    /// XML characters, go); one the chunk's end cut in two waits (nil); a byte that is not
+    /// UTF-8 is read as windows-1252. Returns the bytes used.
+    @inline(__always)
+    private mutating func repairNonASCII(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, isFinal: Bool) -> Int? {
+        let c = p[i]
+        let len = UTF8Check.sequenceLength(p, i)
+        if len > 0 {
+            if len == 3 && c == 0xEF && p[i + 1] == 0xBF && p[i + 2] >= 0xBE {
                 counts.removedControls += 1
-                i += 1
-                continue
+                replace(p, i, length: 3, with: EmptyCollection())
             }
+            return len
+        }
+        if !isFinal && UTF8Check.isPrefixOfValid(p, i) { return nil }
+        // Its five undefined bytes would be C1 controls, which are dropped.
+        let scalar = Windows1252.scalar(c)
+        var utf8: [UInt8] = []
+        if scalar > 0x9F { UTF8Check.append(scalar, to: &utf8) }
+        replace(p, i, length: 1, with: utf8)
+        counts.invalidUTF8 += 1
+        return 1
+    }
 
-            switch state {
-            case .text:
-                if c == 0x26 {
-                    guard let used = reference(p, i, isFinal: isFinal) else { return i }
-                    i += used
-                } else {  // '<'
-                    guard let used = markupStart(p, i, isFinal: isFinal) else { return i }
-                    i += used
-                }
-            case .tag:
-                if c == 0x3E { state = .text } else if c == 0x22 || c == 0x27 { state = .attribute(c) }
-                i += 1
-            case .attribute(let quote):
-                if c == quote {
-                    state = .tag
-                    i += 1
-                } else if c == 0x26 {
-                    guard let used = reference(p, i, isFinal: isFinal) else { return i }
-                    i += used
-                } else if c == 0x3C {
-                    replace(p, i, length: 1, with: Self.lessThanReference)
-                    counts.escapedLessThan += 1
-                    i += 1
-                } else {
-                    i += 1
-                }
-            case .cdata:
-                if c == 0x5D {
-                    run += 1
-                } else {
-                    if c == 0x3E && run >= 2 {
-                        state = .text
-                        if diverting { endDivertedSection(p, i) }
-                    }
-                    run = 0
-                }
-                i += 1
-            case .comment:
-                if c == 0x2D {
-                    run += 1
-                } else {
-                    if c == 0x3E && run >= 2 { state = .text }
-                    run = 0
-                }
-                i += 1
-            case .pi:
-                if c == 0x3E && run > 0 { state = .text }
-                run = c == 0x3F ? 1 : 0
-                i += 1
-            case .doctype:
-                if doctypeQuote != 0 {
-                    if c == doctypeQuote { doctypeQuote = 0 }
-                } else if c == 0x22 || c == 0x27 {
-                    doctypeQuote = c
-                } else if c == 0x5B {
-                    doctypeDepth += 1
-                } else if c == 0x5D {
-                    doctypeDepth = max(0, doctypeDepth - 1)
-                } else if c == 0x3E && doctypeDepth == 0 {
+    /// A control character XML forbids (tab, line feed and carriage return never come
+    /// here). Vertical tab and form feed are white space to a reader: a space keeps the
+    /// words they separated apart. Other controls go.
+    @inline(__always)
+    private mutating func repairControl(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int {
+        let c = p[i]
+        if c == 0x0B || c == 0x0C {
+            replace(p, i, length: 1, with: CollectionOfOne(0x20))
+        } else {
+            replace(p, i, length: 1, with: EmptyCollection())
+        }
+        counts.removedControls += 1
+        return 1
+    }
+
+    /// A byte that means something in the current state (markup, a reference, a quote, the
+    /// end of a section): the state moves on. Returns the bytes used, or nil when more
+    /// input is needed.
+    @inline(__always)
+    private mutating func special(_ c: UInt8, _ p: UnsafeBufferPointer<UInt8>, _ i: Int, isFinal: Bool) -> Int? {
+        switch state {
+        case .text:
+            // '&' or '<'.
+            return c == 0x26 ? reference(p, i, isFinal: isFinal) : markupStart(p, i, isFinal: isFinal)
+        case .tag:
+            if c == 0x3E { state = .text } else if c == 0x22 || c == 0x27 { state = .attribute(c) }
+        case .attribute(let quote):
+            if c == quote {
+                state = .tag
+            } else if c == 0x26 {
+                return reference(p, i, isFinal: isFinal)
+            } else if c == 0x3C {
+                replace(p, i, length: 1, with: Self.lessThanReference)
+                counts.escapedLessThan += 1
+            }
+        case .cdata:
+            if c == 0x5D {
+                run += 1
+            } else {
+                if c == 0x3E && run >= 2 {
                     state = .text
+                    if diverting { endDivertedSection(p, i) }
                 }
-                i += 1
+                run = 0
+            }
+        case .comment:
+            if c == 0x2D {
+                run += 1
+            } else {
+                if c == 0x3E && run >= 2 { state = .text }
+                run = 0
+            }
+        case .pi:
+            if c == 0x3E && run > 0 { state = .text }
+            run = c == 0x3F ? 1 : 0
+        case .doctype:
+            if doctypeQuote != 0 {
+                if c == doctypeQuote { doctypeQuote = 0 }
+            } else if c == 0x22 || c == 0x27 {
+                doctypeQuote = c
+            } else if c == 0x5B {
+                doctypeDepth += 1
+            } else if c == 0x5D {
+                doctypeDepth = max(0, doctypeDepth - 1)
+            } else if c == 0x3E && doctypeDepth == 0 {
+                state = .text
             }
         }
-        return n
-        }
+        return 1
     }
 
     /// The end of the run of bytes from `i` that pass unchanged in a state whose special
