@@ -118,16 +118,18 @@ stress: deps
 	FEEDSPOOL_CRASH_CYCLES=120 $(SWIFT) test --skip-build --filter CrashTests
 
 # The whole suite under AddressSanitizer (+ LeakSanitizer) and ThreadSanitizer, each in a
-# build folder of its own; the integration tests run the sanitized binaries too.
+# build folder of its own; the integration tests run the sanitized binaries too. One test
+# at a time: sanitized, the long synchronous integration tests hold the two threads of the
+# task pool for minutes, and the asynchronous tests beside them starve past their bounds.
 SAN_ENV = FEEDSPOOL_SANITIZED=1 LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan.supp:print_suppressions=0 \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 test-asan: deps
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
-	$(SAN_ENV) $(SWIFT) test --skip-build --sanitize=address --scratch-path .build-asan
+	$(SAN_ENV) $(SWIFT) test --skip-build --no-parallel --sanitize=address --scratch-path .build-asan
 
 test-tsan: deps
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
-	$(SAN_ENV) $(SWIFT) test --skip-build --sanitize=thread --scratch-path .build-tsan
+	$(SAN_ENV) $(SWIFT) test --skip-build --no-parallel --sanitize=thread --scratch-path .build-tsan
 
 # libFuzzer with AddressSanitizer over the feed parser, HTML to text, dates, the config
 # reader and the control-request decoder: SECONDS each (default 60). See fuzz/run.sh.
