@@ -25,9 +25,8 @@ public protocol StateBackend: AnyObject {
     func feed(id: Int64) throws(StoreError) -> FeedRecord?
     func allFeeds() throws(StoreError) -> [FeedRecord]
     func ensureFeed(key: String, name: String?, now: Int64) throws(StoreError) -> FeedRecord
-    func recordFetch(feedID: Int64, now: Int64, status: Int?, error: (stage: String, message: String)?, newURL: String?, retired: Bool?) throws(StoreError)
     func setRetired(feedID: Int64, _ retired: Bool) throws(StoreError)
-    /// Records how a poll ended (`recordFetch`'s facts and the next due time) and returns
+    /// Records how a poll ended (the fetch's status or error, and the next due time) and returns
     /// the feed as recorded. In a cluster it also ends this node's lease on the feed.
     func finishPoll(feedID: Int64, _ r: PollRecord) throws(StoreError) -> FeedRecord
 
@@ -167,9 +166,6 @@ extension StateBackend {
         return found
     }
 
-    public func recordFetch(feedID: Int64, now: Int64, status: Int?, error: (stage: String, message: String)?) throws(StoreError) {
-        try recordFetch(feedID: feedID, now: now, status: status, error: error, newURL: nil, retired: nil)
-    }
 
     @discardableResult
     public func prune(before cutoff: Int64) throws(StoreError) -> StatePruned {

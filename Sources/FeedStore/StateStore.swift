@@ -111,35 +111,24 @@ public final class StateStore: StateBackend {
         return f
     }
 
-    /// Records how a fetch went (not what it delivered: see `commit`).
-    public func recordFetch(feedID: Int64, now: Int64, status: Int?, error: (stage: String, message: String)?, newURL: String?, retired: Bool?) throws(StoreError) {
-        try db.transaction { () throws(StoreError) in
-            try writeFetch(feedID: feedID, now: now, status: status, error: error, newURL: newURL, retired: retired)
-        }
-    }
-
     /// The fetch's outcome and the feed's next due time in one transaction (one sync).
     public func finishPoll(feedID: Int64, _ r: PollRecord) throws(StoreError) -> FeedRecord {
         try db.transaction { () throws(StoreError) in
-            try writeFetch(feedID: feedID, now: r.now, status: r.status, error: r.error, newURL: r.newURL, retired: r.retired)
+            if let error = r.error {
+                try db.statement("UPDATE feeds SET last_fetch = ?, last_status = ?, failure_streak = failure_streak + 1, last_error = ?, last_error_stage = ? WHERE id = ?")
+                    .bind(.int(r.now), .of(r.status), .text(error.message), .text(error.stage), .int(feedID)).run()
+            } else {
+                try db.statement("UPDATE feeds SET last_fetch = ?, last_success = ?, last_status = ?, failure_streak = 0, last_error = NULL, last_error_stage = NULL WHERE id = ?")
+                    .bind(.int(r.now), .int(r.now), .of(r.status), .int(feedID)).run()
+            }
+            if let newURL = r.newURL {
+                try db.statement("UPDATE feeds SET url = ? WHERE id = ?").bind(.text(newURL), .int(feedID)).run()
+            }
+            if let retired = r.retired { try setRetired(feedID: feedID, retired) }
             try db.statement("UPDATE feeds SET next_due = ?, due_reason = ? WHERE id = ?").bind(.of(r.nextDue), .of(r.dueReason), .int(feedID)).run()
         }
         guard let f = try feed(id: feedID) else { throw StoreError("\(path): feed \(feedID) is not in the state") }
         return f
-    }
-
-    private func writeFetch(feedID: Int64, now: Int64, status: Int?, error: (stage: String, message: String)?, newURL: String?, retired: Bool?) throws(StoreError) {
-        if let error {
-            try db.statement("UPDATE feeds SET last_fetch = ?, last_status = ?, failure_streak = failure_streak + 1, last_error = ?, last_error_stage = ? WHERE id = ?")
-                .bind(.int(now), .of(status), .text(error.message), .text(error.stage), .int(feedID)).run()
-        } else {
-            try db.statement("UPDATE feeds SET last_fetch = ?, last_success = ?, last_status = ?, failure_streak = 0, last_error = NULL, last_error_stage = NULL WHERE id = ?")
-                .bind(.int(now), .int(now), .of(status), .int(feedID)).run()
-        }
-        if let newURL {
-            try db.statement("UPDATE feeds SET url = ? WHERE id = ?").bind(.text(newURL), .int(feedID)).run()
-        }
-        if let retired { try setRetired(feedID: feedID, retired) }
     }
 
     /// Retires a feed (410 Gone) or revives it; nothing else about it changes.

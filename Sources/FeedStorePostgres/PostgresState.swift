@@ -173,22 +173,6 @@ public final class PostgresState: StateBackend {
         return f
     }
 
-    public func recordFetch(feedID: Int64, now: Int64, status: Int?, error: (stage: String, message: String)?, newURL: String?, retired: Bool?) throws(StoreError) {
-        try run("record the fetch of feed \(feedID)") { db throws(PGError) in
-            if let error {
-                try db.execute("""
-                    UPDATE feeds SET last_fetch = $1, last_status = $2, failure_streak = failure_streak + 1, last_error = $3,
-                        last_error_stage = $4, url = COALESCE($5, url), retired = COALESCE($6, retired) WHERE id = $7
-                    """, .int(now), .of(status), .text(error.message), .text(error.stage), .of(newURL), retired.map(PGValue.bool) ?? .null, .int(feedID))
-            } else {
-                try db.execute("""
-                    UPDATE feeds SET last_fetch = $1, last_success = $1, last_status = $2, failure_streak = 0, last_error = NULL,
-                        last_error_stage = NULL, url = COALESCE($3, url), retired = COALESCE($4, retired) WHERE id = $5
-                    """, .int(now), .of(status), .of(newURL), retired.map(PGValue.bool) ?? .null, .int(feedID))
-            }
-        }
-    }
-
     public func setRetired(feedID: Int64, _ retired: Bool) throws(StoreError) {
         try run("retire feed \(feedID)") { db throws(PGError) in
             try db.execute("UPDATE feeds SET retired = $1 WHERE id = $2", .bool(retired), .int(feedID))

@@ -192,7 +192,7 @@ func items(_ range: Range<Int>, prefix: String = "i") -> [TestItem] {
         let long = String(repeating: "x", count: 3000)  // a page or more per write
         for i in 0..<3000 {
             _ = try store.feed(id: feed.id)  // a single-row read, left at its row before
-            try store.recordFetch(feedID: feed.id, now: Int64(i), status: 500, error: (stage: "http", message: long + String(i)))
+            _ = try store.finishPoll(feedID: feed.id, PollRecord(now: Int64(i), status: 500, error: (stage: "http", message: long + String(i))))
         }
         let wal = try FileManager.default.attributesOfItem(atPath: dir.path + "/state.sqlite-wal")[.size] as? Int ?? -1
         #expect(wal >= 0 && wal < 8 << 20, "WAL of \(wal) bytes")
