@@ -145,7 +145,7 @@ public struct FeedLeases {
                 UPDATE feeds SET lease_node = $1, lease_until = \(Self.now) + $2
                 WHERE id = ANY($3::int8[])
                 RETURNING \(PostgresState.feedColumns), lease_until
-                """, .text(node), .int(lease), .text("{" + chosen.map(String.init).joined(separator: ",") + "}"))
+                """, .text(node), .int(lease), PostgresState.array(chosen))
             let records = PostgresState.feeds(rows)
             let leaseColumn = PostgresState.feedColumns.split(separator: ",").count
             let order = Dictionary(uniqueKeysWithValues: chosen.enumerated().map { ($1, $0) })
@@ -160,12 +160,11 @@ public struct FeedLeases {
     /// still held (a lease already taken over is not renewed: its poll must be abandoned).
     public func renew(_ ids: [Int64], lease: Int64) throws(PGError) -> Set<Int64> {
         guard !ids.isEmpty else { return [] }
-        let list = "{" + ids.map(String.init).joined(separator: ",") + "}"
         let rows = try db.execute("""
             UPDATE feeds SET lease_until = \(Self.now) + $1
             WHERE lease_node = $2 AND lease_until >= \(Self.now) AND id = ANY($3::BIGINT[])
             RETURNING id
-            """, .int(lease), .text(node), .text(list))
+            """, .int(lease), .text(node), PostgresState.array(ids))
         return Set((0..<rows.count).compactMap { rows.int($0, 0) })
     }
 

@@ -243,9 +243,12 @@ public final class PostgresState: StateBackend {
 
     public func fingerprintOwners(_ fingerprints: [Int64]) throws(StoreError) -> [Int64: Int64] {
         guard !fingerprints.isEmpty else { return [:] }
-        let r = try run("read fingerprints") { db throws(PGError) in
-            try db.execute("SELECT fingerprint, seq FROM fingerprints WHERE fingerprint = ANY($1::int8[])", Self.array(fingerprints))
-        }
+        return try run("read fingerprints") { db throws(PGError) in try Self.owners(of: fingerprints, db) }
+    }
+
+    /// The deliveries owning those of `fingerprints` the state knows, in one query.
+    static func owners(of fingerprints: [Int64], _ db: PGConnection) throws(PGError) -> [Int64: Int64] {
+        let r = try db.execute("SELECT fingerprint, seq FROM fingerprints WHERE fingerprint = ANY($1::int8[])", array(fingerprints))
         var found: [Int64: Int64] = [:]
         for i in 0..<r.count {
             if let fingerprint = r.int(i, 0), let seq = r.int(i, 1) { found[fingerprint] = seq }
@@ -345,11 +348,7 @@ public final class PostgresState: StateBackend {
         guard c.exclusiveFingerprints, claimed.count < c.intents.count else { return CommitResult() }
         let mine = Set((0..<claimed.count).compactMap { claimed.int($0, 0) })
         let taken = c.intents.filter { !mine.contains($0.fingerprint) }
-        let owners = try db.execute("SELECT fingerprint, seq FROM fingerprints WHERE fingerprint = ANY($1::int8[])", Self.array(taken.map(\.fingerprint)))
-        var owner: [Int64: Int64] = [:]
-        for i in 0..<owners.count {
-            if let fingerprint = owners.int(i, 0), let seq = owners.int(i, 1) { owner[fingerprint] = seq }
-        }
+        let owner = try Self.owners(of: taken.map(\.fingerprint), db)
         var result = CommitResult()
         for d in taken { result.lost[d.seq] = owner[d.fingerprint] ?? -1 }
         return result
