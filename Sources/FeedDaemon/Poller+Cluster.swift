@@ -200,10 +200,12 @@ extension Poller {
 }
 
 /// The cluster's page budgets, as the page scheduler asks for them. A failure to ask is a
-/// wait of a few seconds (the claims' back-off reports an unreachable server).
+/// wait of a few seconds (the claims' back-off reports an unreachable server), logged when
+/// the failures start and when they end, not for every site and look.
 final class ClusterSiteBudget: SharedSiteBudget {
     let cluster: ClusterNode
     let logger: Logger
+    private var failing = false
 
     init(cluster: ClusterNode, logger: Logger) {
         self.cluster = cluster
@@ -212,9 +214,11 @@ final class ClusterSiteBudget: SharedSiteBudget {
 
     func take(origin: String, perMinute: Int, burst: Int) -> Int64? {
         do {
-            return try cluster.takePageToken(origin: origin, perMinute: perMinute, burst: burst)
+            let wait = try cluster.takePageToken(origin: origin, perMinute: perMinute, burst: burst)
+            succeeded()
+            return wait
         } catch {
-            logger.warning("cannot take a page request from the cluster's budget: \(error)", metadata: ["site": "\(origin)"])
+            failed("cannot take a page request from the cluster's budget: \(error)", origin)
             return 5
         }
     }
@@ -222,8 +226,21 @@ final class ClusterSiteBudget: SharedSiteBudget {
     func block(origin: String, seconds: Int64) {
         do {
             try cluster.blockSite(origin: origin, seconds: seconds)
+            succeeded()
         } catch {
-            logger.warning("cannot tell the cluster of a Retry-After: \(error)", metadata: ["site": "\(origin)"])
+            failed("cannot tell the cluster of a Retry-After: \(error)", origin)
         }
+    }
+
+    private func failed(_ message: String, _ origin: String) {
+        guard !failing else { return }
+        failing = true
+        logger.warning("\(message) (page requests wait until it answers)", metadata: ["site": "\(origin)"])
+    }
+
+    private func succeeded() {
+        guard failing else { return }
+        failing = false
+        logger.notice("the cluster's page budgets answer again")
     }
 }
