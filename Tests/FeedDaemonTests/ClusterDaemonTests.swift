@@ -154,14 +154,21 @@ import Testing
                         nodes.contains { n in n.process.isRunning && ((try? n.status())?["cluster"] as? [String: Any])?["state"] as? String == "unreachable" }
                     }
                 }
-                // The nodes' back-off (2 s doubling to a minute) ends within a minute.
-                outage.to = Date().timeIntervalSince1970 + 60
                 #expect(seenUnreachable, "no node reported the state unreachable")
                 #expect(eventually(timeout: 30) {
                     guard let again = try? PGConnection(stateURL) else { return false }
                     db = again
                     return true
                 })
+                // Every node back (its back-off, 2 s doubling, ended): from then on takeovers
+                // are judged again.
+                let back = eventually(timeout: 90) {
+                    nodes.allSatisfy { n in
+                        !n.process.isRunning || ((try? n.status())?["cluster"] as? [String: Any])?["state"] as? String == "reachable"
+                    }
+                }
+                #expect(back, "a node still reports the state unreachable")
+                outage.to = Date().timeIntervalSince1970
             }
         }
         if let d = down { nodes[d] = try start(d) }
