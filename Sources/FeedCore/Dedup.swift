@@ -101,19 +101,32 @@ public enum SimHash {
         }
         if inWord { words.append(current) }
         guard !words.isEmpty else { return 0 }
-        var counts = [Int](repeating: 0, count: 64)
         let n = max(1, words.count - 2)
+        // A bit of the result is set when more than half of the shingles' hashes have it.
+        // The ones are counted eight bit positions at a time: lane `j` holds, in byte `k`,
+        // the count for bit 8k + j, and is emptied into `ones` before a byte can overflow.
+        var ones = InlineArray<64, Int>(repeating: 0)
+        var lanes = InlineArray<8, UInt64>(repeating: 0)
+        var inLanes = 0
+        func emptyLanes() {
+            for j in 0..<8 {
+                for k in 0..<8 { ones[8 * k + j] += Int((lanes[j] >> UInt64(8 * k)) & 0xFF) }
+                lanes[j] = 0
+            }
+            inLanes = 0
+        }
         for i in 0..<n {
             var h = words[i]
             if i + 1 < words.count { h = h &* 31 &+ words[i + 1] }
             if i + 2 < words.count { h = h &* 31 &+ words[i + 2] }
             h = ContentHash.mix(h)
-            for bit in 0..<64 {
-                counts[bit] += (h >> UInt64(bit)) & 1 == 1 ? 1 : -1
-            }
+            for j in 0..<8 { lanes[j] &+= (h >> UInt64(j)) & 0x0101_0101_0101_0101 }
+            inLanes += 1
+            if inLanes == 255 { emptyLanes() }
         }
+        emptyLanes()
         var result: UInt64 = 0
-        for bit in 0..<64 where counts[bit] > 0 { result |= 1 << UInt64(bit) }
+        for bit in 0..<64 where 2 * ones[bit] > n { result |= 1 << UInt64(bit) }
         return result
     }
 

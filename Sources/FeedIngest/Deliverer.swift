@@ -54,7 +54,8 @@ public struct ArticleFile: Sendable {
 /// 2. commit the poll to the state: the delivery intents (not yet delivered), the items
 ///    seen, the validators — one transaction;
 /// 3. rename each file into the spool; fsync the spool directory (and `tmp/`);
-/// 4. mark the intents delivered.
+/// 4. mark the intents delivered (a commit not flushed on its own: a mark lost in a crash
+///    is made again by `recover()`, which finds the file no longer staged).
 ///
 /// A crash anywhere leaves one of three states, each resolved by `recover()`: before 2 —
 /// nothing is recorded, the leftovers in `tmp/` are removed and the items are delivered

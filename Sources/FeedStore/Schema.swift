@@ -116,5 +116,14 @@ enum Schema {
         ALTER TABLE feeds ADD COLUMN pages_tried INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE feeds ADD COLUMN pages_used INTEGER NOT NULL DEFAULT 0;
         """,
+        // 4: one SimHash row per delivery, appended in sequence order; the bands are looked
+        // up in memory (NearIndex) instead of through an index that every commit wrote
+        // seven times per article.
+        """
+        CREATE TABLE simhashes_by_seq(seq INTEGER PRIMARY KEY, simhash INTEGER NOT NULL, seen INTEGER NOT NULL);
+        INSERT INTO simhashes_by_seq(seq, simhash, seen) SELECT seq, MIN(simhash), MAX(seen) FROM simhashes GROUP BY seq;
+        DROP TABLE simhashes;
+        ALTER TABLE simhashes_by_seq RENAME TO simhashes;
+        """,
     ]
 }

@@ -1,14 +1,24 @@
-/// The SimHash bands the store indexes: 7 bands (six of 9 bits, one of 10), each tagged
+/// The SimHash bands the state indexes: 7 bands (six of 9 bits, one of 10), each tagged
 /// with its position. Two hashes at most 6 bits apart agree on at least one band
 /// (pigeonhole), so a lookup by band finds every match up to that distance.
 public enum SimHashBands {
     static let guaranteedDistance = 6
+    static let count = 7
+    /// The number of distinct (band, value) pairs: six bands of 512 values, one of 1,024.
+    static let bucketCount = 6 * 512 + 1024
 
+    /// Each band's value tagged with its position (the band keys PostgreSQL stores).
     public static func of(_ h: UInt64) -> [Int64] {
-        (0..<7).map { i in
-            let width: UInt64 = i == 6 ? 10 : 9
-            let value = (h >> UInt64(i * 9)) & ((1 << width) - 1)
-            return Int64(i << 16) | Int64(value)
-        }
+        (0..<count).map { band in Int64(band << 16) | Int64(value(h, band: band)) }
+    }
+
+    /// A dense number for band `band`'s value in `h`, below `bucketCount`.
+    static func bucket(_ h: UInt64, band: Int) -> Int {
+        band * 512 + Int(value(h, band: band))
+    }
+
+    private static func value(_ h: UInt64, band: Int) -> UInt64 {
+        let width: UInt64 = band == 6 ? 10 : 9
+        return (h >> UInt64(band * 9)) & ((1 << width) - 1)
     }
 }

@@ -10,7 +10,7 @@ extension StateStore {
         ("items", ["feed_id", "identity", "content", "first_seen", "last_seen", "seq", "outcome", "related_seq", "distance"]),
         ("deliveries", deliveryColumns.split(separator: ",").map { $0.trimmingSpaces }),
         ("fingerprints", ["fingerprint", "seq", "seen"]),
-        ("simhashes", ["band", "simhash", "seq", "seen"]),
+        ("simhashes", ["seq", "simhash", "seen"]),
         ("pending_pages", pendingColumns.split(separator: ",").map { $0.trimmingSpaces }),
     ]
 

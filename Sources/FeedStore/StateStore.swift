@@ -32,6 +32,9 @@ public final class StateStore: StateBackend {
         hasFilesFoundInSpool = try found.row { _ in () } != nil
     }
 
+    /// The near window's SimHashes by band, once a lookup needed them.
+    private var nearIndex: NearIndex?
+
     /// Whether `recordFoundInSpool` ever recorded anything: almost never, so the per-item
     /// check it calls for is skipped without a query.
     private var hasFilesFoundInSpool: Bool
@@ -160,15 +163,20 @@ public final class StateStore: StateBackend {
 
     /// The closest earlier delivery within `threshold` bits of SimHash, if any.
     public func nearestSimHash(_ h: UInt64, threshold: Int) throws(StoreError) -> (seq: Int64, distance: Int)? {
-        var best: (Int64, Int)?
-        for band in SimHashBands.of(h) {
-            let s = try db.statement("SELECT simhash, seq FROM simhashes WHERE band = ?").bind(.int(band))
-            while try s.step() {
-                let d = (UInt64(bitPattern: s.int(0)) ^ h).nonzeroBitCount
-                if d <= threshold, d < (best?.1 ?? Int.max) { best = (s.int(1), d) }
-            }
+        try loadedNearIndex().nearest(h, threshold: threshold)
+    }
+
+    /// The near window's SimHashes, read from `simhashes` on the first lookup (a reader
+    /// such as `show` never pays for it); commits and pruning keep it in step after that.
+    private func loadedNearIndex() throws(StoreError) -> NearIndex {
+        if let nearIndex { return nearIndex }
+        var index = NearIndex()
+        let s = try db.statement("SELECT simhash, seq, seen FROM simhashes ORDER BY seq")
+        while try s.step() {
+            index.add(simhash: UInt64(bitPattern: s.int(0)), seq: s.int(1), seen: s.int(2))
         }
-        return best
+        nearIndex = index
+        return index
     }
 
     // MARK: Delivery protocol
@@ -191,11 +199,7 @@ public final class StateStore: StateBackend {
                 try insert.run()
                 try db.statement("INSERT OR IGNORE INTO fingerprints(fingerprint, seq, seen) VALUES(?, ?, ?)").bind(.int(d.fingerprint), .int(d.seq), .int(c.now)).run()
                 if let sh = d.simhash {
-                    let band = try db.statement("INSERT INTO simhashes(band, simhash, seq, seen) VALUES(?, ?, ?, ?)")
-                    for b in SimHashBands.of(UInt64(bitPattern: sh)) {
-                        band.reset()
-                        try band.bind(.int(b), .int(sh), .int(d.seq), .int(c.now)).run()
-                    }
+                    try db.statement("INSERT INTO simhashes(seq, simhash, seen) VALUES(?, ?, ?)").bind(.int(d.seq), .int(sh), .int(c.now)).run()
                 }
             }
             let upsert = try db.statement("""
@@ -226,13 +230,21 @@ public final class StateStore: StateBackend {
                     pages_used = pages_used + ? WHERE id = ?
                 """).bind(.int(Int64(c.intents.count)), .int(Int64(c.duplicates)), .int(Int64(c.pagesTried)), .int(Int64(c.pagesUsed)), .int(c.feedID)).run()
         }
+        if nearIndex != nil {
+            for d in c.intents {
+                if let sh = d.simhash { nearIndex?.add(simhash: UInt64(bitPattern: sh), seq: d.seq, seen: c.now) }
+            }
+        }
         return CommitResult()
     }
 
     /// Marks intents as delivered (their files are in the spool, durably).
     public func markDelivered(_ seqs: [Int64]) throws(StoreError) {
         guard !seqs.isEmpty else { return }
-        try db.transaction { () throws(StoreError) in
+        // Not synced: a mark lost in a crash is made again by recovery (the intent is still
+        // pending and its file no longer staged), and the files' renames were made durable
+        // before it, so no later synced commit can make the mark durable without them.
+        try db.transaction(synced: false) { () throws(StoreError) in
             let s = try db.statement("UPDATE deliveries SET state = 1 WHERE seq = ?")
             for q in seqs {
                 s.reset()
@@ -337,7 +349,8 @@ public final class StateStore: StateBackend {
     /// never taken for a new one.
     @discardableResult
     public func prune(before cutoff: Int64, nearBefore nearCutoff: Int64?) throws(StoreError) -> Pruned {
-        try db.transaction { () throws(StoreError) -> Pruned in
+        let nearest = max(cutoff, nearCutoff ?? cutoff)
+        let pruned = try db.transaction { () throws(StoreError) -> Pruned in
             var p = Pruned()
             // An item waiting for its page keeps its identity until it is delivered.
             try db.statement("""
@@ -347,13 +360,15 @@ public final class StateStore: StateBackend {
             p.items = db.changes
             try db.statement("DELETE FROM fingerprints WHERE seen < ?").bind(.int(cutoff)).run()
             p.fingerprints = db.changes
-            try db.statement("DELETE FROM simhashes WHERE seen < ?").bind(.int(max(cutoff, nearCutoff ?? cutoff))).run()
+            try db.statement("DELETE FROM simhashes WHERE seen < ?").bind(.int(nearest)).run()
             p.fingerprints += db.changes
             try db.statement("DELETE FROM deliveries WHERE state = 1 AND first_seen < ? AND seq < (SELECT MAX(seq) FROM deliveries)")
                 .bind(.int(cutoff)).run()
             p.deliveries = db.changes
             return p
         }
+        _ = nearIndex?.prune(before: nearest)
+        return pruned
     }
 
     /// Copies the write-ahead log into the database and truncates it, so that the log holds

@@ -60,6 +60,13 @@ public enum StateMigration {
                         ON CONFLICT(key) DO UPDATE SET key = excluded.key RETURNING id
                         """, params: values.map(PGValue.of))
                     if let old = row[0], let new = r.text(0, 0) { feedIDs[old] = new }
+                case "simhashes":
+                    // A row per delivery here, a row per band in the cluster (it looks bands
+                    // up in SQL).
+                    guard let hash = row[1].flatMap({ Int64($0) }) else { break }
+                    try db.execute(
+                        "INSERT INTO simhashes(band, simhash, seq, seen) SELECT b, $2, $3, $4 FROM unnest($1::int8[]) AS u(b)",
+                        params: [PostgresState.array(SimHashBands.of(UInt64(bitPattern: hash))), .int(hash), PGValue.of(row[0]), PGValue.of(row[2])])
                 default:
                     var values = row
                     var names = columns

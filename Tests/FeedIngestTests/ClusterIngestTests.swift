@@ -181,6 +181,12 @@ import Testing
         let other = try node.ingest("https://b.example/feed", rss(story.map { var i = $0; i.guid = "b-wire-1"; return i }))
         #expect(other.delivered.isEmpty)
         #expect(other.duplicates.count == 1)
+        // And an edited copy, by the SimHash bands the copy spread out of each row.
+        let edited = TestItem(guid: "c-wire-1", link: "https://c.example/wire-1", title: "Wire", body: wireB)
+        let near = try node.ingest("https://c.example/feed", rss([edited]), settings: IngestSettings(dedup: .near(threshold: DedupPolicy.defaultNearThreshold)))
+        #expect(near.delivered.isEmpty)
+        let wireSeq = try (0...lastSeq).first { try node.site.store.delivery(seq: $0)?.guid == "wire-1" }
+        #expect(near.duplicates.first?.reason.hasPrefix("near-duplicate of \(try #require(wireSeq)) ") == true, "\(near.duplicates)")
         let after = try node.spoolFiles()
         for (name, text) in before { #expect(after[name] == text) }
         #expect(after.count == before.count + 2)

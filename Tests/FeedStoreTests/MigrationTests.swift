@@ -83,6 +83,27 @@ import Testing
         #expect(try store.pageTickets().isEmpty)
     }
 
+    /// Schema 3 → 4: a row per SimHash band becomes a row per delivery, and the near
+    /// duplicates it held are still found.
+    @Test func schemaThreesBandRowsBecomeOneRowPerDelivery() throws {
+        let dir = try Binaries.tempDirectory("migration4")
+        let db = try SQLiteDatabase(path: dir.path + "/state.sqlite")
+        try db.transaction { () throws(StoreError) in
+            for n in 0..<3 { try db.execute(Schema.migrations[n]) }
+            try db.execute("INSERT INTO meta(key, value) VALUES('seq_width', '9')")
+            try db.execute("PRAGMA user_version = 3")
+        }
+        let hash: UInt64 = 0x0F0F_0F0F_1234_5678
+        for band in SimHashBands.of(hash) {
+            try db.execute("INSERT INTO simhashes(band, simhash, seq, seen) VALUES(\(band), \(Int64(bitPattern: hash)), 7, 1000)")
+        }
+        let store = try StateStore(directory: dir.path)
+        #expect(try store.size.simhashes == 1)
+        #expect(try store.nearestSimHash(hash ^ 0b11, threshold: 6)! == (7, 2))
+        #expect(try store.prune(before: 0, nearBefore: 1001).fingerprints == 1)
+        #expect(try store.nearestSimHash(hash, threshold: 6) == nil)
+    }
+
     @Test func aStateFromANewerFeedspoolIsRefused() throws {
         let dir = try Binaries.tempDirectory("newer")
         _ = try StateStore(directory: dir.path)
