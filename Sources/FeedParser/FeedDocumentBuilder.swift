@@ -128,34 +128,10 @@ struct FeedDocumentBuilder {
             }
             return
         }
-        let xmlBase = attributes.xml("base")
-        let xmlLang = attributes.xml("lang")
-        if xmlBase != nil || xmlLang != nil {
-            var scope = scopes[scopes.count - 1]
-            if let base = xmlBase { scope.base = URLResolver.resolve(base, against: scope.base) }
-            if let lang = xmlLang { scope.lang = LanguageTag.normalize(lang) }
-            scopes.append(scope)
-            frame.scoped = true
-        }
-
-        // The capture is looked at in place (copying it retains its buffers).
-        if capture != nil {
-            if capture!.xhtml != nil {
-                // Markup of an xhtml field.
-                capture!.xhtml!.start(element.htmlTag)
-                frames.append(frame)
-                return
-            }
-            guard Self.isStructural(ns, name) else {
-                frames.append(frame)  // a stray tag inside text: only its text counts
-                return
-            }
-            // A feed element inside a text field: the field's end tag was lost in broken
-            // markup (`<title>a <b>b</title><guid>…`). End the field here and read on.
-            if let cap = capture.take() {
-                finish(cap)
-                for k in cap.depth..<frames.count { frames[k].role = .transparent }
-            }
+        frame.scoped = enterScope(attributes)
+        if capture != nil && startInsideCapture(ns, name, element) {
+            frames.append(frame)
+            return
         }
         if skipDepth > 0 || failure != nil {
             skipDepth += 1
@@ -163,23 +139,65 @@ struct FeedDocumentBuilder {
             return
         }
         if !rootSeen {
-            rootSeen = true
-            frame.role = .root
-            detectFormat(ns: ns, name: element, attributes: attributes)
-            if failure != nil { skipDepth = 1 }
-            if info.format.isAtom || info.format == .cdf { frame.role = .channel }
-            if info.language == nil { info.language = lang }
-            if info.format == .cdf { cdfAttributes(attributes, forItem: false) }
-            if info.format.isAtom && name == .entry {
-                // An Atom entry document: the root is the one item.
-                frame.role = .item
-                inItem = true
-                itemState = ItemState()
-                itemState.item.language = lang
-            }
-            frames.append(frame)
-            return
+            startRoot(ns, element, name, attributes, &frame)
+        } else {
+            startChild(ns, name, attributes, &frame, depth: depth)
+            if frame.role == .skip { skipDepth = 1 }
         }
+        frames.append(frame)
+    }
+
+    /// Pushes the scope of an element that sets `xml:base` or `xml:lang`; true when it did.
+    private mutating func enterScope(_ attributes: FeedAttributes) -> Bool {
+        let xmlBase = attributes.xml("base")
+        let xmlLang = attributes.xml("lang")
+        guard xmlBase != nil || xmlLang != nil else { return false }
+        var scope = scopes[scopes.count - 1]
+        if let base = xmlBase { scope.base = URLResolver.resolve(base, against: scope.base) }
+        if let lang = xmlLang { scope.lang = LanguageTag.normalize(lang) }
+        scopes.append(scope)
+        return true
+    }
+
+    /// An element starting while a field is captured: true when it belongs to the field
+    /// (markup of an xhtml field, a stray tag in text); false when it ended the field.
+    private mutating func startInsideCapture(_ ns: FeedNamespace, _ name: LocalName, _ element: ElementName) -> Bool {
+        // The capture is looked at in place (copying it retains its buffers).
+        if capture!.xhtml != nil {
+            capture!.xhtml!.start(element.htmlTag)
+            return true
+        }
+        // A stray tag inside text: only its text counts.
+        guard Self.isStructural(ns, name) else { return true }
+        // A feed element inside a text field: the field's end tag was lost in broken
+        // markup (`<title>a <b>b</title><guid>…`). End the field here and read on.
+        if let cap = capture.take() {
+            finish(cap)
+            for k in cap.depth..<frames.count { frames[k].role = .transparent }
+        }
+        return false
+    }
+
+    /// The document's first element, which tells its format.
+    private mutating func startRoot(_ ns: FeedNamespace, _ element: ElementName, _ name: LocalName, _ attributes: FeedAttributes, _ frame: inout Frame) {
+        rootSeen = true
+        frame.role = .root
+        detectFormat(ns: ns, name: element, attributes: attributes)
+        if failure != nil { skipDepth = 1 }
+        if info.format.isAtom || info.format == .cdf { frame.role = .channel }
+        if info.language == nil { info.language = lang }
+        if info.format == .cdf { cdfAttributes(attributes, forItem: false) }
+        if info.format.isAtom && name == .entry {
+            // An Atom entry document: the root is the one item.
+            frame.role = .item
+            inItem = true
+            itemState = ItemState()
+            itemState.item.language = lang
+        }
+    }
+
+    /// Any later element, read by the role of its parent.
+    private mutating func startChild(_ ns: FeedNamespace, _ name: LocalName, _ attributes: FeedAttributes, _ frame: inout Frame, depth: Int) {
         // RDF is RSS 1.0 unless its channel and items are in Netscape's 0.90 namespace.
         if ns == .rss090 && info.format == .rss10 { info.format = .rss090 }
         let parentIndex = logicalParent()
@@ -226,8 +244,6 @@ struct FeedDocumentBuilder {
         case .skip:
             break
         }
-        if frame.role == .skip { skipDepth = 1 }
-        frames.append(frame)
     }
 
     /// The `xml:base` in force.
@@ -331,7 +347,7 @@ struct FeedDocumentBuilder {
         capture = cap
     }
 
-    private mutating func finish(_ cap: Capture) {
+    mutating func finish(_ cap: Capture) {
         if cap.truncated || cap.xhtml?.text.truncated == true {
             warn("a field longer than \(Self.fieldLimit >> 20) MiB was cut to that length")
         }
@@ -353,112 +369,6 @@ struct FeedDocumentBuilder {
             store(cap.field, raw: String(decoding: captured, as: UTF8.self), isXHTML: false, base: cap.base)
         }
     }
-
-    func richText(_ raw: String, kind: TextKind, isXHTML: Bool) -> RichText? {
-        if isXHTML { return raw.isEmpty ? nil : .paragraphs(raw) }
-        switch kind {
-        case .text: return .text(raw)
-        case .html: return .html(UTF8Text(raw))
-        case .xhtml: return .paragraphs(raw)
-        case .rssTitle: return Self.looksLikeMarkup(raw) ? .html(UTF8Text(raw)) : .text(raw)
-        case .base64Text, .base64HTML: return nil  // decoded in `finish`
-        }
-    }
-
-    mutating func parseDate(_ text: UnsafeBufferPointer<UInt8>, _ what: String) -> FeedDate? {
-        if let d = DateParser.parse(bytes: text) { return d }
-        let trimmed = String(decoding: text, as: UTF8.self).trimmingXMLSpace
-        if !trimmed.isEmpty { warn("unparseable date \"\(trimmed.prefix(64))\" in <\(what)>") }
-        return nil
-    }
-
-    mutating func warn(_ message: String) {
-        if warnings.count < 50 { warnings.append(ParseWarning(line: 0, column: 0, message: message)) }
-    }
-
-    /// RSS titles are text, but many carry escaped markup or double-escaped entities
-    /// ("AT&amp;amp;T"); those are read as HTML.
-    static func looksLikeMarkup(_ s: String) -> Bool {
-        var s = s
-        return s.withUTF8 { looksLikeMarkup($0) }
-    }
-
-    static func looksLikeMarkup(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
-        var i = 0
-        while i < u.count {
-            let c = u[i]
-            if c == 0x3C, i + 1 < u.count {
-                let d = u[i + 1] | 0x20
-                if (d >= 0x61 && d <= 0x7A) || u[i + 1] == 0x2F {
-                    if u[(i + 1)...].contains(0x3E) { return true }
-                }
-            } else if c == 0x26 {
-                var j = i + 1
-                if j < u.count && u[j] == 0x23 { j += 1 }
-                let start = j
-                while j < u.count, j - start < 10,
-                    (u[j] | 0x20) >= 0x61 && (u[j] | 0x20) <= 0x7A || (u[j] >= 0x30 && u[j] <= 0x39)
-                {
-                    j += 1
-                }
-                if j > start && j < u.count && u[j] == 0x3B { return true }
-            }
-            i += 1
-        }
-        return false
-    }
-}
-
-extension FeedDocumentBuilder.Field {
-    /// True for a field whose text is a date.
-    var isDate: Bool {
-        switch self {
-        case .feedUpdated, .feedPublished, .published, .updated:
-            return true
-        default:
-            return false
-        }
-    }
-
-    /// True for a field whose text is HTML markup by its declared type.
-    var holdsHTML: Bool {
-        self == .dcDescription || textKind == .html
-    }
-
-    var textKind: FeedDocumentBuilder.TextKind? {
-        switch self {
-        case .feedTitle(let k), .feedSubtitle(let k), .title(let k), .summary(let k), .content(let k),
-            .mediaDescription(let k):
-            return k
-        default:
-            return nil
-        }
-    }
-}
-
-extension String {
-    /// Without leading and trailing XML white space (space, tab, CR, LF).
-    var trimmingXMLSpace: String {
-        let u = utf8
-        guard let first = u.firstIndex(where: { !Self.isXMLSpace($0) }) else { return "" }
-        let last = u.lastIndex(where: { !Self.isXMLSpace($0) })!
-        if first == u.startIndex && last == u.index(before: u.endIndex) { return self }
-        return String(self[first...last])
-    }
-
-    /// A token attribute's value as compared (`type`, `rel`, `mode`): lowercase, without
-    /// surrounding white space. Most are so already and come back as they are.
-    var lowercasedToken: String {
-        var s = self
-        let plain = s.withUTF8 { u in
-            guard let f = u.first, let l = u.last, !Self.isXMLSpace(f), !Self.isXMLSpace(l) else { return false }
-            return !u.contains { $0 >= 0x41 && $0 <= 0x5A || $0 >= 0x80 }
-        }
-        return plain ? s : lowercased().trimmingXMLSpace
-    }
-
-    @inline(__always)
-    private static func isXMLSpace(_ c: UInt8) -> Bool { c.isXMLSpace }
 }
 
 extension FeedFormat {
