@@ -68,77 +68,6 @@ public final class StateStore: StateBackend {
         if first < nextSequence { nextSequence = first }
     }
 
-    // MARK: Feeds
-
-    static let feedColumns = "id, key, url, name, title, etag, last_modified, added, last_fetch, last_success, last_status, failure_streak, last_error, last_error_stage, next_due, due_reason, retired, delivered, duplicates, pages_tried, pages_used"
-
-    private func readFeed(_ s: Statement) -> FeedRecord {
-        FeedRecord(
-            id: s.int(0), key: s.text(1) ?? "", url: s.text(2) ?? "", name: s.text(3), title: s.text(4),
-            etag: s.text(5), lastModified: s.text(6), added: s.int(7), lastFetch: s.optionalInt(8),
-            lastSuccess: s.optionalInt(9), lastStatus: s.optionalInt(10).map { Int($0) },
-            failureStreak: Int(s.int(11)), lastError: s.text(12), lastErrorStage: s.text(13),
-            nextDue: s.optionalInt(14), dueReason: s.text(15), retired: s.int(16) != 0,
-            delivered: s.int(17), duplicates: s.int(18), pagesTried: s.int(19), pagesUsed: s.int(20))
-    }
-
-    public func feed(key: String) throws(StoreError) -> FeedRecord? {
-        let s = try db.statement("SELECT \(Self.feedColumns) FROM feeds WHERE key = ?").bind(.text(key))
-        return try s.row { s in readFeed(s) }
-    }
-
-    public func feed(id: Int64) throws(StoreError) -> FeedRecord? {
-        let s = try db.statement("SELECT \(Self.feedColumns) FROM feeds WHERE id = ?").bind(.int(id))
-        return try s.row { s in readFeed(s) }
-    }
-
-    public func allFeeds() throws(StoreError) -> [FeedRecord] {
-        let s = try db.statement("SELECT \(Self.feedColumns) FROM feeds ORDER BY id")
-        var out: [FeedRecord] = []
-        while try s.step() { out.append(readFeed(s)) }
-        return out
-    }
-
-    /// The feed with this key, created on first sight.
-    public func ensureFeed(key: String, name: String?, now: Int64) throws(StoreError) -> FeedRecord {
-        if var f = try feed(key: key) {
-            if f.name != name {
-                try db.statement("UPDATE feeds SET name = ? WHERE id = ?").bind(.of(name), .int(f.id)).run()
-                f.name = name
-            }
-            return f
-        }
-        try db.statement("INSERT INTO feeds(key, url, name, added) VALUES(?, ?, ?, ?)")
-            .bind(.text(key), .text(key), .of(name), .int(now)).run()
-        guard let f = try feed(key: key) else { throw StoreError("\(path): the new feed \(key) was not stored") }
-        return f
-    }
-
-    /// The fetch's outcome and the feed's next due time in one transaction (one sync).
-    public func finishPoll(feedID: Int64, _ r: PollRecord) throws(StoreError) -> FeedRecord {
-        try db.transaction { () throws(StoreError) in
-            if let error = r.error {
-                try db.statement("UPDATE feeds SET last_fetch = ?, last_status = ?, failure_streak = failure_streak + 1, last_error = ?, last_error_stage = ? WHERE id = ?")
-                    .bind(.int(r.now), .of(r.status), .text(error.message), .text(error.stage), .int(feedID)).run()
-            } else {
-                try db.statement("UPDATE feeds SET last_fetch = ?, last_success = ?, last_status = ?, failure_streak = 0, last_error = NULL, last_error_stage = NULL WHERE id = ?")
-                    .bind(.int(r.now), .int(r.now), .of(r.status), .int(feedID)).run()
-            }
-            if let newURL = r.newURL {
-                try db.statement("UPDATE feeds SET url = ? WHERE id = ?").bind(.text(newURL), .int(feedID)).run()
-            }
-            if let retired = r.retired { try setRetired(feedID: feedID, retired) }
-            try db.statement("UPDATE feeds SET next_due = ?, due_reason = ? WHERE id = ?").bind(.of(r.nextDue), .of(r.dueReason), .int(feedID)).run()
-        }
-        guard let f = try feed(id: feedID) else { throw StoreError("\(path): feed \(feedID) is not in the state") }
-        return f
-    }
-
-    /// Retires a feed (410 Gone) or revives it; nothing else about it changes.
-    public func setRetired(feedID: Int64, _ retired: Bool) throws(StoreError) {
-        try db.statement("UPDATE feeds SET retired = ? WHERE id = ?").bind(.int(retired ? 1 : 0), .int(feedID)).run()
-    }
-
     // MARK: Items and duplicates
 
     public func seen(feedID: Int64, identity: Int64) throws(StoreError) -> SeenItem? {
@@ -290,49 +219,6 @@ public final class StateStore: StateBackend {
         }
         hasFilesFoundInSpool = true
         if let top = files.map(\.seq).max(), top >= nextSequence { nextSequence = top + 1 }
-    }
-
-    // MARK: Provenance
-
-    static let deliveryColumns = "seq, state, article_id, file, feed_id, feed_url, link, guid, title, published, published_offset, first_seen, decision, fingerprint, simhash, text_source, text_note"
-
-    private func deliveries(where clause: String, _ value: SQLValue) throws(StoreError) -> [Delivery] {
-        let s = try db.statement("SELECT \(Self.deliveryColumns) FROM deliveries WHERE \(clause) ORDER BY seq")
-        if case .null = value {} else { s.bind(value) }
-        var out: [Delivery] = []
-        while try s.step() {
-            out.append(Delivery(
-                seq: s.int(0), delivered: s.int(1) != 0, articleID: s.text(2) ?? "", file: s.text(3) ?? "", feedID: s.int(4),
-                feedURL: s.text(5) ?? "", link: s.text(6), guid: s.text(7), title: s.text(8) ?? "", published: s.optionalInt(9),
-                publishedOffset: s.optionalInt(10).map { Int($0) }, firstSeen: s.int(11),
-                // The three values schema 1 on ever wrote; anything else was a delivery of a new item.
-                decision: DeliveryDecision(rawValue: s.text(12) ?? "") ?? .new,
-                fingerprint: s.int(13), simhash: s.optionalInt(14), textSource: TextSource(stored: s.text(15), note: s.text(16))))
-        }
-        return out
-    }
-
-    public func delivery(seq: Int64) throws(StoreError) -> Delivery? {
-        try deliveries(where: "seq = ?", .int(seq)).first
-    }
-
-    /// Every delivery of an article id (more than one when updates are redelivered).
-    public func deliveries(articleID: String) throws(StoreError) -> [Delivery] {
-        try deliveries(where: "article_id = ?", .text(articleID))
-    }
-
-    public var deliveredCount: Int64 {
-        get throws(StoreError) {
-            let s = try db.statement("SELECT COUNT(*) FROM deliveries WHERE state = 1")
-            return try s.row { s in s.int(0) } ?? 0
-        }
-    }
-
-    public var seenCount: Int64 {
-        get throws(StoreError) {
-            let s = try db.statement("SELECT COUNT(*) FROM items")
-            return try s.row { s in s.int(0) } ?? 0
-        }
     }
 
     // MARK: Bounds
