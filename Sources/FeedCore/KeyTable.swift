@@ -9,13 +9,13 @@ public struct KeyTable<Value: Sendable>: Sendable {
 
     /// - Precondition: no key is 0 (an empty slot).
     public init(_ pairs: [(UInt64, Value)]) {
-        var bits: UInt64 = 4
+        var slotBits: UInt64 = 4
         // At most a quarter full: probes stay short.
-        while (1 << bits) < pairs.count * 4 { bits += 1 }
-        let size = 1 << Int(bits)
+        while (1 << slotBits) < pairs.count * 4 { slotBits += 1 }
+        let size = 1 << Int(slotBits)
         var keys = [UInt64](repeating: 0, count: size)
         var values = [Value?](repeating: nil, count: size)
-        shift = 64 - bits
+        shift = 64 - slotBits
         for (key, value) in pairs {
             precondition(key != 0, "KeyTable keys are nonzero")
             var i = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> shift)

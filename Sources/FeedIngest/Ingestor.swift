@@ -57,7 +57,7 @@ public final class Ingestor {
     }
 
     /// The 64 bits of an article id, as the state stores identities.
-    static func identityBits(_ articleID: String) -> Int64 {
+    static func identityHash(of articleID: String) -> Int64 {
         Int64(bitPattern: UInt64(articleID, radix: 16) ?? 0)
     }
 
@@ -92,7 +92,7 @@ public final class Ingestor {
         var items: [(index: Int, item: FeedItem, identity: ItemIdentity, articleID: String, identityHash: Int64)] = []
         for (index, (item, identity)) in zip(parsed.items, ItemIdentity.assign(to: parsed.items)).enumerated() {
             let articleID = ArticleID.make(feedKey: feed.key, identity: identity)
-            let identityHash = Self.identityBits(articleID)
+            let identityHash = Self.identityHash(of: articleID)
             guard inDocument.insert(identityHash).inserted else { continue }
             items.append((index, item, identity, articleID, identityHash))
         }
