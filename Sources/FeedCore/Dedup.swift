@@ -83,6 +83,12 @@ public enum ContentHash {
 /// 64-bit SimHash over word 3-shingles (Charikar): similar texts get hashes a few bits apart.
 public enum SimHash {
     public static func of(_ text: String) -> UInt64 {
+        majority(shingles(of: text))
+    }
+
+    /// The hashes of the text's word 3-shingles (of its one or two words when that is all it
+    /// has); none for a text without words.
+    public static func shingles(of text: String) -> [UInt64] {
         var words: [UInt64] = []
         var current: UInt64 = 0xCBF2_9CE4_8422_2325
         var inWord = false
@@ -100,8 +106,23 @@ public enum SimHash {
             }
         }
         if inWord { words.append(current) }
-        guard !words.isEmpty else { return 0 }
-        let n = max(1, words.count - 2)
+        guard !words.isEmpty else { return [] }
+        // In place: shingle i reads words i to i + 2 only.
+        let count = max(1, words.count - 2)
+        for i in 0..<count {
+            var h = words[i]
+            if i + 1 < words.count { h = h &* 31 &+ words[i + 1] }
+            if i + 2 < words.count { h = h &* 31 &+ words[i + 2] }
+            words[i] = ContentHash.mix(h)
+        }
+        words.removeLast(words.count - count)
+        return words
+    }
+
+    /// The hash whose bits are each set when more than half of `hashes` have it (0 for none).
+    public static func majority(_ hashes: [UInt64]) -> UInt64 {
+        guard !hashes.isEmpty else { return 0 }
+        let n = hashes.count
         // A bit of the result is set when more than half of the shingles' hashes have it.
         // The ones are counted eight bit positions at a time: lane `j` holds, in byte `k`,
         // the count for bit 8k + j, and is emptied into `ones` before a byte can overflow.
@@ -115,11 +136,7 @@ public enum SimHash {
             }
             inLanes = 0
         }
-        for i in 0..<n {
-            var h = words[i]
-            if i + 1 < words.count { h = h &* 31 &+ words[i + 1] }
-            if i + 2 < words.count { h = h &* 31 &+ words[i + 2] }
-            h = ContentHash.mix(h)
+        for h in hashes {
             for j in 0..<8 { lanes[j] &+= (h >> UInt64(j)) & 0x0101_0101_0101_0101 }
             inLanes += 1
             if inLanes == 255 { emptyLanes() }
