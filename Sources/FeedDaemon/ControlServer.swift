@@ -144,30 +144,7 @@ public final class ControlServer: Sendable {
                 return (s.replies, s.broadcasts, s.stopping)
             }
             if stopping { break }
-            for r in replies {
-                guard let c = clients[r.client] else { continue }
-                c.queue(r.line)
-                c.pending -= 1
-                c.lastActivity = now
-            }
-            for line in broadcasts {
-                for c in clients.values where c.subscriber {
-                    if c.unsent + line.utf8.count > options.subscriberBuffer {
-                        c.dropped += 1
-                    } else {
-                        if c.dropped > 0 {
-                            c.queue("{\"v\":\(ControlProtocol.version),\"event\":\"dropped\",\"count\":\(c.dropped)}")
-                            c.dropped = 0
-                        }
-                        c.queue(line)
-                    }
-                }
-            }
-            // Idle clients: told why, then closed.
-            for c in clients.values where !c.subscriber && c.pending == 0 && !c.closeWhenFlushed && now - c.lastActivity > Int64(options.idleSeconds) {
-                c.queue(ControlProtocol.failure("idle", "closed after \(options.idleSeconds) s without a request"))
-                c.closeWhenFlushed = true
-            }
+            queueOutput(replies, broadcasts, clients, now: now)
 
             var pfds = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
             let order = Array(clients.keys)
@@ -185,34 +162,7 @@ public final class ControlServer: Sendable {
             }
             for (k, id) in order.enumerated() {
                 guard let c = clients[id] else { continue }
-                let rev = pfds[k + 2].revents
-                var closeIt = false
-                if rev & Int16(POLLIN) != 0 {
-                    let got = read(c.fd, &chunk, chunk.count)
-                    if got > 0 {
-                        c.lastActivity = now
-                        c.input.append(contentsOf: chunk[0..<got])
-                        closeIt = !takeRequests(c)
-                    } else if got == 0 || (errno != EAGAIN && errno != EINTR) {
-                        closeIt = true
-                    }
-                } else if rev & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 {
-                    closeIt = true
-                }
-                if !closeIt && c.unsent > 0 && (rev & Int16(POLLOUT) != 0 || c.closeWhenFlushed) {
-                    let sent = c.output.withUnsafeBytes { send(c.fd, $0.baseAddress! + c.outputOffset, c.unsent, Int32(MSG_NOSIGNAL)) }
-                    if sent > 0 {
-                        c.outputOffset += sent
-                        if c.outputOffset == c.output.count {
-                            c.output.removeAll(keepingCapacity: c.output.capacity < 65536)
-                            c.outputOffset = 0
-                        }
-                    } else if sent < 0 && errno != EAGAIN && errno != EINTR {
-                        closeIt = true
-                    }
-                }
-                if c.closeWhenFlushed && c.unsent == 0 { closeIt = true }
-                if closeIt { drop(c, &clients) }
+                if serviceClient(c, pfds[k + 2].revents, now: now, chunk: &chunk) { drop(c, &clients) }
             }
         }
         for c in clients.values { drop(c, &clients) }
@@ -221,6 +171,67 @@ public final class ControlServer: Sendable {
         close(wakeRead)
         close(wakeWrite)
         if reserve >= 0 { close(reserve) }
+    }
+
+    /// Queues what the daemon answered and broadcast since the last turn (a subscriber too
+    /// slow to keep up loses lines, and is told how many), and tells idle clients why they
+    /// are closed.
+    private func queueOutput(_ replies: [(client: Int, line: String)], _ broadcasts: [String], _ clients: [Int: Client], now: Int64) {
+        for r in replies {
+            guard let c = clients[r.client] else { continue }
+            c.queue(r.line)
+            c.pending -= 1
+            c.lastActivity = now
+        }
+        for line in broadcasts {
+            for c in clients.values where c.subscriber {
+                if c.unsent + line.utf8.count > options.subscriberBuffer {
+                    c.dropped += 1
+                } else {
+                    if c.dropped > 0 {
+                        c.queue("{\"v\":\(ControlProtocol.version),\"event\":\"dropped\",\"count\":\(c.dropped)}")
+                        c.dropped = 0
+                    }
+                    c.queue(line)
+                }
+            }
+        }
+        // Idle clients: told why, then closed.
+        for c in clients.values where !c.subscriber && c.pending == 0 && !c.closeWhenFlushed && now - c.lastActivity > Int64(options.idleSeconds) {
+            c.queue(ControlProtocol.failure("idle", "closed after \(options.idleSeconds) s without a request"))
+            c.closeWhenFlushed = true
+        }
+    }
+
+    /// Reads and writes what `rev` (from poll) allows on `c`; true when it is to be closed.
+    private func serviceClient(_ c: Client, _ rev: Int16, now: Int64, chunk: inout [UInt8]) -> Bool {
+        var closeIt = false
+        if rev & Int16(POLLIN) != 0 {
+            let got = read(c.fd, &chunk, chunk.count)
+            if got > 0 {
+                c.lastActivity = now
+                c.input.append(contentsOf: chunk[0..<got])
+                closeIt = !takeRequests(c)
+            } else if got == 0 || (errno != EAGAIN && errno != EINTR) {
+                closeIt = true
+            }
+        } else if rev & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 {
+            closeIt = true
+        }
+        if !closeIt && c.unsent > 0 && (rev & Int16(POLLOUT) != 0 || c.closeWhenFlushed) {
+            let sent = c.output.withUnsafeBytes { send(c.fd, $0.baseAddress! + c.outputOffset, c.unsent, Int32(MSG_NOSIGNAL)) }
+            if sent > 0 {
+                c.outputOffset += sent
+                if c.outputOffset == c.output.count {
+                    c.output.removeAll(keepingCapacity: c.output.capacity < 65536)
+                    c.outputOffset = 0
+                }
+            } else if sent < 0 && errno != EAGAIN && errno != EINTR {
+                closeIt = true
+            }
+        }
+        if c.closeWhenFlushed && c.unsent == 0 { closeIt = true }
+        return closeIt
     }
 
     /// Accepts every waiting client. At the client limit, or when the process is out of

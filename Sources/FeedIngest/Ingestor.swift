@@ -87,75 +87,11 @@ public final class Ingestor {
         report.firstPoll = firstPoll
 
         // 1. Which items are new, or changed under an identity already delivered.
-        var candidates: [Candidate] = []
-        var inDocument = Set<Int64>()
-        var items: [(index: Int, item: FeedItem, identity: ItemIdentity, articleID: String, identityHash: Int64)] = []
-        for (index, (item, identity)) in zip(parsed.items, ItemIdentity.assign(to: parsed.items)).enumerated() {
-            let articleID = ArticleID.make(feedKey: feed.key, identity: identity)
-            let identityHash = Self.identityHash(of: articleID)
-            guard inDocument.insert(identityHash).inserted else { continue }
-            items.append((index, item, identity, articleID, identityHash))
-        }
-        let known: [Int64: SeenItem]
-        do { known = try store.seen(feedID: feed.id, identities: items.map(\.identityHash)) } catch { throw .state(error) }
-        for (index, item, identity, articleID, identityHash) in items {
-            let raw = Int64(bitPattern: ContentHash.rawContent(of: item))
-            if let seen = known[identityHash] {
-                commit.present.append(identityHash)
-                report.alreadySeen += 1
-                guard seen.content != raw, settings.onUpdate == .redeliver, seen.seq != nil else { continue }
-                candidates.append(Candidate(index: index, item: item, identity: identity, articleID: articleID, identityHash: identityHash, raw: raw, isUpdate: true))
-                report.alreadySeen -= 1
-            } else {
-                // Its file is already in the spool (found there when the state was new).
-                let known: Bool
-                do { known = try store.wasFoundInSpool(articleID: articleID) } catch { throw .state(error) }
-                if known {
-                    commit.items.append(ItemRecord(identity: identityHash, content: raw, seq: nil, decision: .alreadyInSpool))
-                    report.alreadySeen += 1
-                    continue
-                }
-                candidates.append(Candidate(index: index, item: item, identity: identity, articleID: articleID, identityHash: identityHash, raw: raw, isUpdate: false))
-            }
-        }
-
+        var candidates = try newCandidates(parsed, feed: feed, settings: settings, commit: &commit, report: &report)
         // 2. A new subscription does not flood the spool with its archive.
-        if firstPoll {
-            if let maxAge = settings.maxAge {
-                candidates.removeAll { c in
-                    guard let d = c.item.articleDate, d.secondsSinceEpoch < now - maxAge else { return false }
-                    commit.items.append(ItemRecord(identity: c.identityHash, content: c.raw, seq: nil, decision: .tooOld))
-                    report.tooOld += 1
-                    return true
-                }
-            }
-            if let maxItems = settings.maxItems, candidates.count > maxItems {
-                // Newest first by date; undated items keep document order (feeds list newest first).
-                let ranked = candidates.enumerated().sorted { a, b in
-                    let da = a.element.item.articleDate?.secondsSinceEpoch, db = b.element.item.articleDate?.secondsSinceEpoch
-                    if let da, let db, da != db { return da > db }
-                    if (da == nil) != (db == nil) { return da != nil }
-                    return a.offset < b.offset
-                }
-                let keep = Set(ranked.prefix(maxItems).map(\.offset))
-                var kept: [Candidate] = []
-                for (i, c) in candidates.enumerated() {
-                    if keep.contains(i) {
-                        kept.append(c)
-                    } else {
-                        commit.items.append(ItemRecord(identity: c.identityHash, content: c.raw, seq: nil, decision: .overMaxItems))
-                        report.overMaxItems += 1
-                    }
-                }
-                candidates = kept
-            }
-        }
-
+        if firstPoll { Self.limitFirstPoll(&candidates, settings: settings, now: now, commit: &commit, report: &report) }
         // 3. Oldest first, so spool order follows publication order.
-        candidates = candidates.enumerated().sorted { a, b in
-            let da = a.element.item.articleDate?.secondsSinceEpoch ?? now, db = b.element.item.articleDate?.secondsSinceEpoch ?? now
-            return da != db ? da < db : a.element.index > b.element.index
-        }.map(\.element)
+        candidates = Self.oldestFirst(candidates, now: now)
 
         // 4. Items whose page is wanted wait for it; the others' duplicates, then the batch.
         let firstSeq = store.nextSequence
@@ -190,6 +126,88 @@ public final class Ingestor {
         }
         try deliver(batch, commit, firstSeq: firstSeq, settings: settings, report: &report)
         return report
+    }
+
+    /// The document's items that are new, or changed under an identity already delivered
+    /// (when updates are delivered again); the others are recorded as seen.
+    private func newCandidates(
+        _ parsed: ParsedFeed, feed: FeedRecord, settings: IngestSettings, commit: inout PollCommit, report: inout IngestReport
+    ) throws(DeliveryError) -> [Candidate] {
+        var candidates: [Candidate] = []
+        var inDocument = Set<Int64>()
+        var items: [(index: Int, item: FeedItem, identity: ItemIdentity, articleID: String, identityHash: Int64)] = []
+        for (index, (item, identity)) in zip(parsed.items, ItemIdentity.assign(to: parsed.items)).enumerated() {
+            let articleID = ArticleID.make(feedKey: feed.key, identity: identity)
+            let identityHash = Self.identityHash(of: articleID)
+            guard inDocument.insert(identityHash).inserted else { continue }
+            items.append((index, item, identity, articleID, identityHash))
+        }
+        let known: [Int64: SeenItem]
+        do { known = try store.seen(feedID: feed.id, identities: items.map(\.identityHash)) } catch { throw .state(error) }
+        for (index, item, identity, articleID, identityHash) in items {
+            let raw = Int64(bitPattern: ContentHash.rawContent(of: item))
+            if let seen = known[identityHash] {
+                commit.present.append(identityHash)
+                report.alreadySeen += 1
+                guard seen.content != raw, settings.onUpdate == .redeliver, seen.seq != nil else { continue }
+                candidates.append(Candidate(index: index, item: item, identity: identity, articleID: articleID, identityHash: identityHash, raw: raw, isUpdate: true))
+                report.alreadySeen -= 1
+            } else {
+                // Its file is already in the spool (found there when the state was new).
+                let inSpool: Bool
+                do { inSpool = try store.wasFoundInSpool(articleID: articleID) } catch { throw .state(error) }
+                if inSpool {
+                    commit.items.append(ItemRecord(identity: identityHash, content: raw, seq: nil, decision: .alreadyInSpool))
+                    report.alreadySeen += 1
+                    continue
+                }
+                candidates.append(Candidate(index: index, item: item, identity: identity, articleID: articleID, identityHash: identityHash, raw: raw, isUpdate: false))
+            }
+        }
+        return candidates
+    }
+
+    /// On a feed's first poll: items older than `max_age`, and beyond the newest
+    /// `max_items`, are recorded as seen instead of delivered.
+    private static func limitFirstPoll(
+        _ candidates: inout [Candidate], settings: IngestSettings, now: Int64, commit: inout PollCommit, report: inout IngestReport
+    ) {
+        if let maxAge = settings.maxAge {
+            candidates.removeAll { c in
+                guard let d = c.item.articleDate, d.secondsSinceEpoch < now - maxAge else { return false }
+                commit.items.append(ItemRecord(identity: c.identityHash, content: c.raw, seq: nil, decision: .tooOld))
+                report.tooOld += 1
+                return true
+            }
+        }
+        guard let maxItems = settings.maxItems, candidates.count > maxItems else { return }
+        // Newest first by date; undated items keep document order (feeds list newest first).
+        let ranked = candidates.enumerated().sorted { a, b in
+            let da = a.element.item.articleDate?.secondsSinceEpoch, db = b.element.item.articleDate?.secondsSinceEpoch
+            if let da, let db, da != db { return da > db }
+            if (da == nil) != (db == nil) { return da != nil }
+            return a.offset < b.offset
+        }
+        let keep = Set(ranked.prefix(maxItems).map(\.offset))
+        var kept: [Candidate] = []
+        for (i, c) in candidates.enumerated() {
+            if keep.contains(i) {
+                kept.append(c)
+            } else {
+                commit.items.append(ItemRecord(identity: c.identityHash, content: c.raw, seq: nil, decision: .overMaxItems))
+                report.overMaxItems += 1
+            }
+        }
+        candidates = kept
+    }
+
+    /// Oldest first by date (undated items count as now); equal dates in reverse document
+    /// order, since feeds list newest first.
+    private static func oldestFirst(_ candidates: [Candidate], now: Int64) -> [Candidate] {
+        candidates.enumerated().sorted { a, b in
+            let da = a.element.item.articleDate?.secondsSinceEpoch ?? now, db = b.element.item.articleDate?.secondsSinceEpoch ?? now
+            return da != db ? da < db : a.element.index > b.element.index
+        }.map(\.element)
     }
 
     /// Hands a batch to the deliverer and reports what it delivered: all its intents but

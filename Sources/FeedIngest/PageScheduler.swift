@@ -226,41 +226,15 @@ public final class PageScheduler {
             var s = site(origin, now: now)
             defer { sites[origin] = s }
             if !feed.ignoreRobots {
-                // What was learnt of the site's robots.txt expires: read it again.
-                switch s.robots {
-                case .known(_, let until), .unreachable(_, let until), .unresolvable(_, let until):
-                    if until <= now { s.robots = .unknown }
-                default: break
-                }
-                switch s.robots {
-                case .fetching:
+                switch robotsVerdict(&s, origin, t, now: now, wake: &wake, jobs: &jobs, inFlight: &inFlight) {
+                case .proceed:
+                    break
+                case .hold:
                     continue
-                case .unknown:
-                    if s.inFlight < policy.perHost, s.blockedUntil <= now, takeToken(&s, origin, now: now) {
-                        s.robots = .fetching
-                        s.inFlight += 1
-                        s.lastStart = now
-                        counters.robotsFetches += 1
-                        jobs.append(.robots(origin: origin))
-                        inFlight += 1
-                    } else {
-                        wake = min(wake, max(s.blockedUntil, s.bucket.nextToken(now: now)))
-                    }
-                    continue
-                case .unreachable(_, let until):
-                    wake = min(wake, until)
-                    continue
-                case .unresolvable(let why, _):
+                case .refuse(let reason, let why):
                     kept.removeLast()
-                    resolve(.dns, why)
+                    resolve(reason, why)
                     continue
-                case .known(let rules, _):
-                    let path = PageFetch.site(of: t.link)?.path ?? "/"
-                    if !rules.allows(path, agent: policy.agent) {
-                        kept.removeLast()
-                        resolve(.robots, "robots.txt disallows the page")
-                        continue
-                    }
                 }
             }
             // The site's own pace: Retry-After, its in-flight limit, Crawl-delay, the bucket.
@@ -283,6 +257,50 @@ public final class PageScheduler {
         order = kept.filter { waiting[$0] != nil }
         wakeAt = wake
         return (jobs, resolved)
+    }
+
+    /// What the site's robots.txt says of a page's request now.
+    private enum RobotsVerdict {
+        case proceed
+        /// Not yet: the file is asked for (now or already), or the site did not answer.
+        case hold
+        case refuse(PageFallback, String)
+    }
+
+    /// Reads the site's robots.txt state for `t`, asking for the file when it is not known
+    /// (or what was learnt of it expired) and the site's pace allows a request.
+    private func robotsVerdict(
+        _ s: inout Site, _ origin: String, _ t: PageTicket, now: Int64, wake: inout Int64, jobs: inout [Job], inFlight: inout Int
+    ) -> RobotsVerdict {
+        switch s.robots {
+        case .known(_, let until), .unreachable(_, let until), .unresolvable(_, let until):
+            if until <= now { s.robots = .unknown }
+        default: break
+        }
+        switch s.robots {
+        case .fetching:
+            return .hold
+        case .unknown:
+            if s.inFlight < policy.perHost, s.blockedUntil <= now, takeToken(&s, origin, now: now) {
+                s.robots = .fetching
+                s.inFlight += 1
+                s.lastStart = now
+                counters.robotsFetches += 1
+                jobs.append(.robots(origin: origin))
+                inFlight += 1
+            } else {
+                wake = min(wake, max(s.blockedUntil, s.bucket.nextToken(now: now)))
+            }
+            return .hold
+        case .unreachable(_, let until):
+            wake = min(wake, until)
+            return .hold
+        case .unresolvable(let why, _):
+            return .refuse(.dns, why)
+        case .known(let rules, _):
+            let path = PageFetch.site(of: t.link)?.path ?? "/"
+            return rules.allows(path, agent: policy.agent) ? .proceed : .refuse(.robots, "robots.txt disallows the page")
+        }
     }
 
     /// Spends a token of the site's bucket: the cluster's when there is one (a refusal
