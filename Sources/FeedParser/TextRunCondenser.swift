@@ -71,113 +71,11 @@ struct TextRunCondenser {
         var open: Open? = nil
         var i = 0
         scan: while i < n {
-            // Text: find runs up to the next '<'.
-            var runStart = -1
-            var lastVisible = -1
-            var runReferences = false
-            while i < n {
-                let c = p[i]
-                if Self.isOrdinary(c) || c == 0x20 {
-                    // Words and the spaces between them, sixteen bytes at a time.
-                    let j = fs_scan_html_text(base, n, i + 1)
-                    var last = j - 1
-                    while last >= i && p[last] == 0x20 { last -= 1 }
-                    if last >= i {
-                        var first = i
-                        while p[first] == 0x20 { first += 1 }
-                        if runStart < 0 { runStart = first }
-                        lastVisible = last
-                    }
-                    i = j
-                    continue
-                }
-                if Self.isBlank(c) {
-                    i += 1  // white space inside a run is part of it; at its ends it is not
-                    continue
-                }
-                if c == 0x26, let reference = Self.reference(p, at: i, entities) {
-                    // A reference libxml2 would report as its character goes on with the
-                    // run, which stands for that character (where libxml2 would have looked
-                    // the name up, and reported it apart).
-                    if runStart < 0 { runStart = i }
-                    lastVisible = reference.end - 1
-                    runReferences = true
-                    i = reference.end
-                    continue
-                }
-                // A byte no run may hold ends the current one.
-                if runStart >= 0 {
-                    if !emit(p, runStart, lastVisible + 1, references: runReferences, &copied) { break scan }
-                    runStart = -1
-                    runReferences = false
-                }
-                if c == 0x3C { break }
-                // A character starting with 0xEF is left whole (its continuation bytes
-                // would otherwise start the next run).
-                i += c == 0xEF ? 3 : 1
-                if c == 0x26 {
-                    // A reference stays whole before libxml2: &name; &#123; &#x1F; (and
-                    // the name of one missing its ';').
-                    while i < n, Self.isLetter(p[i]) || (p[i] >= 0x30 && p[i] <= 0x39) || p[i] == 0x23
-                        || p[i] == 0x5F || p[i] == 0x3A || p[i] == 0x2E || p[i] == 0x2D
-                    {
-                        i += 1
-                    }
-                    if i < n && p[i] == 0x3B { i += 1 }
-                }
-            }
-            if runStart >= 0 {
-                if !emit(p, runStart, lastVisible + 1, references: runReferences, &copied) { break scan }
-            }
+            // Text: runs up to the next '<'.
+            guard condenseText(p, base, &i, &copied) else { break scan }
             guard i < n else { break }
             // Markup at '<'.
-            if i == drop.endTag {
-                // The end tag of an element left out: it goes too.
-                skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<i]))
-                i = drop.endTagEnd
-                copied = i
-                drop.endTag = -1
-                continue
-            }
-            if let block = open, let fold = Self.fold(p, at: i, block, rawText), runs.count < Self.maxRuns {
-                // The block ends and one of the same name starts: both tags and the white
-                // space between them become one marker (see `Open`).
-                skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<i]))
-                let name = UnsafeBufferPointer(rebasing: p[(i + 2)..<(i + 2 + block.length)])
-                appendMarker(Run(start: fold.space.lowerBound, count: fold.space.count, fold: HTMLTag.classify(name)))
-                i = fold.end
-                copied = i
-                continue
-            }
-            guard let m = Self.markupEnd(p, at: i, rawText) else { break scan }
-            if let nameEnd = m.nameEnd {
-                let role = m.selfClosing ? nil : roles[m.nameKey]
-                if let role, let close = drop.endOfDroppable(role, p, nameStart: i + 1, nameEnd: nameEnd, contentStart: m.end) {
-                    skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<i]))
-                    copied = m.end
-                    drop.endTag = close
-                    drop.endTagEnd = close + 3 + (nameEnd - i - 1)
-                    changed = true
-                    i = m.end
-                    continue
-                }
-                drop.top = role
-                open = nil
-                if role == .container && !m.selfClosing && m.nameKey != 0 {
-                    open = Open(key: m.nameKey, length: nameEnd - i - 1)
-                }
-                if m.end - nameEnd > (m.selfClosing ? 2 : 1) {
-                    skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<nameEnd]))
-                    if m.selfClosing { skeleton.append(0x2F) }
-                    skeleton.append(0x3E)
-                    copied = m.end
-                    changed = true
-                }
-            } else if p[i + 1] == 0x2F || p[i + 1] == 0x21 {
-                drop.top = nil  // an end tag or a comment: what is open now is not known here
-                open = nil
-            }  // else a '<' libxml2 reads as text
-            i = m.end
+            guard condenseMarkup(p, &i, &copied, &drop, &open) else { break scan }
         }
         guard !runs.isEmpty || changed else { return false }
         if drop.endTag >= copied {
@@ -198,6 +96,128 @@ struct TextRunCondenser {
     /// True once the skeleton differs from the fragment (a tag lost its attributes, an
     /// element was left out, a reference became its character).
     private var changed = false
+
+    /// Scans text from `p[i]` to the next `<` (or the end), replacing its runs; false when
+    /// out of marker numbers.
+    @inline(__always)
+    private mutating func condenseText(_ p: UnsafeBufferPointer<UInt8>, _ base: UnsafePointer<UInt8>, _ i: inout Int, _ copied: inout Int) -> Bool {
+        let n = p.count
+        var runStart = -1
+        var lastVisible = -1
+        var runReferences = false
+        while i < n {
+            let c = p[i]
+            if Self.isOrdinary(c) || c == 0x20 {
+                // Words and the spaces between them, sixteen bytes at a time.
+                let j = fs_scan_html_text(base, n, i + 1)
+                var last = j - 1
+                while last >= i && p[last] == 0x20 { last -= 1 }
+                if last >= i {
+                    var first = i
+                    while p[first] == 0x20 { first += 1 }
+                    if runStart < 0 { runStart = first }
+                    lastVisible = last
+                }
+                i = j
+                continue
+            }
+            if Self.isBlank(c) {
+                i += 1  // white space inside a run is part of it; at its ends it is not
+                continue
+            }
+            if c == 0x26, let reference = Self.reference(p, at: i, entities) {
+                // A reference libxml2 would report as its character goes on with the
+                // run, which stands for that character (where libxml2 would have looked
+                // the name up, and reported it apart).
+                if runStart < 0 { runStart = i }
+                lastVisible = reference.end - 1
+                runReferences = true
+                i = reference.end
+                continue
+            }
+            // A byte no run may hold ends the current one.
+            if runStart >= 0 {
+                if !emit(p, runStart, lastVisible + 1, references: runReferences, &copied) { return false }
+                runStart = -1
+                runReferences = false
+            }
+            if c == 0x3C { break }
+            // A character starting with 0xEF is left whole (its continuation bytes
+            // would otherwise start the next run).
+            i += c == 0xEF ? 3 : 1
+            if c == 0x26 {
+                // A reference stays whole before libxml2: &name; &#123; &#x1F; (and
+                // the name of one missing its ';').
+                while i < n, Self.isLetter(p[i]) || (p[i] >= 0x30 && p[i] <= 0x39) || p[i] == 0x23
+                    || p[i] == 0x5F || p[i] == 0x3A || p[i] == 0x2E || p[i] == 0x2D
+                {
+                    i += 1
+                }
+                if i < n && p[i] == 0x3B { i += 1 }
+            }
+        }
+        if runStart >= 0 {
+            if !emit(p, runStart, lastVisible + 1, references: runReferences, &copied) { return false }
+        }
+        return true
+    }
+
+    /// Reads the markup at `p[i]` (a `<`): an element left out goes whole, a fold becomes
+    /// one marker, a start tag loses its attributes. False where the scan must stop (the
+    /// rest of the fragment goes as it is).
+    @inline(__always)
+    private mutating func condenseMarkup(
+        _ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ copied: inout Int, _ drop: inout InlineDrop, _ open: inout Open?
+    ) -> Bool {
+        if i == drop.endTag {
+            // The end tag of an element left out: it goes too.
+            skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<i]))
+            i = drop.endTagEnd
+            copied = i
+            drop.endTag = -1
+            return true
+        }
+        if let block = open, let fold = Self.fold(p, at: i, block, rawText), runs.count < Self.maxRuns {
+            // The block ends and one of the same name starts: both tags and the white
+            // space between them become one marker (see `Open`).
+            skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<i]))
+            let name = UnsafeBufferPointer(rebasing: p[(i + 2)..<(i + 2 + block.length)])
+            appendMarker(Run(start: fold.space.lowerBound, count: fold.space.count, fold: HTMLTag.classify(name)))
+            i = fold.end
+            copied = i
+            return true
+        }
+        guard let m = Self.markupEnd(p, at: i, rawText) else { return false }
+        if let nameEnd = m.nameEnd {
+            let role = m.selfClosing ? nil : roles[m.nameKey]
+            if let role, let close = drop.endOfDroppable(role, p, nameStart: i + 1, nameEnd: nameEnd, contentStart: m.end) {
+                skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<i]))
+                copied = m.end
+                drop.endTag = close
+                drop.endTagEnd = close + 3 + (nameEnd - i - 1)
+                changed = true
+                i = m.end
+                return true
+            }
+            drop.top = role
+            open = nil
+            if role == .container && !m.selfClosing && m.nameKey != 0 {
+                open = Open(key: m.nameKey, length: nameEnd - i - 1)
+            }
+            if m.end - nameEnd > (m.selfClosing ? 2 : 1) {
+                skeleton.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<nameEnd]))
+                if m.selfClosing { skeleton.append(0x2F) }
+                skeleton.append(0x3E)
+                copied = m.end
+                changed = true
+            }
+        } else if p[i + 1] == 0x2F || p[i + 1] == 0x21 {
+            drop.top = nil  // an end tag or a comment: what is open now is not known here
+            open = nil
+        }  // else a '<' libxml2 reads as text
+        i = m.end
+        return true
+    }
 
     /// Replaces p[start..<end] by a marker (when long enough; a shorter run holding
     /// references by the text they stand for); false when out of numbers.
