@@ -86,20 +86,7 @@ struct ConfigReader {
         c.nearWindow = problems.check { try duration(root, "near_window") } ?? c.nearWindow
         c.interval = problems.check { try interval(root) } ?? c.interval
         if let sock = problems.check({ try string(root, "socket") }) { c.socket = resolve(sock) }
-        if let e = root["socket_mode"] {
-            // Octal, written as a string ("0660") or as the digits of a number (660).
-            let digits: String?
-            switch e.value {
-            case .string(let s): digits = s
-            case .integer(let n): digits = String(n)
-            default: digits = nil
-            }
-            if let d = digits, let mode = UInt32(d.hasPrefix("0o") ? String(d.dropFirst(2)) : d, radix: 8), mode <= 0o777 {
-                c.socketMode = mode
-            } else {
-                problems.add(fail(e.line, "socket_mode must be an octal mode like \"0660\""))
-            }
-        }
+        c.socketMode = problems.check { try socketMode(root) } ?? c.socketMode
         c.socketGroup = problems.check { try string(root, "socket_group") }
         c.opml = problems.check { try string(root, "opml") }.map(resolve)
         c.allowPrivateNetworks = problems.check { try bool(root, "allow_private_networks") } ?? false
@@ -127,28 +114,49 @@ struct ConfigReader {
         if c.perHost > c.concurrency, let e = root["per_host"] {
             problems.add(fail(e.line, "per_host (\(c.perHost)) is larger than concurrency (\(c.concurrency))", fix: "lower per_host or raise concurrency"))
         }
-        if let feeds = root["feed"] {
-            if case .array(let list) = feeds.value {
-                var seen: [String: Int] = [:]
-                for v in list {
-                    guard case .table(let t) = v else {
-                        problems.add(fail(feeds.line, "feed must be written as [[feed]] tables"))
-                        continue
-                    }
-                    guard let f = problems.check({ try feed(t, defaultThreshold: threshold) }) else { continue }
-                    if let other = seen[f.url] {
-                        problems.add(fail(t.line, "the feed \(f.url) is already configured on line \(other)", fix: "remove one of the two"))
-                        continue
-                    }
-                    seen[f.url] = t.line
-                    c.feeds.append(f)
-                }
-            } else {
-                problems.add(fail(feeds.line, "feed must be written as [[feed]] tables", fix: "write each feed as a [[feed]] table with a url key"))
-            }
-        }
+        c.feeds = feeds(root, defaultThreshold: threshold, &problems)
         try problems.throwIfAny()
         return c
+    }
+
+    /// `socket_mode`: octal, written as a string ("0660") or as the digits of a number (660).
+    func socketMode(_ root: TOMLTable) throws(ConfigError) -> UInt32? {
+        guard let e = root["socket_mode"] else { return nil }
+        let digits: String?
+        switch e.value {
+        case .string(let s): digits = s
+        case .integer(let n): digits = String(n)
+        default: digits = nil
+        }
+        guard let d = digits, let mode = UInt32(d.hasPrefix("0o") ? String(d.dropFirst(2)) : d, radix: 8), mode <= 0o777 else {
+            throw fail(e.line, "socket_mode must be an octal mode like \"0660\"")
+        }
+        return mode
+    }
+
+    /// The [[feed]] tables, each URL once; every problem in them is recorded.
+    func feeds(_ root: TOMLTable, defaultThreshold: Int, _ problems: inout Problems) -> [FeedConfig] {
+        guard let feeds = root["feed"] else { return [] }
+        guard case .array(let list) = feeds.value else {
+            problems.add(fail(feeds.line, "feed must be written as [[feed]] tables", fix: "write each feed as a [[feed]] table with a url key"))
+            return []
+        }
+        var out: [FeedConfig] = []
+        var seen: [String: Int] = [:]
+        for v in list {
+            guard case .table(let t) = v else {
+                problems.add(fail(feeds.line, "feed must be written as [[feed]] tables"))
+                continue
+            }
+            guard let f = problems.check({ try feed(t, defaultThreshold: defaultThreshold) }) else { continue }
+            if let other = seen[f.url] {
+                problems.add(fail(t.line, "the feed \(f.url) is already configured on line \(other)", fix: "remove one of the two"))
+                continue
+            }
+            seen[f.url] = t.line
+            out.append(f)
+        }
+        return out
     }
 
     /// One [[feed]] table; every problem in it is reported (as one error listing them).

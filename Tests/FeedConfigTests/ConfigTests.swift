@@ -162,6 +162,10 @@ import Testing
         #expect(c.node == "spool-a.1" && c.lease == 45)
         let keywords = try Config.parse("state_url = \"host=/run/postgresql dbname=feedspool\"\n", path: "/etc/f.toml")
         #expect(keywords.stateURL == "host=/run/postgresql dbname=feedspool")
+        // socket_mode as a string, as a number's digits, with 0o.
+        #expect(try Config.parse("socket_mode = \"0640\"\n", path: "/etc/f.toml").socketMode == 0o640)
+        #expect(try Config.parse("socket_mode = 660\n", path: "/etc/f.toml").socketMode == 0o660)
+        #expect(try Config.parse("socket_mode = \"0o600\"\n", path: "/etc/f.toml").socketMode == 0o600)
         // Defaults: no shared state, the host name, two minutes.
         let d = try Config.parse("", path: "/etc/f.toml")
         #expect(d.stateURL == nil && d.node == Config.hostName && d.lease == 120)
@@ -186,6 +190,9 @@ import Testing
             ("\n\nstate_url = \"mysql://db/x\"\n", 3, "PostgreSQL connection URI"),
             ("node = \"spool a\"\n", 1, "letters, digits"),
             ("lease = \"4s\"\n", 1, "between 5s and 1h"),
+            ("\nsocket_mode = \"0999\"\n", 2, "octal mode like"),
+            ("socket_mode = 1777\n", 1, "octal mode like"),
+            ("feed = \"https://a\"\n", 1, "[[feed]] tables"),
         ]
         for (text, line, words) in cases {
             do {
