@@ -71,29 +71,8 @@ struct FullTextChain {
             step.pageURL = link
             // robots.txt, once per site (what the daemon keeps for a day).
             if robots[site.origin] == nil { robots[site.origin] = await PageFetch.robots(origin: site.origin, engine: engine) }
-            var crawlDelay: Double?
-            if ignoreRobots {
-                step.robots = "ignored"
-            } else {
-                switch robots[site.origin]! {
-                case .unreachable(let why, _):
-                    step.robots = "unreachable"
-                    step.fallbackReason = "\(why): no page of the site is fetched until it answers"
-                    continue
-                case .unresolvable(let why):
-                    step.robots = "unresolvable"
-                    step.fallbackReason = why
-                    continue
-                case .rules(let rules):
-                    guard rules.allows(site.path, agent: agent) else {
-                        step.robots = "disallowed"
-                        step.fallbackReason = "robots.txt disallows the page"
-                        continue
-                    }
-                    step.robots = "allowed"
-                    crawlDelay = rules.crawlDelay(agent: agent)
-                }
-            }
+            let (allowed, crawlDelay) = robotsVerdict(robots[site.origin]!, path: site.path, &step)
+            guard allowed else { continue }
             // Crawl-delay between two pages of one site.
             if let delay = crawlDelay, let last = lastPageAt[site.origin] {
                 let wait = last + min(delay, 60) - Self.now()
@@ -101,29 +80,36 @@ struct FullTextChain {
             }
             lastPageAt[site.origin] = Self.now()
             let report = await PageFetch.page(link, title: title, feedText: feedText, engine: engine)
-            step.pageStatus = report.status
-            if let article = report.extracted {
-                step.source = article.source
-                step.confidence = article.confidence
-                step.pageWords = article.words
-            }
-            step.plausible = report.plausibility?.plausible
-            step.plausibilityReason = report.plausibility?.reason
-            switch report.attempt {
-            case .done(.page(let text)):
-                step.textSource = "page"
-                step.body = text.body
-                if step.published == nil { step.published = text.published }
-            case .done(.feed(_, let why)):
-                step.fallbackReason = why
-            case .retry(let why, let retryAfter):
-                step.pageError = why
-                step.fallbackReason = "\(why): the daemon would try again later" + (retryAfter.map { " (the site asks to wait \($0) s)" } ?? "")
-            case .cancelled:
-                step.fallbackReason = "cancelled"
-            }
+            step.take(report)
         }
         return steps
+    }
+
+    /// Whether robots.txt lets the page be fetched (the step says what it said, and why
+    /// not), and the site's Crawl-delay.
+    private func robotsVerdict(_ answer: RobotsAnswer, path: String, _ step: inout Step) -> (allowed: Bool, crawlDelay: Double?) {
+        if ignoreRobots {
+            step.robots = "ignored"
+            return (true, nil)
+        }
+        switch answer {
+        case .unreachable(let why, _):
+            step.robots = "unreachable"
+            step.fallbackReason = "\(why): no page of the site is fetched until it answers"
+            return (false, nil)
+        case .unresolvable(let why):
+            step.robots = "unresolvable"
+            step.fallbackReason = why
+            return (false, nil)
+        case .rules(let rules):
+            guard rules.allows(path, agent: agent) else {
+                step.robots = "disallowed"
+                step.fallbackReason = "robots.txt disallows the page"
+                return (false, nil)
+            }
+            step.robots = "allowed"
+            return (true, rules.crawlDelay(agent: agent))
+        }
     }
 
     static func now() -> Double {
@@ -176,5 +162,32 @@ struct FullTextChain {
         }
         parts.append(s.textSource == "page" ? "text from the page (\(s.plausibilityReason ?? ""))" : "text from the feed (\(s.fallbackReason ?? ""))")
         return parts.joined(separator: " → ")
+    }
+}
+
+extension FullTextChain.Step {
+    /// What the page's fetch and extraction gave, and the text the item gets by it.
+    mutating func take(_ report: PageReport) {
+        pageStatus = report.status
+        if let article = report.extracted {
+            source = article.source
+            confidence = article.confidence
+            pageWords = article.words
+        }
+        plausible = report.plausibility?.plausible
+        plausibilityReason = report.plausibility?.reason
+        switch report.attempt {
+        case .done(.page(let text)):
+            textSource = "page"
+            body = text.body
+            if published == nil { published = text.published }
+        case .done(.feed(_, let why)):
+            fallbackReason = why
+        case .retry(let why, let retryAfter):
+            pageError = why
+            fallbackReason = "\(why): the daemon would try again later" + (retryAfter.map { " (the site asks to wait \($0) s)" } ?? "")
+        case .cancelled:
+            fallbackReason = "cancelled"
+        }
     }
 }
