@@ -217,7 +217,14 @@ public enum DateParser {
     private static func parseWords(
         _ s: UnsafeBufferPointer<UInt8>, numbers storage: UnsafeMutableBufferPointer<(value: Int, digits: Int)>
     ) -> FeedDate? {
-        var numbers = LooseNumbers(storage: storage)
+        var f = WordFields(numbers: LooseNumbers(storage: storage))
+        guard readWords(s, into: &f) else { return nil }
+        return date(from: &f)
+    }
+
+    /// What the words and numbers of a date string say, as they are read.
+    private struct WordFields {
+        var numbers: LooseNumbers
         var month: Int?
         var hour: Int?
         var minute = 0
@@ -227,10 +234,13 @@ public enum DateParser {
         var zoneWordEnds = -1  // index just past "gmt"/"utc": a following ±hh is its offset
         var korean = false
         var monthWordIsAWeekday = false  // "mar" (French, Spanish, Italian Tuesday) before the month
-        var i = 0
-        // Day, month and year are all there: a word that says nothing more is garbage.
-        func complete() -> Bool { numbers.count >= (month != nil ? 2 : 3) }
+        /// Day, month and year are all there: a word that says nothing more is garbage.
+        var complete: Bool { numbers.count >= (month != nil ? 2 : 3) }
+    }
 
+    /// Reads `s` token by token into `f`; false when something in it is no part of a date.
+    private static func readWords(_ s: UnsafeBufferPointer<UInt8>, into f: inout WordFields) -> Bool {
+        var i = 0
         while i < s.count {
             let c = s[i]
             if c == 0x28 {
@@ -245,30 +255,30 @@ public enum DateParser {
                     n += 1
                     i += 1
                 }
-                if i < s.count && s[i] == 0x3A && hour == nil {  // a time: h:mm[:ss[.fff]]
-                    guard n <= 2 else { return nil }
-                    hour = v
+                if i < s.count && s[i] == 0x3A && f.hour == nil {  // a time: h:mm[:ss[.fff]]
+                    guard n <= 2 else { return false }
+                    f.hour = v
                     i += 1
-                    guard let mm = twoDigitField(s, &i) else { return nil }
-                    minute = mm
+                    guard let mm = twoDigitField(s, &i) else { return false }
+                    f.minute = mm
                     if i < s.count && s[i] == 0x3A {
                         i += 1
-                        guard let ss = twoDigitField(s, &i) else { return nil }
-                        second = ss
+                        guard let ss = twoDigitField(s, &i) else { return false }
+                        f.second = ss
                         if i + 1 < s.count && (s[i] == 0x2E || s[i] == 0x2C) && isDigit(s[i + 1]) {
                             i += 1
                             while i < s.count && isDigit(s[i]) { i += 1 }
                         }
                     }
                 } else {
-                    numbers.append((v, n))
+                    f.numbers.append((v, n))
                 }
             } else if (c == 0x2B || c == 0x2D) && i + 1 < s.count && isDigit(s[i + 1])
-                && (hour != nil || zoneWordEnds == i)
+                && (f.hour != nil || f.zoneWordEnds == i)
             {
                 guard let (off, len) = parseNumericOffset(UnsafeBufferPointer(rebasing: s[i...]))
-                else { return nil }
-                offset = off
+                else { return false }
+                f.offset = off
                 i += len
             } else if isLetter(c) {
                 let wordStart = i
@@ -277,66 +287,69 @@ public enum DateParser {
                 if (word == .a || word == .p) && i + 1 < s.count && s[i] == 0x2E
                     && (s[i + 1] | 0x20) == 0x6D
                 {
-                    pm = word == .p  // "a.m." / "p.m."
+                    f.pm = word == .p  // "a.m." / "p.m."
                     i += 2
                 } else if let m = DateTables.month(word) {
-                    if month != nil && !monthWordIsAWeekday { return nil }
+                    if f.month != nil && !f.monthWordIsAWeekday { return false }
                     // A weekday that spells a month too, first in the string, gives way to the month.
-                    monthWordIsAWeekday = month == nil && numbers.count == 0 && hour == nil && DateTables.isIgnorable(word)
-                    month = m
+                    f.monthWordIsAWeekday = f.month == nil && f.numbers.count == 0 && f.hour == nil && DateTables.isIgnorable(word)
+                    f.month = m
                 } else if word == .am || word == .pm {
-                    pm = word == .pm
-                } else if hour != nil, let z = DateTables.zoneOffset(word) {
-                    offset = z
-                    zoneWordEnds = i
+                    f.pm = word == .pm
+                } else if f.hour != nil, let z = DateTables.zoneOffset(word) {
+                    f.offset = z
+                    f.zoneWordEnds = i
                 } else if let k = DateTables.korean(word) {
-                    korean = true
-                    if k != .marker { pm = k == .pm }
-                } else if !DateTables.isIgnorable(word) && (hour != nil || complete()) {
-                    return nil
+                    f.korean = true
+                    if k != .marker { f.pm = k == .pm }
+                } else if !DateTables.isIgnorable(word) && (f.hour != nil || f.complete) {
+                    return false
                 }
             } else {
                 i += 1
             }
         }
+        return true
+    }
 
-        // Day, month and year from the loose numbers.
+    /// Day, month and year from the loose numbers, with the time read beside them.
+    private static func date(from f: inout WordFields) -> FeedDate? {
         var year: Int?
         var day: Int?
         // A fourth numeric field is not part of any date form: nothing is guessed from it.
-        guard numbers.count == (month != nil ? 2 : 3) else { return nil }
-        if month != nil {
-            if let four = numbers.firstIndex(where: { $0.digits == 4 }) {
-                year = numbers[four].value
-                numbers.remove(at: four)
-                guard let d = numbers.first, d.digits <= 2 else { return nil }
+        guard f.numbers.count == (f.month != nil ? 2 : 3) else { return nil }
+        if f.month != nil {
+            if let four = f.numbers.firstIndex(where: { $0.digits == 4 }) {
+                year = f.numbers[four].value
+                f.numbers.remove(at: four)
+                guard let d = f.numbers.first, d.digits <= 2 else { return nil }
                 day = d.value
             } else {
-                guard numbers.count >= 2, numbers[0].digits <= 2, numbers[1].digits <= 2
+                guard f.numbers.count >= 2, f.numbers[0].digits <= 2, f.numbers[1].digits <= 2
                 else { return nil }
-                day = numbers[0].value
-                year = expandYear(numbers[1].value)
+                day = f.numbers[0].value
+                year = expandYear(f.numbers[1].value)
             }
-        } else if numbers.count >= 3, numbers[0].digits == 4, numbers[1].digits <= 2,
-            numbers[2].digits <= 2
+        } else if f.numbers.count >= 3, f.numbers[0].digits == 4, f.numbers[1].digits <= 2,
+            f.numbers[2].digits <= 2
         {
             // 2024/12/05 10:00
-            year = numbers[0].value
-            month = numbers[1].value
-            day = numbers[2].value
+            year = f.numbers[0].value
+            f.month = f.numbers[1].value
+            day = f.numbers[2].value
         } else {
             return nil
         }
-        guard let y = year, let mo = month, let d = day else { return nil }
-        var h = hour ?? 0
-        if let isPM = pm, hour != nil {
+        guard let y = year, let mo = f.month, let d = day else { return nil }
+        var h = f.hour ?? 0
+        if let isPM = f.pm, f.hour != nil {
             guard h >= 1 && h <= 12 else { return nil }
             h = isPM ? (h % 12) + 12 : h % 12
         }
         return FeedDate(
-            year: y, month: mo, day: d, hour: h, minute: minute, second: second,
+            year: y, month: mo, day: d, hour: h, minute: f.minute, second: f.second,
             // A Korean date without a zone is in Korea's.
-            offsetSeconds: offset ?? (korean ? 9 * 3600 : 0), hasTime: hour != nil)
+            offsetSeconds: f.offset ?? (f.korean ? 9 * 3600 : 0), hasTime: f.hour != nil)
     }
 
     /// The numbers of a date string outside its time, in stack storage.
