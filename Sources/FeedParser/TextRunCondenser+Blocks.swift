@@ -152,8 +152,8 @@ extension TextRunCondenser {
 
     /// A name of up to 11 bytes packed into a number, as `markupEnd` packs it: base 41, a
     /// digit for each byte libxml2 reads in a name (letters in either case, digits, '-', '.',
-    /// ':', '_'), none of them 0, so that no two names share a number. (Six bits a byte, as
-    /// it was, gave `gr` the number of `h2`, and a fold took `</h2>` for the end of a `gr`.)
+    /// ':', '_'), none of them 0, so that no two names share a number (a fold must never
+    /// take one name's end tag for another's).
     static func nameKey(_ name: String) -> UInt64 {
         name.utf8.reduce(0) { $0 &* 41 &+ nameDigit($1) }
     }

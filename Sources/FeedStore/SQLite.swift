@@ -1,8 +1,8 @@
 import CSQLite
 
 // The system SQLite through a thin wrapper, not GRDB: the store needs a dozen prepared
-// statements and explicit transactions, and GRDB would add ~45-77 s to every clean CI build
-// on 2 cores (measured, ../shared/PLATFORM-NOTES.md) for features we would not use.
+// statements and explicit transactions, and GRDB would add about a minute to every clean
+// CI build on 2 cores for features we would not use.
 
 /// A failure of the state database: what was being done, SQLite's message and code.
 public struct StoreError: Error, Sendable, CustomStringConvertible {
