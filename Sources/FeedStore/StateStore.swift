@@ -113,22 +113,22 @@ public final class StateStore: StateBackend {
     /// Records one poll's outcome in one transaction. Intents are stored as not yet
     /// delivered; `markDelivered` completes them once their files are in the spool.
     @discardableResult
-    public func commit(_ c: PollCommit) throws(StoreError) -> CommitResult {
+    public func commit(_ poll: PollCommit) throws(StoreError) -> CommitResult {
         // One writer: nobody else can have claimed a fingerprint since ingest looked.
         try db.transaction { () throws(StoreError) in
             let insert = try db.statement("""
                 INSERT INTO deliveries(seq, state, article_id, file, feed_id, feed_url, link, guid, title, published, published_offset, first_seen, decision, fingerprint, simhash, text_source, text_note)
                 VALUES(?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            for d in c.intents {
+            for intent in poll.intents {
                 insert.reset()
-                insert.bind(.int(d.seq), .text(d.articleID), .text(d.file), .int(d.feedID), .text(d.feedURL), .of(d.link), .of(d.guid), .text(d.title),
-                    .of(d.published), .of(d.publishedOffset), .int(d.firstSeen), .text(d.decision.rawValue), .int(d.fingerprint), .of(d.simhash),
-                    .of(d.textSource?.name), .of(d.textSource?.note))
+                insert.bind(.int(intent.seq), .text(intent.articleID), .text(intent.file), .int(intent.feedID), .text(intent.feedURL), .of(intent.link), .of(intent.guid), .text(intent.title),
+                    .of(intent.published), .of(intent.publishedOffset), .int(intent.firstSeen), .text(intent.decision.rawValue), .int(intent.fingerprint), .of(intent.simhash),
+                    .of(intent.textSource?.name), .of(intent.textSource?.note))
                 try insert.run()
-                try db.statement("INSERT OR IGNORE INTO fingerprints(fingerprint, seq, seen) VALUES(?, ?, ?)").bind(.int(d.fingerprint), .int(d.seq), .int(c.now)).run()
-                if let sh = d.simhash {
-                    try db.statement("INSERT INTO simhashes(seq, simhash, seen) VALUES(?, ?, ?)").bind(.int(d.seq), .int(sh), .int(c.now)).run()
+                try db.statement("INSERT OR IGNORE INTO fingerprints(fingerprint, seq, seen) VALUES(?, ?, ?)").bind(.int(intent.fingerprint), .int(intent.seq), .int(poll.now)).run()
+                if let simhash = intent.simhash {
+                    try db.statement("INSERT INTO simhashes(seq, simhash, seen) VALUES(?, ?, ?)").bind(.int(intent.seq), .int(simhash), .int(poll.now)).run()
                 }
             }
             let upsert = try db.statement("""
@@ -138,30 +138,30 @@ public final class StateStore: StateBackend {
                     seq = COALESCE(excluded.seq, items.seq), outcome = excluded.outcome, related_seq = excluded.related_seq,
                     distance = excluded.distance
                 """)
-            for i in c.items {
+            for item in poll.items {
                 upsert.reset()
-                let d = i.decision.stored
-                try upsert.bind(.int(c.feedID), .int(i.identity), .int(i.content), .int(c.now), .int(c.now), .of(i.seq), .int(d.code), .of(d.relatedSeq), .of(d.distance)).run()
+                let decision = item.decision.stored
+                try upsert.bind(.int(poll.feedID), .int(item.identity), .int(item.content), .int(poll.now), .int(poll.now), .of(item.seq), .int(decision.code), .of(decision.relatedSeq), .of(decision.distance)).run()
             }
             let touch = try db.statement("UPDATE items SET last_seen = ? WHERE feed_id = ? AND identity = ?")
-            for id in c.present {
+            for id in poll.present {
                 touch.reset()
-                try touch.bind(.int(c.now), .int(c.feedID), .int(id)).run()
+                try touch.bind(.int(poll.now), .int(poll.feedID), .int(id)).run()
             }
-            try insertPending(c.pending)
-            try deletePending(feedID: c.feedID, identities: c.resolved)
-            if c.isPoll {
+            try insertPending(poll.pending)
+            try deletePending(feedID: poll.feedID, identities: poll.resolved)
+            if poll.isPoll {
                 try db.statement("UPDATE feeds SET etag = ?, last_modified = ?, title = COALESCE(?, title) WHERE id = ?")
-                    .bind(.of(c.etag), .of(c.lastModified), .of(c.title), .int(c.feedID)).run()
+                    .bind(.of(poll.etag), .of(poll.lastModified), .of(poll.title), .int(poll.feedID)).run()
             }
             try db.statement("""
                 UPDATE feeds SET delivered = delivered + ?, duplicates = duplicates + ?, pages_tried = pages_tried + ?,
                     pages_used = pages_used + ? WHERE id = ?
-                """).bind(.int(Int64(c.intents.count)), .int(Int64(c.duplicates)), .int(Int64(c.pagesTried)), .int(Int64(c.pagesUsed)), .int(c.feedID)).run()
+                """).bind(.int(Int64(poll.intents.count)), .int(Int64(poll.duplicates)), .int(Int64(poll.pagesTried)), .int(Int64(poll.pagesUsed)), .int(poll.feedID)).run()
         }
         if nearIndex != nil {
-            for d in c.intents {
-                if let sh = d.simhash { nearIndex?.add(simhash: UInt64(bitPattern: sh), seq: d.seq, seen: c.now) }
+            for intent in poll.intents {
+                if let simhash = intent.simhash { nearIndex?.add(simhash: UInt64(bitPattern: simhash), seq: intent.seq, seen: poll.now) }
             }
         }
         return CommitResult()
