@@ -85,39 +85,13 @@ public enum CharsetSniffer {
         prefix p: UnsafeBufferPointer<UInt8>, isComplete: Bool, httpCharset: String?
     ) -> CharsetDecision? {
         let n = p.count
-        // Byte-order marks.
-        // UTF-8, once enough is in view to tell whether it was encoded twice.
-        func utf8(_ reason: String, bomLength: Int = 0) -> CharsetDecision? {
-            if !isComplete && n < window { return nil }
-            let view = UnsafeBufferPointer(rebasing: p[0..<min(n, window)])
-            if UTF8Check.looksEncodedTwice(view, isComplete: isComplete && n <= window) {
-                return CharsetDecision(charset: .utf8EncodedTwice, bomLength: bomLength, reason: reason + ", encoded twice")
-            }
-            return CharsetDecision(charset: .utf8, bomLength: bomLength, reason: reason)
+        func utf8(_ reason: String) -> CharsetDecision? {
+            utf8Decision(p, isComplete: isComplete, reason: reason)
         }
-        if n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF {
-            return utf8("BOM", bomLength: 3)
-        }
-        if n >= 4 && p[0] == 0xFF && p[1] == 0xFE && p[2] == 0 && p[3] == 0 {
-            return CharsetDecision(charset: .utf32LE, bomLength: 4, reason: "BOM")
-        }
-        if n >= 4 && p[0] == 0 && p[1] == 0 && p[2] == 0xFE && p[3] == 0xFF {
-            return CharsetDecision(charset: .utf32BE, bomLength: 4, reason: "BOM")
-        }
-        if n >= 2 && p[0] == 0xFF && p[1] == 0xFE {
-            if n < 4 && !isComplete { return nil }
-            return CharsetDecision(charset: .utf16LE, bomLength: 2, reason: "BOM")
-        }
-        if n >= 2 && p[0] == 0xFE && p[1] == 0xFF {
-            return CharsetDecision(charset: .utf16BE, bomLength: 2, reason: "BOM")
-        }
-        if n < 4 && !isComplete { return nil }
-        // UTF-16 without a BOM: "<?" as 16-bit units.
-        if n >= 4 && p[0] == 0x3C && p[1] == 0 && p[2] == 0x3F && p[3] == 0 {
-            return CharsetDecision(charset: .utf16LE, bomLength: 0, reason: "UTF-16 pattern")
-        }
-        if n >= 4 && p[0] == 0 && p[1] == 0x3C && p[2] == 0 && p[3] == 0x3F {
-            return CharsetDecision(charset: .utf16BE, bomLength: 0, reason: "UTF-16 pattern")
+        switch byteOrder(p, isComplete: isComplete) {
+        case .decided(let decision): return decision
+        case .needMore: return nil
+        case .unmarked: break
         }
 
         // The XML declaration, if the document starts with one.
@@ -158,6 +132,55 @@ public enum CharsetSniffer {
             return utf8("UTF-8 with \(tally.invalid) stray bytes over a declared \(claim)")
         }
         return CharsetDecision(charset: claim, bomLength: 0, reason: source)
+    }
+
+    private enum ByteOrder {
+        case decided(CharsetDecision)
+        case needMore
+        /// No byte-order mark, nor the pattern of a 16-bit `<?`.
+        case unmarked
+    }
+
+    /// What the document's first bytes say by themselves: a byte-order mark, or `<?` in
+    /// 16-bit units.
+    private static func byteOrder(_ p: UnsafeBufferPointer<UInt8>, isComplete: Bool) -> ByteOrder {
+        let n = p.count
+        if n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF {
+            return utf8Decision(p, isComplete: isComplete, reason: "BOM", bomLength: 3).map(ByteOrder.decided) ?? .needMore
+        }
+        if n >= 4 && p[0] == 0xFF && p[1] == 0xFE && p[2] == 0 && p[3] == 0 {
+            return .decided(CharsetDecision(charset: .utf32LE, bomLength: 4, reason: "BOM"))
+        }
+        if n >= 4 && p[0] == 0 && p[1] == 0 && p[2] == 0xFE && p[3] == 0xFF {
+            return .decided(CharsetDecision(charset: .utf32BE, bomLength: 4, reason: "BOM"))
+        }
+        if n >= 2 && p[0] == 0xFF && p[1] == 0xFE {
+            if n < 4 && !isComplete { return .needMore }
+            return .decided(CharsetDecision(charset: .utf16LE, bomLength: 2, reason: "BOM"))
+        }
+        if n >= 2 && p[0] == 0xFE && p[1] == 0xFF {
+            return .decided(CharsetDecision(charset: .utf16BE, bomLength: 2, reason: "BOM"))
+        }
+        if n < 4 && !isComplete { return .needMore }
+        // UTF-16 without a BOM: "<?" as 16-bit units.
+        if n >= 4 && p[0] == 0x3C && p[1] == 0 && p[2] == 0x3F && p[3] == 0 {
+            return .decided(CharsetDecision(charset: .utf16LE, bomLength: 0, reason: "UTF-16 pattern"))
+        }
+        if n >= 4 && p[0] == 0 && p[1] == 0x3C && p[2] == 0 && p[3] == 0x3F {
+            return .decided(CharsetDecision(charset: .utf16BE, bomLength: 0, reason: "UTF-16 pattern"))
+        }
+        return .unmarked
+    }
+
+    /// UTF-8, once enough is in view to tell whether it was encoded twice; nil until then.
+    private static func utf8Decision(_ p: UnsafeBufferPointer<UInt8>, isComplete: Bool, reason: String, bomLength: Int = 0) -> CharsetDecision? {
+        let n = p.count
+        if !isComplete && n < window { return nil }
+        let view = UnsafeBufferPointer(rebasing: p[0..<min(n, window)])
+        if UTF8Check.looksEncodedTwice(view, isComplete: isComplete && n <= window) {
+            return CharsetDecision(charset: .utf8EncodedTwice, bomLength: bomLength, reason: reason + ", encoded twice")
+        }
+        return CharsetDecision(charset: .utf8, bomLength: bomLength, reason: reason)
     }
 
     enum DeclarationResult: Equatable {
