@@ -132,25 +132,39 @@ final class DaemonHandler: ControlHandler {
         json.endObject()
         json.int("polls", snapshot.polls)
         json.int("subscribers", Int64(subscribers))
-        json.beginObject("full_text")
-        json.int("waiting", Int64(snapshot.pages.waiting))
-        json.int("in_flight", Int64(snapshot.pages.inFlight))
-        json.int("page_requests", snapshot.pages.counters.pageFetches)
-        json.int("robots_requests", snapshot.pages.counters.robotsFetches)
-        json.int("retries", snapshot.pages.counters.retries)
-        json.int("budget_waits", snapshot.pages.counters.budgetWaits)
-        json.beginObject("page_text")
-        for (source, count) in snapshot.pages.text.sorted(by: { $0.key < $1.key }) { json.int(source, count) }
-        json.endObject()
-        json.beginObject("feed_text")
-        for (reason, count) in snapshot.pages.fallbacks.sorted(by: { $0.key < $1.key }) { json.int(reason, count) }
-        json.endObject()
-        json.endObject()
+        writeFullText(snapshot.pages, into: &json)
         json.string("next_poll", totals.nextPoll.map { FeedDate(secondsSinceEpoch: $0).utcString })
         json.beginObject("spool")
         json.string("path", snapshot.spoolDir)
         json.int("free_bytes", PosixFileSystem().freeBytes(snapshot.spoolDir))
         json.endObject()
+        writeHistory(snapshot, into: &json)
+        writeCluster(snapshot.cluster, into: &json)
+        json.string("status_line", StatusBoard.statusLine(snapshot, now: now, totals: totals))
+        json.endObject()
+        return json.string
+    }
+
+    /// `full_text`: items waiting for their page, requests, and where articles' text came from.
+    static func writeFullText(_ pages: StatusBoard.PageFigures, into json: inout JSONWriter) {
+        json.beginObject("full_text")
+        json.int("waiting", Int64(pages.waiting))
+        json.int("in_flight", Int64(pages.inFlight))
+        json.int("page_requests", pages.counters.pageFetches)
+        json.int("robots_requests", pages.counters.robotsFetches)
+        json.int("retries", pages.counters.retries)
+        json.int("budget_waits", pages.counters.budgetWaits)
+        json.beginObject("page_text")
+        for (source, count) in pages.text.sorted(by: { $0.key < $1.key }) { json.int(source, count) }
+        json.endObject()
+        json.beginObject("feed_text")
+        for (reason, count) in pages.fallbacks.sorted(by: { $0.key < $1.key }) { json.int(reason, count) }
+        json.endObject()
+        json.endObject()
+    }
+
+    /// `last_errors` (the ten latest, newest first) and `last_reload`.
+    static func writeHistory(_ snapshot: StatusBoard.Snapshot, into json: inout JSONWriter) {
         json.beginArray("last_errors")
         for failure in snapshot.lastErrors.suffix(10).reversed() {
             json.beginObject()
@@ -170,10 +184,6 @@ final class DaemonHandler: ControlHandler {
         } else {
             json.raw("last_reload", "null")
         }
-        writeCluster(snapshot.cluster, into: &json)
-        json.string("status_line", StatusBoard.statusLine(snapshot, now: now, totals: totals))
-        json.endObject()
-        return json.string
     }
 
     /// `cluster`: this node, whether the shared state is reachable, every node (alive,
