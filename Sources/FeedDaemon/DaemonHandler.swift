@@ -128,12 +128,12 @@ final class DaemonHandler: ControlHandler {
         json.int("last_hour", Int64(totals.deliveredLastHour))
         json.int("today", Int64(totals.deliveredToday))
         json.int("duplicates_skipped", snapshot.duplicatesTotal)
-        json.string("last_delivery", snapshot.lastDelivery.map { FeedDate(secondsSinceEpoch: $0).utcString })
+        json.instant("last_delivery", snapshot.lastDelivery)
         json.endObject()
         json.int("polls", snapshot.polls)
         json.int("subscribers", Int64(subscribers))
         writeFullText(snapshot.pages, into: &json)
-        json.string("next_poll", totals.nextPoll.map { FeedDate(secondsSinceEpoch: $0).utcString })
+        json.instant("next_poll", totals.nextPoll)
         json.beginObject("spool")
         json.string("path", snapshot.spoolDir)
         json.int("free_bytes", PosixFileSystem().freeBytes(snapshot.spoolDir))
@@ -168,7 +168,7 @@ final class DaemonHandler: ControlHandler {
         json.beginArray("last_errors")
         for failure in snapshot.lastErrors.suffix(10).reversed() {
             json.beginObject()
-            json.string("time", FeedDate(secondsSinceEpoch: failure.time).utcString)
+            json.instant("time", failure.time)
             json.string("feed", failure.feed)
             json.string("stage", failure.stage)
             json.string("message", failure.message)
@@ -177,7 +177,7 @@ final class DaemonHandler: ControlHandler {
         json.endArray()
         if let reload = snapshot.lastReload {
             json.beginObject("last_reload")
-            json.string("time", FeedDate(secondsSinceEpoch: reload.time).utcString)
+            json.instant("time", reload.time)
             json.bool("ok", reload.ok)
             json.string("message", reload.message)
             json.endObject()
@@ -205,7 +205,7 @@ final class DaemonHandler: ControlHandler {
             json.string("name", node.name)
             json.bool("alive", node.alive)
             json.string("version", node.version)
-            json.string("last_heartbeat", FeedDate(secondsSinceEpoch: node.heartbeat).utcString)
+            json.instant("last_heartbeat", node.heartbeat)
             json.int("feeds_leased", node.feedsLeased)
             json.int("feeds_listed", node.feedsListed)
             json.int("pending_intents", node.pendingIntents)
@@ -236,13 +236,13 @@ final class DaemonHandler: ControlHandler {
             json.string("name", feed.name)
             json.string("title", feed.title)
             json.string("health", feed.retired ? "retired" : feed.failureStreak > 0 ? "failing" : feed.lastSuccess == nil ? "new" : "ok")
-            json.string("last_fetch", feed.lastFetch.map { FeedDate(secondsSinceEpoch: $0).utcString })
-            json.string("last_success", feed.lastSuccess.map { FeedDate(secondsSinceEpoch: $0).utcString })
+            json.instant("last_fetch", feed.lastFetch)
+            json.instant("last_success", feed.lastSuccess)
             json.int("http_status", feed.lastStatus.map(Int64.init))
             json.int("failure_streak", Int64(feed.failureStreak))
             json.string("last_error", feed.lastError)
             json.string("last_error_stage", feed.lastErrorStage)
-            json.string("next_due", feed.nextDue.map { FeedDate(secondsSinceEpoch: $0).utcString })
+            json.instant("next_due", feed.nextDue)
             json.string("due_reason", feed.dueReason)
             json.bool("etag", feed.etag != nil)
             json.bool("last_modified", feed.lastModified != nil)
@@ -325,5 +325,13 @@ enum Metrics {
             if stat(dir + "/" + name, &st) == 0 { total += Int64(st.st_size) }
         }
         return total
+    }
+}
+
+extension JSONWriter {
+    /// A Unix time as the control protocol writes instants: UTC, `YYYY-MM-DDTHH:MM:SSZ`
+    /// (null when there is none).
+    mutating func instant(_ key: String, _ seconds: Int64?) {
+        string(key, seconds.map { FeedDate(secondsSinceEpoch: $0).utcString })
     }
 }
