@@ -61,21 +61,7 @@ public struct TextBuilder: Sendable {
             let c = p[i]
             if c > 0x20 && c != 0x7F && c != 0xC2 {
                 // A run of ordinary bytes, copied in one go.
-                var j = i + 1
-                while j < n {
-                    // Sixteen bytes at a time while they are ordinary or single spaces
-                    // between words; the bytes it stops at are looked at one by one below.
-                    j = fs_scan_folding(base, n, j)
-                    if j >= n { break }
-                    let d = p[j]
-                    if d > 0x20 && d != 0x7F && d != 0xC2 {
-                        j += 1
-                    } else if d == 0x20 && j + 1 < n && p[j + 1] > 0x20 && p[j + 1] != 0x7F && p[j + 1] != 0xC2 {
-                        j += 2  // one space between words needs no folding: keep the run going
-                    } else {
-                        break
-                    }
-                }
+                let j = Self.ordinaryRunEnd(p, base, from: i)
                 emitSeparator()
                 guard bytes.count + (j - i) <= limit else {
                     truncated = true
@@ -91,37 +77,9 @@ public struct TextBuilder: Sendable {
                 space()
                 i += 1
             case 0xC2 where i + 1 < n:
-                let d = p[i + 1]
-                if d == 0xA0 {
-                    space()  // no-break space folds like any space
-                } else if d >= 0x80 && d <= 0x9F {
-                    // A C1 control is, in a feed, a windows-1252 character that went through
-                    // a Latin-1 decoder (or `&#146;` in HTML): read as HTML5 does, it is
-                    // the typographic character meant. The five bytes windows-1252 leaves
-                    // undefined stay controls, and are dropped.
-                    let scalar = Windows1252.scalar(d)
-                    if scalar > 0x9F {
-                        emitSeparator()
-                        let written = UTF8Check.withEncoding(scalar) { utf8 -> Bool in
-                            guard bytes.count + utf8.count <= limit else { return false }
-                            bytes.append(contentsOf: utf8)
-                            return true
-                        }
-                        guard written else {
-                            truncated = true
-                            return sawText
-                        }
-                        sawText = true
-                    }
-                } else {
-                    emitSeparator()
-                    guard bytes.count + 2 <= limit else {
-                        truncated = true
-                        return sawText
-                    }
-                    bytes.append(c)
-                    bytes.append(d)
-                    sawText = true
+                guard appendLatin1Supplement(p[i + 1], sawText: &sawText) else {
+                    truncated = true
+                    return sawText
                 }
                 i += 2
             case 0xC2:
@@ -131,6 +89,59 @@ public struct TextBuilder: Sendable {
             }
         }
         return sawText
+    }
+
+    /// Where the run of ordinary bytes starting at `p[start]` ends: sixteen bytes at a time
+    /// while they are ordinary or single spaces between words; the bytes the scan stops at
+    /// are looked at one by one.
+    @inline(__always)
+    private static func ordinaryRunEnd(_ p: UnsafeBufferPointer<UInt8>, _ base: UnsafePointer<UInt8>, from start: Int) -> Int {
+        let n = p.count
+        var j = start + 1
+        while j < n {
+            j = fs_scan_folding(base, n, j)
+            if j >= n { break }
+            let d = p[j]
+            if d > 0x20 && d != 0x7F && d != 0xC2 {
+                j += 1
+            } else if d == 0x20 && j + 1 < n && p[j + 1] > 0x20 && p[j + 1] != 0x7F && p[j + 1] != 0xC2 {
+                j += 2  // one space between words needs no folding: keep the run going
+            } else {
+                break
+            }
+        }
+        return j
+    }
+
+    /// The character `0xC2 second` (U+0080…U+00BF) as text: a no-break space folds like any
+    /// space; a C1 control is, in a feed, a windows-1252 character that went through a
+    /// Latin-1 decoder (or `&#146;` in HTML), read as HTML5 does, as the typographic
+    /// character meant (the five bytes windows-1252 leaves undefined stay controls, and are
+    /// dropped). False when the limit left no room for it.
+    @inline(__always)
+    private mutating func appendLatin1Supplement(_ second: UInt8, sawText: inout Bool) -> Bool {
+        if second == 0xA0 {
+            space()
+            return true
+        }
+        if second >= 0x80 && second <= 0x9F {
+            let scalar = Windows1252.scalar(second)
+            guard scalar > 0x9F else { return true }
+            emitSeparator()
+            let written = UTF8Check.withEncoding(scalar) { utf8 -> Bool in
+                guard bytes.count + utf8.count <= limit else { return false }
+                bytes.append(contentsOf: utf8)
+                return true
+            }
+            if written { sawText = true }
+            return written
+        }
+        emitSeparator()
+        guard bytes.count + 2 <= limit else { return false }
+        bytes.append(0xC2)
+        bytes.append(second)
+        sawText = true
+        return true
     }
 
     @inline(__always)
