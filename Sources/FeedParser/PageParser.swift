@@ -43,35 +43,20 @@ public enum PageParser {
         let n = p.count
         var copied = 0
         var i = 0
-        func lower(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c | 0x20 : c }
-        func word(_ at: Int, _ w: StaticString) -> Bool {
-            let len = w.utf8CodeUnitCount
-            guard at + len <= n else { return false }
-            for k in 0..<len where lower(p[at + k]) != w.utf8Start[k] { return false }
-            return true
-        }
-        func find(_ w: StaticString, from: Int) -> Int {
-            var j = from
-            while j < n {
-                guard let lt = UnsafeBufferPointer(rebasing: p[j...]).firstIndex(of: w.utf8Start[0]) else { return n }
-                let at = j + lt
-                if word(at, w) { return at }
-                j = at + 1
-            }
-            return n
-        }
         while i < n {
             guard let lt = UnsafeBufferPointer(rebasing: p[i...]).firstIndex(of: 0x3C) else { break }
             i += lt
-            if word(i, "<!--") {
+            if startsWith(p, at: i, "<!--") {
                 // A comment goes whole (none of it is text), and what it holds stays in it.
-                let end = min(n, find("-->", from: i + 4) + 3)
+                let end = min(n, find(p, "-->", from: i + 4) + 3)
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<i]))
                 copied = end
                 i = end
                 continue
             }
-            let isScript = word(i, "<script"), isStyle = !isScript && word(i, "<style"), isSVG = !isScript && !isStyle && word(i, "<svg")
+            let isScript = startsWith(p, at: i, "<script")
+            let isStyle = !isScript && startsWith(p, at: i, "<style")
+            let isSVG = !isScript && !isStyle && startsWith(p, at: i, "<svg")
             guard isScript || isStyle || isSVG else {
                 i += 1
                 continue
@@ -83,28 +68,9 @@ public enum PageParser {
                 i += 1
                 continue
             }
-            // The end of the start tag, past quoted values.
-            var j = nameEnd
-            var quote: UInt8 = 0
-            while j < n {
-                let c = p[j]
-                if quote != 0 {
-                    if c == quote { quote = 0 }
-                } else if c == 0x22 || c == 0x27 {
-                    quote = c
-                } else if c == 0x3E {
-                    break
-                }
-                j += 1
-            }
-            guard j < n else { break }
-            let tagEnd = j + 1
-            let close = find(isScript ? "</script" : isStyle ? "</style" : "</svg", from: tagEnd)
-            let tag = UnsafeBufferPointer(rebasing: p[i..<tagEnd])
-            let keeps = isScript && tag.map(lower).withUnsafeBufferPointer { t in
-                let key = Array("ld+json".utf8)
-                return t.count >= key.count && (0...(t.count - key.count)).contains { t[$0..<($0 + key.count)].elementsEqual(key) }
-            }
+            guard let tagEnd = startTagEnd(p, from: nameEnd) else { break }
+            let close = find(p, isScript ? "</script" : isStyle ? "</style" : "</svg", from: tagEnd)
+            let keeps = isScript && isJSONLD(UnsafeBufferPointer(rebasing: p[i..<tagEnd]))
             if !keeps && close > tagEnd {
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<tagEnd]))
                 copied = close
@@ -113,6 +79,57 @@ public enum PageParser {
         }
         out.append(contentsOf: UnsafeBufferPointer(rebasing: p[copied..<n]))
         return out
+    }
+
+    private static func lowerASCII(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c | 0x20 : c }
+
+    /// True when `p[at...]` starts with `word` (written in lowercase), ASCII case aside.
+    private static func startsWith(_ p: UnsafeBufferPointer<UInt8>, at: Int, _ word: StaticString) -> Bool {
+        let length = word.utf8CodeUnitCount
+        guard at + length <= p.count else { return false }
+        for k in 0..<length where lowerASCII(p[at + k]) != word.utf8Start[k] { return false }
+        return true
+    }
+
+    /// Where `word` next starts at or after `from` (`p.count` when nowhere). Its first byte
+    /// is markup (`<`, `-`), which has no case.
+    private static func find(_ p: UnsafeBufferPointer<UInt8>, _ word: StaticString, from: Int) -> Int {
+        var j = from
+        while j < p.count {
+            guard let lt = UnsafeBufferPointer(rebasing: p[j...]).firstIndex(of: word.utf8Start[0]) else { return p.count }
+            let at = j + lt
+            if startsWith(p, at: at, word) { return at }
+            j = at + 1
+        }
+        return p.count
+    }
+
+    /// Just past the `>` that ends a start tag whose name ends at `from`, quoted values
+    /// skipped; nil when the page ends first.
+    private static func startTagEnd(_ p: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+        var j = from
+        var quote: UInt8 = 0
+        while j < p.count {
+            let c = p[j]
+            if quote != 0 {
+                if c == quote { quote = 0 }
+            } else if c == 0x22 || c == 0x27 {
+                quote = c
+            } else if c == 0x3E {
+                return j + 1
+            }
+            j += 1
+        }
+        return nil
+    }
+
+    /// A `<script>` start tag of JSON-LD (`ld+json` in it, any case): its text is kept,
+    /// extraction reads it.
+    private static func isJSONLD(_ tag: UnsafeBufferPointer<UInt8>) -> Bool {
+        tag.map(lowerASCII).withUnsafeBufferPointer { t in
+            let key = Array("ld+json".utf8)
+            return t.count >= key.count && (0...(t.count - key.count)).contains { t[$0..<($0 + key.count)].elementsEqual(key) }
+        }
     }
 
     // MARK: Character encoding
