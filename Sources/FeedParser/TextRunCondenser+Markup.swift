@@ -53,45 +53,51 @@ extension TextRunCondenser {
         if length < 12 && rawText[key] != nil { return nil }
         let nameEnd = j
         let nameKey = length < 12 ? key : 0
-        // Attributes, as htmlParseStartTag reads them.
+        guard let tag = startTagEnd(p, from: j) else { return nil }
+        return Markup(end: tag.end, nameEnd: nameEnd, selfClosing: tag.selfClosing, nameKey: nameKey)
+    }
+
+    /// The end of a start tag's attributes, as htmlParseStartTag reads them (from just past
+    /// its name): after its `>`, or its `/>` when it closes itself. Nil at anything odd
+    /// (libxml2 then skips to the next blank or the tag's end): left to it entirely.
+    static func startTagEnd(_ p: UnsafeBufferPointer<UInt8>, from start: Int) -> (end: Int, selfClosing: Bool)? {
+        let n = p.count
+        var j = start
         while true {
             while j < n && isBlank(p[j]) { j += 1 }
             guard j < n else { return nil }
-            if p[j] == 0x3E { return Markup(end: j + 1, nameEnd: nameEnd, nameKey: nameKey) }
-            if p[j] == 0x2F && j + 1 < n && p[j + 1] == 0x3E {
-                return Markup(end: j + 2, nameEnd: nameEnd, selfClosing: true, nameKey: nameKey)
-            }
-            let a = p[j]
-            if isLetter(a) || a == 0x5F || a == 0x3A || a == 0x2E {
-                let nameStart = j
-                j += 1
-                while j < n && isNameByte(p[j]) { j += 1 }
-                if j - nameStart >= maxName { return nil }
-                var k = j
-                while k < n && isBlank(p[k]) { k += 1 }
-                guard k < n else { return nil }
-                if p[k] == 0x3D {
-                    k += 1
-                    while k < n && isBlank(p[k]) { k += 1 }
-                    guard k < n else { return nil }
-                    let q = p[k]
-                    if q == 0x22 || q == 0x27 {
-                        k += 1
-                        while k < n && p[k] != q { k += 1 }
-                        guard k < n else { return nil }
-                        j = k + 1
-                    } else {
-                        while k < n && !isBlank(p[k]) && p[k] != 0x3E { k += 1 }
-                        j = k
-                    }
-                }
-                // else: an attribute without a value; j is after its name
-            } else {
-                // Not an attribute name: libxml2 skips to the next blank or the tag's end.
-                // Anything this odd is left to it entirely.
-                return nil
-            }
+            if p[j] == 0x3E { return (j + 1, false) }
+            if p[j] == 0x2F && j + 1 < n && p[j + 1] == 0x3E { return (j + 2, true) }
+            let first = p[j]
+            guard isLetter(first) || first == 0x5F || first == 0x3A || first == 0x2E else { return nil }
+            guard let next = attributeEnd(p, from: j) else { return nil }
+            j = next
         }
+    }
+
+    /// Past one attribute starting at `p[start]` (a name byte): its name, and its value when
+    /// it has one (`=` and a quoted or bare value).
+    static func attributeEnd(_ p: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        let n = p.count
+        var j = start + 1
+        while j < n && isNameByte(p[j]) { j += 1 }
+        if j - start >= maxName { return nil }
+        var k = j
+        while k < n && isBlank(p[k]) { k += 1 }
+        guard k < n else { return nil }
+        guard p[k] == 0x3D else { return j }  // an attribute without a value
+        k += 1
+        while k < n && isBlank(p[k]) { k += 1 }
+        guard k < n else { return nil }
+        let quote = p[k]
+        if quote == 0x22 || quote == 0x27 {
+            k += 1
+            while k < n && p[k] != quote { k += 1 }
+            guard k < n else { return nil }
+            return k + 1
+        }
+        while k < n && !isBlank(p[k]) && p[k] != 0x3E { k += 1 }
+        return k
     }
 
     /// The longest name libxml2's HTML parser reads whole, plus one.
