@@ -42,31 +42,7 @@ extension DateParser {
                 while i < s.count && s[i] != 0x29 { i += 1 }
                 i += 1
             } else if c >= 0x30 && c <= 0x39 {
-                var v = 0
-                var n = 0
-                while i < s.count, s[i] >= 0x30 && s[i] <= 0x39, n < 9 {
-                    v = v * 10 + Int(s[i] - 0x30)
-                    n += 1
-                    i += 1
-                }
-                if i < s.count && s[i] == 0x3A && f.hour == nil {  // a time: h:mm[:ss[.fff]]
-                    guard n <= 2 else { return false }
-                    f.hour = v
-                    i += 1
-                    guard let mm = twoDigitField(s, &i) else { return false }
-                    f.minute = mm
-                    if i < s.count && s[i] == 0x3A {
-                        i += 1
-                        guard let ss = twoDigitField(s, &i) else { return false }
-                        f.second = ss
-                        if i + 1 < s.count && (s[i] == 0x2E || s[i] == 0x2C) && isDigit(s[i + 1]) {
-                            i += 1
-                            while i < s.count && isDigit(s[i]) { i += 1 }
-                        }
-                    }
-                } else {
-                    f.numbers.append((v, n))
-                }
+                guard readNumber(s, &i, into: &f) else { return false }
             } else if (c == 0x2B || c == 0x2D) && i + 1 < s.count && isDigit(s[i + 1])
                 && (f.hour != nil || f.zoneWordEnds == i)
             {
@@ -101,6 +77,37 @@ extension DateParser {
                 }
             } else {
                 i += 1
+            }
+        }
+        return true
+    }
+
+    /// A run of digits at `s[i]`: a time (`h:mm[:ss[.fff]]`, the first one only) or a loose
+    /// number of the date; false when a time is malformed.
+    private static func readNumber(_ s: UnsafeBufferPointer<UInt8>, _ i: inout Int, into f: inout WordFields) -> Bool {
+        var value = 0
+        var digits = 0
+        while i < s.count, s[i] >= 0x30 && s[i] <= 0x39, digits < 9 {
+            value = value * 10 + Int(s[i] - 0x30)
+            digits += 1
+            i += 1
+        }
+        guard i < s.count && s[i] == 0x3A && f.hour == nil else {
+            f.numbers.append((value, digits))
+            return true
+        }
+        guard digits <= 2 else { return false }
+        f.hour = value
+        i += 1
+        guard let mm = twoDigitField(s, &i) else { return false }
+        f.minute = mm
+        if i < s.count && s[i] == 0x3A {
+            i += 1
+            guard let ss = twoDigitField(s, &i) else { return false }
+            f.second = ss
+            if i + 1 < s.count && (s[i] == 0x2E || s[i] == 0x2C) && isDigit(s[i + 1]) {
+                i += 1
+                while i < s.count && isDigit(s[i]) { i += 1 }
             }
         }
         return true
