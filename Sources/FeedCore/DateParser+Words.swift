@@ -11,9 +11,9 @@ extension DateParser {
     private static func parseWords(
         _ s: UnsafeBufferPointer<UInt8>, numbers storage: UnsafeMutableBufferPointer<(value: Int, digits: Int)>
     ) -> FeedDate? {
-        var f = WordFields(numbers: LooseNumbers(storage: storage))
-        guard readWords(s, into: &f) else { return nil }
-        return date(from: &f)
+        var fields = WordFields(numbers: LooseNumbers(storage: storage))
+        guard readWords(s, into: &fields) else { return nil }
+        return date(from: &fields)
     }
 
     /// What the words and numbers of a date string say, as they are read.
@@ -32,8 +32,8 @@ extension DateParser {
         var complete: Bool { numbers.count >= (month != nil ? 2 : 3) }
     }
 
-    /// Reads `s` token by token into `f`; false when something in it is no part of a date.
-    private static func readWords(_ s: UnsafeBufferPointer<UInt8>, into f: inout WordFields) -> Bool {
+    /// Reads `s` token by token into `fields`; false when something in it is no part of a date.
+    private static func readWords(_ s: UnsafeBufferPointer<UInt8>, into fields: inout WordFields) -> Bool {
         var i = 0
         while i < s.count {
             let c = s[i]
@@ -42,13 +42,13 @@ extension DateParser {
                 while i < s.count && s[i] != 0x29 { i += 1 }
                 i += 1
             } else if c >= 0x30 && c <= 0x39 {
-                guard readNumber(s, &i, into: &f) else { return false }
+                guard readNumber(s, &i, into: &fields) else { return false }
             } else if (c == 0x2B || c == 0x2D) && i + 1 < s.count && isDigit(s[i + 1])
-                && (f.hour != nil || f.zoneWordEnds == i)
+                && (fields.hour != nil || fields.zoneWordEnds == i)
             {
                 guard let (off, len) = parseNumericOffset(UnsafeBufferPointer(rebasing: s[i...]))
                 else { return false }
-                f.offset = off
+                fields.offset = off
                 i += len
             } else if isLetter(c) {
                 let wordStart = i
@@ -57,22 +57,22 @@ extension DateParser {
                 if (word == .a || word == .p) && i + 1 < s.count && s[i] == 0x2E
                     && (s[i + 1] | 0x20) == 0x6D
                 {
-                    f.pm = word == .p  // "a.m." / "p.m."
+                    fields.pm = word == .p  // "a.m." / "p.m."
                     i += 2
                 } else if let m = DateTables.month(word) {
-                    if f.month != nil && !f.monthWordIsAWeekday { return false }
+                    if fields.month != nil && !fields.monthWordIsAWeekday { return false }
                     // A weekday that spells a month too, first in the string, gives way to the month.
-                    f.monthWordIsAWeekday = f.month == nil && f.numbers.count == 0 && f.hour == nil && DateTables.isIgnorable(word)
-                    f.month = m
+                    fields.monthWordIsAWeekday = fields.month == nil && fields.numbers.count == 0 && fields.hour == nil && DateTables.isIgnorable(word)
+                    fields.month = m
                 } else if word == .am || word == .pm {
-                    f.pm = word == .pm
-                } else if f.hour != nil, let z = DateTables.zoneOffset(word) {
-                    f.offset = z
-                    f.zoneWordEnds = i
+                    fields.pm = word == .pm
+                } else if fields.hour != nil, let z = DateTables.zoneOffset(word) {
+                    fields.offset = z
+                    fields.zoneWordEnds = i
                 } else if let k = DateTables.korean(word) {
-                    f.korean = true
-                    if k != .marker { f.pm = k == .pm }
-                } else if !DateTables.isIgnorable(word) && (f.hour != nil || f.complete) {
+                    fields.korean = true
+                    if k != .marker { fields.pm = k == .pm }
+                } else if !DateTables.isIgnorable(word) && (fields.hour != nil || fields.complete) {
                     return false
                 }
             } else {
@@ -84,7 +84,7 @@ extension DateParser {
 
     /// A run of digits at `s[i]`: a time (`h:mm[:ss[.fff]]`, the first one only) or a loose
     /// number of the date; false when a time is malformed.
-    private static func readNumber(_ s: UnsafeBufferPointer<UInt8>, _ i: inout Int, into f: inout WordFields) -> Bool {
+    private static func readNumber(_ s: UnsafeBufferPointer<UInt8>, _ i: inout Int, into fields: inout WordFields) -> Bool {
         var value = 0
         var digits = 0
         while i < s.count, s[i] >= 0x30 && s[i] <= 0x39, digits < 9 {
@@ -92,19 +92,19 @@ extension DateParser {
             digits += 1
             i += 1
         }
-        guard i < s.count && s[i] == 0x3A && f.hour == nil else {
-            f.numbers.append((value, digits))
+        guard i < s.count && s[i] == 0x3A && fields.hour == nil else {
+            fields.numbers.append((value, digits))
             return true
         }
         guard digits <= 2 else { return false }
-        f.hour = value
+        fields.hour = value
         i += 1
         guard let mm = twoDigitField(s, &i) else { return false }
-        f.minute = mm
+        fields.minute = mm
         if i < s.count && s[i] == 0x3A {
             i += 1
             guard let ss = twoDigitField(s, &i) else { return false }
-            f.second = ss
+            fields.second = ss
             if i + 1 < s.count && (s[i] == 0x2E || s[i] == 0x2C) && isDigit(s[i + 1]) {
                 i += 1
                 while i < s.count && isDigit(s[i]) { i += 1 }
@@ -114,43 +114,43 @@ extension DateParser {
     }
 
     /// Day, month and year from the loose numbers, with the time read beside them.
-    private static func date(from f: inout WordFields) -> FeedDate? {
+    private static func date(from fields: inout WordFields) -> FeedDate? {
         var year: Int?
         var day: Int?
         // A fourth numeric field is not part of any date form: nothing is guessed from it.
-        guard f.numbers.count == (f.month != nil ? 2 : 3) else { return nil }
-        if f.month != nil {
-            if let four = f.numbers.firstIndex(where: { $0.digits == 4 }) {
-                year = f.numbers[four].value
-                f.numbers.remove(at: four)
-                guard let d = f.numbers.first, d.digits <= 2 else { return nil }
+        guard fields.numbers.count == (fields.month != nil ? 2 : 3) else { return nil }
+        if fields.month != nil {
+            if let four = fields.numbers.firstIndex(where: { $0.digits == 4 }) {
+                year = fields.numbers[four].value
+                fields.numbers.remove(at: four)
+                guard let d = fields.numbers.first, d.digits <= 2 else { return nil }
                 day = d.value
             } else {
-                guard f.numbers.count >= 2, f.numbers[0].digits <= 2, f.numbers[1].digits <= 2
+                guard fields.numbers.count >= 2, fields.numbers[0].digits <= 2, fields.numbers[1].digits <= 2
                 else { return nil }
-                day = f.numbers[0].value
-                year = expandYear(f.numbers[1].value)
+                day = fields.numbers[0].value
+                year = expandYear(fields.numbers[1].value)
             }
-        } else if f.numbers.count >= 3, f.numbers[0].digits == 4, f.numbers[1].digits <= 2,
-            f.numbers[2].digits <= 2
+        } else if fields.numbers.count >= 3, fields.numbers[0].digits == 4, fields.numbers[1].digits <= 2,
+            fields.numbers[2].digits <= 2
         {
             // 2024/12/05 10:00
-            year = f.numbers[0].value
-            f.month = f.numbers[1].value
-            day = f.numbers[2].value
+            year = fields.numbers[0].value
+            fields.month = fields.numbers[1].value
+            day = fields.numbers[2].value
         } else {
             return nil
         }
-        guard let y = year, let mo = f.month, let d = day else { return nil }
-        var h = f.hour ?? 0
-        if let isPM = f.pm, f.hour != nil {
+        guard let y = year, let mo = fields.month, let d = day else { return nil }
+        var h = fields.hour ?? 0
+        if let isPM = fields.pm, fields.hour != nil {
             guard h >= 1 && h <= 12 else { return nil }
             h = isPM ? (h % 12) + 12 : h % 12
         }
         return FeedDate(
-            year: y, month: mo, day: d, hour: h, minute: f.minute, second: f.second,
+            year: y, month: mo, day: d, hour: h, minute: fields.minute, second: fields.second,
             // A Korean date without a zone is in Korea's.
-            offsetSeconds: f.offset ?? (f.korean ? 9 * 3600 : 0), hasTime: f.hour != nil)
+            offsetSeconds: fields.offset ?? (fields.korean ? 9 * 3600 : 0), hasTime: fields.hour != nil)
     }
 
     /// The numbers of a date string outside its time, in stack storage.

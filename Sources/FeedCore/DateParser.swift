@@ -68,9 +68,9 @@ public enum DateParser {
             second = sec
             if peek(0x2E) || peek(0x2C) {  // fraction: dropped
                 i += 1
-                let f = i
+                let fractionStart = i
                 while i < s.count, s[i] >= 0x30 && s[i] <= 0x39 { i += 1 }
-                guard i > f else { return nil }
+                guard i > fractionStart else { return nil }
             }
         }
         while peek(0x20) { i += 1 }
