@@ -43,6 +43,7 @@ let subscriptions = """
     @Test func aConfigurationMayNameAnOPMLFile() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("opml-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
         try subscriptions.write(to: dir.appendingPathComponent("subs.opml"), atomically: true, encoding: .utf8)
         try "opml = \"subs.opml\"\n[[feed]]\nurl = \"https://top.example/atom.xml\"\nname = \"Mine\"\ninterval = \"2h\"\n"
             .write(to: dir.appendingPathComponent("f.toml"), atomically: true, encoding: .utf8)

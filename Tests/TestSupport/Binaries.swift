@@ -1,3 +1,4 @@
+import FeedCore
 import Foundation
 
 /// The package's real executables, run as a user would, with a time limit.
@@ -104,10 +105,30 @@ public enum Binaries {
         }
     }
 
-    /// A fresh temporary directory.
+    /// A fresh temporary directory, removed when the test process exits (set
+    /// FEEDSPOOL_KEEP_TEST_DIRS=1 to keep them, to look at after a failure).
     public static func tempDirectory(_ tag: String) throws -> URL {
         let d = FileManager.default.temporaryDirectory.appendingPathComponent("feedspool-\(tag)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        TestDirectories.removeAtExit(d.path)
         return d
+    }
+}
+
+/// The test directories of this process: every run left a few hundred in /tmp before.
+enum TestDirectories {
+    static let paths = Locked<[String]>([])
+
+    static func removeAtExit(_ path: String) {
+        guard ProcessInfo.processInfo.environment["FEEDSPOOL_KEEP_TEST_DIRS"] == nil else { return }
+        let first = paths.withLock { list -> Bool in
+            list.append(path)
+            return list.count == 1
+        }
+        if first {
+            atexit {
+                for path in TestDirectories.paths.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: path) }
+            }
+        }
     }
 }
