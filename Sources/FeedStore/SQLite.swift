@@ -80,28 +80,28 @@ final class SQLiteDatabase {
         return s
     }
 
-    /// Runs `body` in one write transaction: all of it is committed, or none.
-    /// Runs `body` in one transaction. With `synced` false the commit is not flushed to disk
-    /// (`synchronous=NORMAL` for it): a crash may lose it, but never out of order, since the
-    /// next synced commit flushes the log up to and including it.
+    /// Runs `body` in one write transaction: all of it is committed, or none. With `synced`
+    /// false the commit is not flushed to disk (`synchronous=NORMAL` for it): a crash may
+    /// lose it, but never out of order, since the next synced commit flushes the log up to
+    /// and including it.
     func transaction<T>(synced: Bool = true, _ body: () throws(StoreError) -> T) throws(StoreError) -> T {
-        if !synced { try execute("PRAGMA synchronous=NORMAL") }
-        let outcome: Result<T, StoreError>
-        do throws(StoreError) {
-            try execute("BEGIN IMMEDIATE")
-            do {
-                let value = try body()
-                try execute("COMMIT")
-                outcome = .success(value)
-            } catch {
-                _ = sqlite3_exec(handle, "ROLLBACK", nil, nil, nil)
-                throw error
-            }
-        } catch {
-            outcome = .failure(error)
-        }
-        if !synced { try execute("PRAGMA synchronous=FULL") }
+        guard !synced else { return try writeTransaction(body) }
+        try execute("PRAGMA synchronous=NORMAL")
+        let outcome = Result { () throws(StoreError) -> T in try writeTransaction(body) }
+        try execute("PRAGMA synchronous=FULL")
         return try outcome.get()
+    }
+
+    private func writeTransaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            _ = sqlite3_exec(handle, "ROLLBACK", nil, nil, nil)
+            throw error
+        }
     }
 
     var changes: Int { Int(sqlite3_changes(handle)) }

@@ -122,3 +122,33 @@ import Testing
         }
     }
 }
+
+/// `markDelivered`'s commit is the one not flushed on its own: the connection is back to
+/// `synchronous=FULL` after it, whether it committed or failed, so every other commit stays
+/// durable when it returns.
+@Suite struct UnsyncedCommitTests {
+    static func synchronous(_ db: SQLiteDatabase) throws -> Int64? {
+        try db.statement("PRAGMA synchronous").row { s in s.int(0) }
+    }
+
+    @Test func onlyTheUnsyncedCommitIsUnsynced() throws {
+        let dir = try Binaries.tempDirectory("unsynced")
+        let store = try StateStore(directory: dir.path)
+        let db = store.db
+        #expect(try Self.synchronous(db) == 2)  // FULL
+        var inside: Int64?
+        try db.transaction(synced: false) { () throws(StoreError) in
+            inside = try? Self.synchronous(db)
+        }
+        #expect(inside == 1)  // NORMAL
+        #expect(try Self.synchronous(db) == 2)
+        #expect(throws: StoreError.self) {
+            try db.transaction(synced: false) { () throws(StoreError) in throw StoreError("a failing body") }
+        }
+        #expect(try Self.synchronous(db) == 2)
+        // And markDelivered is such a commit.
+        _ = try store.ensureFeed(key: "https://e.example/feed", name: nil, now: 0)
+        try store.markDelivered([1])
+        #expect(try Self.synchronous(db) == 2)
+    }
+}
