@@ -63,7 +63,9 @@ public enum StateMigration {
                 case "simhashes":
                     // A row per delivery here, a row per band in the cluster (it looks bands
                     // up in SQL).
-                    guard let hash = row[1].flatMap({ Int64($0) }) else { break }
+                    guard let hash = row[1].flatMap({ Int64($0) }) else {
+                        throw StoreError(message: "the SimHash of delivery \(row[0] ?? "?") is not an integer: \(row[1] ?? "NULL")", unreachable: false)
+                    }
                     try db.execute(
                         "INSERT INTO simhashes(band, simhash, seq, seen) SELECT b, $2, $3, $4 FROM unnest($1::int8[]) AS u(b)",
                         params: [PostgresState.array(SimHashBands.of(UInt64(bitPattern: hash))), .int(hash), PGValue.of(row[0]), PGValue.of(row[2])])

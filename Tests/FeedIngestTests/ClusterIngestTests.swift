@@ -1,7 +1,7 @@
 import FeedCore
 import FeedIngest
 import FeedSpool
-import FeedStore
+@testable import FeedStore
 import FeedStorePostgres
 import Foundation
 import TestSupport
@@ -194,6 +194,21 @@ import Testing
         let first = try #require(try node.site.store.delivery(seq: 0))
         #expect(first.feedURL == "https://a.example/feed")
         #expect(first.delivered)
+    }
+
+    @Test func anUnreadableRowStopsTheCopyAndNamesIt() throws {
+        let s = try Site("migrate-unreadable")
+        try s.ingest("https://a.example/feed", rss(items(0..<2)))
+        // A SimHash that is no integer (SQLite keeps what it is given).
+        try SQLiteDatabase(path: s.dir.path + "/state/state.sqlite").execute("INSERT INTO simhashes(seq, simhash, seen) VALUES(99, 'not a hash', 0)")
+        let cluster = try PostgresCluster.shared()
+        let url = cluster.connectionString(try cluster.createDatabase("migrate_unreadable"))
+        let copied = try Binaries.run("feedspool", ["migrate-state", "--to", url, "--state-dir", s.dir.path + "/state"])
+        #expect(copied.status == 1)
+        #expect(copied.stderr.contains("the SimHash of delivery 99 is not an integer: not a hash"), "\(copied.stderr)")
+        // Nothing of it was kept: the copy can be made again once the row is mended.
+        let state = try PostgresState(connectionString: url, node: "first")
+        #expect(try state.deliveredCount == 0)
     }
 
     @Test func aFailedCopyChangesNothingAndSaysWhy() throws {
