@@ -106,7 +106,12 @@ func compareProtocols(in dir: String, rounds: Int = 3, count: Int = 10_000) {
 let args = CommandLine.arguments
 if args.count >= 3 && args[1] == "delivery" {
     // The protocol comparison alone (the figure issue #18 names), for quick runs.
-    compareProtocols(in: args[2], rounds: args.count > 3 ? Int(args[3]) ?? 3 : 3)
+    let rounds = args.count > 3 ? Int(args[3]) : 3
+    guard let rounds, rounds >= 1 else {
+        print("feedspool-bench delivery: ROUNDS must be a whole number of at least 1, not \(args[3])")
+        exit(2)
+    }
+    compareProtocols(in: args[2], rounds: rounds)
     exit(0)
 }
 if args.count >= 3 && args[1] == "extract" {
