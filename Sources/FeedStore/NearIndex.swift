@@ -1,7 +1,7 @@
 /// The SimHashes of the deliveries inside the near window, looked up by band in memory.
 ///
 /// The SQLite state keeps one row per delivery (`simhashes`: seq, simhash, seen) and builds
-/// this index when it opens. A table of band rows with an index on the band cost a commit
+/// this index from them at its first lookup. A table of band rows with an index on the band cost a commit
 /// seven random B-tree insertions per article, more than half of the commit's time; a row
 /// per article appended in sequence order costs a page or two per commit.
 struct NearIndex {
@@ -15,8 +15,6 @@ struct NearIndex {
     /// For each band value (`SimHashBands.bucketCount` of them), the positions in `entries`
     /// of the hashes that have it, in the order they were added.
     private var buckets = [[UInt32]](repeating: [], count: SimHashBands.bucketCount)
-
-    var count: Int { entries.count }
 
     mutating func add(simhash: UInt64, seq: Int64, seen: Int64) {
         let position = UInt32(entries.count)
@@ -41,16 +39,13 @@ struct NearIndex {
         return best
     }
 
-    /// Forgets the hashes seen before `cutoff`; returns how many. The index is rebuilt from
-    /// what stays: pruning is periodic, and a clock set back may have left old entries
-    /// after newer ones.
-    mutating func prune(before cutoff: Int64) -> Int {
+    /// Forgets the hashes seen before `cutoff`. The index is rebuilt from what stays:
+    /// pruning is periodic, and a clock set back may have left old entries after newer ones.
+    mutating func prune(before cutoff: Int64) {
         let kept = entries.filter { $0.seen >= cutoff }
-        let removed = entries.count - kept.count
-        guard removed > 0 else { return 0 }
+        guard kept.count < entries.count else { return }
         entries = []
         buckets = [[UInt32]](repeating: [], count: SimHashBands.bucketCount)
-        for e in kept { add(simhash: e.simhash, seq: e.seq, seen: e.seen) }
-        return removed
+        for entry in kept { add(simhash: entry.simhash, seq: entry.seq, seen: entry.seen) }
     }
 }

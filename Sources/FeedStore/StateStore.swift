@@ -253,7 +253,7 @@ public final class StateStore: StateBackend {
             p.deliveries = db.changes
             return p
         }
-        _ = nearIndex?.prune(before: nearest)
+        nearIndex?.prune(before: nearest)
         return pruned
     }
 
