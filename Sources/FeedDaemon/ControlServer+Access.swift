@@ -16,19 +16,19 @@ extension ControlServer {
         return PeerCredentials(pid: pid, uid: uid, gid: gid)
     }
 
-    func allowed(_ p: PeerCredentials) -> Bool {
-        if p.uid == 0 || p.uid == geteuid() { return true }
-        guard let g = options.group else { return false }
-        if p.gid == g { return true }
-        return Self.groups(ofUID: p.uid).contains(g)
+    func allowed(_ peer: PeerCredentials) -> Bool {
+        if peer.uid == 0 || peer.uid == geteuid() { return true }
+        guard let group = options.group else { return false }
+        if peer.gid == group { return true }
+        return Self.groups(ofUID: peer.uid).contains(group)
     }
 
     /// The supplementary groups of a user (from the user database).
     static func groups(ofUID uid: UInt32) -> [UInt32] {
         var pwd = passwd()
         var result: UnsafeMutablePointer<passwd>?
-        var buf = [CChar](repeating: 0, count: 16384)
-        guard getpwuid_r(uid, &pwd, &buf, buf.count, &result) == 0, result != nil, let name = pwd.pw_name else { return [] }
+        var strings = [CChar](repeating: 0, count: 16384)
+        guard getpwuid_r(uid, &pwd, &strings, strings.count, &result) == 0, result != nil, let name = pwd.pw_name else { return [] }
         var count: Int32 = 256
         var groups = [gid_t](repeating: 0, count: 256)
         guard getgrouplist(name, pwd.pw_gid, &groups, &count) >= 0 else { return [] }

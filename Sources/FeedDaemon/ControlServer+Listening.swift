@@ -8,43 +8,43 @@ import FeedCore
 /// The control socket's file: made with the configured mode and group, never over a
 /// socket another daemon still listens on.
 extension ControlServer {
-    static func listen(_ o: Options) throws(ControlServerError) -> Int32 {
+    static func listen(_ options: Options) throws(ControlServerError) -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw ControlServerError("socket: \(String(cString: strerror(errno)))") }
-        guard let addr = UnixAddress(o.path) else {
+        guard let addr = UnixAddress(options.path) else {
             close(fd)
-            throw ControlServerError("\(o.path): the socket path is too long (at most 107 bytes)")
+            throw ControlServerError("\(options.path): the socket path is too long (at most 107 bytes)")
         }
         func bindNow() -> Int32 { addr.withSockaddr { bind(fd, $0, $1) } }
         if bindNow() != 0 {
             guard errno == EADDRINUSE else {
-                let e = errno
+                let code = errno
                 close(fd)
-                throw ControlServerError("\(o.path): cannot bind the control socket: \(String(cString: strerror(e)))")
+                throw ControlServerError("\(options.path): cannot bind the control socket: \(String(cString: strerror(code)))")
             }
             // A socket file is there: another daemon listening, or one that died.
-            if Self.isListening(o.path) {
+            if Self.isListening(options.path) {
                 close(fd)
-                throw ControlServerError("\(o.path): another feedspoold is already listening there")
+                throw ControlServerError("\(options.path): another feedspoold is already listening there")
             }
-            unlink(o.path)
+            unlink(options.path)
             guard bindNow() == 0 else {
-                let e = errno
+                let code = errno
                 close(fd)
-                throw ControlServerError("\(o.path): cannot bind the control socket: \(String(cString: strerror(e)))")
+                throw ControlServerError("\(options.path): cannot bind the control socket: \(String(cString: strerror(code)))")
             }
         }
-        chmod(o.path, mode_t(o.mode))
-        if let g = o.group, chown(o.path, uid_t(bitPattern: -1), gid_t(g)) != 0 {
-            let e = errno
+        chmod(options.path, mode_t(options.mode))
+        if let group = options.group, chown(options.path, uid_t(bitPattern: -1), gid_t(group)) != 0 {
+            let code = errno
             close(fd)
-            unlink(o.path)
-            throw ControlServerError("\(o.path): cannot give the socket to group \(g): \(String(cString: strerror(e)))")
+            unlink(options.path)
+            throw ControlServerError("\(options.path): cannot give the socket to group \(group): \(String(cString: strerror(code)))")
         }
         guard Glibc.listen(fd, 128) == 0 else {
-            let e = errno
+            let code = errno
             close(fd)
-            throw ControlServerError("\(o.path): listen: \(String(cString: strerror(e)))")
+            throw ControlServerError("\(options.path): listen: \(String(cString: strerror(code)))")
         }
         return fd
     }

@@ -78,14 +78,6 @@ public final class PageScheduler {
         var identity: Int64
     }
 
-    enum Robots {
-        case unknown
-        case fetching
-        case known(RobotsTxt, until: Int64)
-        case unreachable(String, until: Int64)
-        case unresolvable(String, until: Int64)
-    }
-
     struct Site {
         var robots = Robots.unknown
         var bucket: TokenBucket
@@ -102,11 +94,11 @@ public final class PageScheduler {
     /// Arrival order, for fairness; keys of resolved items are dropped lazily.
     private var order: [Key] = []
     private var running: [Key: PageTicket] = [:]
-    private var sites: [String: Site] = [:]
+    var sites: [String: Site] = [:]
     private var budgetBlocked: Set<Key> = []
     /// Nothing can start before this time unless something changes (`wake` is reset then).
-    private var wakeAt: Int64 = 0
-    public private(set) var counters = Counters()
+    var wakeAt: Int64 = 0
+    public internal(set) var counters = Counters()
 
     public init(policy: Policy) {
         self.policy = policy
@@ -120,16 +112,27 @@ public final class PageScheduler {
     public var inFlight: Int { running.count + sites.values.reduce(0) { $0 + ($1.robots.isFetching ? 1 : 0) } }
 
     /// Takes an item to wait for its page.
-    public func add(_ t: PageTicket) {
-        let key = Key(feedID: t.feedID, identity: t.identity)
+    public func add(_ ticket: PageTicket) {
+        let key = Key(feedID: ticket.feedID, identity: ticket.identity)
         guard waiting[key] == nil, running[key] == nil else { return }
-        waiting[key] = t
+        waiting[key] = ticket
         order.append(key)
         wakeAt = 0
     }
 
-    private func site(_ origin: String, now: Int64) -> Site {
+    func siteState(_ origin: String, now: Int64) -> Site {
         sites[origin] ?? Site(bucket: TokenBucket(perMinute: policy.budget, burst: policy.burst, now: now))
+    }
+
+    /// What one scan of the waiting items gathers.
+    struct Scan {
+        var jobs: [Job] = []
+        var resolved: [Resolution] = []
+        /// When the next scan may find something to do without a completion.
+        var wake = Int64.max
+        var inFlight: Int
+
+        mutating func wait(until time: Int64) { wake = min(wake, time) }
     }
 
     /// The requests that may start now, and the items resolved without one (their wait
@@ -137,189 +140,133 @@ public final class PageScheduler {
     /// `feedPolicy` looks a feed up by its id.
     public func next(now: Int64, feedPolicy: (Int64) -> FeedPolicy?) -> (jobs: [Job], resolved: [Resolution]) {
         guard now >= wakeAt, !waiting.isEmpty else { return ([], []) }
-        var jobs: [Job] = []
-        var resolved: [Resolution] = []
-        var wake = Int64.max
-        var inFlight = self.inFlight
+        var scan = Scan(inFlight: inFlight)
         var kept: [Key] = []
         kept.reserveCapacity(order.count)
         for key in order {
-            guard let t = waiting[key] else { continue }
-            func resolve(_ reason: PageFallback, _ why: String) {
-                waiting[key] = nil
-                budgetBlocked.remove(key)
-                resolved.append(Resolution(ticket: t, verdict: .feed(reason, why), fetched: t.attempts > 0))
-            }
-            guard let feed = feedPolicy(t.feedID) else {
-                resolve(.feedRemoved, "its feed was removed from the configuration while its page was awaited")
+            guard let ticket = waiting[key] else { continue }
+            guard let feed = feedPolicy(ticket.feedID) else {
+                resolve(key, ticket, .feedRemoved, "its feed was removed from the configuration while its page was awaited", &scan)
                 continue
             }
-            if t.deadline <= now {
-                resolve(.timedOut, "no page within full_text_timeout" + (t.lastError.map { " (last: \($0))" } ?? ""))
+            if ticket.deadline <= now {
+                resolve(key, ticket, .timedOut, "no page within full_text_timeout" + (ticket.lastError.map { " (last: \($0))" } ?? ""), &scan)
                 continue
             }
-            kept.append(key)
-            wake = min(wake, t.deadline)
-            if t.nextAttempt > now {
-                wake = min(wake, t.nextAttempt)
-                continue
-            }
-            guard inFlight < policy.maxInFlight else { continue }  // a completion wakes the scan
-            guard let origin = PageFetch.origin(of: t.link) else {
-                // A file (the demo's pages): no site to be polite to.
-                start(t, key, origin: nil, now: now)
-                jobs.append(.page(t))
-                inFlight += 1
-                continue
-            }
-            var s = site(origin, now: now)
-            defer { sites[origin] = s }
-            if !feed.ignoreRobots {
-                switch robotsVerdict(&s, origin, t, now: now, wake: &wake, jobs: &jobs, inFlight: &inFlight) {
-                case .proceed:
-                    break
-                case .hold:
-                    continue
-                case .refuse(let reason, let why):
-                    kept.removeLast()
-                    resolve(reason, why)
-                    continue
-                }
-            }
-            // The site's own pace: Retry-After, its in-flight limit, Crawl-delay, the bucket.
-            var readyAt = max(now, s.blockedUntil)
-            if case .known(let rules, _) = s.robots, let delay = rules.crawlDelay(agent: policy.agent), let last = s.lastStart {
-                readyAt = max(readyAt, last + Int64(min(delay, 300).rounded(.up)))
-            }
-            if s.inFlight >= policy.perHost { continue }  // a completion wakes the scan
-            if readyAt <= now, takeToken(&s, origin, now: now) {
-                s.inFlight += 1
-                s.lastStart = now
-                start(t, key, origin: origin, now: now)
-                jobs.append(.page(t))
-                inFlight += 1
-            } else {
-                if budgetBlocked.insert(key).inserted { counters.budgetWaits += 1 }
-                wake = min(wake, max(readyAt, s.bucket.nextToken(now: now)))
-            }
+            if consider(key, ticket, feed, now: now, &scan) { kept.append(key) }
         }
         order = kept.filter { waiting[$0] != nil }
-        wakeAt = wake
-        return (jobs, resolved)
+        wakeAt = scan.wake
+        return (scan.jobs, scan.resolved)
     }
 
-    /// What the site's robots.txt says of a page's request now.
-    private enum RobotsVerdict {
-        case proceed
-        /// Not yet: the file is asked for (now or already), or the site did not answer.
-        case hold
-        case refuse(PageFallback, String)
-    }
-
-    /// Reads the site's robots.txt state for `t`, asking for the file when it is not known
-    /// (or what was learnt of it expired) and the site's pace allows a request.
-    private func robotsVerdict(
-        _ s: inout Site, _ origin: String, _ t: PageTicket, now: Int64, wake: inout Int64, jobs: inout [Job], inFlight: inout Int
-    ) -> RobotsVerdict {
-        switch s.robots {
-        case .known(_, let until), .unreachable(_, let until), .unresolvable(_, let until):
-            if until <= now { s.robots = .unknown }
-        default: break
+    /// Starts a waiting item's request when its retry time, the limits and its site allow;
+    /// false when its site's `robots.txt` resolved it instead.
+    private func consider(_ key: Key, _ ticket: PageTicket, _ feed: FeedPolicy, now: Int64, _ scan: inout Scan) -> Bool {
+        scan.wait(until: ticket.deadline)
+        if ticket.nextAttempt > now {
+            scan.wait(until: ticket.nextAttempt)
+            return true
         }
-        switch s.robots {
-        case .fetching:
-            return .hold
-        case .unknown:
-            if s.inFlight < policy.perHost, s.blockedUntil <= now, takeToken(&s, origin, now: now) {
-                s.robots = .fetching
-                s.inFlight += 1
-                s.lastStart = now
-                counters.robotsFetches += 1
-                jobs.append(.robots(origin: origin))
-                inFlight += 1
-            } else {
-                wake = min(wake, max(s.blockedUntil, s.bucket.nextToken(now: now)))
+        guard scan.inFlight < policy.maxInFlight else { return true }  // a completion wakes the scan
+        guard let origin = PageFetch.origin(of: ticket.link) else {
+            // A file (the demo's pages): no site to be polite to.
+            start(key, ticket, &scan)
+            return true
+        }
+        var site = siteState(origin, now: now)
+        defer { sites[origin] = site }
+        if !feed.ignoreRobots {
+            switch robotsVerdict(&site, origin, ticket, now: now, &scan) {
+            case .proceed:
+                break
+            case .hold:
+                return true
+            case .refuse(let reason, let why):
+                resolve(key, ticket, reason, why, &scan)
+                return false
             }
-            return .hold
-        case .unreachable(_, let until):
-            wake = min(wake, until)
-            return .hold
-        case .unresolvable(let why, _):
-            return .refuse(.dns, why)
-        case .known(let rules, _):
-            let path = PageFetch.site(of: t.link)?.path ?? "/"
-            return rules.allows(path, agent: policy.agent) ? .proceed : .refuse(.robots, "robots.txt disallows the page")
         }
+        // The site's own pace: its in-flight limit, Retry-After, Crawl-delay, the bucket.
+        if site.inFlight >= policy.perHost { return true }  // a completion wakes the scan
+        var readyAt = max(now, site.blockedUntil)
+        if case .known(let rules, _) = site.robots, let delay = rules.crawlDelay(agent: policy.agent), let last = site.lastStart {
+            readyAt = max(readyAt, last + Int64(min(delay, 300).rounded(.up)))
+        }
+        if readyAt <= now, takeToken(&site, origin, now: now) {
+            site.inFlight += 1
+            site.lastStart = now
+            start(key, ticket, &scan)
+        } else {
+            if budgetBlocked.insert(key).inserted { counters.budgetWaits += 1 }
+            scan.wait(until: max(readyAt, site.bucket.nextToken(now: now)))
+        }
+        return true
+    }
+
+    /// Ends an item's wait without its page.
+    private func resolve(_ key: Key, _ ticket: PageTicket, _ reason: PageFallback, _ why: String, _ scan: inout Scan) {
+        waiting[key] = nil
+        budgetBlocked.remove(key)
+        scan.resolved.append(Resolution(ticket: ticket, verdict: .feed(reason, why), fetched: ticket.attempts > 0))
     }
 
     /// Spends a token of the site's bucket: the cluster's when there is one (a refusal
     /// blocks the site here until the cluster says a token may be there: no question
     /// to the database per waiting item and scan), this scheduler's own otherwise.
-    private func takeToken(_ s: inout Site, _ origin: String, now: Int64) -> Bool {
-        guard let shared else { return s.bucket.take(now: now) }
+    func takeToken(_ site: inout Site, _ origin: String, now: Int64) -> Bool {
+        guard let shared else { return site.bucket.take(now: now) }
         if let wait = shared.take(origin: origin, perMinute: policy.budget, burst: policy.burst) {
-            s.blockedUntil = max(s.blockedUntil, now + max(1, wait))
+            site.blockedUntil = max(site.blockedUntil, now + max(1, wait))
             return false
         }
         return true
     }
 
-    private func start(_ t: PageTicket, _ key: Key, origin: String?, now: Int64) {
+    /// Hands an item's page request out.
+    private func start(_ key: Key, _ ticket: PageTicket, _ scan: inout Scan) {
         waiting[key] = nil
-        running[key] = t
+        running[key] = ticket
         budgetBlocked.remove(key)
         counters.pageFetches += 1
-    }
-
-    /// A `robots.txt` request ended.
-    public func robotsDone(origin: String, _ answer: RobotsAnswer, now: Int64) {
-        var s = site(origin, now: now)
-        s.inFlight = max(0, s.inFlight - 1)
-        switch answer {
-        case .rules(let r): s.robots = .known(r, until: now + policy.robotsLifetime)
-        case .unreachable(let why, let retryAfter):
-            s.robots = .unreachable(why, until: now + max(policy.robotsRetry, retryAfter ?? 0))
-            if let retryAfter { blockSite(&s, origin, now: now, seconds: retryAfter) }
-        case .unresolvable(let why): s.robots = .unresolvable(why, until: now + policy.robotsRetry)
-        }
-        sites[origin] = s
-        wakeAt = 0
+        scan.jobs.append(.page(ticket))
+        scan.inFlight += 1
     }
 
     /// A page request ended: the item is resolved, or waits for another try (returned, to be
     /// recorded in the state), or — shutting down — waits as it was.
-    public func pageDone(_ t: PageTicket, _ attempt: PageAttempt, now: Int64) -> (resolved: Resolution?, retry: PageTicket?) {
-        let key = Key(feedID: t.feedID, identity: t.identity)
+    public func pageDone(_ ticket: PageTicket, _ attempt: PageAttempt, now: Int64) -> (resolved: Resolution?, retry: PageTicket?) {
+        let key = Key(feedID: ticket.feedID, identity: ticket.identity)
         running[key] = nil
-        if let origin = PageFetch.origin(of: t.link), var s = sites[origin] {
-            s.inFlight = max(0, s.inFlight - 1)
-            if case .retry(_, let retryAfter?) = attempt { blockSite(&s, origin, now: now, seconds: retryAfter) }
-            sites[origin] = s
+        if let origin = PageFetch.origin(of: ticket.link), var site = sites[origin] {
+            site.inFlight = max(0, site.inFlight - 1)
+            if case .retry(_, let retryAfter?) = attempt { blockSite(&site, origin, now: now, seconds: retryAfter) }
+            sites[origin] = site
         }
         wakeAt = 0
         switch attempt {
         case .done(let verdict):
-            return (Resolution(ticket: t, verdict: verdict, fetched: true), nil)
+            return (Resolution(ticket: ticket, verdict: verdict, fetched: true), nil)
         case .retry(let why, let retryAfter):
-            var next = t
+            var next = ticket
             next.attempts += 1
             next.lastError = why
-            next.nextAttempt = min(t.deadline, now + max(Self.backoff(attempts: next.attempts), retryAfter ?? 0))
+            next.nextAttempt = min(ticket.deadline, now + max(Self.backoff(attempts: next.attempts), retryAfter ?? 0))
             counters.retries += 1
             waiting[key] = next
             order.append(key)
             return (nil, next)
         case .cancelled:
-            waiting[key] = t
+            waiting[key] = ticket
             order.append(key)
             return (nil, nil)
         }
     }
 
     /// A site's Retry-After (a day at most), kept here and told to the cluster.
-    private func blockSite(_ s: inout Site, _ origin: String, now: Int64, seconds: Int64) {
+    func blockSite(_ site: inout Site, _ origin: String, now: Int64, seconds: Int64) {
         let seconds = min(max(0, seconds), 86400)
-        s.blockedUntil = max(s.blockedUntil, now + seconds)
+        site.blockedUntil = max(site.blockedUntil, now + seconds)
         shared?.block(origin: origin, seconds: seconds)
     }
 
@@ -329,12 +276,12 @@ public final class PageScheduler {
     }
 
     /// Forgets a request handed out but not made (its item is no longer in the state).
-    public func forget(_ t: PageTicket) {
-        let key = Key(feedID: t.feedID, identity: t.identity)
+    public func forget(_ ticket: PageTicket) {
+        let key = Key(feedID: ticket.feedID, identity: ticket.identity)
         running[key] = nil
-        if let origin = PageFetch.origin(of: t.link), var s = sites[origin] {
-            s.inFlight = max(0, s.inFlight - 1)
-            sites[origin] = s
+        if let origin = PageFetch.origin(of: ticket.link), var site = sites[origin] {
+            site.inFlight = max(0, site.inFlight - 1)
+            sites[origin] = site
         }
         wakeAt = 0
     }
@@ -345,12 +292,5 @@ public final class PageScheduler {
         order.removeAll()
         budgetBlocked.removeAll()
         wakeAt = 0
-    }
-}
-
-extension PageScheduler.Robots {
-    var isFetching: Bool {
-        if case .fetching = self { return true }
-        return false
     }
 }
