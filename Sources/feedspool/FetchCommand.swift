@@ -116,16 +116,7 @@ struct FetchCommand: AsyncParsableCommand {
             Diagnostics.print("\(urlFile ?? "-"): no URLs in the file")
             throw ExitCode(1)
         }
-        var config = FetchConfiguration()
-        config.maxConcurrent = concurrency
-        config.maxPerHost = perHost
-        config.perHostGapMilliseconds = perHostGap
-        config.maxBodyBytes = maxBodySize
-        config.totalTimeoutMilliseconds = timeout * 1000
-        config.connectTimeoutMilliseconds = connectTimeout * 1000
-        config.allowPrivateNetworks = allowPrivateNetworks
-        config.allowFileURLs = allowFileURLs
-        if let userAgent { config.userAgent = userAgent }
+        let config = configuration
         let engine: FetchEngine
         do {
             engine = try FetchEngine(configuration: config)
@@ -153,21 +144,7 @@ struct FetchCommand: AsyncParsableCommand {
             }
             while let report = await group.next() {
                 if report.failed { failed += 1 }
-                if !quiet {
-                    for line in report.diagnostics { Diagnostics.print(line) }
-                } else if report.failed, let last = report.diagnostics.last {
-                    Diagnostics.print(last)
-                }
-                for line in report.jsonLines {
-                    stdout.write(line)
-                    stdout.write("\n")
-                }
-                for article in report.articles {
-                    stdout.write("==> \(Article.fileName(seq: seq, id: article.id)) <==\n")
-                    stdout.write(article.text)
-                    stdout.write("\n\n")
-                    seq += 1
-                }
+                print(report, stdout, seq: &seq)
                 if next < urls.count {
                     let url = urls[next]
                     group.addTask { await job.run(url, engine: engine) }
@@ -177,6 +154,42 @@ struct FetchCommand: AsyncParsableCommand {
         }
         stdout.flush()
         if failed > 0 { throw ExitCode(1) }
+    }
+
+    /// The engine's settings from the options.
+    private var configuration: FetchConfiguration {
+        var config = FetchConfiguration()
+        config.maxConcurrent = concurrency
+        config.maxPerHost = perHost
+        config.perHostGapMilliseconds = perHostGap
+        config.maxBodyBytes = maxBodySize
+        config.totalTimeoutMilliseconds = timeout * 1000
+        config.connectTimeoutMilliseconds = connectTimeout * 1000
+        config.allowPrivateNetworks = allowPrivateNetworks
+        config.allowFileURLs = allowFileURLs
+        if let userAgent { config.userAgent = userAgent }
+        return config
+    }
+
+    /// Prints what one URL produced: its diagnostics on stderr (with --quiet only a
+    /// failure's last), its JSON lines or articles on stdout, the articles numbered on from
+    /// `seq`.
+    private func print(_ report: FeedReport, _ stdout: Output, seq: inout Int) {
+        if !quiet {
+            for line in report.diagnostics { Diagnostics.print(line) }
+        } else if report.failed, let last = report.diagnostics.last {
+            Diagnostics.print(last)
+        }
+        for line in report.jsonLines {
+            stdout.write(line)
+            stdout.write("\n")
+        }
+        for article in report.articles {
+            stdout.write("==> \(Article.fileName(seq: seq, id: article.id)) <==\n")
+            stdout.write(article.text)
+            stdout.write("\n\n")
+            seq += 1
+        }
     }
 }
 
@@ -203,91 +216,97 @@ struct FetchJob: Sendable {
         let fetched = await FetchedFeed.fetch(FetchRequest(url: url, validators: validators, recordHeaders: verbose), engine: engine, parse: parse)
         let result = fetched.result
         let feed = fetched.parsed
-        let parseError = fetched.parseError
         var report = FeedReport()
         if verbose, let http = result.http {
-            for l in http.requestHeaderLines { report.diagnostics.append("\(url): > \(l)") }
-            for l in http.responseHeaderLines { report.diagnostics.append("\(url): < \(l)") }
+            for line in http.requestHeaderLines { report.diagnostics.append("\(url): > \(line)") }
+            for line in http.responseHeaderLines { report.diagnostics.append("\(url): < \(line)") }
         }
-        report.diagnostics.append(statusLine(url, result, feed: feed, parseError: parseError))
+        report.diagnostics.append(statusLine(url, result, feed: feed, parseError: fetched.parseError))
         if let feed, verbose || !json {
-            for w in feed.warnings { report.diagnostics.append("\(url): warning: \(w)") }
+            for warning in feed.warnings { report.diagnostics.append("\(url): warning: \(warning)") }
         }
-        report.failed = parseError != nil || {
+        report.failed = fetched.parseError != nil || {
             switch result.outcome {
             case .failed, .gone: return true
             case .fetched, .notModified: return false
             }
         }()
-
         if let mode = fullText, let feed {
-            let steps = await FullTextChain(engine: engine, mode: mode, ignoreRobots: ignoreRobots, agent: agent).run(feed)
-            let identities = ItemIdentity.assign(to: feed.items)
-            let now = FeedDate(secondsSinceEpoch: Int64(time(nil)))
-            for (step, identity) in zip(steps, identities) {
-                let id = ArticleID.make(feedKey: url, identity: identity)
-                report.diagnostics.append(FullTextChain.describe(step, feedURL: url))
-                if json {
-                    report.jsonLines.append(FullTextChain.json(step, feedURL: url, articleID: id))
-                } else {
-                    let title = step.title ?? ArticleBuilder<HTMLToText>.fallbackTitle(body: step.body, limit: 80)
-                    let article = Article(id: id, date: (step.published ?? now).localDateString, title: title, body: UTF8Text(step.body))
-                    report.articles.append((id, article.rendered))
-                }
-            }
-            return report
-        }
-        var converter = HTMLToText()
-        if json {
-            let later = parseError.map { (stage: "parse", message: $0) }
-            if let feed {
-                report.jsonLines = [feed.json(using: &converter, feedKey: url) { w in
-                    w.string("url", url)
-                    result.writeJSON(into: &w)
-                }]
-            } else {
-                var w = JSONWriter()
-                w.beginObject()
-                w.raw("feed", "null")
-                w.beginArray("items")
-                w.endArray()
-                w.string("url", url)
-                result.writeJSON(into: &w, later: later)
-                w.endObject()
-                report.jsonLines = [w.string]
-            }
+            await addFullText(of: feed, url, mode: mode, engine: engine, to: &report)
+        } else if json {
+            report.jsonLines = [jsonLine(url, fetched)]
         } else if let feed {
+            var converter = HTMLToText()
             let now = FeedDate(secondsSinceEpoch: Int64(time(nil)))
             report.articles = feed.articles(feedKey: url, firstSeen: now, using: &converter).map { ($0.id, $0.rendered) }
         }
         return report
     }
 
-    private func statusLine(_ url: String, _ r: FetchResult, feed: ParsedFeed?, parseError: String?) -> String {
-        var s = "\(url): "
-        let hops = r.http?.redirects ?? []
-        switch r.outcome {
+    /// With --full-text: each item's page fetched and extracted as the daemon would, one
+    /// diagnostic line and one article (or JSON line) per item.
+    private func addFullText(of feed: ParsedFeed, _ url: String, mode: FullTextMode, engine: FetchEngine, to report: inout FeedReport) async {
+        let steps = await FullTextChain(engine: engine, mode: mode, ignoreRobots: ignoreRobots, agent: agent).run(feed)
+        let identities = ItemIdentity.assign(to: feed.items)
+        let now = FeedDate(secondsSinceEpoch: Int64(time(nil)))
+        for (step, identity) in zip(steps, identities) {
+            let id = ArticleID.make(feedKey: url, identity: identity)
+            report.diagnostics.append(FullTextChain.describe(step, feedURL: url))
+            if json {
+                report.jsonLines.append(FullTextChain.json(step, feedURL: url, articleID: id))
+            } else {
+                let title = step.title ?? ArticleBuilder<HTMLToText>.fallbackTitle(body: step.body, limit: 80)
+                let article = Article(id: id, date: (step.published ?? now).localDateString, title: title, body: UTF8Text(step.body))
+                report.articles.append((id, article.rendered))
+            }
+        }
+    }
+
+    /// The URL's JSON object: the feed with how it was fetched, or `"feed": null` and why.
+    private func jsonLine(_ url: String, _ fetched: FetchedFeed) -> String {
+        var converter = HTMLToText()
+        if let feed = fetched.parsed {
+            return feed.json(using: &converter, feedKey: url) { writer in
+                writer.string("url", url)
+                fetched.result.writeJSON(into: &writer)
+            }
+        }
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.raw("feed", "null")
+        writer.beginArray("items")
+        writer.endArray()
+        writer.string("url", url)
+        fetched.result.writeJSON(into: &writer, later: fetched.parseError.map { (stage: "parse", message: $0) })
+        writer.endObject()
+        return writer.string
+    }
+
+    private func statusLine(_ url: String, _ result: FetchResult, feed: ParsedFeed?, parseError: String?) -> String {
+        var line = "\(url): "
+        let hops = result.http?.redirects ?? []
+        switch result.outcome {
         case .fetched:
             if let parseError {
-                s += "FAIL (parse): \(parseError)"
+                line += "FAIL (parse): \(parseError)"
             } else if !parse {
-                s += "OK \(r.http?.status ?? 0), \(r.http?.bodyBytes ?? 0) bytes"
+                line += "OK \(result.http?.status ?? 0), \(result.http?.bodyBytes ?? 0) bytes"
             } else {
-                s += "OK \(r.http?.status ?? 0), \(feed?.items.count ?? 0) items, \(r.http?.bodyBytes ?? 0) bytes"
+                line += "OK \(result.http?.status ?? 0), \(feed?.items.count ?? 0) items, \(result.http?.bodyBytes ?? 0) bytes"
             }
         case .notModified(let why):
-            s += "unchanged (\(why.rawValue))"
+            line += "unchanged (\(why.rawValue))"
         case .gone:
-            s += "GONE 410: the feed was removed; stop polling it"
-        case .failed(let e):
-            s += "FAIL (\(e.stage.rawValue)): \(e.message)"
-            if let m = e.curlMessage, !m.isEmpty, !e.message.contains(m) { s += " [curl: \(m)]" }
+            line += "GONE 410: the feed was removed; stop polling it"
+        case .failed(let failure):
+            line += "FAIL (\(failure.stage.rawValue)): \(failure.message)"
+            if let curl = failure.curlMessage, !curl.isEmpty, !failure.message.contains(curl) { line += " [curl: \(curl)]" }
         }
         if !hops.isEmpty {
             let chain = hops.map { "\($0.status) \($0.location)" }.joined(separator: " → ")
-            let kind = r.http?.permanentRedirect != nil ? "permanent" : "temporary"
-            s += "; redirected (\(kind)): \(chain)"
+            let kind = result.http?.permanentRedirect != nil ? "permanent" : "temporary"
+            line += "; redirected (\(kind)): \(chain)"
         }
-        return s
+        return line
     }
 }

@@ -32,57 +32,23 @@ struct ImportOPMLCommand: AsyncParsableCommand {
     var append = false
 
     func run() async throws {
-        var bytes: [UInt8] = []
-        let lower = file.lowercased()
-        if lower.hasPrefix("https://") || lower.hasPrefix("http://") {
-            var config = FetchConfiguration()
-            config.allowPrivateNetworks = allowPrivateNetworks
-            do {
-                let engine = try FetchEngine(configuration: config)
-                defer { engine.shutdown() }
-                let r = await engine.fetch(FetchRequest(url: file))
-                guard case .fetched(let body) = r.outcome else {
-                    Diagnostics.print("\(file): \(r.error.map { "\($0)" } ?? "no OPML document")")
-                    throw ExitCode(1)
-                }
-                bytes = body
-            } catch let e as ExitCode {
-                throw e
-            } catch {
-                Diagnostics.print("\(error)")
-                throw ExitCode(1)
-            }
-        } else {
-            do {
-                try InputFile(path: file).read { bytes.append(contentsOf: $0) }
-            } catch {
-                Diagnostics.print("\(error)")
-                throw ExitCode(1)
-            }
-        }
         let feeds: [OPMLFeed]
         do {
-            feeds = try OPML.parse(bytes)
+            feeds = try OPML.parse(try await document())
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             Diagnostics.print("\(file): \(error)")
             throw ExitCode(1)
         }
-        let existing: Set<String>
-        if let c = try? Config.load(path: config) {
-            existing = Set(c.feeds.map(\.url))
-        } else if append {
-            Diagnostics.print("\(config): cannot read the configuration to append to")
-            throw ExitCode(1)
-        } else {
-            existing = []
-        }
+        let existing = try configuredURLs()
         var toml = ""
         var added = 0
         var seen = Set<String>()
-        for f in feeds where !existing.contains(f.xmlURL) && seen.insert(f.xmlURL).inserted {
-            toml += "\n[[feed]]\nurl = \(Self.quote(f.xmlURL))\n"
-            if let t = f.title { toml += "name = \(Self.quote(t))\n" }
-            if !f.tags.isEmpty { toml += "tags = [" + f.tags.map(Self.quote).joined(separator: ", ") + "]\n" }
+        for feed in feeds where !existing.contains(feed.xmlURL) && seen.insert(feed.xmlURL).inserted {
+            toml += "\n[[feed]]\nurl = \(Self.quote(feed.xmlURL))\n"
+            if let title = feed.title { toml += "name = \(Self.quote(title))\n" }
+            if !feed.tags.isEmpty { toml += "tags = [" + feed.tags.map(Self.quote).joined(separator: ", ") + "]\n" }
             added += 1
         }
         if append {
@@ -99,25 +65,68 @@ struct ImportOPMLCommand: AsyncParsableCommand {
         }
     }
 
+    /// The OPML document's bytes: fetched through the engine for an http(s) URL, read
+    /// otherwise. A failure is reported and ends the command.
+    private func document() async throws -> [UInt8] {
+        let lower = file.lowercased()
+        guard lower.hasPrefix("https://") || lower.hasPrefix("http://") else {
+            var bytes: [UInt8] = []
+            do {
+                try InputFile(path: file).read { bytes.append(contentsOf: $0) }
+            } catch {
+                Diagnostics.print("\(error)")
+                throw ExitCode(1)
+            }
+            return bytes
+        }
+        var config = FetchConfiguration()
+        config.allowPrivateNetworks = allowPrivateNetworks
+        let engine: FetchEngine
+        do {
+            engine = try FetchEngine(configuration: config)
+        } catch {
+            Diagnostics.print("\(error)")
+            throw ExitCode(1)
+        }
+        defer { engine.shutdown() }
+        let result = await engine.fetch(FetchRequest(url: file))
+        guard case .fetched(let body) = result.outcome else {
+            Diagnostics.print("\(file): \(result.error.map { "\($0)" } ?? "no OPML document")")
+            throw ExitCode(1)
+        }
+        return body
+    }
+
+    /// The feed URLs the configuration has already (none when it cannot be read, unless
+    /// the new tables are to be appended to it).
+    private func configuredURLs() throws -> Set<String> {
+        if let loaded = try? Config.load(path: config) { return Set(loaded.feeds.map(\.url)) }
+        guard !append else {
+            Diagnostics.print("\(config): cannot read the configuration to append to")
+            throw ExitCode(1)
+        }
+        return []
+    }
+
     /// A TOML basic string.
-    static func quote(_ s: String) -> String {
-        var o = "\""
-        for ch in s.unicodeScalars {
+    static func quote(_ text: String) -> String {
+        var quoted = "\""
+        for ch in text.unicodeScalars {
             switch ch {
-            case "\"": o += "\\\""
-            case "\\": o += "\\\\"
-            case "\n": o += "\\n"
-            case "\t": o += "\\t"
+            case "\"": quoted += "\\\""
+            case "\\": quoted += "\\\\"
+            case "\n": quoted += "\\n"
+            case "\t": quoted += "\\t"
             default:
                 if ch.value < 0x20 || ch.value == 0x7F {
                     let hex = String(ch.value, radix: 16, uppercase: true)
-                    o += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    quoted += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
                 } else {
-                    o.unicodeScalars.append(ch)
+                    quoted.unicodeScalars.append(ch)
                 }
             }
         }
-        return o + "\""
+        return quoted + "\""
     }
 }
 
@@ -130,11 +139,11 @@ struct ExportOPMLCommand: ParsableCommand {
     var config: String = Config.defaultPath
 
     func run() throws {
-        let c: Config
-        do { c = try Config.load(path: config) } catch {
+        let loaded: Config
+        do { loaded = try Config.load(path: config) } catch {
             Diagnostics.print("\(error)")
             throw ExitCode(2)
         }
-        print(OPML.write(c.feeds.map { OPMLFeed(xmlURL: $0.url, title: $0.name, tags: $0.tags) }), terminator: "")
+        print(OPML.write(loaded.feeds.map { OPMLFeed(xmlURL: $0.url, title: $0.name, tags: $0.tags) }), terminator: "")
     }
 }

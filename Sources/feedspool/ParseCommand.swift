@@ -54,40 +54,14 @@ struct ParseCommand: ParsableCommand {
         let stdout = Output()
         var converter = HTMLToText()
         var failed = 0
-        var seq = 0
-        var directory: ArticleDirectory?
-        if let out {
-            do {
-                directory = try ArticleDirectory(path: out)
-            } catch {
-                Diagnostics.print("\(error)")
-                throw ExitCode(1)
-            }
-            seq = directory!.nextSequence
-        }
+        let directory = try openDirectory()
+        var seq = directory?.nextSequence ?? 0
         let now = FeedDate(secondsSinceEpoch: Int64(time(nil)))
         let options = FeedParserOptions(baseURL: baseURL, contentType: contentType)
         for path in files {
-            let parser = StreamingFeedParser(options: options)
-            let feed: ParsedFeed
-            do {
-                try InputFile(path: path).read { parser.feed($0) }
-                feed = try parser.finish()
-            } catch let e as InputFile.Failure {
-                Diagnostics.print("\(e)")
+            guard let feed = parse(path, options: options) else {
                 failed += 1
                 continue
-            } catch let e as FeedParseError {
-                Diagnostics.print("\(path): \(e)")
-                failed += 1
-                continue
-            }
-            if verbose {
-                let cs = parser.charsetDecision.map { "\($0.charset) (\($0.reason))" } ?? "-"
-                Diagnostics.print("\(path): \(feed.info.format.rawValue), \(feed.items.count) items, encoding \(cs)")
-            }
-            if !quiet {
-                for w in feed.warnings { Diagnostics.print("\(path): warning: \(w)") }
             }
             let feedKey = baseURL ?? feed.info.selfLink ?? feed.info.id ?? feed.info.link ?? ""
             if json {
@@ -96,20 +70,7 @@ struct ParseCommand: ParsableCommand {
                 continue
             }
             for article in feed.articles(feedKey: feedKey, firstSeen: now, using: &converter) {
-                if let dir = directory {
-                    do {
-                        try dir.write(article, seq: seq)
-                    } catch {
-                        Diagnostics.print("\(error)")
-                        throw ExitCode(1)
-                    }
-                } else {
-                    stdout.write("==> ")
-                    stdout.write(Article.fileName(seq: seq, id: article.id))
-                    stdout.write(" <==\n")
-                    article.render { stdout.write($0) }
-                    stdout.write("\n\n")
-                }
+                try emit(article, seq: seq, into: directory, stdout)
                 seq += 1
             }
         }
@@ -118,5 +79,63 @@ struct ParseCommand: ParsableCommand {
             do { try directory.sync() } catch { Diagnostics.print("\(error)"); throw ExitCode(1) }
         }
         if failed > 0 { throw ExitCode(1) }
+    }
+
+    /// The directory `--out` names, opened (nil without `--out`).
+    private func openDirectory() throws -> ArticleDirectory? {
+        guard let out else { return nil }
+        do {
+            return try ArticleDirectory(path: out)
+        } catch {
+            Diagnostics.print("\(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    /// Reads and parses one file, reporting on stderr what was recovered from (and with
+    /// `--verbose` what was detected); nil, reported, when the file cannot be read or is
+    /// not a feed.
+    private func parse(_ path: String, options: FeedParserOptions) -> ParsedFeed? {
+        let parser = StreamingFeedParser(options: options)
+        let feed: ParsedFeed
+        do {
+            try InputFile(path: path).read { parser.feed($0) }
+            feed = try parser.finish()
+        } catch let failure as InputFile.Failure {
+            Diagnostics.print("\(failure)")
+            return nil
+        } catch let failure as FeedParseError {
+            Diagnostics.print("\(path): \(failure)")
+            return nil
+        } catch {
+            Diagnostics.print("\(path): \(error)")
+            return nil
+        }
+        if verbose {
+            let charset = parser.charsetDecision.map { "\($0.charset) (\($0.reason))" } ?? "-"
+            Diagnostics.print("\(path): \(feed.info.format.rawValue), \(feed.items.count) items, encoding \(charset)")
+        }
+        if !quiet {
+            for warning in feed.warnings { Diagnostics.print("\(path): warning: \(warning)") }
+        }
+        return feed
+    }
+
+    /// Writes one article as a file into `directory`, or on standard output after its name.
+    private func emit(_ article: Article, seq: Int, into directory: ArticleDirectory?, _ stdout: Output) throws {
+        guard let directory else {
+            stdout.write("==> ")
+            stdout.write(Article.fileName(seq: seq, id: article.id))
+            stdout.write(" <==\n")
+            article.render { stdout.write($0) }
+            stdout.write("\n\n")
+            return
+        }
+        do {
+            try directory.write(article, seq: seq)
+        } catch {
+            Diagnostics.print("\(error)")
+            throw ExitCode(1)
+        }
     }
 }

@@ -28,17 +28,40 @@ struct ShowCommand: ParsableCommand {
     var stateDir: String?
 
     func run() throws {
-        let dir: String
+        let (store, found) = try lookUp()
+        let out = Output()
+        for delivery in found {
+            let feed = try? store.feed(id: delivery.feedID)
+            if json {
+                var writer = JSONWriter()
+                writer.beginObject()
+                Provenance.write(delivery, into: &writer, spoolDir: nil)
+                writer.bool("delivered", delivery.delivered)
+                writer.string("feed_key", feed?.key)
+                writer.string("feed_name", feed?.name)
+                writer.endObject()
+                out.write(writer.string + "\n")
+            } else {
+                for (label, value) in Self.rows(delivery, feed: feed) { out.write(label.padding(11) + (value ?? "-") + "\n") }
+                if found.count > 1 { out.write("\n") }
+            }
+        }
+        out.flush()
+    }
+
+    /// Opens the state read-only and finds the deliveries asked for (several for an
+    /// article id delivered more than once); what cannot be found is reported and ends
+    /// the command.
+    private func lookUp() throws -> (any StateBackend, [Delivery]) {
+        var dir = stateDir ?? ""
         var stateURL: String?
         var node = ""
-        if let stateDir {
-            dir = stateDir
-        } else {
+        if stateDir == nil {
             do {
-                let c = try Config.load(path: config)
-                dir = c.stateDir
-                stateURL = c.stateURL
-                node = c.node
+                let loaded = try Config.load(path: config)
+                dir = loaded.stateDir
+                stateURL = loaded.stateURL
+                node = loaded.node
             } catch {
                 Diagnostics.print("\(error)")
                 throw ExitCode(2)
@@ -56,44 +79,32 @@ struct ShowCommand: ParsableCommand {
                 Diagnostics.print("\(article): give a sequence number or a 16-hex-digit article id")
                 throw ExitCode(2)
             }
-        } catch let e as StoreError {
-            Diagnostics.print("\(e)")
+        } catch let failure as StoreError {
+            Diagnostics.print("\(failure)")
             throw ExitCode(1)
         }
         guard !found.isEmpty else {
             Diagnostics.print("\(article): no such article in \(store.place)")
             throw ExitCode(1)
         }
-        let out = Output()
-        for d in found {
-            let feed = try? store.feed(id: d.feedID)
-            let published = d.published.map { FeedDate(secondsSinceEpoch: $0, offsetSeconds: Int32(d.publishedOffset ?? 0)).rfc3339String }
-            let firstSeen = FeedDate(secondsSinceEpoch: d.firstSeen).utcString
-            if json {
-                var w = JSONWriter()
-                w.beginObject()
-                Provenance.write(d, into: &w, spoolDir: nil)
-                w.bool("delivered", d.delivered)
-                w.string("feed_key", feed?.key)
-                w.string("feed_name", feed?.name)
-                w.endObject()
-                out.write(w.string + "\n")
-            } else {
-                let rows: [(String, String?)] = [
-                    ("seq", String(d.seq)), ("id", d.articleID), ("file", d.file),
-                    ("state", d.delivered ? "delivered" : "being delivered (the daemon completes it at start-up)"),
-                    ("feed", d.feedURL + (feed?.name.map { " (\($0))" } ?? "")), ("link", d.link), ("guid", d.guid),
-                    ("title", d.title), ("published", published), ("first seen", firstSeen), ("decision", d.decision.rawValue),
-                    ("text", d.textSource?.description),
-                ]
-                for (k, v) in rows { out.write(k.padding(11) + (v ?? "-") + "\n") }
-                if found.count > 1 { out.write("\n") }
-            }
+        return (store, found)
+    }
+
+    /// A delivery's labelled lines, in the order they are printed.
+    private static func rows(_ delivery: Delivery, feed: FeedRecord?) -> [(label: String, value: String?)] {
+        let published = delivery.published.map {
+            FeedDate(secondsSinceEpoch: $0, offsetSeconds: Int32(delivery.publishedOffset ?? 0)).rfc3339String
         }
-        out.flush()
+        return [
+            ("seq", String(delivery.seq)), ("id", delivery.articleID), ("file", delivery.file),
+            ("state", delivery.delivered ? "delivered" : "being delivered (the daemon completes it at start-up)"),
+            ("feed", delivery.feedURL + (feed?.name.map { " (\($0))" } ?? "")), ("link", delivery.link), ("guid", delivery.guid),
+            ("title", delivery.title), ("published", published), ("first seen", FeedDate(secondsSinceEpoch: delivery.firstSeen).utcString),
+            ("decision", delivery.decision.rawValue), ("text", delivery.textSource?.description),
+        ]
     }
 }
 
 extension String {
-    fileprivate func padding(_ n: Int) -> String { count >= n ? self + " " : self + String(repeating: " ", count: n - count) }
+    fileprivate func padding(_ width: Int) -> String { count >= width ? self + " " : self + String(repeating: " ", count: width - count) }
 }

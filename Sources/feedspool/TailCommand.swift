@@ -33,17 +33,7 @@ struct TailCommand: ParsableCommand {
     func run() throws {
         let out = Output()
         // Subscribe before listing, so nothing delivered in between is missed.
-        var client: ControlClient?
-        if follow {
-            client = try? ControlClient(path: daemon.socketPath)
-            if let c = client {
-                do {
-                    _ = try c.request(.init("subscribe"))
-                } catch {
-                    client = nil
-                }
-            }
-        }
+        let client = follow ? subscribed() : nil
         guard let dir = spool ?? daemon.loadConfig()?.spoolDir ?? daemonSpool() else {
             Diagnostics.print("cannot tell where the spool is: give --spool DIR or --config FILE")
             throw ExitCode(2)
@@ -58,36 +48,60 @@ struct TailCommand: ParsableCommand {
         out.flush()
         guard follow else { return }
         if let client {
-            while let line = client.readLine() {
-                guard let event = try? JSONValue.parse(Array(line.utf8)), event.isObject else { continue }
-                let file = event["file"]?.string, path = event["path"]?.string
-                switch event["event"]?.string {
-                case "article" where event["node"]?.string != nil && path != dir + "/" + (file ?? ""):
-                    // Another node's article (a cluster): numbered from that node's blocks,
-                    // not in this spool's order, and never in the backlog printed above.
-                    guard let name = file else { continue }
-                    let text = event["text"]?.string ?? path.flatMap(Self.read) ?? ""
-                    emit(out, name: name, text: text, dir: path.map { String($0.dropLast(name.utf8.count + 1)) } ?? dir, event: event)
-                case "article":
-                    guard let name = file, name > last else { continue }
-                    let text = event["text"]?.string ?? Self.read(dir + "/" + name) ?? ""
-                    emit(out, name: name, text: text, dir: dir, event: event)
-                    last = name
-                case "dropped":
-                    Diagnostics.print("the daemon dropped \(event["count"]?.scalarText ?? "some") event(s): this reader was too slow")
-                default:
-                    continue
-                }
-                out.flush()
-            }
-            Diagnostics.print("feedspoold closed the event stream")
-            throw ExitCode(ClientExit.unreachable)
+            try followEvents(client, dir: dir, after: last, out)
         }
-        // No daemon: watch the directory (bounded work per check: one listing).
+        watch(dir, after: last, out)
+    }
+
+    /// A connection subscribed to the daemon's events; nil when no daemon answers.
+    private func subscribed() -> ControlClient? {
+        guard let client = try? ControlClient(path: daemon.socketPath) else { return nil }
+        do {
+            _ = try client.request(.init("subscribe"))
+        } catch {
+            return nil
+        }
+        return client
+    }
+
+    /// Prints each article the daemon announces after `last`, and another node's (in a
+    /// cluster) as it comes; returns never: the end of the stream ends the command.
+    private func followEvents(_ client: ControlClient, dir: String, after last: String, _ out: Output) throws -> Never {
+        var last = last
+        while let line = client.readLine() {
+            guard let event = try? JSONValue.parse(Array(line.utf8)), event.isObject else { continue }
+            let file = event["file"]?.string, path = event["path"]?.string
+            switch event["event"]?.string {
+            case "article" where event["node"]?.string != nil && path != dir + "/" + (file ?? ""):
+                // Another node's article (a cluster): numbered from that node's blocks,
+                // not in this spool's order, and never in the backlog printed before.
+                guard let name = file else { continue }
+                let text = event["text"]?.string ?? path.flatMap(Self.read) ?? ""
+                emit(out, name: name, text: text, dir: path.map { String($0.dropLast(name.utf8.count + 1)) } ?? dir, event: event)
+            case "article":
+                guard let name = file, name > last else { continue }
+                let text = event["text"]?.string ?? Self.read(dir + "/" + name) ?? ""
+                emit(out, name: name, text: text, dir: dir, event: event)
+                last = name
+            case "dropped":
+                Diagnostics.print("the daemon dropped \(event["count"]?.scalarText ?? "some") event(s): this reader was too slow")
+            default:
+                continue
+            }
+            out.flush()
+        }
+        Diagnostics.print("feedspoold closed the event stream")
+        throw ExitCode(ClientExit.unreachable)
+    }
+
+    /// No daemon: watches the directory, printing each article named after `last` (bounded
+    /// work per check: one listing). Runs until the command is stopped.
+    private func watch(_ dir: String, after last: String, _ out: Output) -> Never {
+        var last = last
         while true {
             usleep(250_000)
-            guard let now = try? Self.articleNames(dir) else { continue }
-            for name in now where name > last {
+            guard let names = try? Self.articleNames(dir) else { continue }
+            for name in names where name > last {
                 if let text = Self.read(dir + "/" + name) {
                     emit(out, name: name, text: text, dir: dir, event: nil)
                     last = name
