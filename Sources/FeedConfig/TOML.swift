@@ -53,78 +53,55 @@ public struct TOMLParser {
     private var arrayDepth = 0
 
     public static func parse(_ text: String) throws(TOMLError) -> TOMLTable {
-        var p = TOMLParser(bytes: Array(text.utf8))
-        return try p.document()
+        var parser = TOMLParser(bytes: Array(text.utf8))
+        return try parser.document()
     }
 
     private init(bytes: [UInt8]) { self.bytes = bytes }
 
     private mutating func document() throws(TOMLError) -> TOMLTable {
-        var root = TOMLTable(line: 0)
-        // Where key/value pairs go: the root, a [table], or the last table of a [[array]].
-        var target: (name: String, isArray: Bool)? = nil
-        var current = TOMLTable(line: 0)
-        // Arrays of tables grow here and join the root at the end: appending to an array
-        // stored inside the root would copy it on every [[table]] (quadratic for 10,000 feeds).
-        var arrays: [String: [TOMLTable]] = [:]
-        var arrayOrder: [(name: String, line: Int)] = []
-        func flush(into root: inout TOMLTable, _ target: (name: String, isArray: Bool)?, _ current: TOMLTable) {
-            guard let target else {
-                root.entries.append(contentsOf: current.entries)
-                return
-            }
-            if target.isArray {
-                if arrays[target.name] == nil { arrayOrder.append((target.name, current.line)) }
-                arrays[target.name, default: []].append(current)
-            } else {
-                root.entries.append(.init(key: target.name, value: .table(current), line: current.line))
-            }
-        }
-        var seenTables: Set<String> = []
+        var tables = TOMLTableAssembly()
         while true {
             skipBlankAndComments()
             guard i < bytes.count else { break }
+            let startLine = line
             if bytes[i] == UInt8(ascii: "[") {
-                let headerLine = line
-                let isArray = i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "[")
-                i += isArray ? 2 : 1
-                skipSpaces()
-                let name = try key()
-                skipSpaces()
-                if i < bytes.count, bytes[i] == UInt8(ascii: ".") { throw err("dotted table names are not supported; use one name like [\(name)]") }
-                guard expect("]"), !isArray || expect("]") else { throw err("a table header must end with \(isArray ? "]]" : "]")") }
-                try endOfLine()
-                flush(into: &root, target, current)
-                if !isArray {
-                    if seenTables.contains(name) || root[name] != nil || arrays[name] != nil { throw TOMLError(line: headerLine, message: "[\(name)] is defined twice") }
-                    seenTables.insert(name)
-                } else if root[name] != nil || seenTables.contains(name) {
-                    throw TOMLError(line: headerLine, message: "\(name) is already a value or a table, not an array of tables")
-                }
-                target = (name, isArray)
-                current = TOMLTable(line: headerLine)
-                continue
+                let (name, isArray) = try tableHeader()
+                try tables.begin(name, isArray: isArray, line: startLine)
+            } else {
+                let (key, value) = try keyValue()
+                try tables.set(key, value, line: startLine)
             }
-            let keyLine = line
-            let k = try key()
-            skipSpaces()
-            if i < bytes.count, bytes[i] == UInt8(ascii: ".") { throw err("dotted keys are not supported; write \(k) inside a [\(k)] table") }
-            guard expect("=") else { throw err("expected '=' after the key \(k)") }
-            skipSpaces()
-            let v = try value()
-            try endOfLine()
-            if current[k] != nil { throw TOMLError(line: keyLine, message: "the key \(k) is set twice") }
-            current.entries.append(.init(key: k, value: v, line: keyLine))
         }
-        flush(into: &root, target, current)
-        for (name, line) in arrayOrder {
-            if root[name] != nil { throw TOMLError(line: line, message: "\(name) is already a value, not an array of tables") }
-            root.entries.append(.init(key: name, value: .array(arrays[name]!.map(TOMLValue.table)), line: line))
-        }
-        return root
+        return try tables.finish()
     }
 
-    private func err(_ m: String) -> TOMLError { TOMLError(line: line, message: m) }
+    /// `[name]` or `[[name]]` and the end of its line.
+    private mutating func tableHeader() throws(TOMLError) -> (name: String, isArray: Bool) {
+        let isArray = i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "[")
+        i += isArray ? 2 : 1
+        skipSpaces()
+        let name = try key()
+        skipSpaces()
+        if i < bytes.count, bytes[i] == UInt8(ascii: ".") { throw err("dotted table names are not supported; use one name like [\(name)]") }
+        guard expect("]"), !isArray || expect("]") else { throw err("a table header must end with \(isArray ? "]]" : "]")") }
+        try endOfLine()
+        return (name, isArray)
+    }
+
+    /// `key = value` and the end of its line.
+    private mutating func keyValue() throws(TOMLError) -> (key: String, value: TOMLValue) {
+        let name = try key()
+        skipSpaces()
+        if i < bytes.count, bytes[i] == UInt8(ascii: ".") { throw err("dotted keys are not supported; write \(name) inside a [\(name)] table") }
+        guard expect("=") else { throw err("expected '=' after the key \(name)") }
+        skipSpaces()
+        let parsed = try value()
+        try endOfLine()
+        return (name, parsed)
+    }
+
+    private func err(_ message: String) -> TOMLError { TOMLError(line: line, message: message) }
 
     private mutating func expect(_ c: Character) -> Bool {
         guard i < bytes.count, bytes[i] == c.asciiValue! else { return false }

@@ -13,24 +13,7 @@ import FeedStore
 public enum OnceRun {
     /// Runs the cycle; `report` gets one summary line per feed. True when every feed succeeded.
     public static func run(_ site: IngestSite, report: (String) -> Void) async -> Bool {
-        let config = site.config
-        let now = Int64(time(nil))
-        var jobs: [(FeedRecord, FeedConfig)] = []
-        var ok = true
-        for f in config.feeds {
-            do {
-                let rec = try site.store.ensureFeed(key: f.url, name: f.name, now: now)
-                if rec.retired {
-                    report("FAIL (FETCH) \(f.url): retired after 410 Gone; remove it from the configuration")
-                    ok = false
-                    continue
-                }
-                jobs.append((rec, f))
-            } catch {
-                report("FAIL (SPOOL) \(f.url): \(error)")
-                ok = false
-            }
-        }
+        var (jobs, ok) = feedsToPoll(site, report: report)
         let engine: FetchEngine
         do {
             engine = try FetchEngine(configuration: site.fetchConfiguration())
@@ -41,38 +24,74 @@ public enum OnceRun {
         defer { engine.shutdown() }
         let pages = PageScheduler(policy: site.pageSchedulerPolicy())
         do {
-            for t in try site.waitingPages() { pages.add(t) }
+            for ticket in try site.waitingPages() { pages.add(ticket) }
         } catch {
             report("FAIL (STATE) cannot read the items waiting for their page: \(error)")
             ok = false
         }
-        let window = config.concurrency + 4
+        if !(await poll(jobs, site, engine: engine, pages: pages, report: report)) { ok = false }
+        var configs: [Int64: FeedConfig] = [:]
+        for (record, feed) in jobs { configs[record.id] = feed }
+        if pages.count > 0, !(await fetchPages(site, pages, engine: engine, feeds: configs, report: report)) { ok = false }
+        return ok
+    }
+
+    /// Each configured feed's record in the state (made for a new feed); a retired feed, or
+    /// one the state cannot record, is reported and left out. False when any was.
+    private static func feedsToPoll(_ site: IngestSite, report: (String) -> Void) -> (jobs: [(FeedRecord, FeedConfig)], ok: Bool) {
+        let now = Int64(time(nil))
+        var jobs: [(FeedRecord, FeedConfig)] = []
+        var ok = true
+        for feed in site.config.feeds {
+            do {
+                let record = try site.store.ensureFeed(key: feed.url, name: feed.name, now: now)
+                if record.retired {
+                    report("FAIL (FETCH) \(feed.url): retired after 410 Gone; remove it from the configuration")
+                    ok = false
+                    continue
+                }
+                jobs.append((record, feed))
+            } catch {
+                report("FAIL (SPOOL) \(feed.url): \(error)")
+                ok = false
+            }
+        }
+        return (jobs, ok)
+    }
+
+    /// Fetches the feeds (a sliding window of `concurrency` + 4 at once) and ingests each
+    /// as it comes; its items that wait for their page go to `pages`. False when a feed
+    /// failed.
+    private static func poll(
+        _ jobs: [(FeedRecord, FeedConfig)], _ site: IngestSite, engine: FetchEngine, pages: PageScheduler, report: (String) -> Void
+    ) async -> Bool {
+        var ok = true
+        let window = site.config.concurrency + 4
         await withTaskGroup(of: (Int, FetchedFeed).self) { group in
             var next = 0
             func add() {
-                let i = next
-                let feed = jobs[i].0
-                group.addTask { (i, await FetchedFeed.fetch(feed, engine: engine)) }
+                let index = next
+                let record = jobs[index].0
+                group.addTask { (index, await FetchedFeed.fetch(record, engine: engine)) }
                 next += 1
             }
             while next < min(window, jobs.count) { add() }
-            while let (i, fetched) = await group.next() {
-                let (rec, f) = jobs[i]
-                var outcome = site.apply(fetched, feed: rec, settings: site.settings(for: f), interval: config.interval(for: f), now: Int64(time(nil))).outcome
+            while let (index, fetched) = await group.next() {
+                let (record, feed) = jobs[index]
+                var outcome = site.apply(
+                    fetched, feed: record, settings: site.settings(for: feed), interval: site.config.interval(for: feed), now: Int64(time(nil))
+                ).outcome
                 let failedWrites = site.takeFailedWrites()
                 if !failedWrites.isEmpty, !outcome.isFailure {
                     // Delivered, but the state could not record the poll: not a success.
                     outcome = .failed(stage: "STATE", message: failedWrites.joined(separator: "; "))
                 }
-                report(summary(f.url, outcome, fetched.result))
+                report(summary(feed.url, outcome, fetched.result))
                 if outcome.isFailure { ok = false }
-                if case .ok(let r) = outcome { for t in r.awaitingPage { pages.add(t) } }
+                if case .ok(let result) = outcome { for ticket in result.awaitingPage { pages.add(ticket) } }
                 if next < jobs.count { add() }
             }
         }
-        var configs: [Int64: FeedConfig] = [:]
-        for (rec, f) in jobs { configs[rec.id] = f }
-        if pages.count > 0, !(await fetchPages(site, pages, engine: engine, feeds: configs, report: report)) { ok = false }
         return ok
     }
 

@@ -19,10 +19,26 @@ enum JSONFeedParser {
         else {
             throw .notAFeed("a JSON document without \"version\" or \"items\", not a JSON Feed")
         }
+        let base = doc["feed_url"]?.scalarText ?? baseURL
+        let info = Self.info(doc, version: version, base: base)
+        var items: [FeedItem] = []
+        var warnings: [ParseWarning] = []
+        for (index, entry) in (doc["items"]?.array ?? []).enumerated() {
+            guard entry.isObject else {
+                warnings.append(ParseWarning(line: 0, column: 0, message: "items[\(index)] is not an object: skipped"))
+                continue
+            }
+            items.append(Self.item(entry, at: index, base: base, feedLanguage: info.language, warnings: &warnings))
+        }
+        return ParsedFeed(info: info, items: items, warnings: warnings)
+    }
+
+    /// The feed's own fields; relative links resolve against `base` (its `feed_url`, or the
+    /// URL it was fetched from).
+    private static func info(_ doc: JSONValue, version: String?, base: String?) -> FeedInfo {
         var info = FeedInfo()
         info.format = version?.hasSuffix("/1") == true ? .jsonFeed10 : .jsonFeed11
         let feedURL = doc["feed_url"]?.scalarText
-        let base = feedURL ?? baseURL
         info.title = doc["title"]?.string.map { .text($0) }
         info.link = doc["home_page_url"]?.scalarText.map { URLResolver.resolve($0, against: base) }
         info.selfLink = feedURL
@@ -31,52 +47,52 @@ enum JSONFeedParser {
         info.subtitle = doc["description"]?.string.map { .text($0) }
         info.image = doc["icon"]?.string ?? doc["favicon"]?.string
         info.authors = Self.authors(doc)
-        var items: [FeedItem] = []
-        var warnings: [ParseWarning] = []
-        for (index, entry) in (doc["items"]?.array ?? []).enumerated() {
-            guard entry.isObject else {
-                warnings.append(ParseWarning(line: 0, column: 0, message: "items[\(index)] is not an object: skipped"))
-                continue
-            }
-            var item = FeedItem()
-            item.guid = entry["id"]?.scalarText?.trimmingXMLSpace.nilIfEmpty
-            item.guidIsPermaLink = false
-            item.link = (entry["url"]?.scalarText ?? entry["external_url"]?.scalarText).map { URLResolver.resolve($0, against: base) }
-            item.title = entry["title"]?.string.map { .text($0) }
-            if let html = entry["content_html"]?.string, !html.isEmpty {
-                item.content = .html(UTF8Text(html))
-            } else if let text = entry["content_text"]?.string, !text.isEmpty {
-                item.content = .text(text)
-            }
-            item.summary = entry["summary"]?.string.map { .text($0) }
-            func date(_ field: String) -> FeedDate? {
-                guard let s = entry[field]?.string, !s.isEmpty else { return nil }
-                if let d = DateParser.parse(s) { return d }
-                warnings.append(ParseWarning(line: 0, column: 0, message: "items[\(index)].\(field): unparseable date \"\(s.prefix(64))\""))
-                return nil
-            }
-            item.published = date("date_published")
-            item.updated = date("date_modified")
-            item.authors = Self.authors(entry)
-            item.categories = (entry["tags"]?.array ?? []).compactMap(\.string)
-            item.language = entry["language"]?.string.flatMap(LanguageTag.normalize) ?? info.language
-            item.thumbnail = entry["image"]?.string ?? entry["banner_image"]?.string
-            for a in entry["attachments"]?.array ?? [] {
-                guard let url = a["url"]?.scalarText, !url.isEmpty else { continue }
-                item.enclosures.append(
-                    Enclosure(url: URLResolver.resolve(url, against: base), type: a["mime_type"]?.string, length: a["size_in_bytes"]?.int64))
-            }
-            items.append(item)
+        return info
+    }
+
+    /// One entry of `items`; a date that cannot be read is left out with a warning.
+    private static func item(
+        _ entry: JSONValue, at index: Int, base: String?, feedLanguage: String?, warnings: inout [ParseWarning]
+    ) -> FeedItem {
+        var item = FeedItem()
+        item.guid = entry["id"]?.scalarText?.trimmingXMLSpace.nilIfEmpty
+        item.guidIsPermaLink = false
+        item.link = (entry["url"]?.scalarText ?? entry["external_url"]?.scalarText).map { URLResolver.resolve($0, against: base) }
+        item.title = entry["title"]?.string.map { .text($0) }
+        if let html = entry["content_html"]?.string, !html.isEmpty {
+            item.content = .html(UTF8Text(html))
+        } else if let text = entry["content_text"]?.string, !text.isEmpty {
+            item.content = .text(text)
         }
-        return ParsedFeed(info: info, items: items, warnings: warnings)
+        item.summary = entry["summary"]?.string.map { .text($0) }
+        func date(_ field: String) -> FeedDate? {
+            guard let text = entry[field]?.string, !text.isEmpty else { return nil }
+            if let date = DateParser.parse(text) { return date }
+            warnings.append(ParseWarning(line: 0, column: 0, message: "items[\(index)].\(field): unparseable date \"\(text.prefix(64))\""))
+            return nil
+        }
+        item.published = date("date_published")
+        item.updated = date("date_modified")
+        item.authors = Self.authors(entry)
+        item.categories = (entry["tags"]?.array ?? []).compactMap(\.string)
+        item.language = entry["language"]?.string.flatMap(LanguageTag.normalize) ?? feedLanguage
+        item.thumbnail = entry["image"]?.string ?? entry["banner_image"]?.string
+        for attachment in entry["attachments"]?.array ?? [] {
+            guard let url = attachment["url"]?.scalarText, !url.isEmpty else { continue }
+            item.enclosures.append(
+                Enclosure(
+                    url: URLResolver.resolve(url, against: base), type: attachment["mime_type"]?.string,
+                    length: attachment["size_in_bytes"]?.int64))
+        }
+        return item
     }
 
     /// `authors` (1.1), or the 1.0 `author` object.
-    private static func authors(_ o: JSONValue) -> [Person] {
-        let list = o["authors"]?.array ?? (o["author"].map { [$0] } ?? [])
-        return list.compactMap { a in
-            let name = a["name"]?.string
-            let url = a["url"]?.string
+    private static func authors(_ object: JSONValue) -> [Person] {
+        let list = object["authors"]?.array ?? (object["author"].map { [$0] } ?? [])
+        return list.compactMap { author in
+            let name = author["name"]?.string
+            let url = author["url"]?.string
             guard name?.isEmpty == false || url?.isEmpty == false else { return nil }
             return Person(name: name.map { TextBuilder.oneLine($0) }, uri: url)
         }

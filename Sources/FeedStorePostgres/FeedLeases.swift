@@ -94,66 +94,85 @@ public struct FeedLeases {
     /// tick, however fast the publisher answers.
     public func claimBatch(limit: Int, lease: Int64, perHost: Int = Int.max) throws(PGError) -> (claims: [Claim], heldBack: Bool) {
         try db.transaction { () throws(PGError) -> (claims: [Claim], heldBack: Bool) in
-            let listed = "EXISTS (SELECT 1 FROM feed_listings l WHERE l.feed_id = feeds.id AND l.node = $2)"
-            // Feeds a node left in the middle of their poll (it died: the lease ran out
-            // unreleased) come first: they are the most overdue, and their takeover must
-            // not wait behind a backlog of due feeds. Few rows, from the leased-feeds index.
-            let orphans = try db.execute("""
-                SELECT id, host FROM feeds
-                WHERE lease_node IS NOT NULL AND lease_until < \(Self.now) AND NOT retired
-                    AND COALESCE(next_due, 0) <= \(Self.now) AND \(listed)
-                ORDER BY lease_until, id
-                LIMIT $1
-                FOR UPDATE SKIP LOCKED
-                """, .int(Int64(limit)), .text(node))
-            let due = try db.execute("""
-                SELECT id, host FROM feeds
-                WHERE NOT retired AND COALESCE(next_due, 0) <= \(Self.now)
-                    AND (lease_until IS NULL OR lease_until < \(Self.now)) AND \(listed)
-                ORDER BY COALESCE(next_due, 0), id
-                LIMIT $1
-                FOR UPDATE SKIP LOCKED
-                """, .int(Int64(min(limit * 4, 100_000))), .text(node))
-            var candidates: [(id: Int64, host: String)] = []
-            var seen = Set<Int64>()
-            for rows in [orphans, due] {
-                for r in 0..<rows.count {
-                    if let id = rows.int(r, 0), seen.insert(id).inserted { candidates.append((id, rows.text(r, 1) ?? "")) }
-                }
-            }
+            let candidates = try claimCandidates(limit: limit)
             guard !candidates.isEmpty else { return ([], false) }
-            let hosts = Set(candidates.map(\.host)).sorted()
-            try db.execute("SELECT origin FROM sites WHERE origin = ANY($1::text[]) ORDER BY origin FOR UPDATE", PGValue.textArray(hosts))
-            let busyRows = try db.execute("""
-                SELECT host, COUNT(*) FROM feeds
-                WHERE host = ANY($1::text[]) AND lease_node IS NOT NULL AND lease_until >= \(Self.now) GROUP BY host
-                """, PGValue.textArray(hosts))
-            var busy: [String: Int] = [:]
-            for r in 0..<busyRows.count { busy[busyRows.text(r, 0) ?? ""] = Int(busyRows.int(r, 1) ?? 0) }
-            var chosen: [Int64] = []
-            var heldBack = false
-            for (id, host) in candidates where chosen.count < limit {
-                if busy[host, default: 0] >= perHost {
-                    heldBack = true
-                    continue
-                }
-                busy[host, default: 0] += 1
-                chosen.append(id)
-            }
+            let (chosen, heldBack) = try choose(candidates, limit: limit, perHost: perHost)
             guard !chosen.isEmpty else { return ([], heldBack) }
-            let rows = try db.execute("""
-                UPDATE feeds SET lease_node = $1, lease_until = \(Self.now) + $2
-                WHERE id = ANY($3::int8[])
-                RETURNING \(PostgresState.feedColumns), lease_until
-                """, .text(node), .int(lease), PostgresState.array(chosen))
-            let records = PostgresState.feeds(rows)
-            let leaseColumn = PostgresState.feedColumns.split(separator: ",").count
-            let order = Dictionary(uniqueKeysWithValues: chosen.enumerated().map { ($1, $0) })
-            let claims = records.enumerated().map { r, f in
-                Claim(id: f.id, key: f.key, url: f.url, leaseUntil: rows.int(r, leaseColumn) ?? 0, record: f)
-            }.sorted { order[$0.id] ?? 0 < order[$1.id] ?? 0 }
-            return (claims, heldBack)
+            return (try take(chosen, lease: lease), heldBack)
         }
+    }
+
+    /// The feeds this node could claim now, locked, most overdue first: feeds a node left
+    /// in the middle of their poll (it died: the lease ran out unreleased), then due feeds.
+    /// Orphans come first because their takeover must not wait behind a backlog of due
+    /// feeds; they are few rows, from the leased-feeds index.
+    private func claimCandidates(limit: Int) throws(PGError) -> [(id: Int64, host: String)] {
+        let listed = "EXISTS (SELECT 1 FROM feed_listings l WHERE l.feed_id = feeds.id AND l.node = $2)"
+        let orphans = try db.execute("""
+            SELECT id, host FROM feeds
+            WHERE lease_node IS NOT NULL AND lease_until < \(Self.now) AND NOT retired
+                AND COALESCE(next_due, 0) <= \(Self.now) AND \(listed)
+            ORDER BY lease_until, id
+            LIMIT $1
+            FOR UPDATE SKIP LOCKED
+            """, .int(Int64(limit)), .text(node))
+        let due = try db.execute("""
+            SELECT id, host FROM feeds
+            WHERE NOT retired AND COALESCE(next_due, 0) <= \(Self.now)
+                AND (lease_until IS NULL OR lease_until < \(Self.now)) AND \(listed)
+            ORDER BY COALESCE(next_due, 0), id
+            LIMIT $1
+            FOR UPDATE SKIP LOCKED
+            """, .int(Int64(min(limit * 4, 100_000))), .text(node))
+        var candidates: [(id: Int64, host: String)] = []
+        var seen = Set<Int64>()
+        for rows in [orphans, due] {
+            for row in 0..<rows.count {
+                if let id = rows.int(row, 0), seen.insert(id).inserted { candidates.append((id, rows.text(row, 1) ?? "")) }
+            }
+        }
+        return candidates
+    }
+
+    /// Up to `limit` candidates, in order, whose hosts have fewer than `perHost` feeds
+    /// leased; whether any was held back for that. The hosts' site rows are locked first,
+    /// so two nodes cannot both count a host's leases below the limit.
+    private func choose(_ candidates: [(id: Int64, host: String)], limit: Int, perHost: Int) throws(PGError) -> (ids: [Int64], heldBack: Bool) {
+        let hosts = Set(candidates.map(\.host)).sorted()
+        try db.execute("SELECT origin FROM sites WHERE origin = ANY($1::text[]) ORDER BY origin FOR UPDATE", PGValue.textArray(hosts))
+        let busyRows = try db.execute("""
+            SELECT host, COUNT(*) FROM feeds
+            WHERE host = ANY($1::text[]) AND lease_node IS NOT NULL AND lease_until >= \(Self.now) GROUP BY host
+            """, PGValue.textArray(hosts))
+        var busy: [String: Int] = [:]
+        for row in 0..<busyRows.count { busy[busyRows.text(row, 0) ?? ""] = Int(busyRows.int(row, 1) ?? 0) }
+        var chosen: [Int64] = []
+        var heldBack = false
+        for (id, host) in candidates where chosen.count < limit {
+            if busy[host, default: 0] >= perHost {
+                heldBack = true
+                continue
+            }
+            busy[host, default: 0] += 1
+            chosen.append(id)
+        }
+        return (chosen, heldBack)
+    }
+
+    /// Leases the chosen feeds to this node for `lease` seconds; their claims in the order
+    /// chosen.
+    private func take(_ chosen: [Int64], lease: Int64) throws(PGError) -> [Claim] {
+        let rows = try db.execute("""
+            UPDATE feeds SET lease_node = $1, lease_until = \(Self.now) + $2
+            WHERE id = ANY($3::int8[])
+            RETURNING \(PostgresState.feedColumns), lease_until
+            """, .text(node), .int(lease), PostgresState.array(chosen))
+        let records = PostgresState.feeds(rows)
+        let leaseColumn = PostgresState.feedColumns.split(separator: ",").count
+        let order = Dictionary(uniqueKeysWithValues: chosen.enumerated().map { ($1, $0) })
+        return records.enumerated().map { row, record in
+            Claim(id: record.id, key: record.key, url: record.url, leaseUntil: rows.int(row, leaseColumn) ?? 0, record: record)
+        }.sorted { order[$0.id] ?? 0 < order[$1.id] ?? 0 }
     }
 
     /// Extends this node's leases on `ids` by `lease` seconds from now; returns the ids it
