@@ -65,55 +65,68 @@ extension Poller {
         }
         let before = Set(feeds.keys)
         let after = Set(fresh.feeds.map(\.url))
-        var previous: [String: FeedConfig] = [:]
-        for f in config.feeds { previous[f.url] = f }
+        let previous = config.feeds
         do {
-            let reopened = fresh.spoolDir != config.spoolDir || fresh.stateDir != config.stateDir || fresh.stateURL != config.stateURL
-                || fresh.node != config.node || fresh.lease != config.lease
-            if reopened {
-                site = try IngestSite(config: fresh, clock: clock)
-            } else {
-                site.reconfigure(fresh)
-            }
-            cluster = Self.clusterNode(fresh)
-            joinCluster()
-            config = fresh
-            engine.shutdown()
-            engine = try FetchEngine(configuration: site.fetchConfiguration(), hostLoad: board.hosts)
-            try loadFeeds()
-            try announce(now: now)
-            pages.policy = site.pageSchedulerPolicy()
-            if reopened {
-                pages.removeAll()
-                try loadWaitingPages()
-            }
+            try apply(fresh, now: now)
         } catch {
-            let e = ConfigError(file: configPath, line: 0, message: "the new configuration cannot be applied: \(error)", fix: nil)
-            logger.error("\(e)")
-            board.update { $0.lastReload = (now, false, e.description) }
-            return .failure(e)
+            let failure = ConfigError(file: configPath, line: 0, message: "the new configuration cannot be applied: \(error)", fix: nil)
+            logger.error("\(failure)")
+            board.update { $0.lastReload = (now, false, failure.description) }
+            return .failure(failure)
         }
-        // A retired feed that the operator lists anew or whose settings changed is asked
-        // again: a changed configuration is a request to try it (as `feedspool poll` is).
-        var revived = 0
-        for f in fresh.feeds where feeds[f.url]?.record.retired == true {
-            guard let old = previous[f.url] else {
-                makeDue(f.url, now: now, reason: "added to the configuration", revivedBy: "the configuration")
-                revived += 1
-                continue
-            }
-            var same = old
-            same.line = f.line
-            if same != f {
-                makeDue(f.url, now: now, reason: "configuration changed", revivedBy: "a configuration change")
-                revived += 1
-            }
-        }
-        if revived > 0 { publishBoard() }
+        let revived = reviveRetired(fresh, previous: previous, now: now)
         let added = after.subtracting(before).count, removed = before.subtracting(after).count
         let message = "configuration reloaded: \(after.count) feeds (\(added) added, \(removed) removed\(revived > 0 ? ", \(revived) retired revived" : ""))"
         logger.notice("\(message)")
         board.update { $0.lastReload = (now, true, message) }
         return .success(message)
+    }
+
+    /// Makes `fresh` the running configuration: the state and spool opened anew when a
+    /// setting of theirs changed (the waiting pages then come from the new state), the
+    /// cluster membership, the engine and the feeds.
+    private func apply(_ fresh: Config, now: Int64) throws {
+        let reopened = fresh.spoolDir != config.spoolDir || fresh.stateDir != config.stateDir || fresh.stateURL != config.stateURL
+            || fresh.node != config.node || fresh.lease != config.lease
+        if reopened {
+            site = try IngestSite(config: fresh, clock: clock)
+        } else {
+            site.reconfigure(fresh)
+        }
+        cluster = Self.clusterNode(fresh)
+        joinCluster()
+        config = fresh
+        engine.shutdown()
+        engine = try FetchEngine(configuration: site.fetchConfiguration(), hostLoad: board.hosts)
+        try loadFeeds()
+        try announce(now: now)
+        pages.policy = site.pageSchedulerPolicy()
+        if reopened {
+            pages.removeAll()
+            try loadWaitingPages()
+        }
+    }
+
+    /// A retired feed that the operator lists anew or whose settings changed is asked
+    /// again: a changed configuration is a request to try it (as `feedspool poll` is).
+    /// Returns how many were.
+    private func reviveRetired(_ fresh: Config, previous: [FeedConfig], now: Int64) -> Int {
+        var before: [String: FeedConfig] = [:]
+        for feed in previous { before[feed.url] = feed }
+        var revived = 0
+        for feed in fresh.feeds where feeds[feed.url]?.record.retired == true {
+            guard var old = before[feed.url] else {
+                makeDue(feed.url, now: now, reason: "added to the configuration", revivedBy: "the configuration")
+                revived += 1
+                continue
+            }
+            old.line = feed.line
+            if old != feed {
+                makeDue(feed.url, now: now, reason: "configuration changed", revivedBy: "a configuration change")
+                revived += 1
+            }
+        }
+        if revived > 0 { publishBoard() }
+        return revived
     }
 }

@@ -20,7 +20,7 @@ struct FeedDocumentBuilder {
     }
 
     /// True once the document nested deeper than `maxDepth`: the parser must stop.
-    private(set) var tooDeep = false
+    var tooDeep = false
 
     var info = FeedInfo()
     private(set) var failure: Failure?
@@ -28,7 +28,7 @@ struct FeedDocumentBuilder {
     mutating func setFailure(_ f: Failure) {
         if failure == nil { failure = f }
     }
-    private(set) var rootSeen = false
+    var rootSeen = false
     var warnings: [ParseWarning] = []
     /// Items completed so far, in document order; the caller may take them as they come.
     var items: [FeedItem] = []
@@ -60,15 +60,15 @@ struct FeedDocumentBuilder {
         var lang: String?
     }
 
-    private var frames: [Frame] = []
-    private var scopes: [Scope] = []
-    private var capture: Capture?
+    var frames: [Frame] = []
+    var scopes: [Scope] = []
+    var capture: Capture?
     /// The text of the field being captured; one buffer reused for every field.
-    private var captured: [UInt8] = []
+    var captured: [UInt8] = []
     var itemState = ItemState()
     var person = Person()
-    private var inItem = false
-    private var skipDepth = 0
+    var inItem = false
+    var skipDepth = 0
 
     /// Where the text of the element being captured goes.
     enum Field: Equatable {
@@ -115,169 +115,6 @@ struct FeedDocumentBuilder {
     }
 
     // MARK: Events
-
-    mutating func start(namespace ns: FeedNamespace, name element: ElementName, attributes: FeedAttributes) {
-        // CDF names its elements in capitals; XML names are otherwise read as written.
-        let name = info.format == .cdf ? element.folded : element.local
-        var frame = Frame(role: .other)
-        let depth = frames.count
-        if depth > Self.maxDepth {
-            if !tooDeep {
-                tooDeep = true
-                warn("elements nested deeper than \(Self.maxDepth): parsing stopped there")
-            }
-            return
-        }
-        frame.scoped = enterScope(attributes)
-        if capture != nil && startInsideCapture(ns, name, element) {
-            frames.append(frame)
-            return
-        }
-        if skipDepth > 0 || failure != nil {
-            skipDepth += 1
-            frames.append(frame)
-            return
-        }
-        if !rootSeen {
-            startRoot(ns, element, name, attributes, &frame)
-        } else {
-            startChild(ns, name, attributes, &frame, depth: depth)
-            if frame.role == .skip { skipDepth = 1 }
-        }
-        frames.append(frame)
-    }
-
-    /// Pushes the scope of an element that sets `xml:base` or `xml:lang`; true when it did.
-    private mutating func enterScope(_ attributes: FeedAttributes) -> Bool {
-        let xmlBase = attributes.xml("base")
-        let xmlLang = attributes.xml("lang")
-        guard xmlBase != nil || xmlLang != nil else { return false }
-        var scope = scopes[scopes.count - 1]
-        if let base = xmlBase { scope.base = URLResolver.resolve(base, against: scope.base) }
-        if let lang = xmlLang { scope.lang = LanguageTag.normalize(lang) }
-        scopes.append(scope)
-        return true
-    }
-
-    /// An element starting while a field is captured: true when it belongs to the field
-    /// (markup of an xhtml field, a stray tag in text); false when it ended the field.
-    private mutating func startInsideCapture(_ ns: FeedNamespace, _ name: LocalName, _ element: ElementName) -> Bool {
-        // The capture is looked at in place (copying it retains its buffers).
-        if capture!.xhtml != nil {
-            capture!.xhtml!.start(element.htmlTag)
-            return true
-        }
-        // A stray tag inside text: only its text counts.
-        guard Self.isStructural(ns, name) else { return true }
-        // A feed element inside a text field: the field's end tag was lost in broken
-        // markup (`<title>a <b>b</title><guid>…`). End the field here and read on.
-        if let cap = capture.take() {
-            finish(cap)
-            for k in cap.depth..<frames.count { frames[k].role = .transparent }
-        }
-        return false
-    }
-
-    /// The document's first element, which tells its format.
-    private mutating func startRoot(_ ns: FeedNamespace, _ element: ElementName, _ name: LocalName, _ attributes: FeedAttributes, _ frame: inout Frame) {
-        rootSeen = true
-        frame.role = .root
-        detectFormat(ns: ns, name: element, attributes: attributes)
-        if failure != nil { skipDepth = 1 }
-        if info.format.isAtom || info.format == .cdf { frame.role = .channel }
-        if info.language == nil { info.language = lang }
-        if info.format == .cdf { cdfAttributes(attributes, forItem: false) }
-        if info.format.isAtom && name == .entry {
-            // An Atom entry document: the root is the one item.
-            frame.role = .item
-            inItem = true
-            itemState = ItemState()
-            itemState.item.language = lang
-        }
-    }
-
-    /// Any later element, read by the role of its parent.
-    private mutating func startChild(_ ns: FeedNamespace, _ name: LocalName, _ attributes: FeedAttributes, _ frame: inout Frame, depth: Int) {
-        // RDF is RSS 1.0 unless its channel and items are in Netscape's 0.90 namespace.
-        if ns == .rss090 && info.format == .rss10 { info.format = .rss090 }
-        let parentIndex = logicalParent()
-        let parentRole = frames[parentIndex].role
-        if Self.isItemElement(ns, name, format: info.format) && inItem && (parentRole == .item || parentRole == .mediaGroup) {
-            // An item inside an item: the previous one was never closed.
-            finishItem()
-            inItem = false
-            for k in parentIndex..<frames.count { frames[k].role = .transparent }
-        }
-        switch inItem ? parentRole : (parentRole == .item ? .other : parentRole) {
-        case .root, .channel, .other, .image, .transparent, .skipHours, .skipDays:
-            if Self.isItemElement(ns, name, format: info.format) && !inItem {
-                frame.role = .item
-                inItem = true
-                itemState = ItemState()
-                itemState.item.language = lang
-                if info.format == .cdf { cdfAttributes(attributes, forItem: true) }
-                if let about = attributes.rdf("about")?.trimmingXMLSpace, !about.isEmpty {
-                    itemState.item.about = about
-                }
-            } else if parentRole == .root && ns.isRSS && name == .channel {
-                frame.role = .channel
-            } else if parentRole == .channel {
-                channelChild(ns, name, attributes, &frame, depth: depth)
-            } else if parentRole == .image && ns.isRSS && name == .url {
-                begin(.feedImage, depth: depth, base: base)
-            } else if parentRole == .skipHours && ns.isRSS && name == .hour {
-                begin(.skipHour, depth: depth, base: base)
-            } else if parentRole == .skipDays && ns.isRSS && name == .day {
-                begin(.skipDay, depth: depth, base: base)
-            }
-        case .item, .mediaGroup:
-            itemChild(ns, name, attributes, &frame, depth: depth)
-        case .person:
-            if ns.isAtom || ns == .none {
-                switch name {
-                case .name: begin(.personName, depth: depth, base: base)
-                case .email: begin(.personEmail, depth: depth, base: base)
-                case .uri, .url: begin(.personURI, depth: depth, base: base)
-                default: break
-                }
-            }
-        case .skip:
-            break
-        }
-    }
-
-    /// The `xml:base` in force.
-    var base: String? { scopes[scopes.count - 1].base }
-
-    /// The `xml:lang` in force.
-    var lang: String? { scopes[scopes.count - 1].lang }
-
-    /// The index of the innermost open element that is not `.transparent`.
-    private func logicalParent() -> Int {
-        var i = frames.count - 1
-        while i > 0 && frames[i].role == .transparent { i -= 1 }
-        return i
-    }
-
-    /// Elements that never occur inside a text field, so meeting one there means the
-    /// field's end tag was lost.
-    static func isStructural(_ ns: FeedNamespace, _ name: LocalName) -> Bool {
-        switch ns {
-        case .none, .rss10, .rss090, .atom, .atom03:
-            switch name {
-            case .item, .entry, .title, .link, .description, .guid, .pubDate, .author,
-                .category, .enclosure, .comments, .source, .id, .updated, .published,
-                .summary, .content, .channel:
-                return true
-            default:
-                return false
-            }
-        case .content, .dc, .dcterms, .media, .itunes:
-            return true
-        default:
-            return false
-        }
-    }
 
     mutating func characters(_ p: UnsafeBufferPointer<UInt8>) {
         guard capture != nil else { return }

@@ -15,32 +15,37 @@ extension XMLRepair {
             if !isFinal { return nil }
             return literalLessThan(p, i)
         }
-        let d = p[i + 1]
-        if isNameStart(d) || d == 0x2F {
+        let next = p[i + 1]
+        if isNameStart(next) || next == 0x2F {
             state = .tag
             inDocument = true
             return 1
         }
-        if d < 0x20 && d != 0x09 && d != 0x0A && d != 0x0D {
+        if next < 0x20 && next != 0x09 && next != 0x0A && next != 0x0D {
             // Controls between '<' and a name ("<\0item>") go as they would anywhere else;
             // the tag behind them stays a tag.
-            var j = i + 1
-            while j < n && p[j] < 0x20 && p[j] != 0x09 && p[j] != 0x0A && p[j] != 0x0D { j += 1 }
-            if j == n && !isFinal { return nil }
-            if j < n && (isNameStart(p[j]) || p[j] == 0x2F) {
-                counts.removedControls += j - i - 1
-                replace(p, i, length: j - i, with: CollectionOfOne(0x3C))
+            var end = i + 1
+            while end < n && p[end] < 0x20 && p[end] != 0x09 && p[end] != 0x0A && p[end] != 0x0D { end += 1 }
+            if end == n && !isFinal { return nil }
+            if end < n && (isNameStart(p[end]) || p[end] == 0x2F) {
+                counts.removedControls += end - i - 1
+                replace(p, i, length: end - i, with: CollectionOfOne(0x3C))
                 state = .tag
-                return j - i
+                return end - i
             }
         }
-        if d == 0x3F {
+        if next == 0x3F {
             state = .pi
             run = 0
             return 2
         }
-        guard d == 0x21 else { return literalLessThan(p, i) }
-        // "<!": a comment, a CDATA section, or a declaration.
+        guard next == 0x21 else { return literalLessThan(p, i) }
+        return declarationStart(p, i, isFinal: isFinal)
+    }
+
+    /// Handles `<!` in text: a comment, a CDATA section, or a declaration (`<!DOCTYPE`),
+    /// or else a literal `<`. Returns the bytes used, or nil when more input is needed.
+    private mutating func declarationStart(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, isFinal: Bool) -> Int? {
         let comment: [UInt8] = [0x3C, 0x21, 0x2D, 0x2D]
         let cdata: [UInt8] = Array("<![CDATA[".utf8)
         if matches(p, i, comment) == true {
@@ -65,13 +70,13 @@ extension XMLRepair {
             break
         }
         if matches(p, i, comment) == nil && !isFinal { return nil }
-        if i + 2 < n && isNameStart(p[i + 2]) {
+        if i + 2 < p.count && isNameStart(p[i + 2]) {
             state = .doctype
             doctypeDepth = 0
             doctypeQuote = 0
             return 2
         }
-        if i + 2 >= n && !isFinal { return nil }
+        if i + 2 >= p.count && !isFinal { return nil }
         return literalLessThan(p, i)
     }
 
