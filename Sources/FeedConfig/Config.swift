@@ -145,13 +145,13 @@ public struct Config: Sendable, Equatable {
     }
 
     /// The settings that apply to one feed.
-    public func dedup(for f: FeedConfig) -> DedupPolicy { f.dedup ?? dedup }
-    public func onUpdate(for f: FeedConfig) -> UpdatePolicy { f.onUpdate ?? onUpdate }
-    public func maxAge(for f: FeedConfig) -> Int64? { f.maxAge ?? maxAge }
-    public func maxItems(for f: FeedConfig) -> Int? { f.maxItems ?? maxItems }
-    public func interval(for f: FeedConfig) -> Int64 { f.interval ?? interval }
-    public func fullText(for f: FeedConfig) -> FullTextMode { f.fullText ?? fullText }
-    public func fullTextTimeout(for f: FeedConfig) -> Int64 { f.fullTextTimeout ?? fullTextTimeout }
+    public func dedup(for feed: FeedConfig) -> DedupPolicy { feed.dedup ?? dedup }
+    public func onUpdate(for feed: FeedConfig) -> UpdatePolicy { feed.onUpdate ?? onUpdate }
+    public func maxAge(for feed: FeedConfig) -> Int64? { feed.maxAge ?? maxAge }
+    public func maxItems(for feed: FeedConfig) -> Int? { feed.maxItems ?? maxItems }
+    public func interval(for feed: FeedConfig) -> Int64 { feed.interval ?? interval }
+    public func fullText(for feed: FeedConfig) -> FullTextMode { feed.fullText ?? fullText }
+    public func fullTextTimeout(for feed: FeedConfig) -> Int64 { feed.fullTextTimeout ?? fullTextTimeout }
 
     /// Parses a configuration; relative paths are taken relative to the file's directory.
     public static func parse(_ text: String, path: String) throws(ConfigError) -> Config {
@@ -167,13 +167,13 @@ public struct Config: Sendable, Equatable {
 
 /// Durations as configuration strings.
 public enum ConfigDuration {
-    public static func parse(_ s: String, milliseconds: Bool = false) -> Int64? {
-        let t = s.filter { $0 != " " }
+    public static func parse(_ text: String, milliseconds: Bool = false) -> Int64? {
+        let compact = text.filter { $0 != " " }
         let units: [(String, Int64)] = [("ms", 0), ("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)]
-        for (u, secs) in units where t.hasSuffix(u) {
-            guard let n = Int64(t.dropLast(u.count)), n >= 0 else { return nil }
-            if u == "ms" { return milliseconds ? n : nil }
-            return milliseconds ? n * secs * 1000 : n * secs
+        for (unit, secs) in units where compact.hasSuffix(unit) {
+            guard let count = Int64(compact.dropLast(unit.count)), count >= 0 else { return nil }
+            if unit == "ms" { return milliseconds ? count : nil }
+            return milliseconds ? count * secs * 1000 : count * secs
         }
         return nil
     }

@@ -43,7 +43,7 @@ struct ConfigReader {
     struct Problems {
         var list: [ConfigError] = []
 
-        mutating func add(_ e: ConfigError) { list.append(e) }
+        mutating func add(_ problem: ConfigError) { list.append(problem) }
 
         /// One check: a problem is recorded and the value read as absent (its default).
         /// (The readers below throw only ConfigError; a closure loses the typed throw.)
@@ -70,66 +70,66 @@ struct ConfigReader {
     /// Reads every key, recording each problem and going on, so one run names them all.
     func read(_ root: TOMLTable) throws(ConfigError) -> Config {
         var problems = Problems()
-        func resolve(_ p: String) -> String { Self.joined(directory, p) }
-        for e in root.entries where !Self.topKeys.contains(e.key) {
-            problems.add(fail(e.line, "unknown key \(e.key)", fix: suggestion(e.key, Self.topKeys)))
+        func resolve(_ path: String) -> String { Self.joined(directory, path) }
+        for entry in root.entries where !Self.topKeys.contains(entry.key) {
+            problems.add(fail(entry.line, "unknown key \(entry.key)", fix: suggestion(entry.key, Self.topKeys)))
         }
-        var c = Config(
+        var config = Config(
             path: file, spoolDir: resolve(problems.check { try string(root, "spool_dir") } ?? "spool"),
             stateDir: resolve(problems.check { try string(root, "state_dir") } ?? "state"))
         let threshold = problems.check { try int(root, "near_threshold", in: 0...DedupPolicy.maxNearThreshold) } ?? DedupPolicy.defaultNearThreshold
-        if let d = problems.check({ try dedup(root, threshold: threshold) }) { c.dedup = d }
-        if let u = problems.check({ try onUpdate(root) }) { c.onUpdate = u }
-        c.maxAge = problems.check { try duration(root, "max_age") }
-        c.maxItems = problems.check { try int(root, "max_items", in: 0...1_000_000) }
-        c.grace = problems.check { try duration(root, "grace") } ?? c.grace
-        c.nearWindow = problems.check { try duration(root, "near_window") } ?? c.nearWindow
-        c.interval = problems.check { try interval(root) } ?? c.interval
-        if let sock = problems.check({ try string(root, "socket") }) { c.socket = resolve(sock) }
-        c.socketMode = problems.check { try socketMode(root) } ?? c.socketMode
-        c.socketGroup = problems.check { try string(root, "socket_group") }
-        c.opml = problems.check { try string(root, "opml") }.map(resolve)
-        c.allowPrivateNetworks = problems.check { try bool(root, "allow_private_networks") } ?? false
-        c.allowFileURLs = problems.check { try bool(root, "allow_file_urls") } ?? false
-        c.userAgent = problems.check { try string(root, "user_agent") }
-        c.maxBodyBytes = problems.check { try size(root, "max_body_size") } ?? c.maxBodyBytes
-        c.concurrency = problems.check { try int(root, "concurrency", in: 1...1024) } ?? c.concurrency
-        c.perHost = problems.check { try int(root, "per_host", in: 1...64) } ?? c.perHost
-        c.perHostGapMilliseconds = Int(problems.check { try duration(root, "per_host_gap", milliseconds: true) } ?? 0)
-        c.timeoutSeconds = Int(problems.check { try duration(root, "timeout") } ?? 30)
-        c.connectTimeoutSeconds = Int(problems.check { try duration(root, "connect_timeout") } ?? 10)
-        c.fullText = problems.check { try fullText(root) } ?? c.fullText
-        c.fullTextTimeout = problems.check { try fullTextTimeout(root) } ?? c.fullTextTimeout
-        c.pageBudget = problems.check { try int(root, "page_budget", in: 1...600) } ?? c.pageBudget
-        c.pageBurst = problems.check { try int(root, "page_burst", in: 1...60) } ?? c.pageBurst
-        c.stateURL = problems.check { try stateURL(root) }
-        c.node = problems.check { try nodeName(root) } ?? c.node
+        if let policy = problems.check({ try dedup(root, threshold: threshold) }) { config.dedup = policy }
+        if let update = problems.check({ try onUpdate(root) }) { config.onUpdate = update }
+        config.maxAge = problems.check { try duration(root, "max_age") }
+        config.maxItems = problems.check { try int(root, "max_items", in: 0...1_000_000) }
+        config.grace = problems.check { try duration(root, "grace") } ?? config.grace
+        config.nearWindow = problems.check { try duration(root, "near_window") } ?? config.nearWindow
+        config.interval = problems.check { try interval(root) } ?? config.interval
+        if let sock = problems.check({ try string(root, "socket") }) { config.socket = resolve(sock) }
+        config.socketMode = problems.check { try socketMode(root) } ?? config.socketMode
+        config.socketGroup = problems.check { try string(root, "socket_group") }
+        config.opml = problems.check { try string(root, "opml") }.map(resolve)
+        config.allowPrivateNetworks = problems.check { try bool(root, "allow_private_networks") } ?? false
+        config.allowFileURLs = problems.check { try bool(root, "allow_file_urls") } ?? false
+        config.userAgent = problems.check { try string(root, "user_agent") }
+        config.maxBodyBytes = problems.check { try size(root, "max_body_size") } ?? config.maxBodyBytes
+        config.concurrency = problems.check { try int(root, "concurrency", in: 1...1024) } ?? config.concurrency
+        config.perHost = problems.check { try int(root, "per_host", in: 1...64) } ?? config.perHost
+        config.perHostGapMilliseconds = Int(problems.check { try duration(root, "per_host_gap", milliseconds: true) } ?? 0)
+        config.timeoutSeconds = Int(problems.check { try duration(root, "timeout") } ?? 30)
+        config.connectTimeoutSeconds = Int(problems.check { try duration(root, "connect_timeout") } ?? 10)
+        config.fullText = problems.check { try fullText(root) } ?? config.fullText
+        config.fullTextTimeout = problems.check { try fullTextTimeout(root) } ?? config.fullTextTimeout
+        config.pageBudget = problems.check { try int(root, "page_budget", in: 1...600) } ?? config.pageBudget
+        config.pageBurst = problems.check { try int(root, "page_burst", in: 1...60) } ?? config.pageBurst
+        config.stateURL = problems.check { try stateURL(root) }
+        config.node = problems.check { try nodeName(root) } ?? config.node
         if let lease = problems.check({ try duration(root, "lease") }) {
-            if lease < 5 || lease > 3600, let e = root["lease"] {
-                problems.add(fail(e.line, "lease must be between 5s and 1h", fix: "the default is \"2m\""))
+            if lease < 5 || lease > 3600, let setting = root["lease"] {
+                problems.add(fail(setting.line, "lease must be between 5s and 1h", fix: "the default is \"2m\""))
             } else {
-                c.lease = lease
+                config.lease = lease
             }
         }
-        if c.perHost > c.concurrency, let e = root["per_host"] {
-            problems.add(fail(e.line, "per_host (\(c.perHost)) is larger than concurrency (\(c.concurrency))", fix: "lower per_host or raise concurrency"))
+        if config.perHost > config.concurrency, let setting = root["per_host"] {
+            problems.add(fail(setting.line, "per_host (\(config.perHost)) is larger than concurrency (\(config.concurrency))", fix: "lower per_host or raise concurrency"))
         }
-        c.feeds = feeds(root, defaultThreshold: threshold, &problems)
+        config.feeds = feeds(root, defaultThreshold: threshold, &problems)
         try problems.throwIfAny()
-        return c
+        return config
     }
 
     /// `socket_mode`: octal, written as a string ("0660") or as the digits of a number (660).
     func socketMode(_ root: TOMLTable) throws(ConfigError) -> UInt32? {
-        guard let e = root["socket_mode"] else { return nil }
+        guard let entry = root["socket_mode"] else { return nil }
         let digits: String?
-        switch e.value {
-        case .string(let s): digits = s
-        case .integer(let n): digits = String(n)
+        switch entry.value {
+        case .string(let text): digits = text
+        case .integer(let number): digits = String(number)
         default: digits = nil
         }
-        guard let d = digits, let mode = UInt32(d.hasPrefix("0o") ? String(d.dropFirst(2)) : d, radix: 8), mode <= 0o777 else {
-            throw fail(e.line, "socket_mode must be an octal mode like \"0660\"")
+        guard let written = digits, let mode = UInt32(written.hasPrefix("0o") ? String(written.dropFirst(2)) : written, radix: 8), mode <= 0o777 else {
+            throw fail(entry.line, "socket_mode must be an octal mode like \"0660\"")
         }
         return mode
     }
@@ -143,86 +143,86 @@ struct ConfigReader {
         }
         var out: [FeedConfig] = []
         var seen: [String: Int] = [:]
-        for v in list {
-            guard case .table(let t) = v else {
+        for value in list {
+            guard case .table(let table) = value else {
                 problems.add(fail(feeds.line, "feed must be written as [[feed]] tables"))
                 continue
             }
-            guard let f = problems.check({ try feed(t, defaultThreshold: defaultThreshold) }) else { continue }
-            if let other = seen[f.url] {
-                problems.add(fail(t.line, "the feed \(f.url) is already configured on line \(other)", fix: "remove one of the two"))
+            guard let parsed = problems.check({ try feed(table, defaultThreshold: defaultThreshold) }) else { continue }
+            if let other = seen[parsed.url] {
+                problems.add(fail(table.line, "the feed \(parsed.url) is already configured on line \(other)", fix: "remove one of the two"))
                 continue
             }
-            seen[f.url] = t.line
-            out.append(f)
+            seen[parsed.url] = table.line
+            out.append(parsed)
         }
         return out
     }
 
     /// One [[feed]] table; every problem in it is reported (as one error listing them).
-    func feed(_ t: TOMLTable, defaultThreshold: Int) throws(ConfigError) -> FeedConfig {
+    func feed(_ table: TOMLTable, defaultThreshold: Int) throws(ConfigError) -> FeedConfig {
         var problems = Problems()
-        for e in t.entries where !Self.feedKeys.contains(e.key) {
-            problems.add(fail(e.line, "unknown key \(e.key) in [[feed]]", fix: suggestion(e.key, Self.feedKeys)))
+        for entry in table.entries where !Self.feedKeys.contains(entry.key) {
+            problems.add(fail(entry.line, "unknown key \(entry.key) in [[feed]]", fix: suggestion(entry.key, Self.feedKeys)))
         }
-        var url = problems.check { try string(t, "url") }
-        if t["url"] == nil {
-            problems.add(fail(t.line, "a [[feed]] has no url", fix: "add url = \"https://…\""))
+        var url = problems.check { try string(table, "url") }
+        if table["url"] == nil {
+            problems.add(fail(table.line, "a [[feed]] has no url", fix: "add url = \"https://…\""))
         }
         // "file:relative/path" names a file beside the configuration (the bundled demo).
-        if let u = url, u.hasPrefix("file:"), !u.hasPrefix("file:/") {
-            let path = Self.joined(directory, String(u.dropFirst(5)))
+        if let given = url, given.hasPrefix("file:"), !given.hasPrefix("file:/") {
+            let path = Self.joined(directory, String(given.dropFirst(5)))
             url = "file://" + (path.hasPrefix("/") ? "" : "/") + path
-        } else if let u = url, u.hasPrefix("file:/"), !u.hasPrefix("file://") {
+        } else if let given = url, given.hasPrefix("file:/"), !given.hasPrefix("file://") {
             // "file:/srv/feeds/a.xml": the file URL RFC 8089 allows without an authority.
-            url = "file://" + u.dropFirst(5)
+            url = "file://" + given.dropFirst(5)
         }
-        if let u = url, let line = t["url"]?.line {
-            let scheme = u.prefix { $0 != ":" }.lowercased()
-            if !["http", "https", "file"].contains(scheme) || !u.contains("://") {
-                problems.add(fail(line, "\(u) is not an http, https or file URL", fix: "write the full URL, e.g. https://example.com/feed.xml"))
+        if let given = url, let line = table["url"]?.line {
+            let scheme = given.prefix { $0 != ":" }.lowercased()
+            if !["http", "https", "file"].contains(scheme) || !given.contains("://") {
+                problems.add(fail(line, "\(given) is not an http, https or file URL", fix: "write the full URL, e.g. https://example.com/feed.xml"))
             }
         }
-        let threshold = problems.check { try int(t, "near_threshold", in: 0...DedupPolicy.maxNearThreshold) } ?? defaultThreshold
-        var f = FeedConfig(
+        let threshold = problems.check { try int(table, "near_threshold", in: 0...DedupPolicy.maxNearThreshold) } ?? defaultThreshold
+        var result = FeedConfig(
             url: url ?? "",
-            name: problems.check { try string(t, "name") },
-            dedup: problems.check { try dedup(t, threshold: threshold) },
-            onUpdate: problems.check { try onUpdate(t) },
-            maxAge: problems.check { try duration(t, "max_age") },
-            maxItems: problems.check { try int(t, "max_items", in: 0...1_000_000) },
-            interval: problems.check { try interval(t) }, line: t.line)
-        f.tags = problems.check { try strings(t, "tags") } ?? []
-        f.fullText = problems.check { try fullText(t) }
-        f.fullTextTimeout = problems.check { try fullTextTimeout(t) }
-        f.ignoreRobots = problems.check { try bool(t, "ignore_robots") } ?? false
+            name: problems.check { try string(table, "name") },
+            dedup: problems.check { try dedup(table, threshold: threshold) },
+            onUpdate: problems.check { try onUpdate(table) },
+            maxAge: problems.check { try duration(table, "max_age") },
+            maxItems: problems.check { try int(table, "max_items", in: 0...1_000_000) },
+            interval: problems.check { try interval(table) }, line: table.line)
+        result.tags = problems.check { try strings(table, "tags") } ?? []
+        result.fullText = problems.check { try fullText(table) }
+        result.fullTextTimeout = problems.check { try fullTextTimeout(table) }
+        result.ignoreRobots = problems.check { try bool(table, "ignore_robots") } ?? false
         try problems.throwIfAny()
-        return f
+        return result
     }
 
     /// A libpq connection URI or keyword string. Only its form is checked here (the
     /// server answers for the rest, at start); a password in it is allowed (libpq reads it)
     /// but never repeated in a message.
-    func stateURL(_ t: TOMLTable) throws(ConfigError) -> String? {
-        guard let url = try string(t, "state_url"), let e = t["state_url"] else { return nil }
+    func stateURL(_ table: TOMLTable) throws(ConfigError) -> String? {
+        guard let url = try string(table, "state_url"), let entry = table["state_url"] else { return nil }
         let trimmed = String(url.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
         let uri = trimmed.hasPrefix("postgresql://") || trimmed.hasPrefix("postgres://")
         let keywords = !trimmed.contains("://") && trimmed.contains("=")
         guard uri || keywords else {
-            throw fail(e.line, "state_url must be a PostgreSQL connection URI (postgresql://…) or keyword string (host=… dbname=…)",
+            throw fail(entry.line, "state_url must be a PostgreSQL connection URI (postgresql://…) or keyword string (host=… dbname=…)",
                 fix: "leave it out to keep the state in state_dir (SQLite)")
         }
         return trimmed
     }
 
     /// A node name: what `status` shows and leases record.
-    func nodeName(_ t: TOMLTable) throws(ConfigError) -> String? {
-        guard let name = try string(t, "node"), let e = t["node"] else { return nil }
-        let allowed = name.utf8.allSatisfy { b in
-            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x2E || b == 0x5F
+    func nodeName(_ table: TOMLTable) throws(ConfigError) -> String? {
+        guard let name = try string(table, "node"), let entry = table["node"] else { return nil }
+        let allowed = name.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x2D || byte == 0x2E || byte == 0x5F
         }
         guard !name.isEmpty, name.utf8.count <= 63, allowed else {
-            throw fail(e.line, "node must be 1 to 63 letters, digits, '-', '.' or '_'", fix: "the default is the host name")
+            throw fail(entry.line, "node must be 1 to 63 letters, digits, '-', '.' or '_'", fix: "the default is the host name")
         }
         return name
     }
