@@ -27,7 +27,7 @@ public enum ItemDecision: Sendable, Equatable, CustomStringConvertible {
         case .tooOld: return "too old (first poll, max_age)"
         case .overMaxItems: return "over max_items (first poll)"
         case .duplicate(let seq): return "duplicate of \(seq) (same text)"
-        case .nearDuplicate(let seq, let d): return "near-duplicate of \(seq) (SimHash distance \(d))"
+        case .nearDuplicate(let seq, let distance): return "near-duplicate of \(seq) (SimHash distance \(distance))"
         case .awaitingPage: return "waiting for its page"
         case .recorded: return "recorded"
         }
@@ -43,7 +43,7 @@ public enum ItemDecision: Sendable, Equatable, CustomStringConvertible {
         case .tooOld: return (4, nil, nil)
         case .overMaxItems: return (5, nil, nil)
         case .duplicate(let seq): return (6, seq, nil)
-        case .nearDuplicate(let seq, let d): return (7, seq, Int64(d))
+        case .nearDuplicate(let seq, let distance): return (7, seq, Int64(distance))
         case .awaitingPage: return (8, nil, nil)
         case .recorded: return (0, nil, nil)
         }

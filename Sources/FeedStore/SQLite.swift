@@ -68,16 +68,16 @@ final class SQLiteDatabase {
 
     /// A prepared statement, cached by its SQL text.
     func statement(_ sql: String) throws(StoreError) -> Statement {
-        if let s = cache[sql] {
-            s.reset()
-            return s
+        if let prepared = cache[sql] {
+            prepared.reset()
+            return prepared
         }
         var stmt: OpaquePointer?
         let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
         guard rc == SQLITE_OK, let stmt else { throw error("prepare \(sql.prefix(60))", rc) }
-        let s = Statement(stmt, db: self)
-        cache[sql] = s
-        return s
+        let prepared = Statement(stmt, db: self)
+        cache[sql] = prepared
+        return prepared
     }
 
     /// Runs `body` in one write transaction: all of it is committed, or none. With `synced`
@@ -181,7 +181,7 @@ enum SQLValue {
     case int(Int64)
     case text(String)
 
-    static func of(_ v: String?) -> SQLValue { v.map(SQLValue.text) ?? .null }
-    static func of(_ v: Int64?) -> SQLValue { v.map(SQLValue.int) ?? .null }
-    static func of(_ v: Int?) -> SQLValue { v.map { .int(Int64($0)) } ?? .null }
+    static func of(_ value: String?) -> SQLValue { value.map(SQLValue.text) ?? .null }
+    static func of(_ value: Int64?) -> SQLValue { value.map(SQLValue.int) ?? .null }
+    static func of(_ value: Int?) -> SQLValue { value.map { .int(Int64($0)) } ?? .null }
 }

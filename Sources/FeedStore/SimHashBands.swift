@@ -8,17 +8,17 @@ public enum SimHashBands {
     static let bucketCount = 6 * 512 + 1024
 
     /// Each band's value tagged with its position (the band keys PostgreSQL stores).
-    public static func of(_ h: UInt64) -> [Int64] {
-        (0..<count).map { band in Int64(band << 16) | Int64(value(h, band: band)) }
+    public static func of(_ hash: UInt64) -> [Int64] {
+        (0..<count).map { band in Int64(band << 16) | Int64(value(hash, band: band)) }
     }
 
     /// A dense number for band `band`'s value in `h`, below `bucketCount`.
-    static func bucket(_ h: UInt64, band: Int) -> Int {
-        band * 512 + Int(value(h, band: band))
+    static func bucket(_ hash: UInt64, band: Int) -> Int {
+        band * 512 + Int(value(hash, band: band))
     }
 
-    private static func value(_ h: UInt64, band: Int) -> UInt64 {
+    private static func value(_ hash: UInt64, band: Int) -> UInt64 {
         let width: UInt64 = band == 6 ? 10 : 9
-        return (h >> UInt64(band * 9)) & ((1 << width) - 1)
+        return (hash >> UInt64(band * 9)) & ((1 << width) - 1)
     }
 }

@@ -28,7 +28,7 @@ public protocol StateBackend: AnyObject {
     func setRetired(feedID: Int64, _ retired: Bool) throws(StoreError)
     /// Records how a poll ended (the fetch's status or error, and the next due time) and returns
     /// the feed as recorded. In a cluster it also ends this node's lease on the feed.
-    func finishPoll(feedID: Int64, _ r: PollRecord) throws(StoreError) -> FeedRecord
+    func finishPoll(feedID: Int64, _ poll: PollRecord) throws(StoreError) -> FeedRecord
 
     // Items and duplicates.
     func seen(feedID: Int64, identity: Int64) throws(StoreError) -> SeenItem?
@@ -38,10 +38,10 @@ public protocol StateBackend: AnyObject {
     func fingerprintOwner(_ fingerprint: Int64) throws(StoreError) -> Int64?
     /// The deliveries owning those of `fingerprints` the state knows.
     func fingerprintOwners(_ fingerprints: [Int64]) throws(StoreError) -> [Int64: Int64]
-    func nearestSimHash(_ h: UInt64, threshold: Int) throws(StoreError) -> (seq: Int64, distance: Int)?
+    func nearestSimHash(_ hash: UInt64, threshold: Int) throws(StoreError) -> (seq: Int64, distance: Int)?
 
     // The delivery protocol.
-    func commit(_ c: PollCommit) throws(StoreError) -> CommitResult
+    func commit(_ poll: PollCommit) throws(StoreError) -> CommitResult
     func markDelivered(_ seqs: [Int64]) throws(StoreError)
     func pendingDeliveries() throws(StoreError) -> [Delivery]
     var hasNoDeliveries: Bool { get throws(StoreError) }
@@ -57,7 +57,7 @@ public protocol StateBackend: AnyObject {
     // Items waiting for their page.
     func pendingPage(feedID: Int64, identity: Int64) throws(StoreError) -> PendingPage?
     func pageTickets() throws(StoreError) -> [PageTicket]
-    func recordPageAttempt(_ t: PageTicket) throws(StoreError)
+    func recordPageAttempt(_ ticket: PageTicket) throws(StoreError)
     var pendingPageCount: Int64 { get throws(StoreError) }
 
     // Bounds.

@@ -16,9 +16,9 @@ extension StateStore {
 
     /// Calls `body` with each row of `table` (the columns named).
     public func exportRows(_ table: String, columns: [String], _ body: ([String?]) throws -> Void) throws {
-        let s = try db.statement("SELECT \(columns.joined(separator: ", ")) FROM \(table)")
-        while try s.step() {
-            try body((0..<columns.count).map { s.text(Int32($0)) })
+        let statement = try db.statement("SELECT \(columns.joined(separator: ", ")) FROM \(table)")
+        while try statement.step() {
+            try body((0..<columns.count).map { statement.text(Int32($0)) })
         }
     }
 }

@@ -3,17 +3,17 @@ extension StateStore {
     static let deliveryColumns = "seq, state, article_id, file, feed_id, feed_url, link, guid, title, published, published_offset, first_seen, decision, fingerprint, simhash, text_source, text_note"
 
     func deliveries(where clause: String, _ value: SQLValue) throws(StoreError) -> [Delivery] {
-        let s = try db.statement("SELECT \(Self.deliveryColumns) FROM deliveries WHERE \(clause) ORDER BY seq")
-        if case .null = value {} else { s.bind(value) }
+        let statement = try db.statement("SELECT \(Self.deliveryColumns) FROM deliveries WHERE \(clause) ORDER BY seq")
+        if case .null = value {} else { statement.bind(value) }
         var out: [Delivery] = []
-        while try s.step() {
+        while try statement.step() {
             out.append(Delivery(
-                seq: s.int(0), delivered: s.int(1) != 0, articleID: s.text(2) ?? "", file: s.text(3) ?? "", feedID: s.int(4),
-                feedURL: s.text(5) ?? "", link: s.text(6), guid: s.text(7), title: s.text(8) ?? "", published: s.optionalInt(9),
-                publishedOffset: s.optionalInt(10).map { Int($0) }, firstSeen: s.int(11),
+                seq: statement.int(0), delivered: statement.int(1) != 0, articleID: statement.text(2) ?? "", file: statement.text(3) ?? "", feedID: statement.int(4),
+                feedURL: statement.text(5) ?? "", link: statement.text(6), guid: statement.text(7), title: statement.text(8) ?? "", published: statement.optionalInt(9),
+                publishedOffset: statement.optionalInt(10).map { Int($0) }, firstSeen: statement.int(11),
                 // The three values schema 1 on ever wrote; anything else was a delivery of a new item.
-                decision: DeliveryDecision(rawValue: s.text(12) ?? "") ?? .new,
-                fingerprint: s.int(13), simhash: s.optionalInt(14), textSource: TextSource(stored: s.text(15), note: s.text(16))))
+                decision: DeliveryDecision(rawValue: statement.text(12) ?? "") ?? .new,
+                fingerprint: statement.int(13), simhash: statement.optionalInt(14), textSource: TextSource(stored: statement.text(15), note: statement.text(16))))
         }
         return out
     }
@@ -29,15 +29,15 @@ extension StateStore {
 
     public var deliveredCount: Int64 {
         get throws(StoreError) {
-            let s = try db.statement("SELECT COUNT(*) FROM deliveries WHERE state = 1")
-            return try s.row { s in s.int(0) } ?? 0
+            let statement = try db.statement("SELECT COUNT(*) FROM deliveries WHERE state = 1")
+            return try statement.row { row in row.int(0) } ?? 0
         }
     }
 
     public var seenCount: Int64 {
         get throws(StoreError) {
-            let s = try db.statement("SELECT COUNT(*) FROM items")
-            return try s.row { s in s.int(0) } ?? 0
+            let statement = try db.statement("SELECT COUNT(*) FROM items")
+            return try statement.row { row in row.int(0) } ?? 0
         }
     }
 }

@@ -26,8 +26,8 @@ public final class StateStore: StateBackend {
         }
         let width = try db.statement("SELECT value FROM meta WHERE key = 'seq_width'")
         sequenceWidth = try width.row { width in Int(width.text(0) ?? "") ?? 9 } ?? 9
-        let s = try db.statement("SELECT COALESCE(MAX(seq) + 1, 0) FROM deliveries")
-        nextSequence = try s.row { s in s.int(0) } ?? 0
+        let statement = try db.statement("SELECT COALESCE(MAX(seq) + 1, 0) FROM deliveries")
+        nextSequence = try statement.row { row in row.int(0) } ?? 0
         let found = try db.statement("SELECT 1 FROM deliveries WHERE feed_id = 0 LIMIT 1")
         hasFilesFoundInSpool = try found.row { _ in () } != nil
     }
@@ -40,8 +40,8 @@ public final class StateStore: StateBackend {
     private var hasFilesFoundInSpool: Bool
 
     static func migrate(_ db: SQLiteDatabase) throws(StoreError) {
-        let v = try db.statement("PRAGMA user_version")
-        let version = try v.row { v in Int(v.int(0)) } ?? 0
+        let statement = try db.statement("PRAGMA user_version")
+        let version = try statement.row { row in Int(row.int(0)) } ?? 0
         guard version <= Schema.migrations.count else {
             throw StoreError("\(db.path): the state was written by a newer feedspool (schema \(version), this one knows \(Schema.migrations.count))")
         }
@@ -58,9 +58,9 @@ public final class StateStore: StateBackend {
     public var place: String { path }
 
     public func reserveSequences(_ count: Int) -> Range<Int64> {
-        let r = nextSequence..<(nextSequence + Int64(count))
-        nextSequence = r.upperBound
-        return r
+        let range = nextSequence..<(nextSequence + Int64(count))
+        nextSequence = range.upperBound
+        return range
     }
 
     /// Gives back numbers reserved for a batch that was not recorded.
@@ -71,28 +71,28 @@ public final class StateStore: StateBackend {
     // MARK: Items and duplicates
 
     public func seen(feedID: Int64, identity: Int64) throws(StoreError) -> SeenItem? {
-        let s = try db.statement("SELECT content, seq, outcome, related_seq, distance FROM items WHERE feed_id = ? AND identity = ?")
+        let statement = try db.statement("SELECT content, seq, outcome, related_seq, distance FROM items WHERE feed_id = ? AND identity = ?")
             .bind(.int(feedID), .int(identity))
-        return try s.row { s in
-            SeenItem(content: s.int(0), seq: s.optionalInt(1), decision: ItemDecision(code: s.int(2), relatedSeq: s.optionalInt(3), distance: s.optionalInt(4)))
+        return try statement.row { row in
+            SeenItem(content: row.int(0), seq: row.optionalInt(1), decision: ItemDecision(code: row.int(2), relatedSeq: row.optionalInt(3), distance: row.optionalInt(4)))
         }
     }
 
     /// True before the first poll of a feed recorded anything.
     public func hasNoItems(feedID: Int64) throws(StoreError) -> Bool {
-        let s = try db.statement("SELECT 1 FROM items WHERE feed_id = ? LIMIT 1").bind(.int(feedID))
-        return try s.row { _ in () } == nil
+        let statement = try db.statement("SELECT 1 FROM items WHERE feed_id = ? LIMIT 1").bind(.int(feedID))
+        return try statement.row { _ in () } == nil
     }
 
     /// The delivery whose exact fingerprint this is, if any.
     public func fingerprintOwner(_ fingerprint: Int64) throws(StoreError) -> Int64? {
-        let s = try db.statement("SELECT seq FROM fingerprints WHERE fingerprint = ?").bind(.int(fingerprint))
-        return try s.row { s in s.int(0) }
+        let statement = try db.statement("SELECT seq FROM fingerprints WHERE fingerprint = ?").bind(.int(fingerprint))
+        return try statement.row { row in row.int(0) }
     }
 
     /// The closest earlier delivery within `threshold` bits of SimHash, if any.
-    public func nearestSimHash(_ h: UInt64, threshold: Int) throws(StoreError) -> (seq: Int64, distance: Int)? {
-        try loadedNearIndex().nearest(h, threshold: threshold)
+    public func nearestSimHash(_ hash: UInt64, threshold: Int) throws(StoreError) -> (seq: Int64, distance: Int)? {
+        try loadedNearIndex().nearest(hash, threshold: threshold)
     }
 
     /// The near window's SimHashes, read from `simhashes` on the first lookup (a reader
@@ -100,9 +100,9 @@ public final class StateStore: StateBackend {
     private func loadedNearIndex() throws(StoreError) -> NearIndex {
         if let nearIndex { return nearIndex }
         var index = NearIndex()
-        let s = try db.statement("SELECT simhash, seq, seen FROM simhashes ORDER BY seq")
-        while try s.step() {
-            index.add(simhash: UInt64(bitPattern: s.int(0)), seq: s.int(1), seen: s.int(2))
+        let statement = try db.statement("SELECT simhash, seq, seen FROM simhashes ORDER BY seq")
+        while try statement.step() {
+            index.add(simhash: UInt64(bitPattern: statement.int(0)), seq: statement.int(1), seen: statement.int(2))
         }
         nearIndex = index
         return index
@@ -174,10 +174,10 @@ public final class StateStore: StateBackend {
         // pending and its file no longer staged), and the files' renames were made durable
         // before it, so no later synced commit can make the mark durable without them.
         try db.transaction(synced: false) { () throws(StoreError) in
-            let s = try db.statement("UPDATE deliveries SET state = 1 WHERE seq = ?")
-            for q in seqs {
-                s.reset()
-                try s.bind(.int(q)).run()
+            let statement = try db.statement("UPDATE deliveries SET state = 1 WHERE seq = ?")
+            for seq in seqs {
+                statement.reset()
+                try statement.bind(.int(seq)).run()
             }
         }
     }
@@ -190,8 +190,8 @@ public final class StateStore: StateBackend {
     /// True when no delivery was ever recorded (a new or a lost state).
     public var hasNoDeliveries: Bool {
         get throws(StoreError) {
-            let s = try db.statement("SELECT 1 FROM deliveries LIMIT 1")
-            return try s.row { _ in () } == nil
+            let statement = try db.statement("SELECT 1 FROM deliveries LIMIT 1")
+            return try statement.row { _ in () } == nil
         }
     }
 
@@ -199,8 +199,8 @@ public final class StateStore: StateBackend {
     /// `recordFoundInSpool` (its item is unknown to the state, its file is not).
     public func wasFoundInSpool(articleID: String) throws(StoreError) -> Bool {
         guard hasFilesFoundInSpool else { return false }
-        let s = try db.statement("SELECT 1 FROM deliveries WHERE article_id = ? AND feed_id = 0 LIMIT 1").bind(.text(articleID))
-        return try s.row { _ in () } != nil
+        let statement = try db.statement("SELECT 1 FROM deliveries WHERE article_id = ? AND feed_id = 0 LIMIT 1").bind(.text(articleID))
+        return try statement.row { _ in () } != nil
     }
 
     /// Records article files found in the spool that the state does not know (the state was
@@ -208,13 +208,13 @@ public final class StateStore: StateBackend {
     public func recordFoundInSpool(_ files: [(seq: Int64, id: String, name: String)], now: Int64) throws(StoreError) {
         guard !files.isEmpty else { return }
         try db.transaction { () throws(StoreError) in
-            let s = try db.statement("""
+            let statement = try db.statement("""
                 INSERT OR IGNORE INTO deliveries(seq, state, article_id, file, feed_id, feed_url, title, first_seen, decision, fingerprint)
                 VALUES(?, 1, ?, ?, 0, '', '', ?, '\(DeliveryDecision.foundInSpool.rawValue)', 0)
                 """)
-            for f in files {
-                s.reset()
-                try s.bind(.int(f.seq), .text(f.id), .text(f.name), .int(now)).run()
+            for file in files {
+                statement.reset()
+                try statement.bind(.int(file.seq), .text(file.id), .text(file.name), .int(now)).run()
             }
         }
         hasFilesFoundInSpool = true
@@ -237,21 +237,21 @@ public final class StateStore: StateBackend {
     public func prune(before cutoff: Int64, nearBefore nearCutoff: Int64?) throws(StoreError) -> Pruned {
         let nearest = max(cutoff, nearCutoff ?? cutoff)
         let pruned = try db.transaction { () throws(StoreError) -> Pruned in
-            var p = Pruned()
+            var pruned = Pruned()
             // An item waiting for its page keeps its identity until it is delivered.
             try db.statement("""
                 DELETE FROM items WHERE last_seen < ? AND NOT EXISTS
                     (SELECT 1 FROM pending_pages p WHERE p.feed_id = items.feed_id AND p.identity = items.identity)
                 """).bind(.int(cutoff)).run()
-            p.items = db.changes
+            pruned.items = db.changes
             try db.statement("DELETE FROM fingerprints WHERE seen < ?").bind(.int(cutoff)).run()
-            p.fingerprints = db.changes
+            pruned.fingerprints = db.changes
             try db.statement("DELETE FROM simhashes WHERE seen < ?").bind(.int(nearest)).run()
-            p.fingerprints += db.changes
+            pruned.fingerprints += db.changes
             try db.statement("DELETE FROM deliveries WHERE state = 1 AND first_seen < ? AND seq < (SELECT MAX(seq) FROM deliveries)")
                 .bind(.int(cutoff)).run()
-            p.deliveries = db.changes
-            return p
+            pruned.deliveries = db.changes
+            return pruned
         }
         nearIndex?.prune(before: nearest)
         return pruned
@@ -263,13 +263,13 @@ public final class StateStore: StateBackend {
     /// copied at the next checkpoint.
     @discardableResult
     public func checkpoint() throws(StoreError) -> Bool {
-        try db.statement("PRAGMA wal_checkpoint(TRUNCATE)").row { s in s.int(0) == 0 } ?? false
+        try db.statement("PRAGMA wal_checkpoint(TRUNCATE)").row { row in row.int(0) == 0 } ?? false
     }
 
     public var size: Size {
         get throws(StoreError) {
             func count(_ table: String) throws(StoreError) -> Int64 {
-                try db.statement("SELECT COUNT(*) FROM \(table)").row { s in s.int(0) } ?? 0
+                try db.statement("SELECT COUNT(*) FROM \(table)").row { row in row.int(0) } ?? 0
             }
             var bytes: Int64 = 0
             for file in [path, path + "-wal"] {

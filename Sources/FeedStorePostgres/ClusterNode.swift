@@ -40,14 +40,14 @@ public final class ClusterNode {
     /// Records the heartbeat and which feeds this node lists (at start and after a reload).
     /// `feedsHash` identifies the list, so that nodes whose configurations disagree show.
     public func announce(feeds: [FeedLeases.Listed], feedsHash: String, spoolDir: String) throws(StoreError) {
-        try run("announce this node") { l throws(PGError) in
-            try l.heartbeat(version: version, feedsHash: feedsHash, spoolDir: spoolDir)
-            try l.list(feeds)
+        try run("announce this node") { link throws(PGError) in
+            try link.heartbeat(version: version, feedsHash: feedsHash, spoolDir: spoolDir)
+            try link.list(feeds)
         }
     }
 
     public func heartbeat(feedsHash: String, spoolDir: String) throws(StoreError) {
-        try run("record the heartbeat") { l throws(PGError) in try l.heartbeat(version: version, feedsHash: feedsHash, spoolDir: spoolDir) }
+        try run("record the heartbeat") { link throws(PGError) in try link.heartbeat(version: version, feedsHash: feedsHash, spoolDir: spoolDir) }
     }
 
     /// An article another node delivered, with where that node's spool is.
@@ -61,20 +61,20 @@ public final class ClusterNode {
     /// `markDelivered`; the connection listens from the moment it opens), read without
     /// waiting. `wanted` false drains the announcements without reading the articles.
     public func articlesOfOtherNodes(wanted: Bool = true) throws(StoreError) -> [RemoteArticle] {
-        try run("read other nodes' articles") { l throws(PGError) -> [RemoteArticle] in
+        try run("read other nodes' articles") { link throws(PGError) -> [RemoteArticle] in
             var seqs: [Int64] = []
-            for n in try l.db.notifications() where n.channel == PostgresState.articlesChannel {
-                guard let colon = n.payload.lastIndex(of: ":"), n.payload[..<colon] != node else { continue }
-                seqs += n.payload[n.payload.index(after: colon)...].split(separator: ",").compactMap { Int64($0) }
+            for notification in try link.db.notifications() where notification.channel == PostgresState.articlesChannel {
+                guard let colon = notification.payload.lastIndex(of: ":"), notification.payload[..<colon] != node else { continue }
+                seqs += notification.payload[notification.payload.index(after: colon)...].split(separator: ",").compactMap { Int64($0) }
             }
             guard wanted, !seqs.isEmpty else { return [] }
-            let r = try l.db.execute("""
+            let rows = try link.db.execute("""
                 SELECT \(PostgresState.deliveryColumns.split(separator: ",").map { "d." + $0.trimmingCharacters }.joined(separator: ", ")), d.node, n.spool_dir
                 FROM deliveries d LEFT JOIN nodes n ON n.name = d.node WHERE d.seq = ANY($1::int8[]) ORDER BY d.seq
                 """, PostgresState.array(seqs))
             let columns = PostgresState.deliveryColumns.split(separator: ",").count
-            return PostgresState.deliveries(r).enumerated().map { i, d in
-                RemoteArticle(delivery: d, node: r.text(i, columns) ?? "", spoolDir: r.text(i, columns + 1))
+            return PostgresState.deliveries(rows).enumerated().map { row, delivery in
+                RemoteArticle(delivery: delivery, node: rows.text(row, columns) ?? "", spoolDir: rows.text(row, columns + 1))
             }
         }
     }
@@ -83,50 +83,50 @@ public final class ClusterNode {
     /// their host's limit (see `FeedLeases.claimBatch`).
     public func claim(limit: Int) throws(StoreError) -> (claims: [FeedLeases.Claim], heldBack: Bool) {
         guard limit > 0 else { return ([], false) }
-        return try run("claim due feeds") { l throws(PGError) in try l.claimBatch(limit: limit, lease: lease, perHost: perHost) }
+        return try run("claim due feeds") { link throws(PGError) in try link.claimBatch(limit: limit, lease: lease, perHost: perHost) }
     }
 
     /// Spends a page request of `origin`'s budget, shared by the cluster (see
     /// `FeedLeases.takePageToken`): nil, or the seconds until one may be there.
     public func takePageToken(origin: String, perMinute: Int, burst: Int) throws(StoreError) -> Int64? {
-        try run("take a page request from the site's budget") { l throws(PGError) in
-            try l.takePageToken(origin: origin, perMinute: perMinute, burst: burst)
+        try run("take a page request from the site's budget") { link throws(PGError) in
+            try link.takePageToken(origin: origin, perMinute: perMinute, burst: burst)
         }
     }
 
     /// Records a site's Retry-After for every node.
     public func blockSite(origin: String, seconds: Int64) throws(StoreError) {
-        try run("record a site's Retry-After") { l throws(PGError) in try l.blockSite(origin: origin, seconds: seconds) }
+        try run("record a site's Retry-After") { link throws(PGError) in try link.blockSite(origin: origin, seconds: seconds) }
     }
 
     /// Renews the leases on `ids`; the ones returned are still this node's.
     public func renew(_ ids: [Int64]) throws(StoreError) -> Set<Int64> {
-        try run("renew leases") { l throws(PGError) in try l.renew(ids, lease: lease) }
+        try run("renew leases") { link throws(PGError) in try link.renew(ids, lease: lease) }
     }
 
     public func release(_ id: Int64) throws(StoreError) {
-        try run("release a lease") { l throws(PGError) in try l.release(id) }
+        try run("release a lease") { link throws(PGError) in try link.release(id) }
     }
 
     /// Makes feeds due now for the whole cluster (all when `keys` is empty).
     public func makeDue(_ keys: [String], reason: String) throws(StoreError) -> [String] {
-        try run("make feeds due") { l throws(PGError) in try l.makeDue(keys, reason: reason) }
+        try run("make feeds due") { link throws(PGError) in try link.makeDue(keys, reason: reason) }
     }
 
     /// Takes over the items waiting for their page whose node is gone (no heartbeat within
     /// a lease), and returns their tickets: each waiting item is some live node's.
     public func adoptOrphanedPages() throws(StoreError) -> [PageTicket] {
-        try run("adopt waiting items") { l throws(PGError) in
-            let r = try l.db.execute("""
+        try run("adopt waiting items") { connection throws(PGError) in
+            let rows = try connection.db.execute("""
                 UPDATE pending_pages SET lease_node = $1
                 WHERE lease_node IS NULL OR lease_node NOT IN
                     (SELECT name FROM nodes WHERE heartbeat >= EXTRACT(EPOCH FROM clock_timestamp())::BIGINT - $2)
                 RETURNING feed_id, identity, link, deadline, next_attempt, attempts, last_error
                 """, .text(node), .int(lease))
-            return (0..<r.count).map { i in
+            return (0..<rows.count).map { row in
                 PageTicket(
-                    feedID: r.int(i, 0) ?? 0, identity: r.int(i, 1) ?? 0, link: r.text(i, 2) ?? "", deadline: r.int(i, 3) ?? 0,
-                    nextAttempt: r.int(i, 4) ?? 0, attempts: Int(r.int(i, 5) ?? 0), lastError: r.text(i, 6))
+                    feedID: rows.int(row, 0) ?? 0, identity: rows.int(row, 1) ?? 0, link: rows.text(row, 2) ?? "", deadline: rows.int(row, 3) ?? 0,
+                    nextAttempt: rows.int(row, 4) ?? 0, attempts: Int(rows.int(row, 5) ?? 0), lastError: rows.text(row, 6))
             }
         }
     }
@@ -156,18 +156,18 @@ public final class ClusterNode {
     }
 
     public func totals() throws(StoreError) -> Totals {
-        try run("read the cluster's totals") { l throws(PGError) in
-            let r = try l.db.execute("""
+        try run("read the cluster's totals") { link throws(PGError) in
+            let rows = try link.db.execute("""
                 SELECT COUNT(*), COALESCE(SUM(delivered), 0), COALESCE(SUM(duplicates), 0), (SELECT COUNT(*) FROM pending_pages) FROM feeds
                 """)
-            return Totals(feeds: r.int(0, 0) ?? 0, delivered: r.int(0, 1) ?? 0, duplicates: r.int(0, 2) ?? 0, waitingPages: r.int(0, 3) ?? 0)
+            return Totals(feeds: rows.int(0, 0) ?? 0, delivered: rows.int(0, 1) ?? 0, duplicates: rows.int(0, 2) ?? 0, waitingPages: rows.int(0, 3) ?? 0)
         }
     }
 
     /// Every node the cluster knows, and the database's time.
     public func nodes() throws(StoreError) -> (nodes: [NodeView], now: Int64) {
-        try run("read the nodes") { l throws(PGError) in
-            let r = try l.db.execute("""
+        try run("read the nodes") { link throws(PGError) in
+            let rows = try link.db.execute("""
                 SELECT n.name, n.version, n.started, n.heartbeat,
                     n.heartbeat >= EXTRACT(EPOCH FROM clock_timestamp())::BIGINT - $1,
                     (SELECT COUNT(*) FROM feeds f WHERE f.lease_node = n.name AND f.lease_until >= EXTRACT(EPOCH FROM clock_timestamp())::BIGINT),
@@ -176,13 +176,13 @@ public final class ClusterNode {
                     n.feeds_hash, EXTRACT(EPOCH FROM clock_timestamp())::BIGINT
                 FROM nodes n ORDER BY n.name
                 """, .int(lease))
-            let views = (0..<r.count).map { i in
+            let views = (0..<rows.count).map { row in
                 NodeView(
-                    name: r.text(i, 0) ?? "", version: r.text(i, 1) ?? "", started: r.int(i, 2) ?? 0, heartbeat: r.int(i, 3) ?? 0,
-                    alive: r.bool(i, 4) ?? false, feedsLeased: r.int(i, 5) ?? 0, feedsListed: r.int(i, 6) ?? 0,
-                    pendingIntents: r.int(i, 7) ?? 0, feedsHash: r.text(i, 8))
+                    name: rows.text(row, 0) ?? "", version: rows.text(row, 1) ?? "", started: rows.int(row, 2) ?? 0, heartbeat: rows.int(row, 3) ?? 0,
+                    alive: rows.bool(row, 4) ?? false, feedsLeased: rows.int(row, 5) ?? 0, feedsListed: rows.int(row, 6) ?? 0,
+                    pendingIntents: rows.int(row, 7) ?? 0, feedsHash: rows.text(row, 8))
             }
-            return (views, r.int(0, 9) ?? 0)
+            return (views, rows.int(0, 9) ?? 0)
         }
     }
 }

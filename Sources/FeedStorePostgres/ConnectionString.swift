@@ -2,16 +2,16 @@
 public enum ConnectionString {
     /// `postgresql://user:secret@host/db` → `postgresql://user:***@host/db`; a `password=…`
     /// keyword (quoted or not) → `password=***`; a `password` URI parameter likewise.
-    public static func redacted(_ s: String) -> String {
-        var out = s
-        let lower = s.lowercased()
+    public static func redacted(_ text: String) -> String {
+        var out = text
+        let lower = text.lowercased()
         if lower.hasPrefix("postgresql://") || lower.hasPrefix("postgres://") {
-            let schemeEnd = s.index(s.startIndex, offsetBy: lower.hasPrefix("postgresql://") ? 13 : 11)
-            let rest = s[schemeEnd...]
+            let schemeEnd = text.index(text.startIndex, offsetBy: lower.hasPrefix("postgresql://") ? 13 : 11)
+            let rest = text[schemeEnd...]
             let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
             let authority = rest[..<authorityEnd]
             if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
-                out = String(s[..<s.index(after: colon)]) + "***" + String(s[at...])
+                out = String(text[..<text.index(after: colon)]) + "***" + String(text[at...])
             }
             return redactParameter(out)
         }
@@ -19,17 +19,17 @@ public enum ConnectionString {
     }
 
     /// `?password=x&…` in a URI.
-    private static func redactParameter(_ s: String) -> String {
-        guard let q = s.firstIndex(of: "?") else { return s }
-        let parts = s[s.index(after: q)...].split(separator: "&", omittingEmptySubsequences: false).map { p -> String in
-            p.lowercased().hasPrefix("password=") ? "password=***" : String(p)
+    private static func redactParameter(_ text: String) -> String {
+        guard let query = text.firstIndex(of: "?") else { return text }
+        let parts = text[text.index(after: query)...].split(separator: "&", omittingEmptySubsequences: false).map { part -> String in
+            part.lowercased().hasPrefix("password=") ? "password=***" : String(part)
         }
-        return String(s[...q]) + parts.joined(separator: "&")
+        return String(text[...query]) + parts.joined(separator: "&")
     }
 
     /// `password = 'x y'` or `password=x` in a keyword string.
-    private static func redactKeyword(_ s: String) -> String {
-        let chars = Array(s)
+    private static func redactKeyword(_ text: String) -> String {
+        let chars = Array(text)
         var out = ""
         var i = 0
         while i < chars.count {

@@ -35,21 +35,21 @@ public enum PGValue: Sendable, Equatable {
     case text(String)
     case bool(Bool)
 
-    public static func of(_ v: String?) -> PGValue { v.map(PGValue.text) ?? .null }
-    public static func of(_ v: Int64?) -> PGValue { v.map(PGValue.int) ?? .null }
-    public static func of(_ v: Int?) -> PGValue { v.map { .int(Int64($0)) } ?? .null }
+    public static func of(_ value: String?) -> PGValue { value.map(PGValue.text) ?? .null }
+    public static func of(_ value: Int64?) -> PGValue { value.map(PGValue.int) ?? .null }
+    public static func of(_ value: Int?) -> PGValue { value.map { .int(Int64($0)) } ?? .null }
 
     /// A `text[]` parameter in PostgreSQL's array syntax (every element quoted; nil is NULL).
     public static func textArray(_ values: [String?]) -> PGValue {
         var out = "{"
-        for (i, v) in values.enumerated() {
-            if i > 0 { out += "," }
-            guard let v else {
+        for (index, element) in values.enumerated() {
+            if index > 0 { out += "," }
+            guard let element else {
                 out += "NULL"
                 continue
             }
             out += "\""
-            for ch in v {
+            for ch in element {
                 if ch == "\"" || ch == "\\" { out.append("\\") }
                 out.append(ch)
             }
@@ -63,9 +63,9 @@ public enum PGValue: Sendable, Equatable {
     var text: String? {
         switch self {
         case .null: return nil
-        case .int(let n): return String(n)
-        case .text(let s): return s
-        case .bool(let b): return b ? "t" : "f"
+        case .int(let number): return String(number)
+        case .text(let string): return string
+        case .bool(let flag): return flag ? "t" : "f"
         }
     }
 }
@@ -106,17 +106,17 @@ public final class PGConnection {
         // ("dbname" expands it), with defaults only for what it does not say.
         let keys = ["dbname", "connect_timeout", "application_name"]
         let values = [connectionString, String(connectTimeout), applicationName]
-        let c = withCStrings(keys) { k in withCStrings(values) { v in PQconnectdbParams(k, v, 1) } }
-        guard let c else { throw PGError("cannot connect to PostgreSQL at \(safe): out of memory", connectionLost: true) }
-        guard PQstatus(c) == CONNECTION_OK else {
-            let why = Self.trimmed(PQerrorMessage(c))
-            PQfinish(c)
+        let connection = withCStrings(keys) { keywords in withCStrings(values) { settings in PQconnectdbParams(keywords, settings, 1) } }
+        guard let connection else { throw PGError("cannot connect to PostgreSQL at \(safe): out of memory", connectionLost: true) }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let why = Self.trimmed(PQerrorMessage(connection))
+            PQfinish(connection)
             throw PGError("cannot connect to PostgreSQL at \(safe): \(why)", connectionLost: true)
         }
-        conn = c
-        let host = PQhost(c).map { String(cString: $0) } ?? "?"
-        let port = PQport(c).map { String(cString: $0) } ?? "?"
-        let db = PQdb(c).map { String(cString: $0) } ?? "?"
+        conn = connection
+        let host = PQhost(connection).map { String(cString: $0) } ?? "?"
+        let port = PQport(connection).map { String(cString: $0) } ?? "?"
+        let db = PQdb(connection).map { String(cString: $0) } ?? "?"
         place = "\(host):\(port)/\(db)"
         // Messages from the server in English and no notices on stderr.
         _ = try execute("SET client_min_messages = warning")
@@ -156,14 +156,14 @@ public final class PGConnection {
         case PGRES_TUPLES_OK:
             let rows = Int(PQntuples(result)), cols = Int(PQnfields(result))
             var names: [String] = []
-            for c in 0..<cols { names.append(String(cString: PQfname(result, Int32(c)))) }
+            for column in 0..<cols { names.append(String(cString: PQfname(result, Int32(column)))) }
             var cells: [[String?]] = []
             cells.reserveCapacity(rows)
-            for r in 0..<rows {
+            for rowIndex in 0..<rows {
                 var row: [String?] = []
                 row.reserveCapacity(cols)
-                for c in 0..<cols {
-                    row.append(PQgetisnull(result, Int32(r), Int32(c)) != 0 ? nil : String(cString: PQgetvalue(result, Int32(r), Int32(c))))
+                for column in 0..<cols {
+                    row.append(PQgetisnull(result, Int32(rowIndex), Int32(column)) != 0 ? nil : String(cString: PQgetvalue(result, Int32(rowIndex), Int32(column))))
                 }
                 cells.append(row)
             }
@@ -185,9 +185,9 @@ public final class PGConnection {
             throw PGError("\(place): \(Self.trimmed(PQerrorMessage(conn)))", connectionLost: PQstatus(conn) != CONNECTION_OK)
         }
         var out: [(String, String)] = []
-        while let n = PQnotifies(conn) {
-            out.append((String(cString: n.pointee.relname), String(cString: n.pointee.extra)))
-            PQfreemem(n)
+        while let notice = PQnotifies(conn) {
+            out.append((String(cString: notice.pointee.relname), String(cString: notice.pointee.extra)))
+            PQfreemem(notice)
         }
         return out
     }
@@ -246,24 +246,24 @@ public final class PGConnection {
         }
     }
 
-    static func trimmed(_ p: UnsafeMutablePointer<CChar>?) -> String {
-        guard let p else { return "unknown error" }
-        return String(cString: p).trimmingTrailingWhitespace
+    static func trimmed(_ message: UnsafeMutablePointer<CChar>?) -> String {
+        guard let message else { return "unknown error" }
+        return String(cString: message).trimmingTrailingWhitespace
     }
 }
 
 extension String {
     var trimmingTrailingWhitespace: String {
-        var s = Substring(self)
-        while let l = s.last, l.isWhitespace { s = s.dropLast() }
-        return String(s)
+        var trimmed = Substring(self)
+        while let last = trimmed.last, last.isWhitespace { trimmed = trimmed.dropLast() }
+        return String(trimmed)
     }
 }
 
 /// `body` with a NULL-terminated array of C strings (libpq's keyword and value arrays).
 private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
     let copies = strings.map { strdup($0) }
-    defer { for c in copies { free(c) } }
+    defer { for copy in copies { free(copy) } }
     var pointers: [UnsafePointer<CChar>?] = copies.map { UnsafePointer($0) }
     pointers.append(nil)
     return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
@@ -272,7 +272,7 @@ private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeP
 /// `body` with an array of C strings, nil for SQL NULL (libpq's parameter values).
 private func withOptionalCStrings<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
     let copies = strings.map { $0.map { strdup($0) } ?? nil }
-    defer { for c in copies { free(c) } }
+    defer { for copy in copies { free(copy) } }
     let pointers: [UnsafePointer<CChar>?] = copies.map { $0.map { UnsafePointer($0) } }
     return pointers.withUnsafeBufferPointer { body($0.baseAddress) }
 }

@@ -41,10 +41,10 @@ extension PostgresState {
     /// between). A node whose lease ran out must not record its poll even when the node
     /// that took over has finished and released the feed: its items may be delivered.
     private func fence(_ db: PGConnection, feedID: Int64) throws(PGError) {
-        let r = try db.execute("""
+        let rows = try db.execute("""
             SELECT lease_node, lease_until > EXTRACT(EPOCH FROM clock_timestamp())::BIGINT FROM feeds WHERE id = $1 FOR UPDATE
             """, .int(feedID))
-        let holder = r.text(0, 0), valid = r.bool(0, 1) ?? false
+        let holder = rows.text(0, 0), valid = rows.bool(0, 1) ?? false
         if requireLease, !(holder == node && valid) {
             throw PGError("this node's lease on feed \(feedID) ran out (another node may have polled it): its poll is not recorded")
         }
@@ -70,19 +70,19 @@ extension PostgresState {
     /// first: this insert waited for it) is lost to that node's delivery. Claimed in key
     /// order: two commits claiming overlapping texts lock them in the same order, so
     /// neither waits for the other in a cycle.
-    private func claimFingerprints(_ db: PGConnection, _ c: PollCommit) throws(PGError) -> CommitResult {
-        guard !c.intents.isEmpty else { return CommitResult() }
-        let ordered = c.intents.sorted { $0.fingerprint < $1.fingerprint }
+    private func claimFingerprints(_ db: PGConnection, _ poll: PollCommit) throws(PGError) -> CommitResult {
+        guard !poll.intents.isEmpty else { return CommitResult() }
+        let ordered = poll.intents.sorted { $0.fingerprint < $1.fingerprint }
         let claimed = try db.execute("""
             INSERT INTO fingerprints(fingerprint, seq, seen) SELECT f, s, $3 FROM unnest($1::int8[], $2::int8[]) AS u(f, s)
             ON CONFLICT DO NOTHING RETURNING fingerprint
-            """, Self.array(ordered.map(\.fingerprint)), Self.array(ordered.map(\.seq)), .int(c.now))
-        guard c.exclusiveFingerprints, claimed.count < c.intents.count else { return CommitResult() }
+            """, Self.array(ordered.map(\.fingerprint)), Self.array(ordered.map(\.seq)), .int(poll.now))
+        guard poll.exclusiveFingerprints, claimed.count < poll.intents.count else { return CommitResult() }
         let mine = Set((0..<claimed.count).compactMap { claimed.int($0, 0) })
-        let taken = c.intents.filter { !mine.contains($0.fingerprint) }
+        let taken = poll.intents.filter { !mine.contains($0.fingerprint) }
         let owner = try Self.owners(of: taken.map(\.fingerprint), db)
         var result = CommitResult()
-        for d in taken { result.lost[d.seq] = owner[d.fingerprint] ?? -1 }
+        for delivery in taken { result.lost[delivery.seq] = owner[delivery.fingerprint] ?? -1 }
         return result
     }
 
@@ -102,12 +102,12 @@ extension PostgresState {
             Self.array(intents.map(\.firstSeen)), .textArray(intents.map(\.decision.rawValue)), Self.array(intents.map(\.fingerprint)),
             Self.array(intents.map(\.simhash)), .textArray(intents.map { $0.textSource?.name }), .textArray(intents.map { $0.textSource?.note }))
         var bands: [Int64] = [], hashes: [Int64] = [], seqs: [Int64] = []
-        for d in intents {
-            guard let sh = d.simhash else { continue }
+        for delivery in intents {
+            guard let sh = delivery.simhash else { continue }
             for band in SimHashBands.of(UInt64(bitPattern: sh)) {
                 bands.append(band)
                 hashes.append(sh)
-                seqs.append(d.seq)
+                seqs.append(delivery.seq)
             }
         }
         guard !bands.isEmpty else { return }
@@ -118,22 +118,22 @@ extension PostgresState {
 
     /// Every item of the commit in one statement (arrays of columns), a lost intent's item
     /// recorded as the duplicate it turned out to be.
-    private func upsertItems(_ db: PGConnection, _ c: PollCommit, lost: [Int64: Int64]) throws(PGError) {
-        guard !c.items.isEmpty else { return }
+    private func upsertItems(_ db: PGConnection, _ poll: PollCommit, lost: [Int64: Int64]) throws(PGError) {
+        guard !poll.items.isEmpty else { return }
         var identities: [Int64] = [], contents: [Int64] = [], outcomes: [Int64] = []
         var seqs: [Int64?] = [], related: [Int64?] = [], distances: [Int64?] = []
-        for var item in c.items {
+        for var item in poll.items {
             if let seq = item.seq, let owner = lost[seq] {
                 item.seq = nil
                 item.decision = .duplicate(of: owner)
             }
-            let d = item.decision.stored
+            let stored = item.decision.stored
             identities.append(item.identity)
             contents.append(item.content)
             seqs.append(item.seq)
-            outcomes.append(d.code)
-            related.append(d.relatedSeq)
-            distances.append(d.distance)
+            outcomes.append(stored.code)
+            related.append(stored.relatedSeq)
+            distances.append(stored.distance)
         }
         try db.execute("""
             INSERT INTO items(feed_id, identity, content, first_seen, last_seen, seq, outcome, related_seq, distance)
@@ -141,7 +141,7 @@ extension PostgresState {
             ON CONFLICT(feed_id, identity) DO UPDATE SET content = excluded.content, last_seen = excluded.last_seen,
                 seq = COALESCE(excluded.seq, items.seq), outcome = excluded.outcome, related_seq = excluded.related_seq,
                 distance = excluded.distance
-            """, .int(c.feedID), .int(c.now), Self.array(identities), Self.array(contents), Self.array(seqs), Self.array(outcomes), Self.array(related), Self.array(distances))
+            """, .int(poll.feedID), .int(poll.now), Self.array(identities), Self.array(contents), Self.array(seqs), Self.array(outcomes), Self.array(related), Self.array(distances))
     }
 
     /// The channel on which nodes announce their deliveries (`tail -f` on any node follows

@@ -5,15 +5,15 @@ import FeedStore
 extension PostgresState {
     static let feedColumns = "id, key, url, name, title, etag, last_modified, added, last_fetch, last_success, last_status, failure_streak, last_error, last_error_stage, next_due, due_reason, retired, delivered, duplicates, pages_tried, pages_used"
 
-    static func feeds(_ r: PGRows) -> [FeedRecord] {
-        (0..<r.count).map { i in
+    static func feeds(_ rows: PGRows) -> [FeedRecord] {
+        (0..<rows.count).map { row in
             FeedRecord(
-                id: r.int(i, 0) ?? 0, key: r.text(i, 1) ?? "", url: r.text(i, 2) ?? "", name: r.text(i, 3), title: r.text(i, 4),
-                etag: r.text(i, 5), lastModified: r.text(i, 6), added: r.int(i, 7) ?? 0, lastFetch: r.int(i, 8),
-                lastSuccess: r.int(i, 9), lastStatus: r.int(i, 10).map { Int($0) }, failureStreak: Int(r.int(i, 11) ?? 0),
-                lastError: r.text(i, 12), lastErrorStage: r.text(i, 13), nextDue: r.int(i, 14), dueReason: r.text(i, 15),
-                retired: r.bool(i, 16) ?? false, delivered: r.int(i, 17) ?? 0, duplicates: r.int(i, 18) ?? 0,
-                pagesTried: r.int(i, 19) ?? 0, pagesUsed: r.int(i, 20) ?? 0)
+                id: rows.int(row, 0) ?? 0, key: rows.text(row, 1) ?? "", url: rows.text(row, 2) ?? "", name: rows.text(row, 3), title: rows.text(row, 4),
+                etag: rows.text(row, 5), lastModified: rows.text(row, 6), added: rows.int(row, 7) ?? 0, lastFetch: rows.int(row, 8),
+                lastSuccess: rows.int(row, 9), lastStatus: rows.int(row, 10).map { Int($0) }, failureStreak: Int(rows.int(row, 11) ?? 0),
+                lastError: rows.text(row, 12), lastErrorStage: rows.text(row, 13), nextDue: rows.int(row, 14), dueReason: rows.text(row, 15),
+                retired: rows.bool(row, 16) ?? false, delivered: rows.int(row, 17) ?? 0, duplicates: rows.int(row, 18) ?? 0,
+                pagesTried: rows.int(row, 19) ?? 0, pagesUsed: rows.int(row, 20) ?? 0)
         }
     }
 
@@ -55,8 +55,8 @@ extension PostgresState {
                 RETURNING \(Self.feedColumns)
                 """, .text(key), .of(name), .int(now))
         }
-        guard let f = Self.feeds(rows).first else { throw StoreError(message: "\(place): the new feed \(key) was not stored", unreachable: false) }
-        return f
+        guard let record = Self.feeds(rows).first else { throw StoreError(message: "\(place): the new feed \(key) was not stored", unreachable: false) }
+        return record
     }
 
     public func setRetired(feedID: Int64, _ retired: Bool) throws(StoreError) {
@@ -69,7 +69,7 @@ extension PostgresState {
     /// lease (a poll costs the database one row version, not four). A feed another node
     /// holds a valid lease on now is left to that node (this node's lease ran out while it
     /// polled): it is only read back.
-    public func finishPoll(feedID: Int64, _ r: PollRecord) throws(StoreError) -> FeedRecord {
+    public func finishPoll(feedID: Int64, _ poll: PollRecord) throws(StoreError) -> FeedRecord {
         let rows = try run("record the poll of feed \(feedID)") { db throws(PGError) -> PGRows in
             let written = try db.execute("""
                 UPDATE feeds SET last_fetch = $1, last_status = $2,
@@ -81,12 +81,12 @@ extension PostgresState {
                     lease_until = CASE WHEN lease_node = $10 THEN NULL ELSE lease_until END
                 WHERE id = $11 AND (lease_node IS NULL OR lease_node = $10 OR lease_until < \(FeedLeases.now))
                 RETURNING \(Self.feedColumns)
-                """, .int(r.now), .of(r.status), .bool(r.errorStage != nil), .of(r.errorMessage), .of(r.errorStage), .of(r.newURL),
-                r.retired.map(PGValue.bool) ?? .null, .of(r.nextDue), .of(r.dueReason), .text(node), .int(feedID))
+                """, .int(poll.now), .of(poll.status), .bool(poll.errorStage != nil), .of(poll.errorMessage), .of(poll.errorStage), .of(poll.newURL),
+                poll.retired.map(PGValue.bool) ?? .null, .of(poll.nextDue), .of(poll.dueReason), .text(node), .int(feedID))
             if !written.isEmpty { return written }
             return try db.execute("SELECT \(Self.feedColumns) FROM feeds WHERE id = $1", .int(feedID))
         }
-        guard let f = Self.feeds(rows).first else { throw StoreError(message: "\(place): feed \(feedID) is not in the cluster state", unreachable: false) }
-        return f
+        guard let record = Self.feeds(rows).first else { throw StoreError(message: "\(place): feed \(feedID) is not in the cluster state", unreachable: false) }
+        return record
     }
 }

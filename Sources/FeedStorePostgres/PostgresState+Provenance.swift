@@ -5,21 +5,21 @@ extension PostgresState {
     static let deliveryColumns = "seq, state, article_id, file, feed_id, feed_url, link, guid, title, published, published_offset, first_seen, decision, fingerprint, simhash, text_source, text_note"
 
     func deliveries(_ what: String, where clause: String, _ value: PGValue) throws(StoreError) -> [Delivery] {
-        let r = try run("read \(what)") { db throws(PGError) in
+        let rows = try run("read \(what)") { db throws(PGError) in
             try db.execute("SELECT \(Self.deliveryColumns) FROM deliveries WHERE \(clause) ORDER BY seq", value)
         }
-        return Self.deliveries(r)
+        return Self.deliveries(rows)
     }
 
     /// Deliveries from rows of `deliveryColumns`.
-    static func deliveries(_ r: PGRows) -> [Delivery] {
-        (0..<r.count).map { i in
+    static func deliveries(_ rows: PGRows) -> [Delivery] {
+        (0..<rows.count).map { row in
             Delivery(
-                seq: r.int(i, 0) ?? 0, delivered: r.int(i, 1) != 0, articleID: r.text(i, 2) ?? "", file: r.text(i, 3) ?? "", feedID: r.int(i, 4) ?? 0,
-                feedURL: r.text(i, 5) ?? "", link: r.text(i, 6), guid: r.text(i, 7), title: r.text(i, 8) ?? "", published: r.int(i, 9),
-                publishedOffset: r.int(i, 10).map { Int($0) }, firstSeen: r.int(i, 11) ?? 0,
-                decision: DeliveryDecision(rawValue: r.text(i, 12) ?? "") ?? .new, fingerprint: r.int(i, 13) ?? 0, simhash: r.int(i, 14),
-                textSource: TextSource(stored: r.text(i, 15), note: r.text(i, 16)))
+                seq: rows.int(row, 0) ?? 0, delivered: rows.int(row, 1) != 0, articleID: rows.text(row, 2) ?? "", file: rows.text(row, 3) ?? "", feedID: rows.int(row, 4) ?? 0,
+                feedURL: rows.text(row, 5) ?? "", link: rows.text(row, 6), guid: rows.text(row, 7), title: rows.text(row, 8) ?? "", published: rows.int(row, 9),
+                publishedOffset: rows.int(row, 10).map { Int($0) }, firstSeen: rows.int(row, 11) ?? 0,
+                decision: DeliveryDecision(rawValue: rows.text(row, 12) ?? "") ?? .new, fingerprint: rows.int(row, 13) ?? 0, simhash: rows.int(row, 14),
+                textSource: TextSource(stored: rows.text(row, 15), note: rows.text(row, 16)))
         }
     }
 
@@ -48,26 +48,26 @@ extension PostgresState {
     public func prune(before cutoff: Int64, nearBefore nearCutoff: Int64?) throws(StoreError) -> StatePruned {
         try run("prune the state") { db throws(PGError) in
             try db.transaction { () throws(PGError) -> StatePruned in
-                var p = StatePruned()
-                p.items = try db.execute("""
+                var pruned = StatePruned()
+                pruned.items = try db.execute("""
                     WITH gone AS (DELETE FROM items WHERE last_seen < $1 AND NOT EXISTS
                         (SELECT 1 FROM pending_pages p WHERE p.feed_id = items.feed_id AND p.identity = items.identity) RETURNING 1)
                     SELECT COUNT(*) FROM gone
                     """, .int(cutoff)).int(0, 0).map { Int($0) } ?? 0
-                p.fingerprints = try db.execute("WITH gone AS (DELETE FROM fingerprints WHERE seen < $1 RETURNING 1) SELECT COUNT(*) FROM gone", .int(cutoff))
+                pruned.fingerprints = try db.execute("WITH gone AS (DELETE FROM fingerprints WHERE seen < $1 RETURNING 1) SELECT COUNT(*) FROM gone", .int(cutoff))
                     .int(0, 0).map { Int($0) } ?? 0
-                p.fingerprints += try db.execute("WITH gone AS (DELETE FROM simhashes WHERE seen < $1 RETURNING 1) SELECT COUNT(*) FROM gone", .int(max(cutoff, nearCutoff ?? cutoff)))
+                pruned.fingerprints += try db.execute("WITH gone AS (DELETE FROM simhashes WHERE seen < $1 RETURNING 1) SELECT COUNT(*) FROM gone", .int(max(cutoff, nearCutoff ?? cutoff)))
                     .int(0, 0).map { Int($0) } ?? 0
                 // Each node's newest delivery stays: a node that has delivered is never taken
                 // for a new one (whose spool files would be adopted).
                 // (Each node's newest is found once, not once a row.)
-                p.deliveries = try db.execute("""
+                pruned.deliveries = try db.execute("""
                     WITH newest AS (SELECT node, MAX(seq) AS top FROM deliveries GROUP BY node),
                     gone AS (DELETE FROM deliveries d USING newest n WHERE d.node = n.node AND d.seq < n.top
                         AND d.state = 1 AND d.first_seen < $1 RETURNING 1)
                     SELECT COUNT(*) FROM gone
                     """, .int(cutoff)).int(0, 0).map { Int($0) } ?? 0
-                return p
+                return pruned
             }
         }
     }
@@ -77,7 +77,7 @@ extension PostgresState {
 
     public var size: StateSize {
         get throws(StoreError) {
-            let r = try run("measure the state") { db throws(PGError) in
+            let rows = try run("measure the state") { db throws(PGError) in
                 try db.execute("""
                     SELECT (SELECT COUNT(*) FROM feeds), (SELECT COUNT(*) FROM items), (SELECT COUNT(*) FROM deliveries),
                         (SELECT COUNT(*) FROM fingerprints), (SELECT COUNT(*) FROM simhashes), (SELECT COUNT(*) FROM pending_pages),
@@ -85,8 +85,8 @@ extension PostgresState {
                     """)
             }
             return StateSize(
-                feeds: r.int(0, 0) ?? 0, items: r.int(0, 1) ?? 0, deliveries: r.int(0, 2) ?? 0, fingerprints: r.int(0, 3) ?? 0,
-                simhashes: r.int(0, 4) ?? 0, pendingPages: r.int(0, 5) ?? 0, bytes: r.int(0, 6) ?? 0)
+                feeds: rows.int(0, 0) ?? 0, items: rows.int(0, 1) ?? 0, deliveries: rows.int(0, 2) ?? 0, fingerprints: rows.int(0, 3) ?? 0,
+                simhashes: rows.int(0, 4) ?? 0, pendingPages: rows.int(0, 5) ?? 0, bytes: rows.int(0, 6) ?? 0)
         }
     }
 

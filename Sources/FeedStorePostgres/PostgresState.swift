@@ -105,9 +105,9 @@ public final class PostgresState: StateBackend {
             blockNext = first
             blockEnd = first + Self.block
         }
-        let r = blockNext..<(blockNext + Int64(count))
-        blockNext = r.upperBound
-        return r
+        let range = blockNext..<(blockNext + Int64(count))
+        blockNext = range.upperBound
+        return range
     }
 
     public func releaseSequences(from first: Int64) {
@@ -118,24 +118,24 @@ public final class PostgresState: StateBackend {
     // MARK: Items and duplicates
 
     public func seen(feedID: Int64, identity: Int64) throws(StoreError) -> SeenItem? {
-        let r = try run("read an item of feed \(feedID)") { db throws(PGError) in
+        let rows = try run("read an item of feed \(feedID)") { db throws(PGError) in
             try db.execute("SELECT content, seq, outcome, related_seq, distance FROM items WHERE feed_id = $1 AND identity = $2", .int(feedID), .int(identity))
         }
-        guard !r.isEmpty else { return nil }
-        return SeenItem(content: r.int(0, 0) ?? 0, seq: r.int(0, 1), decision: ItemDecision(code: r.int(0, 2) ?? 0, relatedSeq: r.int(0, 3), distance: r.int(0, 4)))
+        guard !rows.isEmpty else { return nil }
+        return SeenItem(content: rows.int(0, 0) ?? 0, seq: rows.int(0, 1), decision: ItemDecision(code: rows.int(0, 2) ?? 0, relatedSeq: rows.int(0, 3), distance: rows.int(0, 4)))
     }
 
     public func seen(feedID: Int64, identities: [Int64]) throws(StoreError) -> [Int64: SeenItem] {
         guard !identities.isEmpty else { return [:] }
-        let r = try run("read the items of feed \(feedID)") { db throws(PGError) in
+        let rows = try run("read the items of feed \(feedID)") { db throws(PGError) in
             try db.execute(
                 "SELECT identity, content, seq, outcome, related_seq, distance FROM items WHERE feed_id = $1 AND identity = ANY($2::int8[])",
                 .int(feedID), Self.array(identities))
         }
         var found: [Int64: SeenItem] = [:]
-        for i in 0..<r.count {
-            guard let identity = r.int(i, 0) else { continue }
-            found[identity] = SeenItem(content: r.int(i, 1) ?? 0, seq: r.int(i, 2), decision: ItemDecision(code: r.int(i, 3) ?? 0, relatedSeq: r.int(i, 4), distance: r.int(i, 5)))
+        for row in 0..<rows.count {
+            guard let identity = rows.int(row, 0) else { continue }
+            found[identity] = SeenItem(content: rows.int(row, 1) ?? 0, seq: rows.int(row, 2), decision: ItemDecision(code: rows.int(row, 3) ?? 0, relatedSeq: rows.int(row, 4), distance: rows.int(row, 5)))
         }
         return found
     }
@@ -159,23 +159,23 @@ public final class PostgresState: StateBackend {
 
     /// The deliveries owning those of `fingerprints` the state knows, in one query.
     static func owners(of fingerprints: [Int64], _ db: PGConnection) throws(PGError) -> [Int64: Int64] {
-        let r = try db.execute("SELECT fingerprint, seq FROM fingerprints WHERE fingerprint = ANY($1::int8[])", array(fingerprints))
+        let rows = try db.execute("SELECT fingerprint, seq FROM fingerprints WHERE fingerprint = ANY($1::int8[])", array(fingerprints))
         var found: [Int64: Int64] = [:]
-        for i in 0..<r.count {
-            if let fingerprint = r.int(i, 0), let seq = r.int(i, 1) { found[fingerprint] = seq }
+        for row in 0..<rows.count {
+            if let fingerprint = rows.int(row, 0), let seq = rows.int(row, 1) { found[fingerprint] = seq }
         }
         return found
     }
 
-    public func nearestSimHash(_ h: UInt64, threshold: Int) throws(StoreError) -> (seq: Int64, distance: Int)? {
-        let r = try run("read SimHashes") { db throws(PGError) in
-            try db.execute("SELECT simhash, seq FROM simhashes WHERE band = ANY($1::int8[])", Self.array(SimHashBands.of(h)))
+    public func nearestSimHash(_ hash: UInt64, threshold: Int) throws(StoreError) -> (seq: Int64, distance: Int)? {
+        let rows = try run("read SimHashes") { db throws(PGError) in
+            try db.execute("SELECT simhash, seq FROM simhashes WHERE band = ANY($1::int8[])", Self.array(SimHashBands.of(hash)))
         }
         var best: (seq: Int64, distance: Int)?
-        for i in 0..<r.count {
-            guard let sh = r.int(i, 0), let seq = r.int(i, 1) else { continue }
-            let d = (UInt64(bitPattern: sh) ^ h).nonzeroBitCount
-            if d <= threshold, d < (best?.distance ?? Int.max) { best = (seq, d) }
+        for row in 0..<rows.count {
+            guard let stored = rows.int(row, 0), let seq = rows.int(row, 1) else { continue }
+            let distance = (UInt64(bitPattern: stored) ^ hash).nonzeroBitCount
+            if distance <= threshold, distance < (best?.distance ?? Int.max) { best = (seq, distance) }
         }
         return best
     }
@@ -203,11 +203,11 @@ public final class PostgresState: StateBackend {
         guard !files.isEmpty else { return }
         try run("record the articles found in the spool") { db throws(PGError) in
             try db.transaction(durable: true) { () throws(PGError) in
-                for f in files {
+                for file in files {
                     try db.execute("""
                         INSERT INTO deliveries(seq, node, state, article_id, file, feed_id, feed_url, title, first_seen, decision, fingerprint)
                         VALUES($1, $2, 1, $3, $4, 0, '', '', $5, '\(DeliveryDecision.foundInSpool.rawValue)', 0) ON CONFLICT DO NOTHING
-                        """, .int(f.seq), .text(node), .text(f.id), .text(f.name), .int(now))
+                        """, .int(file.seq), .text(node), .text(file.id), .text(file.name), .int(now))
                 }
                 if let top = files.map(\.seq).max() {
                     try db.execute("SELECT setval('delivery_seq', GREATEST($1, (SELECT last_value FROM delivery_seq)))", .int(top))

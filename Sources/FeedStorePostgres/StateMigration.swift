@@ -55,11 +55,11 @@ public enum StateMigration {
                     let values = Array(row.dropFirst())
                     let names = Array(columns.dropFirst())
                     let placeholders = (1...names.count).map { "$\($0)" }.joined(separator: ", ")
-                    let r = try db.execute("""
+                    let rows = try db.execute("""
                         INSERT INTO feeds(\(names.joined(separator: ", "))) VALUES(\(placeholders))
                         ON CONFLICT(key) DO UPDATE SET key = excluded.key RETURNING id
                         """, params: values.map(PGValue.of))
-                    if let old = row[0], let new = r.text(0, 0) { feedIDs[old] = new }
+                    if let old = row[0], let new = rows.text(0, 0) { feedIDs[old] = new }
                 case "simhashes":
                     // A row per delivery here, a row per band in the cluster (it looks bands
                     // up in SQL).
@@ -72,7 +72,7 @@ public enum StateMigration {
                 default:
                     var values = row
                     var names = columns
-                    if let i = columns.firstIndex(of: "feed_id") { values[i] = values[i].flatMap { feedIDs[$0] } ?? values[i] }
+                    if let feedColumn = columns.firstIndex(of: "feed_id") { values[feedColumn] = values[feedColumn].flatMap { feedIDs[$0] } ?? values[feedColumn] }
                     if table == "deliveries" {
                         names.append("node")
                         values.append(node)
