@@ -31,8 +31,8 @@ final class ControlSocket: Sendable {
         var options = ControlServer.Options(path: config.socket)
         options.mode = config.socketMode
         if let name = config.socketGroup {
-            guard let g = getgrnam(name) else { throw .startup("\(config.path): socket_group \(name) does not exist") }
-            options.group = g.pointee.gr_gid
+            guard let group = getgrnam(name) else { throw .startup("\(config.path): socket_group \(name) does not exist") }
+            options.group = group.pointee.gr_gid
         }
         if let slash = config.socket.lastIndex(of: "/"), slash != config.socket.startIndex {
             mkdir(String(config.socket[..<slash]), 0o755)
@@ -52,8 +52,8 @@ final class ControlSocket: Sendable {
         let (old, had) = current.withLock { ($0.server, $0.options) }
         if wanted.path == had.path {
             chmod(wanted.path, mode_t(wanted.mode))
-            if let g = wanted.group, chown(wanted.path, uid_t(bitPattern: -1), gid_t(g)) != 0 {
-                return "\(wanted.path): cannot give the socket to group \(g): \(String(cString: strerror(errno)))"
+            if let group = wanted.group, chown(wanted.path, uid_t(bitPattern: -1), gid_t(group)) != 0 {
+                return "\(wanted.path): cannot give the socket to group \(group): \(String(cString: strerror(errno)))"
             }
             current.withLock { $0.options = wanted }
             return nil

@@ -80,8 +80,8 @@ public enum Daemon {
 
         public var description: String {
             switch self {
-            case .config(let e): return "\(e)"
-            case .startup(let m): return m
+            case .config(let error): return "\(error)"
+            case .startup(let message): return message
             }
         }
     }
@@ -136,12 +136,12 @@ public enum Daemon {
 /// transfers and the state database all hold descriptors, and the soft default (1,024)
 /// is lower than the control socket's own client limit.
 func raiseDescriptorLimit() {
-    var l = rlimit()
-    guard getrlimit(RLIMIT_NOFILE_VALUE, &l) == 0 else { return }
-    let wanted = min(l.rlim_max, 65_536)
-    if l.rlim_cur < wanted {
-        l.rlim_cur = wanted
-        _ = setrlimit(RLIMIT_NOFILE_VALUE, &l)
+    var limit = rlimit()
+    guard getrlimit(RLIMIT_NOFILE_VALUE, &limit) == 0 else { return }
+    let wanted = min(limit.rlim_max, 65_536)
+    if limit.rlim_cur < wanted {
+        limit.rlim_cur = wanted
+        _ = setrlimit(RLIMIT_NOFILE_VALUE, &limit)
     }
 }
 

@@ -13,7 +13,7 @@ public struct Histogram: Sendable, Equatable {
     }
 
     public mutating func observe(_ value: Double) {
-        if let i = bounds.firstIndex(where: { value <= $0 }) { counts[i] += 1 }
+        if let bucket = bounds.firstIndex(where: { value <= $0 }) { counts[bucket] += 1 }
         sum += value
         count += 1
     }
@@ -33,8 +33,8 @@ public struct Histogram: Sendable, Equatable {
         return out
     }
 
-    static func format(_ d: Double) -> String {
-        d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
+    static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
 
     /// Seconds a fetch took: from a tenth of a second to the whole-transfer timeout.

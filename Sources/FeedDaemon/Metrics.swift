@@ -12,12 +12,12 @@ enum Metrics {
     /// A label value escaped as the exposition format wants (backslash, quote, newline).
     static func labelValue(_ value: String) -> String {
         var out = ""
-        for c in value {
-            switch c {
+        for ch in value {
+            switch ch {
             case "\\": out += "\\\\"
             case "\"": out += "\\\""
             case "\n": out += "\\n"
-            default: out.append(c)
+            default: out.append(ch)
             }
         }
         return out

@@ -6,7 +6,7 @@ actor Permits {
     private var available: Int
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
-    init(_ n: Int) { available = n }
+    init(_ count: Int) { available = count }
 
     func acquire() async {
         if available > 0 {
@@ -28,6 +28,6 @@ actor Permits {
 /// The engine a poller uses, for whoever must stop it.
 final class EngineSlot: Sendable {
     private let engine = Locked<FetchEngine?>(nil)
-    func set(_ e: FetchEngine) { engine.withLock { $0 = e } }
+    func set(_ fresh: FetchEngine) { engine.withLock { $0 = fresh } }
     func shutdown() { engine.withLock { $0 }?.shutdown() }
 }

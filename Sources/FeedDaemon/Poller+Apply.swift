@@ -16,7 +16,7 @@ extension Poller {
     /// Records a poll's result in the state and on the board, and logs what changed.
     func apply(_ key: String, _ fetched: FetchedFeed, _ loop: inout LoopState) {
         guard var entry = feeds[key] else { return }  // removed by a reload meanwhile
-        if case .failed(let e) = fetched.result.outcome, e.stage == .cancelled { return }  // shutting down
+        if case .failed(let failure) = fetched.result.outcome, failure.stage == .cancelled { return }  // shutting down
         let now = clock()
         let before = entry.record
         let interval = config.interval(for: entry.config)
@@ -40,14 +40,14 @@ extension Poller {
             entry.record.dueReason = "every \(interval / 60) min (the state could not record the schedule)"
         }
         feeds[key] = entry
-        board.update { s in
-            s.feeds[key] = entry.record
-            s.polls += 1
+        board.update { snapshot in
+            snapshot.feeds[key] = entry.record
+            snapshot.polls += 1
         }
         switch outcome {
         case .ok(let report):
             noteDelivered(report, now: now)
-            for t in report.awaitingPage { pages.add(t) }
+            for ticket in report.awaitingPage { pages.add(ticket) }
             if before.failureStreak > 0 {
                 logger.notice("feed recovered after \(before.failureStreak) failure(s)", metadata: ["feed": "\(key)"])
             }
@@ -73,12 +73,12 @@ extension Poller {
             board.recordDeliveries(report.delivered.map(\.firstSeen), now: now)
             // Freshness is publication to delivery (an article that waited for its page
             // counts its wait).
-            board.update { s in
-                for d in report.delivered { if let p = d.published { s.freshness.observe(Double(max(0, now - p))) } }
+            board.update { snapshot in
+                for delivery in report.delivered { if let published = delivery.published { snapshot.freshness.observe(Double(max(0, now - published))) } }
             }
             if wantsEvents() {
-                for d in report.delivered {
-                    publish(Self.event(d, spoolDir: config.spoolDir, text: site.ingestor.deliverer.spool.readArticle(d.file), node: cluster?.node))
+                for delivery in report.delivered {
+                    publish(Self.event(delivery, spoolDir: config.spoolDir, text: site.ingestor.deliverer.spool.readArticle(delivery.file), node: cluster?.node))
                 }
             }
         }
@@ -101,16 +101,16 @@ extension Poller {
     }
 
     /// The `subscribe` event for a delivered article.
-    static func event(_ d: Delivery, spoolDir: String?, text: String?, node: String? = nil) -> String {
-        var w = JSONWriter()
-        w.beginObject()
-        w.int("v", Int64(ControlProtocol.version))
-        w.string("event", "article")
+    static func event(_ delivery: Delivery, spoolDir: String?, text: String?, node: String? = nil) -> String {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.int("v", Int64(ControlProtocol.version))
+        writer.string("event", "article")
         // In a cluster: the node that delivered it (its spool holds the file).
-        if let node { w.string("node", node) }
-        Provenance.write(d, into: &w, spoolDir: spoolDir)
-        w.string("text", text)
-        w.endObject()
-        return w.string
+        if let node { writer.string("node", node) }
+        Provenance.write(delivery, into: &writer, spoolDir: spoolDir)
+        writer.string("text", text)
+        writer.endObject()
+        return writer.string
     }
 }

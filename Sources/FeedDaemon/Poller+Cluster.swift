@@ -61,9 +61,9 @@ extension Poller {
             loop.nextHeartbeat = now + max(1, cluster.lease / 4)
             do {
                 try cluster.heartbeat(feedsHash: listing.hash, spoolDir: config.spoolDir)
-                for t in try cluster.adoptOrphanedPages() {
-                    logger.notice("took over an item waiting for its page from a node that is gone", metadata: ["page": "\(t.link)"])
-                    pages.add(t)
+                for ticket in try cluster.adoptOrphanedPages() {
+                    logger.notice("took over an item waiting for its page from a node that is gone", metadata: ["page": "\(ticket.link)"])
+                    pages.add(ticket)
                 }
                 let (nodes, dbNow) = try cluster.nodes()
                 let totals = try cluster.totals()
@@ -101,9 +101,9 @@ extension Poller {
     /// its node and path (its text when that path can be read here, a shared filesystem).
     private func relayOtherNodes(_ cluster: ClusterNode, _ loop: inout LoopState, now: Int64) {
         do {
-            for a in try cluster.articlesOfOtherNodes(wanted: wantsEvents()) {
-                let text = a.spoolDir.flatMap { dir in site.ingestor.deliverer.spool.readArticle(at: dir + "/" + a.delivery.file) }
-                publish(Self.event(a.delivery, spoolDir: a.spoolDir, text: text, node: a.node))
+            for article in try cluster.articlesOfOtherNodes(wanted: wantsEvents()) {
+                let text = article.spoolDir.flatMap { dir in site.ingestor.deliverer.spool.readArticle(at: dir + "/" + article.delivery.file) }
+                publish(Self.event(article.delivery, spoolDir: article.spoolDir, text: text, node: article.node))
             }
         } catch {
             clusterFailed(error, &loop, now: now)
@@ -147,7 +147,7 @@ extension Poller {
         }
         // Only the claimed feeds' records change: republishing the whole board here made
         // each claim cost as much as the node has feeds.
-        if !claimed.isEmpty { board.update { s in for (key, record) in claimed { s.feeds[key] = record } } }
+        if !claimed.isEmpty { board.update { snapshot in for (key, record) in claimed { snapshot.feeds[key] = record } } }
     }
 
     /// The poll was applied: the lease ends. (When the state recorded the poll, its

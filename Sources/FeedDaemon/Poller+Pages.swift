@@ -11,7 +11,7 @@ extension Poller {
     /// Loads the items the state says are waiting (after a start or a crash, or a reload
     /// that opened another state).
     func loadWaitingPages() throws {
-        for t in try site.waitingPages() { pages.add(t) }
+        for ticket in try site.waitingPages() { pages.add(ticket) }
         publishPages()
     }
 
@@ -20,10 +20,10 @@ extension Poller {
     func startPages(_ loop: inout LoopState, group: inout TaskGroup<Completion>, now: Int64) {
         guard pages.count > 0 else { return }
         let (jobs, resolved) = pages.next(now: now) { [feeds, feedKeys] id in
-            guard let key = feedKeys[id], let f = feeds[key] else { return nil }
-            return PageScheduler.FeedPolicy(ignoreRobots: f.config.ignoreRobots)
+            guard let key = feedKeys[id], let feed = feeds[key] else { return nil }
+            return PageScheduler.FeedPolicy(ignoreRobots: feed.config.ignoreRobots)
         }
-        for r in resolved { deliver(r, now: now) }
+        for resolution in resolved { deliver(resolution, now: now) }
         for job in jobs {
             guard let work = site.work(for: job, scheduler: pages, engine: engine) else { continue }
             loop.pageJobs += 1
@@ -56,19 +56,19 @@ extension Poller {
 
     /// Delivers an item whose wait is over. A failure leaves it waiting in the state (it
     /// is tried again a minute later: nothing is lost, nothing delivered twice).
-    func deliver(_ r: PageScheduler.Resolution, now: Int64) {
-        let key = feedKeys[r.ticket.feedID]
+    func deliver(_ resolution: PageScheduler.Resolution, now: Int64) {
+        let key = feedKeys[resolution.ticket.feedID]
         let config = key.flatMap { feeds[$0]?.config }
         do {
-            guard let report = try site.deliver(r, feed: config) else { return }
+            guard let report = try site.deliver(resolution, feed: config) else { return }
             noteDelivered(report, now: now)
-            board.update { s in
-                switch r.verdict {
-                case .page(let text): s.pages.text[text.evidence, default: 0] += 1
-                case .feed(let reason, _): s.pages.fallbacks[reason.rawValue, default: 0] += 1
+            board.update { snapshot in
+                switch resolution.verdict {
+                case .page(let text): snapshot.pages.text[text.evidence, default: 0] += 1
+                case .feed(let reason, _): snapshot.pages.fallbacks[reason.rawValue, default: 0] += 1
                 }
             }
-            if let key, let fresh = try? site.store.feed(id: r.ticket.feedID), var entry = feeds[key] {
+            if let key, let fresh = try? site.store.feed(id: resolution.ticket.feedID), var entry = feeds[key] {
                 entry.record.pagesTried = fresh.pagesTried
                 entry.record.pagesUsed = fresh.pagesUsed
                 entry.record.delivered = fresh.delivered
@@ -76,11 +76,11 @@ extension Poller {
                 board.update { $0.feeds[key] = entry.record }
             }
         } catch {
-            var retry = r.ticket
+            var retry = resolution.ticket
             retry.nextAttempt = now + 60
             retry.lastError = "its delivery failed: \(error)"
             pages.add(retry)
-            stateWriteFailed("cannot deliver the item of \(r.ticket.link)", error, now: now, feed: key)
+            stateWriteFailed("cannot deliver the item of \(resolution.ticket.link)", error, now: now, feed: key)
         }
     }
 

@@ -67,9 +67,9 @@ public final class Poller: Service, @unchecked Sendable {
         self.idle = idle
         self.afterReload = afterReload
         nextPrune = clock() + Self.pruneEvery
-        let e = try FetchEngine(configuration: site.fetchConfiguration(), hostLoad: board.hosts)
-        engine = e
-        current.set(e)
+        let created = try FetchEngine(configuration: site.fetchConfiguration(), hostLoad: board.hosts)
+        engine = created
+        current.set(created)
         pages = PageScheduler(policy: site.pageSchedulerPolicy())
         cluster = Self.clusterNode(config)
         joinCluster()
@@ -92,8 +92,8 @@ public final class Poller: Service, @unchecked Sendable {
         let now = clock()
         // One transaction for all: 10,000 new feeds are one fsync, not 10,000.
         try store.inTransaction { () throws(StoreError) in
-            for f in config.feeds {
-                next[f.url] = (f, try store.ensureFeed(key: f.url, name: f.name, now: now))
+            for feed in config.feeds {
+                next[feed.url] = (feed, try store.ensureFeed(key: feed.url, name: feed.name, now: now))
             }
         }
         feeds = next
@@ -279,10 +279,10 @@ public final class Poller: Service, @unchecked Sendable {
     private func prune(now: Int64) {
         nextPrune = now + Self.pruneEvery
         do {
-            let p = try site.prune(now: now)
+            let pruned = try site.prune(now: now)
             board.update { $0.lastPrune = now }
-            if p.total > 0 {
-                logger.info("state pruned: \(p.items) identities, \(p.fingerprints) fingerprints, \(p.deliveries) deliveries' provenance forgotten")
+            if pruned.total > 0 {
+                logger.info("state pruned: \(pruned.items) identities, \(pruned.fingerprints) fingerprints, \(pruned.deliveries) deliveries' provenance forgotten")
             }
         } catch {
             stateWriteFailed("cannot prune the state in \(config.stateDir)", error, now: now)

@@ -14,14 +14,14 @@ public final class PollerInbox: Sendable {
 
     public init() {}
 
-    public func send(_ c: Command) { state.withLock { $0.commands.append(c) } }
+    public func send(_ command: Command) { state.withLock { $0.commands.append(command) } }
     public func stop() { state.withLock { $0.stopping = true } }
     public var isStopping: Bool { state.withLock { $0.stopping } }
 
     func take() -> [Command] {
-        state.withLock { s in
-            defer { s.commands.removeAll() }
-            return s.commands
+        state.withLock { inbox in
+            defer { inbox.commands.removeAll() }
+            return inbox.commands
         }
     }
 }

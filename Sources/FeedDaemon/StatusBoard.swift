@@ -111,45 +111,45 @@ public final class StatusBoard: Sendable {
     }
 
     /// `totals`, computed once per change of the board (and per minute, for "last hour").
-    public func totals(of s: Snapshot, now: Int64) -> Totals {
-        if let t = cache.withLock({ c -> Totals? in c.version == s.version && c.minute == now / 60 ? c.totals : nil }) { return t }
-        let t = Self.totals(s, now: now)
-        cache.withLock { $0 = Cached(version: s.version, minute: now / 60, totals: t) }
-        return t
+    public func totals(of snapshot: Snapshot, now: Int64) -> Totals {
+        if let sums = cache.withLock({ cached -> Totals? in cached.version == snapshot.version && cached.minute == now / 60 ? cached.totals : nil }) { return sums }
+        let sums = Self.totals(snapshot, now: now)
+        cache.withLock { $0 = Cached(version: snapshot.version, minute: now / 60, totals: sums) }
+        return sums
     }
 
     public func recordDeliveries(_ times: [Int64], now: Int64) {
-        state.withLock { s in
-            s.version &+= 1
-            s.deliveredTotal += Int64(times.count)
-            s.recentDeliveries.append(contentsOf: times)
-            if let last = times.max() { s.lastDelivery = last }
-            if let firstKept = s.recentDeliveries.firstIndex(where: { $0 >= now - 86400 }), firstKept > 0 {
-                s.recentDeliveries.removeFirst(firstKept)
+        state.withLock { board in
+            board.version &+= 1
+            board.deliveredTotal += Int64(times.count)
+            board.recentDeliveries.append(contentsOf: times)
+            if let last = times.max() { board.lastDelivery = last }
+            if let firstKept = board.recentDeliveries.firstIndex(where: { $0 >= now - 86400 }), firstKept > 0 {
+                board.recentDeliveries.removeFirst(firstKept)
             }
         }
     }
 
-    public func recordError(_ e: RecentError) {
-        state.withLock { s in
-            s.version &+= 1
-            s.lastErrors.append(e)
-            if s.lastErrors.count > 20 { s.lastErrors.removeFirst(s.lastErrors.count - 20) }
+    public func recordError(_ error: RecentError) {
+        state.withLock { board in
+            board.version &+= 1
+            board.lastErrors.append(error)
+            if board.lastErrors.count > 20 { board.lastErrors.removeFirst(board.lastErrors.count - 20) }
         }
     }
 
     /// Fills "last errors" from the state's records of failing feeds, so a restart does not
     /// make recent failures vanish from `status` (only while none were seen since the start).
     public func seedErrors(from records: some Sequence<FeedRecord>) {
-        let failing = records.compactMap { r -> RecentError? in
-            guard r.failureStreak > 0, let message = r.lastError, let time = r.lastFetch else { return nil }
-            return RecentError(time: time, feed: r.key, stage: r.lastErrorStage ?? "fetch", message: message)
+        let failing = records.compactMap { record -> RecentError? in
+            guard record.failureStreak > 0, let message = record.lastError, let time = record.lastFetch else { return nil }
+            return RecentError(time: time, feed: record.key, stage: record.lastErrorStage ?? "fetch", message: message)
         }
         guard !failing.isEmpty else { return }
-        state.withLock { s in
-            guard s.lastErrors.isEmpty else { return }
-            s.version &+= 1
-            s.lastErrors = Array(failing.sorted { ($0.time, $0.feed) < ($1.time, $1.feed) }.suffix(20))
+        state.withLock { board in
+            guard board.lastErrors.isEmpty else { return }
+            board.version &+= 1
+            board.lastErrors = Array(failing.sorted { ($0.time, $0.feed) < ($1.time, $1.feed) }.suffix(20))
         }
     }
 
@@ -174,62 +174,62 @@ public final class StatusBoard: Sendable {
         public var nextPoll: Int64?
     }
 
-    public static func totals(_ s: Snapshot, now: Int64) -> Totals {
-        var t = Totals()
-        for key in s.order {
-            guard let f = s.feeds[key] else { continue }
-            t.feeds += 1
-            if f.retired { t.retired += 1 } else if f.failureStreak > 0 { t.failing += 1 } else { t.healthy += 1 }
-            if !f.retired, let d = f.nextDue { t.nextPoll = min(t.nextPoll ?? d, d) }
+    public static func totals(_ snapshot: Snapshot, now: Int64) -> Totals {
+        var sums = Totals()
+        for key in snapshot.order {
+            guard let feed = snapshot.feeds[key] else { continue }
+            sums.feeds += 1
+            if feed.retired { sums.retired += 1 } else if feed.failureStreak > 0 { sums.failing += 1 } else { sums.healthy += 1 }
+            if !feed.retired, let due = feed.nextDue { sums.nextPoll = min(sums.nextPoll ?? due, due) }
         }
         let midnight = now - (now % 86400 + 86400) % 86400
         // Delivery times are appended in time order: count from the first recent enough.
-        func since(_ t: Int64) -> Int {
-            var lo = 0, hi = s.recentDeliveries.count
+        func since(_ time: Int64) -> Int {
+            var lo = 0, hi = snapshot.recentDeliveries.count
             while lo < hi {
                 let mid = (lo + hi) / 2
-                if s.recentDeliveries[mid] < t { lo = mid + 1 } else { hi = mid }
+                if snapshot.recentDeliveries[mid] < time { lo = mid + 1 } else { hi = mid }
             }
-            return s.recentDeliveries.count - lo
+            return snapshot.recentDeliveries.count - lo
         }
-        t.deliveredLastHour = since(now - 3600)
-        t.deliveredToday = since(midnight)
-        return t
+        sums.deliveredLastHour = since(now - 3600)
+        sums.deliveredToday = since(midnight)
+        return sums
     }
 
     /// The systemd STATUS= line, e.g. `212 feeds, 3 failing, 1,204 articles today, next poll 12:40`.
-    public static func statusLine(_ s: Snapshot, now: Int64, totals cached: Totals? = nil) -> String {
-        let t = cached ?? totals(s, now: now)
-        var parts = ["\(t.feeds) feed\(t.feeds == 1 ? "" : "s")"]
-        if t.failing > 0 { parts.append("\(t.failing) failing") }
-        if t.retired > 0 { parts.append("\(t.retired) retired") }
-        if s.cluster?.unreachable != nil { parts.append("state unreachable") }
-        if s.stateWritesFailing { parts.append("state writes failing") }
-        parts.append("\(grouped(t.deliveredToday)) article\(t.deliveredToday == 1 ? "" : "s") today")
-        if s.inFlight > 0 { parts.append("\(s.inFlight) polling") }
-        if s.pages.waiting > 0 { parts.append("\(s.pages.waiting) awaiting their page") }
-        if let n = t.nextPoll {
-            let hm = n <= now ? "now" : clock(n)
+    public static func statusLine(_ snapshot: Snapshot, now: Int64, totals cached: Totals? = nil) -> String {
+        let sums = cached ?? totals(snapshot, now: now)
+        var parts = ["\(sums.feeds) feed\(sums.feeds == 1 ? "" : "s")"]
+        if sums.failing > 0 { parts.append("\(sums.failing) failing") }
+        if sums.retired > 0 { parts.append("\(sums.retired) retired") }
+        if snapshot.cluster?.unreachable != nil { parts.append("state unreachable") }
+        if snapshot.stateWritesFailing { parts.append("state writes failing") }
+        parts.append("\(grouped(sums.deliveredToday)) article\(sums.deliveredToday == 1 ? "" : "s") today")
+        if snapshot.inFlight > 0 { parts.append("\(snapshot.inFlight) polling") }
+        if snapshot.pages.waiting > 0 { parts.append("\(snapshot.pages.waiting) awaiting their page") }
+        if let next = sums.nextPoll {
+            let hm = next <= now ? "now" : clock(next)
             parts.append("next poll \(hm)")
         }
         return parts.joined(separator: ", ")
     }
 
-    static func grouped(_ n: Int) -> String {
-        let s = String(n)
-        guard s.count > 3 else { return s }
+    static func grouped(_ number: Int) -> String {
+        let digits = String(number)
+        guard digits.count > 3 else { return digits }
         var out = ""
-        for (i, ch) in s.reversed().enumerated() {
-            if i > 0 && i % 3 == 0 { out.append(",") }
+        for (index, ch) in digits.reversed().enumerated() {
+            if index > 0 && index % 3 == 0 { out.append(",") }
             out.append(ch)
         }
         return String(out.reversed())
     }
 
     /// HH:MM UTC.
-    static func clock(_ t: Int64) -> String {
-        let secs = (t % 86400 + 86400) % 86400
-        let h = secs / 3600, m = secs % 3600 / 60
-        return (h < 10 ? "0" : "") + "\(h):" + (m < 10 ? "0" : "") + "\(m) UTC"
+    static func clock(_ time: Int64) -> String {
+        let secs = (time % 86400 + 86400) % 86400
+        let hours = secs / 3600, minutes = secs % 3600 / 60
+        return (hours < 10 ? "0" : "") + "\(hours):" + (minutes < 10 ? "0" : "") + "\(minutes) UTC"
     }
 }

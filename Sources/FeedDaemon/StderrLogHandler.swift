@@ -33,12 +33,12 @@ public struct StderrLogHandler: LogHandler {
         var text = journal
             ? "<\(Self.priority(level))>\(message)\(fields)\n"
             : "\(Self.timestamp()) \(level) \(message)\(fields)\n"
-        text.withUTF8 { p in
+        text.withUTF8 { bytes in
             var off = 0
-            while off < p.count {
-                let n = Glibc.write(2, p.baseAddress! + off, p.count - off)
-                if n <= 0 { if n < 0 && errno == EINTR { continue } else { return } }
-                off += n
+            while off < bytes.count {
+                let written = Glibc.write(2, bytes.baseAddress! + off, bytes.count - off)
+                if written <= 0 { if written < 0 && errno == EINTR { continue } else { return } }
+                off += written
             }
         }
     }
@@ -55,17 +55,17 @@ public struct StderrLogHandler: LogHandler {
     }
 
     static func timestamp() -> String {
-        var t = time(nil)
+        var clock = time(nil)
         var tmv = tm()
-        gmtime_r(&t, &tmv)
-        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        gmtime_r(&clock, &tmv)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
         return "\(tmv.tm_year + 1900)-\(two(tmv.tm_mon + 1))-\(two(tmv.tm_mday))T\(two(tmv.tm_hour)):\(two(tmv.tm_min)):\(two(tmv.tm_sec))Z"
     }
 
     /// True when `JOURNAL_STREAM` (`device:inode`) names the file stderr is.
     public static func stderrIsJournal() -> Bool {
-        guard let v = getenv("JOURNAL_STREAM") else { return false }
-        let parts = String(cString: v).split(separator: ":")
+        guard let value = getenv("JOURNAL_STREAM") else { return false }
+        let parts = String(cString: value).split(separator: ":")
         guard parts.count == 2, let dev = UInt64(parts[0]), let ino = UInt64(parts[1]) else { return false }
         var st = stat()
         guard fstat(2, &st) == 0 else { return false }

@@ -31,12 +31,12 @@ public struct SystemdNotifier: Sendable {
         guard fd >= 0 else { return false }
         defer { close(fd) }
         guard let addr = UnixAddress(path) else { return false }
-        var m = message
-        return m.withUTF8 { p in
+        var datagram = message
+        return datagram.withUTF8 { bytes in
             addr.withSockaddr {
                 // Never wait for the receiver: a notification that does not fit is dropped
                 // rather than stalling the daemon (seen with a reader that stopped reading).
-                sendto(fd, p.baseAddress, p.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), $0, $1) == p.count
+                sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), $0, $1) == bytes.count
             }
         }
     }
