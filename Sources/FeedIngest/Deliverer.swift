@@ -20,15 +20,15 @@ public enum DeliveryError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .spool(let e): return "\(e)"
-        case .state(let e): return "\(e)"
+        case .spool(let failure): return "\(failure)"
+        case .state(let failure): return "\(failure)"
         }
     }
 
     public var isDiskFull: Bool {
         switch self {
-        case .spool(let e): return e.isDiskFull
-        case .state(let e): return e.isDiskFull
+        case .spool(let failure): return failure.isDiskFull
+        case .state(let failure): return failure.isDiskFull
         }
     }
 }
@@ -90,25 +90,25 @@ public final class Deliverer {
     /// Completes what a crash interrupted and clears `tmp/`. Run before delivering.
     @discardableResult
     public func recover() throws(DeliveryError) -> Recovery {
-        var r = Recovery(published: 0, alreadyPublished: 0, leftovers: [])
+        var recovery = Recovery(published: 0, alreadyPublished: 0, leftovers: [])
         let pending: [Delivery]
         do { pending = try store.pendingDeliveries() } catch { throw .state(error) }
         do {
-            for d in pending {
-                if spool.isStaged(d.file) {
-                    try spool.publish(d.file)
-                    r.published += 1
+            for delivery in pending {
+                if spool.isStaged(delivery.file) {
+                    try spool.publish(delivery.file)
+                    recovery.published += 1
                 } else {
-                    r.alreadyPublished += 1
+                    recovery.alreadyPublished += 1
                 }
             }
             if !pending.isEmpty { try spool.syncPublished() }
         } catch { throw .spool(error) }
         do { try store.markDelivered(pending.map(\.seq)) } catch { throw .state(error) }
-        do { r.leftovers = try spool.clearStaging() } catch { throw .spool(error) }
-        r.foundInSpool = try adoptSpoolFiles()
+        do { recovery.leftovers = try spool.clearStaging() } catch { throw .spool(error) }
+        recovery.foundInSpool = try adoptSpoolFiles()
         needsRecovery = false
-        return r
+        return recovery
     }
 
     /// A state with no deliveries beside a spool holding articles (the state was lost or
@@ -122,8 +122,8 @@ public final class Deliverer {
         let names: [String]
         do { names = try spool.articleNames() } catch { throw .spool(error) }
         var found: [(seq: Int64, id: String, name: String)] = []
-        for n in names {
-            if let p = ArticleFileName.parse(n) { found.append((Int64(p.seq), p.id, n)) }
+        for fileName in names {
+            if let parsed = ArticleFileName.parse(fileName) { found.append((Int64(parsed.seq), parsed.id, fileName)) }
         }
         do { try store.recordFoundInSpool(found, now: Int64(time(nil))) } catch { throw .state(error) }
         return found.count
@@ -141,25 +141,25 @@ public final class Deliverer {
             try spool.stage(files.map { ($0.name, $0.text) }, durability: durability) { staged.append($0) }
         } catch {
             // Every file the batch created, a half-written one included.
-            for n in staged { spool.discardStaged(n) }
+            for name in staged { spool.discardStaged(name) }
             throw .spool(error)
         }
         let result: CommitResult
         do {
             result = try store.commit(commit)
         } catch {
-            for n in staged { spool.discardStaged(n) }
+            for name in staged { spool.discardStaged(name) }
             throw .state(error)
         }
         needsRecovery = true
         let won = commit.intents.filter { result.lost[$0.seq] == nil }
         if won.count < commit.intents.count {
             let lostFiles = Set(commit.intents.filter { result.lost[$0.seq] != nil }.map(\.file))
-            for n in staged where lostFiles.contains(n) { spool.discardStaged(n) }
+            for name in staged where lostFiles.contains(name) { spool.discardStaged(name) }
             staged.removeAll { lostFiles.contains($0) }
         }
         do {
-            for n in staged { try spool.publish(n) }
+            for name in staged { try spool.publish(name) }
             if !staged.isEmpty { try spool.syncPublished() }
         } catch { throw .spool(error) }
         do { try store.markDelivered(won.map(\.seq)) } catch { throw .state(error) }

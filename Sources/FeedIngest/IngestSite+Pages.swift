@@ -31,39 +31,39 @@ extension IngestSite {
         switch job {
         case .robots(let origin):
             return { .robots(origin: origin, await PageFetch.robots(origin: origin, engine: engine)) }
-        case .page(let t):
+        case .page(let ticket):
             let record: PendingPage?
             do {
-                record = try store.pendingPage(feedID: t.feedID, identity: t.identity)
+                record = try store.pendingPage(feedID: ticket.feedID, identity: ticket.identity)
             } catch {
-                noteFailedWrite("cannot read the waiting item of \(t.link)", error)
+                noteFailedWrite("cannot read the waiting item of \(ticket.link)", error)
                 record = nil
             }
             guard let record else {
-                scheduler.forget(t)
+                scheduler.forget(ticket)
                 return nil
             }
-            return { .page(t, await PageFetch.page(t.link, title: record.title, feedText: record.body, engine: engine)) }
+            return { .page(ticket, await PageFetch.page(ticket.link, title: record.title, feedText: record.body, engine: engine)) }
         }
     }
 
     /// Records a failed attempt (when to try again, why); a failure to record it is noted
     /// (`takeFailedWrites`): the item is tried again sooner after a restart, nothing more.
-    public func recordRetry(_ t: PageTicket) {
-        do { try store.recordPageAttempt(t) } catch { noteFailedWrite("cannot record the failed page request of \(t.link)", error) }
+    public func recordRetry(_ ticket: PageTicket) {
+        do { try store.recordPageAttempt(ticket) } catch { noteFailedWrite("cannot record the failed page request of \(ticket.link)", error) }
     }
 
     /// Delivers an item whose wait is over, with `feed`'s settings (nil: the feed left the
     /// configuration; the global ones apply).
-    public func deliver(_ r: PageScheduler.Resolution, feed f: FeedConfig?) throws(DeliveryError) -> IngestReport? {
+    public func deliver(_ resolution: PageScheduler.Resolution, feed feedConfig: FeedConfig?) throws(DeliveryError) -> IngestReport? {
         let record: PendingPage?
         let feed: FeedRecord?
         do {
-            record = try store.pendingPage(feedID: r.ticket.feedID, identity: r.ticket.identity)
-            feed = try store.feed(id: r.ticket.feedID)
+            record = try store.pendingPage(feedID: resolution.ticket.feedID, identity: resolution.ticket.identity)
+            feed = try store.feed(id: resolution.ticket.feedID)
         } catch { throw .state(error) }
         guard let record, let feed else { return nil }  // delivered already
-        let settings = self.settings(for: f ?? FeedConfig(url: feed.key))
-        return try ingestor.deliverWaiting(record, feed: feed, verdict: r.verdict, fetched: r.fetched, settings: settings)
+        let settings = self.settings(for: feedConfig ?? FeedConfig(url: feed.key))
+        return try ingestor.deliverWaiting(record, feed: feed, verdict: resolution.verdict, fetched: resolution.fetched, settings: settings)
     }
 }

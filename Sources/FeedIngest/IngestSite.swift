@@ -36,10 +36,10 @@ public final class IngestSite {
         do {
             if config.stateURL == nil { try fileSystem.makeDirectory(config.stateDir) }
             store = try Self.openState(stateDir: config.stateDir, stateURL: config.stateURL, node: config.node)
-        } catch let e as SpoolError {
-            throw SiteError(message: "cannot create the state directory: \(e)")
-        } catch let e as StoreError {
-            throw SiteError(message: "\(e)")
+        } catch let failure as SpoolError {
+            throw SiteError(message: "cannot create the state directory: \(failure)")
+        } catch let failure as StoreError {
+            throw SiteError(message: "\(failure)")
         } catch {
             throw SiteError(message: "\(error)")
         }
@@ -100,29 +100,29 @@ public final class IngestSite {
     }
 
     /// Takes new settings that keep the same spool and state directories.
-    public func reconfigure(_ c: Config) {
-        precondition(c.spoolDir == config.spoolDir && c.stateDir == config.stateDir, "reopen the site for new directories")
-        config = c
+    public func reconfigure(_ fresh: Config) {
+        precondition(fresh.spoolDir == config.spoolDir && fresh.stateDir == config.stateDir, "reopen the site for new directories")
+        config = fresh
     }
 
-    public func settings(for f: FeedConfig) -> IngestSettings {
+    public func settings(for feed: FeedConfig) -> IngestSettings {
         IngestSettings(
-            dedup: config.dedup(for: f), onUpdate: config.onUpdate(for: f), maxAge: config.maxAge(for: f), maxItems: config.maxItems(for: f),
-            fullText: config.fullText(for: f), fullTextTimeout: config.fullTextTimeout(for: f), fileLinks: config.allowFileURLs)
+            dedup: config.dedup(for: feed), onUpdate: config.onUpdate(for: feed), maxAge: config.maxAge(for: feed), maxItems: config.maxItems(for: feed),
+            fullText: config.fullText(for: feed), fullTextTimeout: config.fullTextTimeout(for: feed), fileLinks: config.allowFileURLs)
     }
 
     public func fetchConfiguration() -> FetchConfiguration {
-        var c = FetchConfiguration()
-        c.maxConcurrent = config.concurrency
-        c.maxPerHost = config.perHost
-        c.perHostGapMilliseconds = config.perHostGapMilliseconds
-        c.maxBodyBytes = config.maxBodyBytes
-        c.totalTimeoutMilliseconds = config.timeoutSeconds * 1000
-        c.connectTimeoutMilliseconds = config.connectTimeoutSeconds * 1000
-        c.allowPrivateNetworks = config.allowPrivateNetworks
-        c.allowFileURLs = config.allowFileURLs
-        if let ua = config.userAgent { c.userAgent = ua }
-        return c
+        var fetch = FetchConfiguration()
+        fetch.maxConcurrent = config.concurrency
+        fetch.maxPerHost = config.perHost
+        fetch.perHostGapMilliseconds = config.perHostGapMilliseconds
+        fetch.maxBodyBytes = config.maxBodyBytes
+        fetch.totalTimeoutMilliseconds = config.timeoutSeconds * 1000
+        fetch.connectTimeoutMilliseconds = config.connectTimeoutSeconds * 1000
+        fetch.allowPrivateNetworks = config.allowPrivateNetworks
+        fetch.allowFileURLs = config.allowFileURLs
+        if let ua = config.userAgent { fetch.userAgent = ua }
+        return fetch
     }
 
     /// Applies one fetch result to the state and the spool (serially: the caller's task),
@@ -138,14 +138,14 @@ public final class IngestSite {
         case .failed where fetched.result.outcome.isGone:
             end = .gone
         case .failed:
-            let h = fetched.result.http?.headers
-            let retry = fetched.result.error?.retryAfter?.delay(now: now, serverDate: h?.date)
+            let headers = fetched.result.http?.headers
+            let retry = fetched.result.error?.retryAfter?.delay(now: now, serverDate: headers?.date)
             end = .failure(streak: feed.failureStreak + 1, retryAfter: retry)
         case .ok, .unchanged:
             var hints = fetched.parsed.map { PublisherHints(info: $0.info) } ?? PublisherHints()
-            if let h = fetched.result.http?.headers {
-                if let cc = h.cacheControl, let m = cc.maxAge, !cc.noCache, !cc.noStore { hints.maxAge = Int64(m) - Int64(h.age ?? 0) }
-                if case .at(let t)? = h.expires { hints.expiresIn = t - (h.date ?? now) }
+            if let headers = fetched.result.http?.headers {
+                if let cc = headers.cacheControl, let maxAge = cc.maxAge, !cc.noCache, !cc.noStore { hints.maxAge = Int64(maxAge) - Int64(headers.age ?? 0) }
+                if case .at(let time)? = headers.expires { hints.expiresIn = time - (headers.date ?? now) }
             }
             end = .success(hints)
         }
@@ -162,16 +162,16 @@ public final class IngestSite {
 
     /// Ingests what a fetch brought, and says how the fetch went for the feed's record.
     private func ingest(_ fetched: FetchedFeed, feed: FeedRecord, settings: IngestSettings, now: Int64) -> (PollOutcome, PollRecord) {
-        let r = fetched.result
-        let status = r.http?.status
-        let moved = r.http?.permanentRedirect
+        let result = fetched.result
+        let status = result.http?.status
+        let moved = result.http?.permanentRedirect
         func record(_ error: (stage: String, message: String)?, retired: Bool? = nil) -> PollRecord {
             PollRecord(now: now, status: status, error: error, newURL: moved, retired: retired)
         }
-        switch r.outcome {
-        case .failed(let e):
+        switch result.outcome {
+        case .failed(let failure):
             // The stage recorded is the fetch's own (too-large, timeout, redirect, …).
-            return (.failed(stage: "FETCH", message: e.description), record((e.stage.rawValue, e.detail)))
+            return (.failed(stage: "FETCH", message: failure.description), record((failure.stage.rawValue, failure.detail)))
         case .gone:
             let message = "410 Gone: the publisher removed the feed"
             return (.failed(stage: "FETCH", message: message + "; it is retired"), PollRecord(now: now, status: 410, error: ("http", message), newURL: moved, retired: true))
@@ -179,11 +179,11 @@ public final class IngestSite {
             return (.unchanged, record(nil))
         case .fetched:
             guard let parsed = fetched.parsed else {
-                let m = fetched.parseError ?? "no document"
-                return (.failed(stage: "PARSE", message: m), record(("parse", m)))
+                let why = fetched.parseError ?? "no document"
+                return (.failed(stage: "PARSE", message: why), record(("parse", why)))
             }
             do {
-                let report = try ingestor.ingest(parsed, feed: feed, settings: settings, etag: r.http?.headers.etag, lastModified: r.http?.headers.lastModified)
+                let report = try ingestor.ingest(parsed, feed: feed, settings: settings, etag: result.http?.headers.etag, lastModified: result.http?.headers.lastModified)
                 return (.ok(report), record(nil))
             } catch {
                 return (.failed(stage: "SPOOL", message: error.description), record(("spool", error.description)))

@@ -71,10 +71,10 @@ extension Ingestor {
             body = UTF8Text(page.body)
             source = .page(evidence: page.evidence)
             commit.pagesUsed = 1
-            if published == nil, let d = page.published {
-                date = d.localDateString
-                published = d.secondsSinceEpoch
-                publishedOffset = Int(d.offsetSeconds)
+            if published == nil, let pageDate = page.published {
+                date = pageDate.localDateString
+                published = pageDate.secondsSinceEpoch
+                publishedOffset = Int(pageDate.offsetSeconds)
             }
         case .feed(_, let why):
             body = UTF8Text(waiting.body)

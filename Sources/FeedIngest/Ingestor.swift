@@ -96,31 +96,31 @@ public final class Ingestor {
         // 4. Items whose page is wanted wait for it; the others' duplicates, then the batch.
         let firstSeq = store.nextSequence
         var batch = Batch()
-        let articles = candidates.map { c in
-            let article = builder.article(for: c.item, id: c.articleID, firstSeen: FeedDate(secondsSinceEpoch: now))
-            return (article, Self.pageDecision(for: c.item, article: article, settings: settings), Self.fingerprint(of: article))
+        let articles = candidates.map { candidate in
+            let article = builder.article(for: candidate.item, id: candidate.articleID, firstSeen: FeedDate(secondsSinceEpoch: now))
+            return (article, Self.pageDecision(for: candidate.item, article: article, settings: settings), Self.fingerprint(of: article))
         }
         if settings.dedup.checksText {
             // The state's owners of the candidates' texts, in one lookup.
             do { batch.stateOwners = try store.fingerprintOwners(articles.map(\.2)) } catch { throw .state(error) }
         }
-        for (c, (article, page, fingerprint)) in zip(candidates, articles) {
-            if page.wanted, let link = c.item.effectiveLink {
-                let d = c.item.articleDate
+        for (candidate, (article, page, fingerprint)) in zip(candidates, articles) {
+            if page.wanted, let link = candidate.item.effectiveLink {
+                let itemDate = candidate.item.articleDate
                 let pending = PendingPage(
-                    feedID: feed.id, identity: c.identityHash, articleID: c.articleID, content: c.raw, isUpdate: c.isUpdate, link: link,
-                    guid: c.item.guid, title: article.title, date: article.date, published: d?.secondsSinceEpoch,
-                    publishedOffset: d.map { Int($0.offsetSeconds) }, body: article.body.string, teaser: page.why, firstSeen: now,
+                    feedID: feed.id, identity: candidate.identityHash, articleID: candidate.articleID, content: candidate.raw, isUpdate: candidate.isUpdate, link: link,
+                    guid: candidate.item.guid, title: article.title, date: article.date, published: itemDate?.secondsSinceEpoch,
+                    publishedOffset: itemDate.map { Int($0.offsetSeconds) }, body: article.body.string, teaser: page.why, firstSeen: now,
                     deadline: now + settings.fullTextTimeout, nextAttempt: now)
                 commit.pending.append(pending)
-                commit.items.append(ItemRecord(identity: c.identityHash, content: c.raw, seq: nil, decision: .awaitingPage))
+                commit.items.append(ItemRecord(identity: candidate.identityHash, content: candidate.raw, seq: nil, decision: .awaitingPage))
                 report.awaitingPage.append(pending.ticket)
                 continue
             }
-            let d = c.item.articleDate
+            let itemDate = candidate.item.articleDate
             let facts = DeliveryFacts(
-                articleID: c.articleID, identityHash: c.identityHash, content: c.raw, isUpdate: c.isUpdate, link: c.item.effectiveLink,
-                guid: c.item.guid, published: d?.secondsSinceEpoch, publishedOffset: d.map { Int($0.offsetSeconds) }, firstSeen: now,
+                articleID: candidate.articleID, identityHash: candidate.identityHash, content: candidate.raw, isUpdate: candidate.isUpdate, link: candidate.item.effectiveLink,
+                guid: candidate.item.guid, published: itemDate?.secondsSinceEpoch, publishedOffset: itemDate.map { Int($0.offsetSeconds) }, firstSeen: now,
                 textSource: .feed(why: page.why))
             try add(article, facts, fingerprint: fingerprint, feed: feed, settings: settings, to: &batch, commit: &commit, report: &report)
         }
@@ -173,9 +173,9 @@ public final class Ingestor {
         _ candidates: inout [Candidate], settings: IngestSettings, now: Int64, commit: inout PollCommit, report: inout IngestReport
     ) {
         if let maxAge = settings.maxAge {
-            candidates.removeAll { c in
-                guard let d = c.item.articleDate, d.secondsSinceEpoch < now - maxAge else { return false }
-                commit.items.append(ItemRecord(identity: c.identityHash, content: c.raw, seq: nil, decision: .tooOld))
+            candidates.removeAll { candidate in
+                guard let date = candidate.item.articleDate, date.secondsSinceEpoch < now - maxAge else { return false }
+                commit.items.append(ItemRecord(identity: candidate.identityHash, content: candidate.raw, seq: nil, decision: .tooOld))
                 report.tooOld += 1
                 return true
             }
@@ -190,11 +190,11 @@ public final class Ingestor {
         }
         let keep = Set(ranked.prefix(maxItems).map(\.offset))
         var kept: [Candidate] = []
-        for (i, c) in candidates.enumerated() {
-            if keep.contains(i) {
-                kept.append(c)
+        for (index, candidate) in candidates.enumerated() {
+            if keep.contains(index) {
+                kept.append(candidate)
             } else {
-                commit.items.append(ItemRecord(identity: c.identityHash, content: c.raw, seq: nil, decision: .overMaxItems))
+                commit.items.append(ItemRecord(identity: candidate.identityHash, content: candidate.raw, seq: nil, decision: .overMaxItems))
                 report.overMaxItems += 1
             }
         }
@@ -224,13 +224,13 @@ public final class Ingestor {
             if !deliverer.needsRecovery { store.releaseSequences(from: firstSeq) }
             throw error
         }
-        for d in commit.intents {
-            if let owner = result.lost[d.seq] {
-                let identity = commit.items.first { $0.seq == d.seq }?.identity ?? 0
+        for intent in commit.intents {
+            if let owner = result.lost[intent.seq] {
+                let identity = commit.items.first { $0.seq == intent.seq }?.identity ?? 0
                 report.duplicates.append((identity, ItemDecision.duplicate(of: owner).description))
-                if d.decision == .update { report.updates -= 1 }
+                if intent.decision == .update { report.updates -= 1 }
             } else {
-                var delivered = d
+                var delivered = intent
                 delivered.delivered = true
                 report.delivered.append(delivered)
             }

@@ -125,18 +125,18 @@ public enum OnceRun {
                     running -= 1
                     switch result {
                     case .robots(let origin, let answer): pages.robotsDone(origin: origin, answer, now: Int64(time(nil)))
-                    case .page(let t, let r):
-                        let (resolution, retry) = pages.pageDone(t, r.attempt, now: Int64(time(nil)))
+                    case .page(let ticket, let outcome):
+                        let (resolution, retry) = pages.pageDone(ticket, outcome.attempt, now: Int64(time(nil)))
                         if let retry { site.recordRetry(retry) }
                         if let resolution { done.append(resolution) }
                     }
                 }
-                for r in done {
+                for resolved in done {
                     do {
-                        guard try site.deliver(r, feed: feeds[r.ticket.feedID]) != nil else { continue }
-                        if case .page = r.verdict { withPage += 1 } else { withFeed += 1 }
+                        guard try site.deliver(resolved, feed: feeds[resolved.ticket.feedID]) != nil else { continue }
+                        if case .page = resolved.verdict { withPage += 1 } else { withFeed += 1 }
                     } catch {
-                        report("FAIL (SPOOL) \(r.ticket.link): \(error)")
+                        report("FAIL (SPOOL) \(resolved.ticket.link): \(error)")
                         ok = false
                     }
                 }
@@ -152,10 +152,10 @@ public enum OnceRun {
         return ok
     }
 
-    static func summary(_ url: String, _ o: PollOutcome, _ r: FetchResult) -> String {
+    static func summary(_ url: String, _ outcome: PollOutcome, _ result: FetchResult) -> String {
         var moved = ""
-        if let to = r.http?.permanentRedirect { moved = "; moved permanently to \(to)" }
-        switch o {
+        if let to = result.http?.permanentRedirect { moved = "; moved permanently to \(to)" }
+        switch outcome {
         case .ok(let rep):
             var parts = ["\(rep.delivered.count) new"]
             if rep.updates > 0 { parts.append("\(rep.updates) updated") }

@@ -85,19 +85,19 @@ public enum PageFetch {
         case .fetched: return .done(.feed(.notHTML, "the page is empty"))
         case .gone: return .done(.feed(.http, "the page answered 410 Gone"))
         case .notModified: return .done(.feed(.http, "the page answered 304 to an unconditional request"))
-        case .failed(let e):
-            switch e.stage {
+        case .failed(let fetchError):
+            switch fetchError.stage {
             case .cancelled: return .cancelled
             case .http:
-                let status = e.status ?? 0
+                let status = fetchError.status ?? 0
                 if status == 429 || status == 503 || status == 408 || status >= 500 {
-                    return .retry("the page answered \(status)", retryAfter: retryAfter(e, result))
+                    return .retry("the page answered \(status)", retryAfter: retryAfter(fetchError, result))
                 }
                 return .done(.feed(.http, "the page answered \(status)"))
-            case .resolve: return .done(.feed(.dns, "the page's site does not resolve: \(e.detail)"))
-            case .tooLarge: return .done(.feed(.tooLarge, e.detail))
-            case .blocked, .url, .redirect, .tls, .decode: return .done(.feed(.refused, e.description))
-            case .connect, .timeout, .receive: return .retry(e.description, retryAfter: nil)
+            case .resolve: return .done(.feed(.dns, "the page's site does not resolve: \(fetchError.detail)"))
+            case .tooLarge: return .done(.feed(.tooLarge, fetchError.detail))
+            case .blocked, .url, .redirect, .tls, .decode: return .done(.feed(.refused, fetchError.description))
+            case .connect, .timeout, .receive: return .retry(fetchError.description, retryAfter: nil)
             }
         }
     }
@@ -108,26 +108,26 @@ public enum PageFetch {
         switch result.outcome {
         case .fetched(let body): return .rules(RobotsTxt(text: String(decoding: body.prefix(RobotsTxt.maxBytes), as: UTF8.self)))
         case .gone, .notModified: return .rules(.allowAll)
-        case .failed(let e):
-            switch e.stage {
-            case .http where (e.status ?? 0) >= 400 && (e.status ?? 0) < 500 && e.status != 429:
+        case .failed(let failure):
+            switch failure.stage {
+            case .http where (failure.status ?? 0) >= 400 && (failure.status ?? 0) < 500 && failure.status != 429:
                 return .rules(.allowAll)
             case .resolve:
-                return .unresolvable("the site does not resolve: \(e.detail)")
+                return .unresolvable("the site does not resolve: \(failure.detail)")
             case .tooLarge:
                 // RFC 9309 §2.5: read at least 500 KiB; a larger file's start is what we have
                 // not got. Take no chance with what its end might forbid.
                 return .unreachable("its robots.txt is larger than the body limit", retryAfter: nil)
             default:
-                return .unreachable("its robots.txt could not be read: \(e.description)", retryAfter: retryAfter(e, result))
+                return .unreachable("its robots.txt could not be read: \(failure.description)", retryAfter: retryAfter(failure, result))
             }
         }
     }
 
-    static func retryAfter(_ e: FetchError, _ result: FetchResult) -> Int64? {
-        guard let r = e.retryAfter else { return nil }
+    static func retryAfter(_ failure: FetchError, _ result: FetchResult) -> Int64? {
+        guard let header = failure.retryAfter else { return nil }
         let now = Int64(time(nil))
-        return r.delay(now: now, serverDate: result.http?.headers.date)
+        return header.delay(now: now, serverDate: result.http?.headers.date)
     }
 
     /// `scheme://host[:port]` of an http(s) URL (lower-cased scheme and host), the key of
