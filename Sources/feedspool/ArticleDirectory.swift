@@ -39,9 +39,9 @@ struct ArticleDirectory {
         let temp = path + "/." + name + ".tmp"
         var text = article.rendered
         var failure: SpoolError?
-        text.withUTF8 { p in
+        text.withUTF8 { bytes in
             do throws(SpoolError) {
-                try fs.writeDurably(temp, UnsafeRawBufferPointer(p))
+                try fs.writeDurably(temp, UnsafeRawBufferPointer(bytes))
                 try fs.rename(temp, path + "/" + name)
             } catch {
                 failure = error

@@ -54,24 +54,24 @@ final class ControlClient {
         }
         let rc = address.withSockaddr { connect(fd, $0, $1) }
         guard rc == 0 else {
-            let e = errno
+            let code = errno
             close(fd)
-            let hint = e == ENOENT || e == ECONNREFUSED ? " (is feedspoold running? --socket or --config name another socket)" : ""
-            throw ClientError.unreachable(path, String(cString: strerror(e)) + hint)
+            let hint = code == ENOENT || code == ECONNREFUSED ? " (is feedspoold running? --socket or --config name another socket)" : ""
+            throw ClientError.unreachable(path, String(cString: strerror(code)) + hint)
         }
     }
 
     deinit { close(fd) }
 
     func send(_ line: String) throws(ClientError) {
-        var l = line + "\n"
+        var request = line + "\n"
         var failed = false
-        l.withUTF8 { p in
+        request.withUTF8 { bytes in
             var off = 0
-            while off < p.count {
-                let n = Glibc.send(fd, p.baseAddress! + off, p.count - off, Int32(MSG_NOSIGNAL))
-                if n <= 0 { failed = true; return }
-                off += n
+            while off < bytes.count {
+                let sent = Glibc.send(fd, bytes.baseAddress! + off, bytes.count - off, Int32(MSG_NOSIGNAL))
+                if sent <= 0 { failed = true; return }
+                off += sent
             }
         }
         if failed { throw ClientError.unreachable(path, "the daemon closed the connection") }
@@ -86,9 +86,9 @@ final class ControlClient {
                 buffer.removeFirst(nl + 1)
                 return line
             }
-            let n = read(fd, &chunk, chunk.count)
-            if n <= 0 { return nil }
-            buffer.append(contentsOf: chunk[0..<n])
+            let sent = read(fd, &chunk, chunk.count)
+            if sent <= 0 { return nil }
+            buffer.append(contentsOf: chunk[0..<sent])
         }
     }
 
@@ -126,7 +126,7 @@ enum ClientError: Error, CustomStringConvertible {
     var description: String {
         switch self {
         case .unreachable(let path, let why): return "cannot reach feedspoold at \(path): \(why)"
-        case .failed(let m): return m
+        case .failed(let message): return message
         }
     }
 

@@ -17,9 +17,9 @@ struct DatesCommand: ParsableCommand {
     func run() throws {
         let out = Output()
         while let line = readLine(strippingNewline: true) {
-            if let d = DateParser.parse(line) {
-                out.write(d.utcString)
-                if verbose { out.write("\t\(d.rfc3339String)\t\(d.localDateString)") }
+            if let date = DateParser.parse(line) {
+                out.write(date.utcString)
+                if verbose { out.write("\t\(date.rfc3339String)\t\(date.localDateString)") }
             }
             out.write("\n")
         }

@@ -63,7 +63,7 @@ struct DiscoverCommand: AsyncParsableCommand {
                     }
                 }
                 var out: [(Int, String, String?)] = []
-                for await r in group { if let r { out.append(r) } }
+                for await result in group { if let result { out.append(result) } }
                 var seen = Set<String>()
                 return out.sorted { $0.0 < $1.0 }.filter { seen.insert($0.1).inserted }.map { ($0.1, $0.2) }
             }
@@ -73,17 +73,17 @@ struct DiscoverCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let stdout = Output()
-        for (i, f) in found.enumerated() {
-            stdout.write((i > 0 ? "\n" : "") + "[[feed]]\nurl = \(ImportOPMLCommand.quote(f.url))\n")
-            if let t = f.title { stdout.write("name = \(ImportOPMLCommand.quote(t))\n") }
+        for (index, feed) in found.enumerated() {
+            stdout.write((index > 0 ? "\n" : "") + "[[feed]]\nurl = \(ImportOPMLCommand.quote(feed.url))\n")
+            if let title = feed.title { stdout.write("name = \(ImportOPMLCommand.quote(title))\n") }
         }
         stdout.flush()
     }
 
     static func title(_ feed: ParsedFeed) -> String? {
-        guard let t = feed.info.title else { return nil }
+        guard let written = feed.info.title else { return nil }
         var builder = ArticleBuilder(converter: HTMLToText())
-        let text = builder.titleText(t)
+        let text = builder.titleText(written)
         return text.isEmpty ? nil : text
     }
 
@@ -91,16 +91,16 @@ struct DiscoverCommand: AsyncParsableCommand {
     /// resolved against the page's `<base href>` or URL, in order, once each.
     static func announcedFeeds(_ tree: PageTree, base: String) -> [String] {
         var baseURL = base
-        for i in 0..<tree.count where tree[i].name == "base" {
-            if let href = tree[i].attribute("href") { baseURL = URLResolver.resolve(href, against: base) }
+        for index in 0..<tree.count where tree[index].name == "base" {
+            if let href = tree[index].attribute("href") { baseURL = URLResolver.resolve(href, against: base) }
             break
         }
         let types = ["application/rss+xml", "application/atom+xml", "application/feed+json", "application/json", "application/rdf+xml", "application/xml", "text/xml"]
         var out: [String] = []
-        for i in 0..<tree.count where tree[i].name == "link" {
-            let rel = (tree[i].attribute("rel") ?? "").lowercased().split(separator: " ")
-            let type = (tree[i].attribute("type") ?? "").lowercased()
-            guard rel.contains("alternate") || rel.contains("feed"), let href = tree[i].attribute("href"), !href.isEmpty else { continue }
+        for index in 0..<tree.count where tree[index].name == "link" {
+            let rel = (tree[index].attribute("rel") ?? "").lowercased().split(separator: " ")
+            let type = (tree[index].attribute("type") ?? "").lowercased()
+            guard rel.contains("alternate") || rel.contains("feed"), let href = tree[index].attribute("href"), !href.isEmpty else { continue }
             guard types.contains(where: { type.hasPrefix($0) }) || (type.isEmpty && rel.contains("feed")) else { continue }
             let resolved = URLResolver.resolve(href, against: baseURL)
             if !out.contains(resolved) { out.append(resolved) }

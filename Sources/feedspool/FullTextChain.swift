@@ -119,48 +119,48 @@ struct FullTextChain {
     }
 
     /// The step as one JSON line.
-    static func json(_ s: Step, feedURL: String, articleID: String) -> String {
-        var w = JSONWriter()
-        w.beginObject()
-        w.string("feed_url", feedURL)
-        w.string("title", s.title)
-        w.string("link", s.link)
-        w.bool("teaser", s.teaser)
-        w.string("teaser_reason", s.teaserReason)
-        if let url = s.pageURL {
-            w.beginObject("page")
-            w.string("url", url)
-            w.string("robots", s.robots)
-            w.int("status", s.pageStatus.map(Int64.init))
-            w.string("error", s.pageError)
-            w.string("source", s.source)
-            if let c = s.confidence { w.raw("confidence", String(Double(Int((c * 100).rounded())) / 100)) } else { w.raw("confidence", "null") }
-            w.int("words", s.pageWords.map(Int64.init))
-            w.bool("plausible", s.plausible)
-            w.string("plausibility", s.plausibilityReason)
-            w.endObject()
+    static func json(_ step: Step, feedURL: String, articleID: String) -> String {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.string("feed_url", feedURL)
+        writer.string("title", step.title)
+        writer.string("link", step.link)
+        writer.bool("teaser", step.teaser)
+        writer.string("teaser_reason", step.teaserReason)
+        if let url = step.pageURL {
+            writer.beginObject("page")
+            writer.string("url", url)
+            writer.string("robots", step.robots)
+            writer.int("status", step.pageStatus.map(Int64.init))
+            writer.string("error", step.pageError)
+            writer.string("source", step.source)
+            if let confidence = step.confidence { writer.raw("confidence", String(Double(Int((confidence * 100).rounded())) / 100)) } else { writer.raw("confidence", "null") }
+            writer.int("words", step.pageWords.map(Int64.init))
+            writer.bool("plausible", step.plausible)
+            writer.string("plausibility", step.plausibilityReason)
+            writer.endObject()
         } else {
-            w.raw("page", "null")
+            writer.raw("page", "null")
         }
-        w.string("text_source", s.textSource)
-        w.string("fallback_reason", s.fallbackReason)
-        w.string("article_id", articleID)
-        w.string("body", s.body)
-        w.endObject()
-        return w.string
+        writer.string("text_source", step.textSource)
+        writer.string("fallback_reason", step.fallbackReason)
+        writer.string("article_id", articleID)
+        writer.string("body", step.body)
+        writer.endObject()
+        return writer.string
     }
 
     /// The step as a line for a person.
-    static func describe(_ s: Step, feedURL: String) -> String {
-        var parts = ["\(feedURL): \"\((s.title ?? "(untitled)").prefix(60))\": \(s.teaser ? "teaser" : "full text") (\(s.teaserReason))"]
-        if let url = s.pageURL {
+    static func describe(_ step: Step, feedURL: String) -> String {
+        var parts = ["\(feedURL): \"\((step.title ?? "(untitled)").prefix(60))\": \(step.teaser ? "teaser" : "full text") (\(step.teaserReason))"]
+        if let url = step.pageURL {
             var page = "page \(url)"
-            if let r = s.robots { page += ", robots.txt \(r)" }
-            if let status = s.pageStatus, status > 0 { page += ", \(status)" }
-            if let source = s.source, let words = s.pageWords { page += ", extracted (\(source), \(words) words)" }
+            if let verdict = step.robots { page += ", robots.txt \(verdict)" }
+            if let status = step.pageStatus, status > 0 { page += ", \(status)" }
+            if let source = step.source, let words = step.pageWords { page += ", extracted (\(source), \(words) words)" }
             parts.append(page)
         }
-        parts.append(s.textSource == "page" ? "text from the page (\(s.plausibilityReason ?? ""))" : "text from the feed (\(s.fallbackReason ?? ""))")
+        parts.append(step.textSource == "page" ? "text from the page (\(step.plausibilityReason ?? ""))" : "text from the feed (\(step.fallbackReason ?? ""))")
         return parts.joined(separator: " → ")
     }
 }

@@ -21,13 +21,13 @@ struct InputFile {
         defer { if fd != 0 { close(fd) } }
         var buffer = [UInt8](repeating: 0, count: chunkSize)
         while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, chunkSize) }
-            if n < 0 {
+            let got = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, chunkSize) }
+            if got < 0 {
                 if errno == EINTR { continue }
                 throw Failure(path: path, reason: String(cString: strerror(errno)))
             }
-            if n == 0 { return }
-            buffer.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[0..<n])) }
+            if got == 0 { return }
+            buffer.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[0..<got])) }
         }
     }
 }

@@ -35,9 +35,9 @@ struct MigrateStateCommand: ParsableCommand {
         var nodeName = node
         if dir == nil || nodeName == nil {
             do {
-                let c = try Config.load(path: config)
-                dir = dir ?? c.stateDir
-                nodeName = nodeName ?? c.node
+                let loaded = try Config.load(path: config)
+                dir = dir ?? loaded.stateDir
+                nodeName = nodeName ?? loaded.node
             } catch {
                 guard let _ = dir else {
                     Diagnostics.print("\(error)")
@@ -50,8 +50,8 @@ struct MigrateStateCommand: ParsableCommand {
         switch Result(catching: { () throws(StoreError) in try migrate(dir: dir, node: nodeName) }) {
         case .success(let line):
             print(line)
-        case .failure(let e):
-            Diagnostics.print("\(e)")
+        case .failure(let failure):
+            Diagnostics.print("\(failure)")
             throw ExitCode(1)
         }
     }

@@ -16,29 +16,29 @@ enum Operands {
         guard let at = arguments.firstIndex(where: { !$0.hasPrefix("-") }), arguments[at] == command else { return }
         var kept = Array(arguments[...at])
         var operands: [String] = []
-        var i = at + 1
+        var position = at + 1
         var afterTerminator = false
-        while i < arguments.count {
-            let a = arguments[i]
-            i += 1
-            if afterTerminator || a == "-" || !a.hasPrefix("-") {
+        while position < arguments.count {
+            let argument = arguments[position]
+            position += 1
+            if afterTerminator || argument == "-" || !argument.hasPrefix("-") {
                 // The first operand stays where it was written (after a "--" when it came
                 // after one, so it is read as an operand there too).
                 if operands.isEmpty {
                     if afterTerminator { kept.append("--") }
-                    kept.append(a)
+                    kept.append(argument)
                 }
-                operands.append(a)
+                operands.append(argument)
                 continue
             }
-            if a == "--" {
+            if argument == "--" {
                 afterTerminator = true
                 continue
             }
-            kept.append(a)
-            if valued.contains(a), i < arguments.count {
-                kept.append(arguments[i])
-                i += 1
+            kept.append(argument)
+            if valued.contains(argument), position < arguments.count {
+                kept.append(arguments[position])
+                position += 1
             }
         }
         moved = Array(operands.dropFirst())
@@ -49,16 +49,16 @@ enum Operands {
     /// `systemctl --user`) moved after it, where the verb reads them. A leading option takes
     /// the word after it as its value unless that word is a verb or another option.
     static func verbFirst(_ arguments: inout [String], verbs: Set<String>) {
-        var i = 0
-        while i < arguments.count, arguments[i].hasPrefix("-"), arguments[i] != "-", arguments[i] != "--" {
-            if !arguments[i].contains("="), i + 1 < arguments.count, !arguments[i + 1].hasPrefix("-"), !verbs.contains(arguments[i + 1]) {
-                i += 2
+        var position = 0
+        while position < arguments.count, arguments[position].hasPrefix("-"), arguments[position] != "-", arguments[position] != "--" {
+            if !arguments[position].contains("="), position + 1 < arguments.count, !arguments[position + 1].hasPrefix("-"), !verbs.contains(arguments[position + 1]) {
+                position += 2
             } else {
-                i += 1
+                position += 1
             }
         }
-        guard i > 0, i < arguments.count, verbs.contains(arguments[i]) else { return }
-        let leading = arguments[0..<i]
-        arguments = [arguments[i]] + leading + arguments[(i + 1)...]
+        guard position > 0, position < arguments.count, verbs.contains(arguments[position]) else { return }
+        let leading = arguments[0..<position]
+        arguments = [arguments[position]] + leading + arguments[(position + 1)...]
     }
 }

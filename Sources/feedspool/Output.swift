@@ -24,19 +24,19 @@ final class Output {
         buffer.deallocate()
     }
 
-    func write(_ s: String) {
-        var s = s
-        s.withUTF8 { write($0) }
+    func write(_ text: String) {
+        var text = text
+        text.withUTF8 { write($0) }
     }
 
-    func write(_ p: UnsafeBufferPointer<UInt8>) {
-        guard let base = p.baseAddress else { return }
-        if count + p.count > capacity { flush() }
-        if p.count >= capacity {
-            writeAll(p)
+    func write(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let base = bytes.baseAddress else { return }
+        if count + bytes.count > capacity { flush() }
+        if bytes.count >= capacity {
+            writeAll(bytes)
         } else {
-            (buffer + count).update(from: base, count: p.count)
-            count += p.count
+            (buffer + count).update(from: base, count: bytes.count)
+            count += bytes.count
         }
     }
 
@@ -46,15 +46,15 @@ final class Output {
         count = 0
     }
 
-    private func writeAll(_ p: UnsafeBufferPointer<UInt8>) {
+    private func writeAll(_ bytes: UnsafeBufferPointer<UInt8>) {
         var offset = 0
-        while offset < p.count {
-            let n = Glibc.write(fd, p.baseAddress! + offset, p.count - offset)
-            if n < 0 {
+        while offset < bytes.count {
+            let written = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
                 if errno == EINTR { continue }
                 return  // EPIPE and friends: the reader went away
             }
-            offset += n
+            offset += written
         }
     }
 }
@@ -62,8 +62,7 @@ final class Output {
 /// Messages for the user, on stderr, prefixed with the program's name.
 enum Diagnostics {
     static func print(_ message: String) {
-        let line = "feedspool: " + message + "\n"
-        var s = line
-        s.withUTF8 { p in _ = Glibc.write(2, p.baseAddress, p.count) }
+        var line = "feedspool: " + message + "\n"
+        line.withUTF8 { bytes in _ = Glibc.write(2, bytes.baseAddress, bytes.count) }
     }
 }

@@ -122,9 +122,9 @@ struct TailCommand: ParsableCommand {
         if daemon.json {
             var fields: [String: JSONValue] = [:]
             for (key, value) in event?.members ?? [] where key != "event" && key != "v" { fields[key] = value }
-            if let p = Article.parseFileName(name) {
-                fields["seq"] = .number(String(p.seq))
-                fields["id"] = .string(p.id)
+            if let parsed = Article.parseFileName(name) {
+                fields["seq"] = .number(String(parsed.seq))
+                fields["id"] = .string(parsed.id)
             }
             fields["file"] = .string(name)
             fields["path"] = .string(dir + "/" + name)
@@ -144,7 +144,7 @@ struct TailCommand: ParsableCommand {
     }
 
     static func read(_ path: String) -> String? {
-        guard let d = FileManager.default.contents(atPath: path) else { return nil }
-        return String(decoding: d, as: UTF8.self)
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -47,34 +47,34 @@ struct DaemonArguments {
     }
 
     static func parse(_ args: [String]) -> Outcome {
-        var a = DaemonArguments()
-        var i = 0
+        var parsed = DaemonArguments()
+        var position = 0
         func usageError(_ message: String) -> Outcome {
             .exit(code: 64, stdout: nil, stderr: "feedspoold: \(message)\nusage: feedspoold [--config FILE] [--once | --check-config [FILE]] [-v] (see --help)")
         }
-        while i < args.count {
-            let arg = args[i]
-            i += 1
+        while position < args.count {
+            let arg = args[position]
+            position += 1
             switch arg {
-            case "--once": a.once = true
+            case "--once": parsed.once = true
             case "--check-config":
-                a.checkConfig = true
+                parsed.checkConfig = true
                 // `--check-config FILE`, like `nginx -t -c FILE` in one word.
-                if i < args.count, !args[i].hasPrefix("-") {
-                    a.config = args[i]
-                    i += 1
+                if position < args.count, !args[position].hasPrefix("-") {
+                    parsed.config = args[position]
+                    position += 1
                 }
-            case "-v", "--verbose": a.verbose = true
+            case "-v", "--verbose": parsed.verbose = true
             case "-h", "--help": return .exit(code: 0, stdout: usage, stderr: nil)
             case "--version": return .exit(code: 0, stdout: FeedspoolVersion.string, stderr: nil)
             case "--config":
-                guard i < args.count, !args[i].isEmpty else { return usageError("--config needs a file") }
-                a.config = args[i]
-                i += 1
+                guard position < args.count, !args[position].isEmpty else { return usageError("--config needs a file") }
+                parsed.config = args[position]
+                position += 1
             default:
                 if arg.hasPrefix("--config=") {
-                    a.config = String(arg.dropFirst("--config=".count))
-                    guard !a.config.isEmpty else { return usageError("--config needs a file") }
+                    parsed.config = String(arg.dropFirst("--config=".count))
+                    guard !parsed.config.isEmpty else { return usageError("--config needs a file") }
                 } else if arg.hasPrefix("-") {
                     return usageError("unknown option '\(arg)'")
                 } else {
@@ -82,8 +82,8 @@ struct DaemonArguments {
                 }
             }
         }
-        if a.once && a.checkConfig { return usageError("--once and --check-config cannot be combined") }
-        return .run(a)
+        if parsed.once && parsed.checkConfig { return usageError("--once and --check-config cannot be combined") }
+        return .run(parsed)
     }
 }
 
@@ -95,22 +95,22 @@ enum Feedspoold {
             if let out { printOut(out) }
             if let err { printErr(err) }
             exit(code)
-        case .run(let a):
-            exit(await run(a))
+        case .run(let arguments):
+            exit(await run(arguments))
         }
     }
 
-    static func run(_ a: DaemonArguments) async -> Int32 {
-        let once = a.once, config = a.config, checkConfig = a.checkConfig, verbose = a.verbose
+    static func run(_ arguments: DaemonArguments) async -> Int32 {
+        let once = arguments.once, config = arguments.config, checkConfig = arguments.checkConfig, verbose = arguments.verbose
         if checkConfig {
             do {
-                let c = try Config.load(path: config)
-                printOut("\(c.path): configuration ok: \(c.feeds.count) feed\(c.feeds.count == 1 ? "" : "s"), spool \(c.spoolDir), state \(c.stateDir), socket \(c.socket)")
+                let loaded = try Config.load(path: config)
+                printOut("\(loaded.path): configuration ok: \(loaded.feeds.count) feed\(loaded.feeds.count == 1 ? "" : "s"), spool \(loaded.spoolDir), state \(loaded.stateDir), socket \(loaded.socket)")
                 return 0
             } catch {
                 // Every problem on a line of its own, then how many (like a compiler).
                 let all = error.all
-                for e in all { printErr("feedspoold: \(e)") }
+                for problem in all { printErr("feedspoold: \(problem)") }
                 printErr("feedspoold: \(all.count) problem\(all.count == 1 ? "" : "s") in \(error.file)")
                 return 1
             }
@@ -127,7 +127,7 @@ enum Feedspoold {
             let logger = Logger(label: "feedspoold")
             var env: [String: String] = [:]
             for name in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] {
-                if let v = getenv(name) { env[name] = String(cString: v) }
+                if let value = getenv(name) { env[name] = String(cString: value) }
             }
             do {
                 try await Daemon.run(configPath: config, logger: logger, environment: env)
@@ -153,19 +153,19 @@ enum Feedspoold {
             return 1
         }
         let ok = await OnceRun.run(site) { line in
-            var l = line + "\n"
-            l.withUTF8 { _ = write(1, $0.baseAddress, $0.count) }
+            var output = line + "\n"
+            output.withUTF8 { _ = write(1, $0.baseAddress, $0.count) }
         }
         return ok ? 0 : 1
     }
 }
 
-func printOut(_ s: String) {
-    var l = s + "\n"
-    l.withUTF8 { _ = write(1, $0.baseAddress, $0.count) }
+func printOut(_ message: String) {
+    var line = message + "\n"
+    line.withUTF8 { _ = write(1, $0.baseAddress, $0.count) }
 }
 
-func printErr(_ s: String) {
-    var l = s + "\n"
-    l.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+func printErr(_ message: String) {
+    var line = message + "\n"
+    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
 }
