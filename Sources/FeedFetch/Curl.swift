@@ -21,12 +21,12 @@ public enum Curl {
     /// The content encodings this libcurl decodes (what `Accept-Encoding` advertises).
     public static var encodings: [String] {
         guard let info = fs_curl_version_info() else { return [] }
-        let f = info.pointee.features
-        var e: [String] = []
-        if f & CURL_VERSION_LIBZ != 0 { e += ["deflate", "gzip"] }
-        if f & CURL_VERSION_BROTLI != 0 { e.append("br") }
-        if f & CURL_VERSION_ZSTD != 0 { e.append("zstd") }
-        return e
+        let features = info.pointee.features
+        var names: [String] = []
+        if features & CURL_VERSION_LIBZ != 0 { names += ["deflate", "gzip"] }
+        if features & CURL_VERSION_BROTLI != 0 { names.append("br") }
+        if features & CURL_VERSION_ZSTD != 0 { names.append("zstd") }
+        return names
     }
 
     static func describe(_ code: CURLcode) -> String {
@@ -59,6 +59,6 @@ public func hostKey(of url: String) -> String? {
         host = hostPort.prefix { $0 != UInt8(ascii: ":") }
     }
     if host.last == UInt8(ascii: ".") { host = host.dropLast() }
-    let s = String(decoding: host, as: UTF8.self).lowercased()
-    return s
+    let name = String(decoding: host, as: UTF8.self).lowercased()
+    return name
 }

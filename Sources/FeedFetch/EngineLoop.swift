@@ -40,7 +40,7 @@ final class EngineLoop {
     func run() {
         while true {
             let inbox = mailbox.take()
-            for s in inbox.submissions { enqueue(s) }
+            for submission in inbox.submissions { enqueue(submission) }
             for id in inbox.cancellations { cancel(id) }
             if inbox.stopping { break }
             let wakeIn = startWhatTheLimitsAllow()
@@ -49,7 +49,7 @@ final class EngineLoop {
             // Slots freed by completed transfers are refilled at once, not after a poll.
             if collectCompleted() > 0, waitingCount > 0 { continue }
             var timeout = 1000
-            if let w = wakeIn { timeout = min(timeout, w) }
+            if let wake = wakeIn { timeout = min(timeout, wake) }
             var curlTimeout = -1
             curl_multi_timeout(multi, &curlTimeout)
             if curlTimeout >= 0 { timeout = min(timeout, curlTimeout) }
@@ -60,21 +60,21 @@ final class EngineLoop {
 
     // MARK: Queueing
 
-    private func enqueue(_ s: Submission) {
-        if earlyCancellations.remove(s.id) != nil {
-            s.continuation.resume(returning: Self.cancelled(s.request))
+    private func enqueue(_ submission: Submission) {
+        if earlyCancellations.remove(submission.id) != nil {
+            submission.continuation.resume(returning: Self.cancelled(submission.request))
             return
         }
-        if let failure = validate(s.request.url) {
-            s.continuation.resume(returning: FetchResult(request: s.request, outcome: .failed(failure), http: nil))
+        if let failure = validate(submission.request.url) {
+            submission.continuation.resume(returning: FetchResult(request: submission.request, outcome: .failed(failure), http: nil))
             return
         }
-        let host = hostKey(of: s.request.url) ?? "file"
+        let host = hostKey(of: submission.request.url) ?? "file"
         if waiting[host] == nil {
             waiting[host] = []
             hostOrder.append(host)
         }
-        waiting[host]!.append(s)
+        waiting[host]!.append(submission)
         waitingCount += 1
         hostLoad.queued(host)
     }
@@ -96,26 +96,26 @@ final class EngineLoop {
     }
 
     private func cancel(_ id: UInt64) {
-        if let t = active.removeValue(forKey: id) {
-            if let easy = t.easy { curl_multi_remove_handle(multi, easy) }
-            release(t)
-            t.continuation.resume(returning: Self.cancelled(t.request))
+        if let transfer = active.removeValue(forKey: id) {
+            if let easy = transfer.easy { curl_multi_remove_handle(multi, easy) }
+            release(transfer)
+            transfer.continuation.resume(returning: Self.cancelled(transfer.request))
             return
         }
         for (host, queue) in waiting {
-            if let i = queue.firstIndex(where: { $0.id == id }) {
-                let s = waiting[host]!.remove(at: i)
+            if let position = queue.firstIndex(where: { $0.id == id }) {
+                let submission = waiting[host]!.remove(at: position)
                 waitingCount -= 1
                 hostLoad.dequeued(host, started: false, waited: false)
-                s.continuation.resume(returning: Self.cancelled(s.request))
+                submission.continuation.resume(returning: Self.cancelled(submission.request))
                 return
             }
         }
         earlyCancellations.insert(id)
     }
 
-    private static func cancelled(_ r: FetchRequest) -> FetchResult {
-        FetchResult(request: r, outcome: .failed(FetchError(stage: .cancelled, message: "cancelled")), http: nil)
+    private static func cancelled(_ asked: FetchRequest) -> FetchResult {
+        FetchResult(request: asked, outcome: .failed(FetchError(stage: .cancelled, message: "cancelled")), http: nil)
     }
 
     /// Starts waiting requests while the global and per-host limits allow; returns the
@@ -155,10 +155,10 @@ final class EngineLoop {
                     }
                 }
                 // In place: a copy of the queue per start would be quadratic in its length.
-                let s = waiting[host]!.removeFirst()
+                let submission = waiting[host]!.removeFirst()
                 waitingCount -= 1
-                hostLoad.dequeued(host, started: true, waited: s.heldByHost)
-                start(s, host: host, now: now)
+                hostLoad.dequeued(host, started: true, waited: submission.heldByHost)
+                start(submission, host: host, now: now)
                 progressed = true
             }
         }
@@ -167,79 +167,79 @@ final class EngineLoop {
 
     // MARK: Transfers
 
-    private func start(_ s: Submission, host: String, now: Int64) {
-        let t = Transfer(id: s.id, request: s.request, continuation: s.continuation, host: host, configuration: configuration, proxyAddresses: proxyAddresses)
+    private func start(_ submission: Submission, host: String, now: Int64) {
+        let transfer = Transfer(id: submission.id, request: submission.request, continuation: submission.continuation, host: host, configuration: configuration, proxyAddresses: proxyAddresses)
         guard let easy = idleHandles.popLast() ?? curl_easy_init() else {
             hostLoad.finished(host)
-            s.continuation.resume(returning: FetchResult(request: s.request, outcome: .failed(FetchError(stage: .connect, message: "libcurl could not create a transfer")), http: nil))
+            submission.continuation.resume(returning: FetchResult(request: submission.request, outcome: .failed(FetchError(stage: .connect, message: "libcurl could not create a transfer")), http: nil))
             return
         }
-        t.easy = easy
-        configure(easy, for: t)
+        transfer.easy = easy
+        configure(easy, for: transfer)
         // Counted before adding, so that `release` on a refusal undoes exactly this.
         inFlightPerHost[host, default: 0] += 1
         let rc = curl_multi_add_handle(multi, easy)
         guard rc == CURLM_OK else {
-            release(t)
-            s.continuation.resume(returning: FetchResult(request: s.request, outcome: .failed(FetchError(stage: .connect, message: "libcurl refused the transfer: \(String(cString: curl_multi_strerror(rc)))")), http: nil))
+            release(transfer)
+            submission.continuation.resume(returning: FetchResult(request: submission.request, outcome: .failed(FetchError(stage: .connect, message: "libcurl refused the transfer: \(String(cString: curl_multi_strerror(rc)))")), http: nil))
             return
         }
-        active[t.id] = t
+        active[transfer.id] = transfer
         lastStartPerHost[host] = now
     }
 
-    private func configure(_ h: UnsafeMutableRawPointer, for t: Transfer) {
-        let c = configuration
-        let me = Unmanaged.passUnretained(t).toOpaque()
-        _ = fs_curl_easy_setopt_string(h, CURLOPT_URL, t.request.url)
-        _ = fs_curl_easy_setopt_pointer(h, CURLOPT_PRIVATE, me)
-        _ = fs_curl_easy_setopt_long(h, CURLOPT_NOSIGNAL, 1)
-        _ = fs_curl_easy_setopt_string(h, CURLOPT_PROTOCOLS_STR, c.allowFileURLs ? "http,https,file" : "http,https")
-        _ = fs_curl_easy_setopt_string(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
-        _ = fs_curl_easy_setopt_long(h, CURLOPT_FOLLOWLOCATION, 1)
-        _ = fs_curl_easy_setopt_long(h, CURLOPT_MAXREDIRS, c.maxRedirects)
+    private func configure(_ handle: UnsafeMutableRawPointer, for transfer: Transfer) {
+        let config = configuration
+        let me = Unmanaged.passUnretained(transfer).toOpaque()
+        _ = fs_curl_easy_setopt_string(handle, CURLOPT_URL, transfer.request.url)
+        _ = fs_curl_easy_setopt_pointer(handle, CURLOPT_PRIVATE, me)
+        _ = fs_curl_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        _ = fs_curl_easy_setopt_string(handle, CURLOPT_PROTOCOLS_STR, config.allowFileURLs ? "http,https,file" : "http,https")
+        _ = fs_curl_easy_setopt_string(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
+        _ = fs_curl_easy_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 1)
+        _ = fs_curl_easy_setopt_long(handle, CURLOPT_MAXREDIRS, config.maxRedirects)
         // "" advertises every encoding this libcurl decodes (gzip, deflate, br, zstd here).
-        _ = fs_curl_easy_setopt_string(h, CURLOPT_ACCEPT_ENCODING, "")
-        _ = fs_curl_easy_setopt_long(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS)
-        _ = fs_curl_easy_setopt_long(h, CURLOPT_PIPEWAIT, 1)
-        _ = fs_curl_easy_setopt_long(h, CURLOPT_CONNECTTIMEOUT_MS, c.connectTimeoutMilliseconds)
-        _ = fs_curl_easy_setopt_long(h, CURLOPT_TIMEOUT_MS, c.totalTimeoutMilliseconds)
-        _ = fs_curl_easy_setopt_long(h, CURLOPT_LOW_SPEED_LIMIT, c.lowSpeedBytesPerSecond)
-        _ = fs_curl_easy_setopt_long(h, CURLOPT_LOW_SPEED_TIME, c.lowSpeedSeconds)
-        _ = fs_curl_easy_setopt_off(h, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(c.maxBodyBytes))
-        _ = fs_curl_easy_setopt_string(h, CURLOPT_USERAGENT, c.userAgent)
-        _ = fs_curl_easy_setopt_long(h, CURLOPT_SSL_VERIFYPEER, 1)
-        _ = fs_curl_easy_setopt_long(h, CURLOPT_SSL_VERIFYHOST, 2)
-        _ = fs_curl_easy_setopt_long(h, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1)
-        _ = fs_curl_easy_setopt_pointer(h, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(t.errorBuffer))
-        _ = fs_curl_easy_setopt_data_callback(h, CURLOPT_WRITEFUNCTION, writeCallback)
-        _ = fs_curl_easy_setopt_pointer(h, CURLOPT_WRITEDATA, me)
-        _ = fs_curl_easy_setopt_data_callback(h, CURLOPT_HEADERFUNCTION, headerCallback)
-        _ = fs_curl_easy_setopt_pointer(h, CURLOPT_HEADERDATA, me)
-        if !c.allowPrivateNetworks {
-            _ = fs_curl_easy_setopt_opensocket(h, openSocketCallback)
-            _ = fs_curl_easy_setopt_pointer(h, CURLOPT_OPENSOCKETDATA, me)
+        _ = fs_curl_easy_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, "")
+        _ = fs_curl_easy_setopt_long(handle, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS)
+        _ = fs_curl_easy_setopt_long(handle, CURLOPT_PIPEWAIT, 1)
+        _ = fs_curl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, config.connectTimeoutMilliseconds)
+        _ = fs_curl_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, config.totalTimeoutMilliseconds)
+        _ = fs_curl_easy_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, config.lowSpeedBytesPerSecond)
+        _ = fs_curl_easy_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, config.lowSpeedSeconds)
+        _ = fs_curl_easy_setopt_off(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(config.maxBodyBytes))
+        _ = fs_curl_easy_setopt_string(handle, CURLOPT_USERAGENT, config.userAgent)
+        _ = fs_curl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
+        _ = fs_curl_easy_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
+        _ = fs_curl_easy_setopt_long(handle, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1)
+        _ = fs_curl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(transfer.errorBuffer))
+        _ = fs_curl_easy_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, writeCallback)
+        _ = fs_curl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, me)
+        _ = fs_curl_easy_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, headerCallback)
+        _ = fs_curl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, me)
+        if !config.allowPrivateNetworks {
+            _ = fs_curl_easy_setopt_opensocket(handle, openSocketCallback)
+            _ = fs_curl_easy_setopt_pointer(handle, CURLOPT_OPENSOCKETDATA, me)
         }
         var list: UnsafeMutablePointer<curl_slist>?
-        list = curl_slist_append(list, "Accept: \(t.request.accept ?? c.accept)")
-        if let etag = t.request.validators.etag, Self.isHeaderSafe(etag) {
+        list = curl_slist_append(list, "Accept: \(transfer.request.accept ?? config.accept)")
+        if let etag = transfer.request.validators.etag, Self.isHeaderSafe(etag) {
             list = curl_slist_append(list, "If-None-Match: \(etag)")
         }
-        if let lm = t.request.validators.lastModified, Self.isHeaderSafe(lm) {
+        if let lm = transfer.request.validators.lastModified, Self.isHeaderSafe(lm) {
             list = curl_slist_append(list, "If-Modified-Since: \(lm)")
         }
-        t.headerList = list
-        _ = fs_curl_easy_setopt_slist(h, CURLOPT_HTTPHEADER, list)
-        if t.request.recordHeaders {
-            _ = fs_curl_easy_setopt_long(h, CURLOPT_VERBOSE, 1)
-            _ = fs_curl_easy_setopt_debug(h, debugCallback)
-            _ = fs_curl_easy_setopt_pointer(h, CURLOPT_DEBUGDATA, me)
+        transfer.headerList = list
+        _ = fs_curl_easy_setopt_slist(handle, CURLOPT_HTTPHEADER, list)
+        if transfer.request.recordHeaders {
+            _ = fs_curl_easy_setopt_long(handle, CURLOPT_VERBOSE, 1)
+            _ = fs_curl_easy_setopt_debug(handle, debugCallback)
+            _ = fs_curl_easy_setopt_pointer(handle, CURLOPT_DEBUGDATA, me)
         }
     }
 
     /// A stored validator goes back into a header line: never let it carry a line break.
-    private static func isHeaderSafe(_ v: String) -> Bool {
-        !v.utf8.contains { $0 == 0x0A || $0 == 0x0D || $0 == 0 }
+    private static func isHeaderSafe(_ value: String) -> Bool {
+        !value.utf8.contains { $0 == 0x0A || $0 == 0x0D || $0 == 0 }
     }
 
     @discardableResult
@@ -252,25 +252,25 @@ final class EngineLoop {
             var priv: UnsafeMutableRawPointer?
             _ = fs_curl_easy_getinfo_pointer(easy, CURLINFO_PRIVATE, &priv)
             guard let priv else { continue }
-            let t = Unmanaged<Transfer>.fromOpaque(priv).takeUnretainedValue()
+            let transfer = Unmanaged<Transfer>.fromOpaque(priv).takeUnretainedValue()
             curl_multi_remove_handle(multi, easy)
-            guard active.removeValue(forKey: t.id) != nil else { continue }
-            let result = ResultBuilder.result(for: t, easy: easy, code: code, configuration: configuration)
-            release(t)
-            t.continuation.resume(returning: result)
+            guard active.removeValue(forKey: transfer.id) != nil else { continue }
+            let result = ResultBuilder.result(for: transfer, easy: easy, code: code, configuration: configuration)
+            release(transfer)
+            transfer.continuation.resume(returning: result)
             completed += 1
         }
         return completed
     }
 
     /// Returns the transfer's handle to the pool and frees its slot.
-    private func release(_ t: Transfer) {
-        if let n = inFlightPerHost[t.host] {
-            inFlightPerHost[t.host] = n > 1 ? n - 1 : nil
-            hostLoad.finished(t.host)
+    private func release(_ transfer: Transfer) {
+        if let count = inFlightPerHost[transfer.host] {
+            inFlightPerHost[transfer.host] = count > 1 ? count - 1 : nil
+            hostLoad.finished(transfer.host)
         }
-        guard let easy = t.easy else { return }
-        t.easy = nil
+        guard let easy = transfer.easy else { return }
+        transfer.easy = nil
         curl_easy_reset(easy)
         if idleHandles.count < configuration.maxConcurrent {
             idleHandles.append(easy)
@@ -280,23 +280,23 @@ final class EngineLoop {
     }
 
     private func shutdownAll() {
-        for (_, t) in active {
-            if let easy = t.easy { curl_multi_remove_handle(multi, easy) }
-            release(t)
-            t.continuation.resume(returning: Self.cancelled(t.request))
+        for (_, transfer) in active {
+            if let easy = transfer.easy { curl_multi_remove_handle(multi, easy) }
+            release(transfer)
+            transfer.continuation.resume(returning: Self.cancelled(transfer.request))
         }
         active.removeAll()
         for (host, queue) in waiting {
-            for s in queue {
+            for submission in queue {
                 hostLoad.dequeued(host, started: false, waited: false)
-                s.continuation.resume(returning: Self.cancelled(s.request))
+                submission.continuation.resume(returning: Self.cancelled(submission.request))
             }
         }
         waiting.removeAll()
         // Late submissions can no longer arrive (stopping is set); answer any that did.
-        for s in mailbox.take().submissions { s.continuation.resume(returning: Self.cancelled(s.request)) }
+        for submission in mailbox.take().submissions { submission.continuation.resume(returning: Self.cancelled(submission.request)) }
         mailbox.close()
-        for h in idleHandles { curl_easy_cleanup(h) }
+        for handle in idleHandles { curl_easy_cleanup(handle) }
         idleHandles.removeAll()
         curl_multi_cleanup(multi)
     }

@@ -91,10 +91,10 @@ final class Mailbox: Sendable {
         }
     }
 
-    func submit(_ s: Submission) -> Bool {
+    func submit(_ submission: Submission) -> Bool {
         state.withLock {
             guard !$0.stopping else { return false }
-            $0.submissions.append(s)
+            $0.submissions.append(submission)
             wake(&$0)
             return true
         }
@@ -116,12 +116,12 @@ final class Mailbox: Sendable {
 
     /// Everything that arrived since the last call.
     func take() -> (submissions: [Submission], cancellations: [UInt64], stopping: Bool) {
-        state.withLock { s in
+        state.withLock { inbox in
             defer {
-                s.submissions.removeAll()
-                s.cancellations.removeAll()
+                inbox.submissions.removeAll()
+                inbox.cancellations.removeAll()
             }
-            return (s.submissions, s.cancellations, s.stopping)
+            return (inbox.submissions, inbox.cancellations, inbox.stopping)
         }
     }
 
@@ -131,8 +131,8 @@ final class Mailbox: Sendable {
         state.withLock { $0.closed = true }
     }
 
-    private func wake(_ s: inout State) {
-        if !s.closed { curl_multi_wakeup(multi.raw) }
+    private func wake(_ inbox: inout State) {
+        if !inbox.closed { curl_multi_wakeup(multi.raw) }
     }
 }
 
@@ -146,8 +146,8 @@ struct MultiPointer: @unchecked Sendable {
 final class ThreadHandle: Sendable {
     private let handle: Locked<pthread_t?>
 
-    private init(_ t: pthread_t) {
-        handle = Locked(t)
+    private init(_ thread: pthread_t) {
+        handle = Locked(thread)
     }
 
     private final class Box {
@@ -157,20 +157,20 @@ final class ThreadHandle: Sendable {
 
     static func start(_ body: @escaping () -> Void) -> ThreadHandle {
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
-        var t = pthread_t()
-        let rc = pthread_create(&t, nil, { arg in
+        var thread = pthread_t()
+        let rc = pthread_create(&thread, nil, { arg in
             guard let arg else { return nil }
             Unmanaged<Box>.fromOpaque(arg).takeRetainedValue().body()
             return nil
         }, box)
         // Failing to start one thread at start-up is a broken machine, not an input error.
         precondition(rc == 0, "pthread_create failed: \(rc)")
-        return ThreadHandle(t)
+        return ThreadHandle(thread)
     }
 
     func join() {
-        guard let t = handle.withLock({ h -> pthread_t? in defer { h = nil }; return h }) else { return }
-        if pthread_equal(t, pthread_self()) != 0 { return }
-        pthread_join(t, nil)
+        guard let thread = handle.withLock({ held -> pthread_t? in defer { held = nil }; return held }) else { return }
+        if pthread_equal(thread, pthread_self()) != 0 { return }
+        pthread_join(thread, nil)
     }
 }

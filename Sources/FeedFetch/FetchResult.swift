@@ -47,8 +47,8 @@ public struct FetchError: Error, Sendable, CustomStringConvertible {
 
     /// The message with curl's own words when they add something; without the stage.
     public var detail: String {
-        guard let m = curlMessage, !m.isEmpty, !message.contains(m) else { return message }
-        return "\(message) (curl: \(m))"
+        guard let curl = curlMessage, !curl.isEmpty, !message.contains(curl) else { return message }
+        return "\(message) (curl: \(curl))"
     }
 }
 
@@ -124,7 +124,7 @@ public struct FetchResult: Sendable {
     public var http: HTTPExchange?
 
     public var error: FetchError? {
-        if case .failed(let e) = outcome { return e }
+        if case .failed(let failure) = outcome { return failure }
         return nil
     }
 }

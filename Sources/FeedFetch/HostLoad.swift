@@ -32,16 +32,16 @@ public final class HostLoad: Sendable {
     /// A held request left the queue: started (`waited`: its host's limit had held it), or
     /// cancelled.
     func dequeued(_ host: String, started: Bool, waited: Bool) {
-        state.withLock { s in
-            Self.decrement(&s.queued, host)
-            if started { s.inFlight[host, default: 0] += 1 }
-            if waited { s.hostWaits += 1 }
+        state.withLock { load in
+            Self.decrement(&load.queued, host)
+            if started { load.inFlight[host, default: 0] += 1 }
+            if waited { load.hostWaits += 1 }
         }
     }
 
     func finished(_ host: String) { state.withLock { Self.decrement(&$0.inFlight, host) } }
 
     private static func decrement(_ counts: inout [String: Int], _ host: String) {
-        if let n = counts[host] { counts[host] = n > 1 ? n - 1 : nil }
+        if let count = counts[host] { counts[host] = count > 1 ? count - 1 : nil }
     }
 }

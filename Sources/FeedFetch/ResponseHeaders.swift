@@ -11,7 +11,7 @@ public struct ResponseHeaders: Sendable, Equatable {
     public init() {}
 
     public init(fields: [(name: String, value: String)]) {
-        for f in fields { append(name: f.name, value: f.value) }
+        for field in fields { append(name: field.name, value: field.value) }
     }
 
     public static func == (a: ResponseHeaders, b: ResponseHeaders) -> Bool {
@@ -34,8 +34,8 @@ public struct ResponseHeaders: Sendable, Equatable {
     public subscript(_ name: String) -> String? {
         let key = name.lowercased()
         var found: String?
-        for (i, k) in keys.enumerated() where k == key {
-            found = found.map { $0 + ", " + fields[i].value } ?? fields[i].value
+        for (index, stored) in keys.enumerated() where stored == key {
+            found = found.map { $0 + ", " + fields[index].value } ?? fields[index].value
         }
         return found
     }
@@ -115,12 +115,12 @@ public enum RetryAfter: Sendable, Equatable {
     case date(Int64)
 
     public init?(parsing value: String) {
-        let v = value.trimmingASCIISpaces()
-        if !v.isEmpty, v.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+        let text = value.trimmingASCIISpaces()
+        if !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
             // Absurd values are clamped rather than rejected: the server clearly wants a pause.
-            self = .seconds(Int(v.prefix(9)) ?? 0)
-        } else if let t = HTTPDate.parse(v) {
-            self = .date(t)
+            self = .seconds(Int(text.prefix(9)) ?? 0)
+        } else if let time = HTTPDate.parse(text) {
+            self = .date(time)
         } else {
             return nil
         }
@@ -130,8 +130,8 @@ public enum RetryAfter: Sendable, Equatable {
     /// server's own `Date` when known, which cancels out clock skew between the two hosts.
     public func delay(now: Int64, serverDate: Int64?) -> Int64 {
         switch self {
-        case .seconds(let s): return Int64(s)
-        case .date(let t): return max(0, t - (serverDate ?? now))
+        case .seconds(let seconds): return Int64(seconds)
+        case .date(let time): return max(0, time - (serverDate ?? now))
         }
     }
 }
@@ -139,8 +139,8 @@ public enum RetryAfter: Sendable, Equatable {
 /// HTTP-dates (IMF-fixdate, RFC 850, asctime) through the feed date parser, which reads
 /// all three.
 public enum HTTPDate {
-    public static func parse(_ s: String) -> Int64? {
-        DateParser.parse(s)?.secondsSinceEpoch
+    public static func parse(_ text: String) -> Int64? {
+        DateParser.parse(text)?.secondsSinceEpoch
     }
 }
 
@@ -151,9 +151,9 @@ public enum ContentType {
         for param in value.split(separator: ";").dropFirst() {
             let kv = param.split(separator: "=", maxSplits: 1)
             guard kv.count == 2, kv[0].trimmingASCIISpaces().lowercased() == "charset" else { continue }
-            var v = kv[1].trimmingASCIISpaces()
-            if v.hasPrefix("\""), v.hasSuffix("\""), v.count >= 2 { v = String(v.dropFirst().dropLast()) }
-            return v.isEmpty ? nil : v.lowercased()
+            var text = kv[1].trimmingASCIISpaces()
+            if text.hasPrefix("\""), text.hasSuffix("\""), text.count >= 2 { text = String(text.dropFirst().dropLast()) }
+            return text.isEmpty ? nil : text.lowercased()
         }
         return nil
     }
@@ -166,11 +166,11 @@ public enum ContentType {
 
 extension StringProtocol {
     func trimmingASCIISpaces() -> String {
-        let u = Array(utf8)
+        let bytes = Array(utf8)
         var a = 0
-        var b = u.count
-        while a < b, u[a] == 0x20 || u[a] == 0x09 { a += 1 }
-        while b > a, u[b - 1] == 0x20 || u[b - 1] == 0x09 || u[b - 1] == 0x0D || u[b - 1] == 0x0A { b -= 1 }
-        return String(decoding: u[a..<b], as: UTF8.self)
+        var b = bytes.count
+        while a < b, bytes[a] == 0x20 || bytes[a] == 0x09 { a += 1 }
+        while b > a, bytes[b - 1] == 0x20 || bytes[b - 1] == 0x09 || bytes[b - 1] == 0x0D || bytes[b - 1] == 0x0A { b -= 1 }
+        return String(decoding: bytes[a..<b], as: UTF8.self)
     }
 }

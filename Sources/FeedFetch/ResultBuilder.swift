@@ -4,7 +4,7 @@ import FeedCore
 /// Turns a finished transfer (curl's result code, what the callbacks collected, curl's
 /// info) into a typed `FetchResult`.
 enum ResultBuilder {
-    static func result(for t: Transfer, easy: UnsafeMutableRawPointer, code: CURLcode, configuration: FetchConfiguration) -> FetchResult {
+    static func result(for transfer: Transfer, easy: UnsafeMutableRawPointer, code: CURLcode, configuration: FetchConfiguration) -> FetchResult {
         var status = 0
         _ = fs_curl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &status)
         var scheme: UnsafeMutablePointer<CChar>?
@@ -21,45 +21,45 @@ enum ResultBuilder {
         var micros: curl_off_t = 0
         _ = fs_curl_easy_getinfo_off(easy, CURLINFO_TOTAL_TIME_T, &micros)
 
-        var hops = t.hops
+        var hops = transfer.hops
         // curl stopped at a redirect it would not follow: that answer is a hop too.
-        if code == CURLE_TOO_MANY_REDIRECTS, (300..<400).contains(t.status), let loc = t.headers.location {
-            hops.append(RedirectHop(url: t.currentURL, status: t.status, location: URLResolver.resolve(loc, against: t.currentURL)))
+        if code == CURLE_TOO_MANY_REDIRECTS, (300..<400).contains(transfer.status), let loc = transfer.headers.location {
+            hops.append(RedirectHop(url: transfer.currentURL, status: transfer.status, location: URLResolver.resolve(loc, against: transfer.currentURL)))
         }
-        let gotResponse = t.status != 0 || isFile && code == CURLE_OK
+        let gotResponse = transfer.status != 0 || isFile && code == CURLE_OK
         let exchange: HTTPExchange? = gotResponse || !hops.isEmpty ? HTTPExchange(
-            status: isFile ? 0 : (status != 0 ? status : t.status),
-            effectiveURL: effective.map { String(cString: $0) } ?? t.currentURL,
+            status: isFile ? 0 : (status != 0 ? status : transfer.status),
+            effectiveURL: effective.map { String(cString: $0) } ?? transfer.currentURL,
             redirects: hops,
-            headers: t.headers,
+            headers: transfer.headers,
             httpVersion: isFile ? nil : httpVersionName(version),
             primaryIP: ip.flatMap { $0.pointee == 0 ? nil : String(cString: $0) },
             downloadedBytes: Int64(downloaded),
-            bodyBytes: t.body.count,
+            bodyBytes: transfer.body.count,
             totalSeconds: Double(micros) / 1e6,
-            requestHeaderLines: t.requestLines,
-            responseHeaderLines: t.responseLines) : nil
+            requestHeaderLines: transfer.requestLines,
+            responseHeaderLines: transfer.responseLines) : nil
 
         let outcome: FetchOutcome
         if code == CURLE_OK {
-            outcome = httpOutcome(t, status: isFile ? 200 : status, headers: t.headers)
+            outcome = httpOutcome(transfer, status: isFile ? 200 : status, headers: transfer.headers)
         } else {
-            outcome = .failed(failure(t, code: code, hops: hops, configuration: configuration))
+            outcome = .failed(failure(transfer, code: code, hops: hops, configuration: configuration))
         }
-        return FetchResult(request: t.request, outcome: outcome, http: exchange)
+        return FetchResult(request: transfer.request, outcome: outcome, http: exchange)
     }
 
-    private static func httpOutcome(_ t: Transfer, status: Int, headers: ResponseHeaders) -> FetchOutcome {
+    private static func httpOutcome(_ transfer: Transfer, status: Int, headers: ResponseHeaders) -> FetchOutcome {
         switch status {
         case 200..<300:
-            let stored = t.request.validators
+            let stored = transfer.request.validators
             if status == 200 {
-                if let e = headers.etag, e == stored.etag { return .notModified(.sameETag) }
+                if let etag = headers.etag, etag == stored.etag { return .notModified(.sameETag) }
                 if headers.etag == nil || stored.etag == nil, let lm = headers.lastModified, lm == stored.lastModified {
                     return .notModified(.sameLastModified)
                 }
             }
-            return .fetched(t.body)
+            return .fetched(transfer.body)
         case 304:
             return .notModified(.status304)
         case 410:
@@ -70,9 +70,9 @@ enum ResultBuilder {
         default:
             var msg = "HTTP \(status) \(reasonPhrase(status))".trimmingASCIISpaces()
             let retry = status == 429 || status == 503 ? headers.retryAfter : nil
-            if let r = retry {
-                switch r {
-                case .seconds(let s): msg += ", retry after \(s) s"
+            if let header = retry {
+                switch header {
+                case .seconds(let seconds): msg += ", retry after \(seconds) s"
                 case .date: msg += ", retry after \(headers["retry-after"] ?? "")"
                 }
             }
@@ -80,32 +80,32 @@ enum ResultBuilder {
         }
     }
 
-    private static func failure(_ t: Transfer, code: CURLcode, hops: [RedirectHop], configuration: FetchConfiguration) -> FetchError {
-        let curlText = t.curlErrorText.isEmpty ? Curl.describe(code) : t.curlErrorText
+    private static func failure(_ transfer: Transfer, code: CURLcode, hops: [RedirectHop], configuration: FetchConfiguration) -> FetchError {
+        let curlText = transfer.curlErrorText.isEmpty ? Curl.describe(code) : transfer.curlErrorText
         func error(_ stage: FetchStage, _ message: String) -> FetchError {
             FetchError(stage: stage, message: message, curlCode: Int(code.rawValue), curlMessage: curlText)
         }
-        if t.tooLarge || code == CURLE_FILESIZE_EXCEEDED {
-            let declared = t.headers["content-length"].map { " (Content-Length: \($0))" } ?? ""
+        if transfer.tooLarge || code == CURLE_FILESIZE_EXCEEDED {
+            let declared = transfer.headers["content-length"].map { " (Content-Length: \($0))" } ?? ""
             return error(.tooLarge, "the body is larger than the limit of \(configuration.maxBodyBytes) bytes\(declared); nothing of it was kept")
         }
-        if let blocked = t.blockedReason {
+        if let blocked = transfer.blockedReason {
             return error(.blocked, blocked)
         }
         switch code {
         case CURLE_URL_MALFORMAT:
-            return error(.url, "\(t.currentURL): \(curlText)")
+            return error(.url, "\(transfer.currentURL): \(curlText)")
         case CURLE_UNSUPPORTED_PROTOCOL:
             // Schemes were checked before the transfer: here it is a redirect to a
             // disallowed scheme, or an answer that is not HTTP at all (HTTP/0.9).
-            if (300..<400).contains(t.status), let loc = t.headers.location {
-                return error(.redirect, "a redirect to \(URLResolver.resolve(loc, against: t.currentURL)), whose scheme is not allowed (http and https only)")
+            if (300..<400).contains(transfer.status), let loc = transfer.headers.location {
+                return error(.redirect, "a redirect to \(URLResolver.resolve(loc, against: transfer.currentURL)), whose scheme is not allowed (http and https only)")
             }
             return error(.receive, "the server's answer is not HTTP/1.x or HTTP/2")
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
-            return error(.resolve, "could not resolve the host of \(t.currentURL)")
+            return error(.resolve, "could not resolve the host of \(transfer.currentURL)")
         case CURLE_COULDNT_CONNECT:
-            return error(.connect, "could not connect to \(hostKey(of: t.currentURL) ?? t.currentURL)")
+            return error(.connect, "could not connect to \(hostKey(of: transfer.currentURL) ?? transfer.currentURL)")
         case CURLE_OPERATION_TIMEDOUT:
             if curlText.contains("too slow") {
                 return error(.timeout, "the server sent less than \(configuration.lowSpeedBytesPerSecond) bytes/s for \(configuration.lowSpeedSeconds) s (low-speed limit)")
@@ -113,14 +113,14 @@ enum ResultBuilder {
             if curlText.hasPrefix("Connection timed out") || curlText.hasPrefix("Resolving timed out") {
                 return error(.timeout, "could not connect within \(configuration.connectTimeoutMilliseconds / 1000) s")
             }
-            let what = t.status == 0 ? "no answer" : "no complete answer"
+            let what = transfer.status == 0 ? "no answer" : "no complete answer"
             return error(.timeout, "\(what) within the \(Double(configuration.totalTimeoutMilliseconds) / 1000) s limit")
         case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER,
             CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS,
             CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_ENGINE_SETFAILED, CURLE_SSL_CRL_BADFILE, CURLE_SSL_SHUTDOWN_FAILED:
             return error(.tls, "TLS failed: \(curlText)")
         case CURLE_BAD_CONTENT_ENCODING:
-            return error(.decode, "the body could not be decoded (Content-Encoding: \(t.headers["content-encoding"] ?? "?"))")
+            return error(.decode, "the body could not be decoded (Content-Encoding: \(transfer.headers["content-encoding"] ?? "?"))")
         case CURLE_TOO_MANY_REDIRECTS:
             let urls = hops.map(\.url)
             if let last = hops.last, urls.contains(last.location) {
@@ -128,7 +128,7 @@ enum ResultBuilder {
             }
             return error(.redirect, "more than \(configuration.maxRedirects) redirects")
         case CURLE_FILE_COULDNT_READ_FILE:
-            return error(.url, "\(t.currentURL): no such file, or it cannot be read")
+            return error(.url, "\(transfer.currentURL): no such file, or it cannot be read")
         case CURLE_WRITE_ERROR:
             return error(.receive, "the body could not be stored")
         case CURLE_OUT_OF_MEMORY:
@@ -139,8 +139,8 @@ enum ResultBuilder {
         }
     }
 
-    private static func httpVersionName(_ v: Int) -> String? {
-        switch v {
+    private static func httpVersionName(_ version: Int) -> String? {
+        switch version {
         case CURL_HTTP_VERSION_1_0: return "1.0"
         case CURL_HTTP_VERSION_1_1: return "1.1"
         case CURL_HTTP_VERSION_2_0: return "2"

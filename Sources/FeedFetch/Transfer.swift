@@ -52,13 +52,13 @@ final class Transfer {
     // MARK: Callbacks
 
     func receiveHeaderLine(_ p: UnsafeBufferPointer<UInt8>) {
-        var n = p.count
-        while n > 0, p[n - 1] == 0x0A || p[n - 1] == 0x0D { n -= 1 }
-        let line = UnsafeBufferPointer(rebasing: p[0..<n])
-        if request.recordHeaders, n > 0 { responseLines.append(String(decoding: line, as: UTF8.self)) }
+        var count = p.count
+        while count > 0, p[count - 1] == 0x0A || p[count - 1] == 0x0D { count -= 1 }
+        let line = UnsafeBufferPointer(rebasing: p[0..<count])
+        if request.recordHeaders, count > 0 { responseLines.append(String(decoding: line, as: UTF8.self)) }
         if line.starts(with: "HTTP/".utf8) {
             startResponse(statusLine: line)
-        } else if n > 0, line[0] == 0x20 || line[0] == 0x09 {
+        } else if count > 0, line[0] == 0x20 || line[0] == 0x09 {
             // An obsolete folded continuation line: part of the previous field's value.
             if var last = headers.removeLast() {
                 last.value += " " + String(decoding: line, as: UTF8.self).trimmingASCIISpaces()
@@ -110,8 +110,8 @@ final class Transfer {
 
     func recordRequestHeaders(_ p: UnsafeBufferPointer<UInt8>) {
         for line in p.split(separator: 0x0A, omittingEmptySubsequences: true) {
-            let l = line.last == 0x0D ? line.dropLast() : line[...]
-            if !l.isEmpty { requestLines.append(String(decoding: l, as: UTF8.self)) }
+            let trimmed = line.last == 0x0D ? line.dropLast() : line[...]
+            if !trimmed.isEmpty { requestLines.append(String(decoding: trimmed, as: UTF8.self)) }
         }
     }
 
