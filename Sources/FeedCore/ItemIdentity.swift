@@ -15,32 +15,32 @@ public enum ItemIdentity: Sendable, Hashable, CustomStringConvertible {
     /// The identity's canonical text; what the article id is hashed from.
     public var key: String {
         switch self {
-        case .guid(let g): return "guid:" + g
-        case .guidAndLink(let g, let l): return "guid:" + g + "\u{1F}link:" + l
-        case .link(let l): return "link:" + l
-        case .content(let h): return "content:" + h
+        case .guid(let guid): return "guid:" + guid
+        case .guidAndLink(let guid, let link): return "guid:" + guid + "\u{1F}link:" + link
+        case .link(let link): return "link:" + link
+        case .content(let digest): return "content:" + digest
         }
     }
 
     public var description: String { key }
 
     /// Hashes `key` without building it (one string fewer per item).
-    func hashKey(into h: inout SHA256) {
+    func hashKey(into digest: inout SHA256) {
         switch self {
-        case .guid(let g):
-            h.update("guid:")
-            h.update(g)
-        case .guidAndLink(let g, let l):
-            h.update("guid:")
-            h.update(g)
-            h.update("\u{1F}link:")
-            h.update(l)
-        case .link(let l):
-            h.update("link:")
-            h.update(l)
-        case .content(let c):
-            h.update("content:")
-            h.update(c)
+        case .guid(let guid):
+            digest.update("guid:")
+            digest.update(guid)
+        case .guidAndLink(let guid, let link):
+            digest.update("guid:")
+            digest.update(guid)
+            digest.update("\u{1F}link:")
+            digest.update(link)
+        case .link(let link):
+            digest.update("link:")
+            digest.update(link)
+        case .content(let content):
+            digest.update("content:")
+            digest.update(content)
         }
     }
 
@@ -51,52 +51,52 @@ public enum ItemIdentity: Sendable, Hashable, CustomStringConvertible {
         var latest = [String: Int](minimumCapacity: items.count)
         var repeated = [Bool](repeating: false, count: items.count)
         var unusable = 0
-        for i in items.indices {
-            guard let g = items[i].guid, !g.isEmpty else {
+        for index in items.indices {
+            guard let guid = items[index].guid, !guid.isEmpty else {
                 unusable += 1
                 continue
             }
-            if let earlier = latest.updateValue(i, forKey: g) {
+            if let earlier = latest.updateValue(index, forKey: guid) {
                 repeated[earlier] = true
-                repeated[i] = true
+                repeated[index] = true
             }
         }
-        for r in repeated where r { unusable += 1 }
+        for isRepeated in repeated where isRepeated { unusable += 1 }
         // More than 5% empty or repeated: the feed's GUIDs are not identities.
         let guidsUsable = unusable * 20 <= items.count
         // By index: items are read in place, not copied.
-        return items.indices.map { i in
-            let link = items[i].link.flatMap { $0.isEmpty ? nil : $0 }
-            if let g = items[i].guid, !g.isEmpty, guidsUsable || link == nil {
-                if repeated[i], let l = link { return .guidAndLink(g, l) }
-                return .guid(g)
+        return items.indices.map { index in
+            let link = items[index].link.flatMap { $0.isEmpty ? nil : $0 }
+            if let guid = items[index].guid, !guid.isEmpty, guidsUsable || link == nil {
+                if repeated[index], let link { return .guidAndLink(guid, link) }
+                return .guid(guid)
             }
-            if let l = link { return .link(l) }
+            if let link { return .link(link) }
             // RSS 1.0's rdf:about names the item where nothing else does; it comes after
             // the link so that an RSS 1.0 item (which always has both, usually equal) keeps
             // the identity it had before rdf:about was read.
-            if let about = items[i].about, !about.isEmpty { return .link(about) }
-            return .content(contentHash(items[i]))
+            if let about = items[index].about, !about.isEmpty { return .link(about) }
+            return .content(contentHash(items[index]))
         }
     }
 
     /// A GUID-less, link-less item is its title, date and text.
     static func contentHash(_ item: FeedItem) -> String {
-        var h = SHA256()
-        func field(_ r: RichText?) {
-            switch r {
-            case .text(let s)?: h.update("t"); h.update(s)
-            case .html(let s)?: h.update("h"); s.bytes.withUnsafeBufferPointer { h.update(contiguous: $0) }
-            case .paragraphs(let s)?: h.update("p"); h.update(s)
-            case nil: h.update("-")
+        var sha = SHA256()
+        func field(_ text: RichText?) {
+            switch text {
+            case .text(let value)?: sha.update("t"); sha.update(value)
+            case .html(let value)?: sha.update("h"); value.bytes.withUnsafeBufferPointer { sha.update(contiguous: $0) }
+            case .paragraphs(let value)?: sha.update("p"); sha.update(value)
+            case nil: sha.update("-")
             }
-            h.update([0])
+            sha.update([0])
         }
         field(item.title)
-        h.update(item.articleDate.map { String($0.secondsSinceEpoch) } ?? "-")
-        h.update([0])
+        sha.update(item.articleDate.map { String($0.secondsSinceEpoch) } ?? "-")
+        sha.update([0])
         field(item.content ?? item.summary)
-        return h.finalize().hexString
+        return sha.finalize().hexString
     }
 }
 
@@ -108,10 +108,10 @@ public enum ItemIdentity: Sendable, Hashable, CustomStringConvertible {
 /// item always gets the same id, and equal GUIDs in different feeds do not collide.
 public enum ArticleID {
     public static func make(feedKey: String, identity: ItemIdentity) -> String {
-        var h = SHA256()
-        h.update(feedKey)
-        h.update("\u{1F}")
-        identity.hashKey(into: &h)
-        return h.finalize()[0..<8].hexString
+        var digest = SHA256()
+        digest.update(feedKey)
+        digest.update("\u{1F}")
+        identity.hashKey(into: &digest)
+        return digest.finalize()[0..<8].hexString
     }
 }

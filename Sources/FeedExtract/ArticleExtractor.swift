@@ -21,24 +21,24 @@ public struct ExtractedArticle: Sendable {
 
     /// The `feedspool extract --json` object.
     public var json: String {
-        var w = JSONWriter()
-        w.beginObject()
-        w.string("url", url)
-        w.string("title", title)
-        w.string("author", author)
-        w.string("published", published?.utcString)
-        w.string("published_local", published?.rfc3339String)
-        w.string("language", language)
-        w.string("body", body)
-        w.int("words", Int64(words))
-        w.string("source", source)
-        w.raw("confidence", String(format2(confidence)))
-        w.endObject()
-        return w.string
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.string("url", url)
+        writer.string("title", title)
+        writer.string("author", author)
+        writer.string("published", published?.utcString)
+        writer.string("published_local", published?.rfc3339String)
+        writer.string("language", language)
+        writer.string("body", body)
+        writer.int("words", Int64(words))
+        writer.string("source", source)
+        writer.raw("confidence", String(format2(confidence)))
+        writer.endObject()
+        return writer.string
     }
 
-    private func format2(_ d: Double) -> String {
-        let hundredths = Int((max(0, min(1, d)) * 100).rounded())
+    private func format2(_ value: Double) -> String {
+        let hundredths = Int((max(0, min(1, value)) * 100).rounded())
         return hundredths == 100 ? "1" : "0." + (hundredths < 10 ? "0" : "") + String(hundredths)
     }
 }
@@ -125,13 +125,13 @@ public enum ArticleExtractor {
         var count = 0
         var inWord = false
         var text = s
-        text.withUTF8 { u in
+        text.withUTF8 { bytes in
             var i = 0
-            while i < u.count {
-                let c = u[i]
+            while i < bytes.count {
+                let c = bytes[i]
                 if c == 0x20 || c == 0x0A {
                     inWord = false
-                } else if c >= 0xE3 && c <= 0xED || c == 0xF0 && i + 1 < u.count && u[i + 1] >= 0xA0 && u[i + 1] <= 0xAF {
+                } else if c >= 0xE3 && c <= 0xED || c == 0xF0 && i + 1 < bytes.count && bytes[i + 1] >= 0xA0 && bytes[i + 1] <= 0xAF {
                     // Chinese, Japanese and Korean (U+3000–U+D7FF, U+20000–U+2FFFF) are
                     // written without spaces: a character is a word.
                     count += 1
@@ -265,8 +265,8 @@ public enum ArticleExtractor {
         func tight(_ c: Int) -> Bool {
             holds(c) && !scoring.excluded[c] && scoring.textLength[c] <= max(scoring.textLength[top] * 2, scoring.textLength[top] + 2000)
         }
-        if let m = signals.microdataBody, holds(m) || (scoring.textLength[m] >= scoring.textLength[top] / 2 && !scoring.excluded[m]) {
-            if scoring.textLength[m] > 0 { return (m, "microdata") }
+        if let microdata = signals.microdataBody, holds(microdata) || (scoring.textLength[microdata] >= scoring.textLength[top] / 2 && !scoring.excluded[microdata]) {
+            if scoring.textLength[microdata] > 0 { return (microdata, "microdata") }
         }
         let articles = (0..<tree.count).filter { tree[$0].name == "article" && !scoring.excluded[$0] }
         if articles.count == 1, tight(articles[0]) { return (articles[0], "article") }

@@ -72,9 +72,9 @@ public enum Plausibility {
         func words(_ s: String, limit: Int) -> [String] {
             var out: [String] = []
             var current = ""
-            for c in s.lowercased() {
-                if c.isLetter || c.isNumber {
-                    current.append(c)
+            for ch in s.lowercased() {
+                if ch.isLetter || ch.isNumber {
+                    current.append(ch)
                 } else if !current.isEmpty {
                     out.append(current)
                     current = ""
@@ -92,8 +92,8 @@ public enum Plausibility {
 }
 
 extension ArticleExtractor {
-    static func isIdeographicScalar(_ u: Unicode.Scalar) -> Bool {
-        (0x3000...0xD7FF).contains(u.value) || (0x20000...0x2FFFF).contains(u.value)
+    static func isIdeographicScalar(_ scalar: Unicode.Scalar) -> Bool {
+        (0x3000...0xD7FF).contains(scalar.value) || (0x20000...0x2FFFF).contains(scalar.value)
     }
 }
 
@@ -101,8 +101,8 @@ extension String {
     /// Without blank characters at either end.
     func trimmingCharacters(whereBlank: Bool) -> String {
         var s = Substring(self)
-        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
-        while let l = s.last, l.isWhitespace { s = s.dropLast() }
+        while let first = s.first, first.isWhitespace { s = s.dropFirst() }
+        while let last = s.last, last.isWhitespace { s = s.dropLast() }
         return String(s)
     }
 }

@@ -31,30 +31,30 @@ struct PageSignals {
             case "title", "meta", "html", "script": break
             default: if tree.nodes[i].attributes.isEmpty { continue }
             }
-            let n = tree[i]
-            switch n.name {
+            let node = tree[i]
+            switch node.name {
             case "title" where documentTitle == nil:
                 documentTitle = TextBuilder.oneLine(tree.rawTextIncludingSkipped(i)).nilIfEmpty
             case "meta":
-                if let key = (n.attribute("property") ?? n.attribute("name") ?? n.attribute("itemprop"))?.lowercased(),
-                    let content = n.attribute("content"), meta[key] == nil
+                if let key = (node.attribute("property") ?? node.attribute("name") ?? node.attribute("itemprop"))?.lowercased(),
+                    let content = node.attribute("content"), meta[key] == nil
                 {
                     meta[key] = content
                 }
             case "html" where htmlLang == nil:
-                htmlLang = n.attribute("lang")
-            case "script" where n.attribute("type")?.lowercased().hasSuffix("ld+json") == true:
+                htmlLang = node.attribute("lang")
+            case "script" where node.attribute("type")?.lowercased().hasSuffix("ld+json") == true:
                 let json = tree.rawTextIncludingSkipped(i)
                 if let value = try? JSONValue.parse(Array(json.utf8)) { collectArticles(value, depth: 0) }
             default:
                 break
             }
-            if let prop = n.attribute("itemprop")?.lowercased(), !n.isText {
+            if let prop = node.attribute("itemprop")?.lowercased(), !node.isText {
                 switch prop {
                 case "articlebody": if microdataBody == nil { microdataBody = i }
-                case "headline": if microdataHeadline == nil { microdataHeadline = n.attribute("content") ?? TextBuilder.oneLine(tree.rawText(of: i)).nilIfEmpty }
-                case "datepublished": if microdataDate == nil { microdataDate = n.attribute("content") ?? n.attribute("datetime") ?? TextBuilder.oneLine(tree.rawText(of: i)).nilIfEmpty }
-                case "author": if microdataAuthor == nil { microdataAuthor = n.attribute("content") ?? TextBuilder.oneLine(tree.rawText(of: i)).nilIfEmpty }
+                case "headline": if microdataHeadline == nil { microdataHeadline = node.attribute("content") ?? TextBuilder.oneLine(tree.rawText(of: i)).nilIfEmpty }
+                case "datepublished": if microdataDate == nil { microdataDate = node.attribute("content") ?? node.attribute("datetime") ?? TextBuilder.oneLine(tree.rawText(of: i)).nilIfEmpty }
+                case "author": if microdataAuthor == nil { microdataAuthor = node.attribute("content") ?? TextBuilder.oneLine(tree.rawText(of: i)).nilIfEmpty }
                 default: break
                 }
             }
@@ -62,40 +62,40 @@ struct PageSignals {
     }
 
     /// Article objects anywhere in a JSON-LD value: top level, arrays, `@graph`.
-    private mutating func collectArticles(_ v: JSONValue, depth: Int) {
+    private mutating func collectArticles(_ value: JSONValue, depth: Int) {
         guard depth < 8 else { return }
-        switch v {
+        switch value {
         case .array(let items):
             for item in items { collectArticles(item, depth: depth + 1) }
         case .object:
-            if Self.types(of: v).contains(where: { Self.articleTypes.contains($0) }) { jsonLD.append(v) }
-            if let graph = v["@graph"] { collectArticles(graph, depth: depth + 1) }
-            if let main = v["mainEntity"] { collectArticles(main, depth: depth + 1) }
+            if Self.types(of: value).contains(where: { Self.articleTypes.contains($0) }) { jsonLD.append(value) }
+            if let graph = value["@graph"] { collectArticles(graph, depth: depth + 1) }
+            if let main = value["mainEntity"] { collectArticles(main, depth: depth + 1) }
         default:
             break
         }
     }
 
-    static func types(of v: JSONValue) -> [String] {
-        switch v["@type"] {
-        case .string(let s)?: return [s.lowercased()]
-        case .array(let a)?: return a.compactMap { $0.string?.lowercased() }
+    static func types(of value: JSONValue) -> [String] {
+        switch value["@type"] {
+        case .string(let text)?: return [text.lowercased()]
+        case .array(let list)?: return list.compactMap { $0.string?.lowercased() }
         default: return []
         }
     }
 
     /// The first non-empty string of `key` among the article objects.
     func jsonLD(_ key: String) -> String? {
-        for o in jsonLD {
-            if let s = o[key]?.string.map(TextBuilder.oneLine), !s.isEmpty { return s }
+        for object in jsonLD {
+            if let text = object[key]?.string.map(TextBuilder.oneLine), !text.isEmpty { return text }
         }
         return nil
     }
 
     /// `articleBody` of the article objects, as paragraphs (its line breaks kept).
     var jsonLDBody: String? {
-        for o in jsonLD {
-            if let body = o["articleBody"]?.string, !body.isEmpty {
+        for object in jsonLD {
+            if let body = object["articleBody"]?.string, !body.isEmpty {
                 // Some sites put HTML in it; its tags are no text.
                 return RichText.plainParagraphs(Self.withoutTags(body)).nilIfEmpty
             }
@@ -105,22 +105,22 @@ struct PageSignals {
 
     /// Author names of the article objects: a string, an object with `name`, or a list.
     var jsonLDAuthors: [String] {
-        for o in jsonLD {
-            guard let a = o["author"] else { continue }
-            let names = (a.array ?? [a]).compactMap { v -> String? in
-                (v.string ?? v["name"]?.string).map(TextBuilder.oneLine).flatMap(\.nilIfEmpty)
+        for object in jsonLD {
+            guard let list = object["author"] else { continue }
+            let names = (list.array ?? [list]).compactMap { value -> String? in
+                (value.string ?? value["name"]?.string).map(TextBuilder.oneLine).flatMap(\.nilIfEmpty)
             }
             if !names.isEmpty { return names }
         }
         return []
     }
 
-    static func withoutTags(_ s: String) -> String {
-        guard s.contains("<") else { return s }
+    static func withoutTags(_ text: String) -> String {
+        guard text.contains("<") else { return text }
         var out = ""
         var inTag = false
-        for c in s {
-            if c == "<" { inTag = true } else if c == ">" && inTag { inTag = false } else if !inTag { out.append(c) }
+        for ch in text {
+            if ch == "<" { inTag = true } else if ch == ">" && inTag { inTag = false } else if !inTag { out.append(ch) }
         }
         return out
     }

@@ -38,7 +38,7 @@ public struct RobotsTxt: Sendable {
             switch key {
             case "user-agent":
                 if !lastWasAgent {
-                    if let g = current { groups.append(g) }
+                    if let group = current { groups.append(group) }
                     current = Group()
                 }
                 current?.agents.append(value.lowercased())
@@ -49,12 +49,12 @@ public struct RobotsTxt: Sendable {
                 if !value.isEmpty { current?.rules.append(Rule(allow: key == "allow", pattern: Array(value.utf8))) }
             case "crawl-delay":
                 lastWasAgent = false
-                if let d = Double(value), d >= 0 { current?.crawlDelay = d }
+                if let delay = Double(value), delay >= 0 { current?.crawlDelay = delay }
             default:
                 lastWasAgent = false
             }
         }
-        if let g = current { groups.append(g) }
+        if let group = current { groups.append(group) }
     }
 
     private func group(for agent: String) -> Group? {
@@ -110,8 +110,8 @@ public struct RobotsTxt: Sendable {
 extension Substring {
     var trimmingSpaces: String {
         var s = self
-        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+        while let first = s.first, first == " " || first == "\t" { s = s.dropFirst() }
+        while let last = s.last, last == " " || last == "\t" { s = s.dropLast() }
         return String(s)
     }
 }

@@ -8,8 +8,8 @@ public enum TextOverlap {
         var start: String.Index?
         var i = text.startIndex
         while i < text.endIndex {
-            let c = text[i]
-            let word = c.isLetter || c.isNumber || c == "_" || c.unicodeScalars.first!.properties.isAlphabetic
+            let ch = text[i]
+            let word = ch.isLetter || ch.isNumber || ch == "_" || ch.unicodeScalars.first!.properties.isAlphabetic
             if word {
                 if start == nil { start = i }
             } else if let s = start {
@@ -24,8 +24,8 @@ public enum TextOverlap {
             if !tokens.isEmpty { out[tokens.joined(separator: " "), default: 0] += 1 }
             return out
         }
-        for k in 0...(tokens.count - 4) {
-            out[tokens[k..<(k + 4)].joined(separator: " "), default: 0] += 1
+        for shingle in 0...(tokens.count - 4) {
+            out[tokens[shingle..<(shingle + 4)].joined(separator: " "), default: 0] += 1
         }
         return out
     }
@@ -37,7 +37,7 @@ public enum TextOverlap {
         let total = sa.values.reduce(0, +)
         guard total > 0 else { return 0 }
         var shared = 0
-        for (k, n) in sa { shared += min(n, sb[k] ?? 0) }
+        for (shingle, n) in sa { shared += min(n, sb[shingle] ?? 0) }
         return Double(shared) / Double(total)
     }
 
@@ -45,11 +45,11 @@ public enum TextOverlap {
     /// `reference`, normalised to sum to 1 (one page's share of a corpus' precision and
     /// recall).
     public static func confusion(extracted: String, reference: String) -> (tp: Double, fp: Double, fn: Double) {
-        let e = shingles(extracted), r = shingles(reference)
+        let extractedShingles = shingles(extracted), referenceShingles = shingles(reference)
         var tp = 0
-        for (k, n) in e { tp += min(n, r[k] ?? 0) }
-        let fp = e.values.reduce(0, +) - tp
-        let fn = r.values.reduce(0, +) - tp
+        for (shingle, n) in extractedShingles { tp += min(n, referenceShingles[shingle] ?? 0) }
+        let fp = extractedShingles.values.reduce(0, +) - tp
+        let fn = referenceShingles.values.reduce(0, +) - tp
         let sum = Double(tp + fp + fn)
         guard sum > 0 else { return (0, 0, 0) }
         return (Double(tp) / sum, Double(fp) / sum, Double(fn) / sum)
