@@ -31,9 +31,9 @@ public struct Article: Sendable, Hashable {
     /// into a buffer of their own: no whole-article string is built). `rendered` is these
     /// pieces joined.
     public func render(_ sink: (UnsafeBufferPointer<UInt8>) -> Void) {
-        func put(_ s: String) {
-            var s = s
-            s.withUTF8(sink)
+        func put(_ text: String) {
+            var text = text
+            text.withUTF8(sink)
         }
         put(" date ")
         put(date)
@@ -115,7 +115,7 @@ public struct ArticleBuilder<Converter: MarkupConverter> {
     /// A title field as one line of text.
     public mutating func titleText(_ title: RichText) -> String {
         switch title {
-        case .text(let s): return TextBuilder.oneLine(s)
+        case .text(let text): return TextBuilder.oneLine(text)
         default: return TextBuilder.oneLine(title.articleText(using: &converter))
         }
     }

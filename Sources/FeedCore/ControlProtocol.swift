@@ -29,18 +29,18 @@ public enum ControlProtocol {
 
         /// The request's line (without its newline).
         public var encoded: String {
-            var w = JSONWriter()
-            w.beginObject()
-            w.int("v", Int64(v ?? ControlProtocol.version))
-            w.string("cmd", cmd)
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.int("v", Int64(v ?? ControlProtocol.version))
+            writer.string("cmd", cmd)
             if let feeds {
-                w.beginArray("feeds")
-                for f in feeds { w.string(nil, f) }
-                w.endArray()
+                writer.beginArray("feeds")
+                for feed in feeds { writer.string(nil, feed) }
+                writer.endArray()
             }
-            if let article { w.string("article", article) }
-            w.endObject()
-            return w.string
+            if let article { writer.string("article", article) }
+            writer.endObject()
+            return writer.string
         }
     }
 
@@ -106,15 +106,15 @@ public enum ControlProtocol {
     }
 
     public static func failure(_ code: String, _ message: String) -> String {
-        var w = JSONWriter()
-        w.beginObject()
-        w.int("v", Int64(version))
-        w.bool("ok", false)
-        w.beginObject("error")
-        w.string("code", code)
-        w.string("message", message)
-        w.endObject()
-        w.endObject()
-        return w.string
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.int("v", Int64(version))
+        writer.bool("ok", false)
+        writer.beginObject("error")
+        writer.string("code", code)
+        writer.string("message", message)
+        writer.endObject()
+        writer.endObject()
+        return writer.string
     }
 }

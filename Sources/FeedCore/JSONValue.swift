@@ -13,8 +13,8 @@ public enum JSONValue: Sendable, Equatable {
     case array([JSONValue])
     case object([(String, JSONValue)])
 
-    public static func == (a: JSONValue, b: JSONValue) -> Bool {
-        switch (a, b) {
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
         case (.null, .null): return true
         case (.bool(let x), .bool(let y)): return x == y
         case (.number(let x), .number(let y)): return x == y
@@ -38,12 +38,12 @@ public enum JSONValue: Sendable, Equatable {
 
     /// Reads one JSON value filling `bytes` (white space around it allowed).
     public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(SyntaxError) -> JSONValue {
-        var r = Reader(p: bytes)
-        r.skipSpace()
-        let v = try r.value(depth: 0)
-        r.skipSpace()
-        guard r.i == bytes.count else { throw r.error("text after the JSON value") }
-        return v
+        var reader = Reader(p: bytes)
+        reader.skipSpace()
+        let value = try reader.value(depth: 0)
+        reader.skipSpace()
+        guard reader.i == bytes.count else { throw reader.error("text after the JSON value") }
+        return value
     }
 
     /// Reads one JSON value from an array of bytes.
@@ -61,22 +61,22 @@ public enum JSONValue: Sendable, Equatable {
 
     /// The string, or nil.
     public var string: String? {
-        if case .string(let s) = self { return s }
+        if case .string(let text) = self { return text }
         return nil
     }
 
     /// A string, or a number's text: ids and sizes come both ways.
     public var scalarText: String? {
         switch self {
-        case .string(let s): return s
-        case .number(let n): return n
+        case .string(let text): return text
+        case .number(let number): return number
         default: return nil
         }
     }
 
     /// The boolean, or nil.
     public var bool: Bool? {
-        if case .bool(let b) = self { return b }
+        if case .bool(let flag) = self { return flag }
         return nil
     }
 
@@ -88,17 +88,17 @@ public enum JSONValue: Sendable, Equatable {
 
     /// The value as one line of JSON (numbers as they were read).
     public var encoded: String {
-        var w = JSONWriter()
-        w.value(nil, self)
-        return w.string
+        var writer = JSONWriter()
+        writer.value(nil, self)
+        return writer.string
     }
 
     /// An integral number (or a string of one), or nil.
     public var int64: Int64? {
         switch self {
-        case .number(let n), .string(let n):
-            if let i = Int64(n) { return i }
-            if let d = Double(n), d.rounded() == d, abs(d) < 9.2e18 { return Int64(d) }
+        case .number(let number), .string(let number):
+            if let integer = Int64(number) { return integer }
+            if let double = Double(number), double.rounded() == double, abs(double) < 9.2e18 { return Int64(double) }
             return nil
         default: return nil
         }

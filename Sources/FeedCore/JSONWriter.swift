@@ -68,16 +68,16 @@ public struct JSONWriter: Sendable {
     private mutating func prefix(_ key: String?) {
         if needsComma[needsComma.count - 1] { bytes.append(0x2C) }
         needsComma[needsComma.count - 1] = true
-        if let k = key {
-            writeString(k)
+        if let name = key {
+            writeString(name)
             bytes.append(0x3A)
         }
     }
 
-    private mutating func writeString(_ s: String) {
+    private mutating func writeString(_ text: String) {
         bytes.append(0x22)
-        for b in s.utf8 {
-            switch b {
+        for byte in text.utf8 {
+            switch byte {
             case 0x22: bytes.append(contentsOf: [0x5C, 0x22])
             case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])
             case 0x0A: bytes.append(contentsOf: [0x5C, 0x6E])
@@ -85,8 +85,8 @@ public struct JSONWriter: Sendable {
             case 0x09: bytes.append(contentsOf: [0x5C, 0x74])
             case 0..<0x20, 0x7F:
                 let hex = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 15)]])
-            default: bytes.append(b)
+                bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 15)]])
+            default: bytes.append(byte)
             }
         }
         bytes.append(0x22)

@@ -31,9 +31,9 @@ public struct PublisherHints: Sendable, Equatable {
     /// The longest interval the publisher asks for, with its name.
     var longest: (seconds: Int64, reason: String)? {
         var best: (Int64, String)?
-        func offer(_ s: Int64?, _ why: String) {
-            guard let s, s > 0 else { return }
-            if s > (best?.0 ?? 0) { best = (s, why) }
+        func offer(_ seconds: Int64?, _ why: String) {
+            guard let seconds, seconds > 0 else { return }
+            if seconds > (best?.0 ?? 0) { best = (seconds, why) }
         }
         if let t = ttlMinutes { offer(Int64(t) * 60, "ttl \(t) min") }
         if let p = updatePeriod {
@@ -92,8 +92,8 @@ public struct PollSchedule: Sendable, Equatable {
         case .success(let hints):
             var delay = clamp(interval)
             var reason = "every \(Self.duration(delay))"
-            if let (s, why) = hints.longest, clamp(s) > delay {
-                delay = clamp(s)
+            if let (seconds, why) = hints.longest, clamp(seconds) > delay {
+                delay = clamp(seconds)
                 reason = "publisher: \(why)"
             }
             var at = now + jittered(delay, &rng)
@@ -103,27 +103,27 @@ public struct PollSchedule: Sendable, Equatable {
             }
             return NextPoll(at: at, reason: reason)
         case .failure(let streak, let retryAfter):
-            let n = max(1, streak)
+            let failures = max(1, streak)
             // Double the usual interval per failure in a row: a struggling publisher is
             // asked less often, never more often than usual.
             var delay = clamp(interval)
-            for _ in 1..<min(n, 32) where delay < ceiling { delay = min(ceiling, delay * 2) }
+            for _ in 1..<min(failures, 32) where delay < ceiling { delay = min(ceiling, delay * 2) }
             var at = now + jittered(delay, &rng)
-            var reason = "backing off after \(n) failure\(n == 1 ? "" : "s") in a row"
-            if let r = retryAfter, now + min(r, retryAfterLimit) > at {
-                at = now + min(r, retryAfterLimit)
-                reason = "Retry-After \(Self.duration(min(r, retryAfterLimit)))"
+            var reason = "backing off after \(failures) failure\(failures == 1 ? "" : "s") in a row"
+            if let requested = retryAfter, now + min(requested, retryAfterLimit) > at {
+                at = now + min(requested, retryAfterLimit)
+                reason = "Retry-After \(Self.duration(min(requested, retryAfterLimit)))"
             }
             return NextPoll(at: at, reason: reason)
         }
     }
 
-    private func clamp(_ s: Int64) -> Int64 { Swift.min(ceiling, Swift.max(floor, s)) }
+    private func clamp(_ seconds: Int64) -> Int64 { Swift.min(ceiling, Swift.max(floor, seconds)) }
 
     private func jittered(_ delay: Int64, _ rng: inout some RandomNumberGenerator) -> Int64 {
         guard jitter > 0 else { return delay }
-        let f = Double.random(in: -jitter...jitter, using: &rng)
-        return clamp(Int64((Double(delay) * (1 + f)).rounded()))
+        let factor = Double.random(in: -jitter...jitter, using: &rng)
+        return clamp(Int64((Double(delay) * (1 + factor)).rounded()))
     }
 
     /// The first start of an hour from `t` on that is neither a skipped hour (GMT) nor on a
@@ -144,10 +144,10 @@ public struct PollSchedule: Sendable, Equatable {
         return nil
     }
 
-    static func duration(_ s: Int64) -> String {
-        if s % 86400 == 0 { return "\(s / 86400) d" }
-        if s % 3600 == 0 { return "\(s / 3600) h" }
-        if s % 60 == 0 { return "\(s / 60) min" }
-        return "\(s) s"
+    static func duration(_ seconds: Int64) -> String {
+        if seconds % 86400 == 0 { return "\(seconds / 86400) d" }
+        if seconds % 3600 == 0 { return "\(seconds / 3600) h" }
+        if seconds % 60 == 0 { return "\(seconds / 60) min" }
+        return "\(seconds) s"
     }
 }

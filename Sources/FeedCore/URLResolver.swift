@@ -43,21 +43,21 @@ public enum URLResolver {
     }
 
     /// The scheme of an absolute URL (`http` of `http://…`), or nil.
-    public static func scheme(of s: String) -> String? {
-        guard let n = schemeLength(of: s) else { return nil }
-        return String(decoding: s.utf8.prefix(n), as: UTF8.self)
+    public static func scheme(of text: String) -> String? {
+        guard let length = schemeLength(of: text) else { return nil }
+        return String(decoding: text.utf8.prefix(length), as: UTF8.self)
     }
 
     /// The length in bytes of the scheme of an absolute URL (`ALPHA *( ALPHA / DIGIT /
     /// "+" / "-" / "." )` before a `:`), or nil. Works on the bytes: links are resolved for
     /// every item.
-    static func schemeLength(of s: String) -> Int? {
-        var n = 0
-        for c in s.utf8 {
-            let letter = (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A
-            if c == 0x3A { return n > 0 ? n : nil }
-            guard letter || (n > 0 && ((c >= 0x30 && c <= 0x39) || c == 0x2B || c == 0x2D || c == 0x2E)) else { return nil }
-            n += 1
+    static func schemeLength(of text: String) -> Int? {
+        var length = 0
+        for byte in text.utf8 {
+            let letter = (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A
+            if byte == 0x3A { return length > 0 ? length : nil }
+            guard letter || (length > 0 && ((byte >= 0x30 && byte <= 0x39) || byte == 0x2B || byte == 0x2D || byte == 0x2E)) else { return nil }
+            length += 1
         }
         return nil
     }

@@ -101,10 +101,10 @@ extension FeedDocumentBuilder {
             item.summary = st.dcDescription ?? st.mediaDescription ?? st.itunesSummary.map { RichText.text($0) }
         }
         if item.title == nil {
-            if let t = st.dcTitle ?? st.mediaTitle { item.title = richText(t, kind: .rssTitle, isXHTML: false) }
+            if let text = st.dcTitle ?? st.mediaTitle { item.title = richText(text, kind: .rssTitle, isXHTML: false) }
         }
-        if item.authors.isEmpty, let a = st.itunesAuthor.flatMap({ PersonText.plainName($0).nilIfEmpty }) {
-            item.authors.append(Person(name: a))
+        if item.authors.isEmpty, let author = st.itunesAuthor.flatMap({ PersonText.plainName($0).nilIfEmpty }) {
+            item.authors.append(Person(name: author))
         }
         if item.thumbnail == nil { item.thumbnail = st.itunesImage }
         // Room for a feed's usual count at once, rather than growing (and moving every

@@ -72,15 +72,15 @@ public enum OPML {
         }
     }
 
-    private static func name(_ n: xmlNodePtr) -> String {
-        n.pointee.name.map { String(cString: $0) } ?? ""
+    private static func name(_ node: xmlNodePtr) -> String {
+        node.pointee.name.map { String(cString: $0) } ?? ""
     }
 
-    private static func attribute(_ n: xmlNodePtr, _ key: String) -> String? {
-        guard let v = xmlGetProp(n, key) else { return nil }
-        defer { fs_xml_free(v) }
-        let s = String(cString: v).trimmingCharacters()
-        return s.isEmpty ? nil : s
+    private static func attribute(_ node: xmlNodePtr, _ key: String) -> String? {
+        guard let property = xmlGetProp(node, key) else { return nil }
+        defer { fs_xml_free(property) }
+        let text = String(cString: property).trimmingCharacters()
+        return text.isEmpty ? nil : text
     }
 
     /// An OPML 2.0 document; feeds are nested in outlines by their first tag (the rest go
@@ -91,23 +91,23 @@ public enum OPML {
         func emit(_ group: [OPMLFeed], level: Int, indent: String) {
             var order: [String] = []
             var nested: [String: [OPMLFeed]] = [:]
-            for f in group {
-                if f.tags.count > level {
-                    let t = f.tags[level]
-                    if nested[t] == nil { order.append(t) }
-                    nested[t, default: []].append(f)
+            for feed in group {
+                if feed.tags.count > level {
+                    let tag = feed.tags[level]
+                    if nested[tag] == nil { order.append(tag) }
+                    nested[tag, default: []].append(feed)
                 }
             }
-            for f in group where f.tags.count <= level {
-                var line = "\(indent)<outline type=\"rss\" text=\"\(escape(f.title ?? f.xmlURL))\""
-                if let t = f.title { line += " title=\"\(escape(t))\"" }
-                line += " xmlUrl=\"\(escape(f.xmlURL))\""
-                if let h = f.htmlURL { line += " htmlUrl=\"\(escape(h))\"" }
+            for feed in group where feed.tags.count <= level {
+                var line = "\(indent)<outline type=\"rss\" text=\"\(escape(feed.title ?? feed.xmlURL))\""
+                if let title = feed.title { line += " title=\"\(escape(title))\"" }
+                line += " xmlUrl=\"\(escape(feed.xmlURL))\""
+                if let html = feed.htmlURL { line += " htmlUrl=\"\(escape(html))\"" }
                 out += line + "/>\n"
             }
-            for t in order {
-                out += "\(indent)<outline text=\"\(escape(t))\" title=\"\(escape(t))\">\n"
-                emit(nested[t]!, level: level + 1, indent: indent + "  ")
+            for tag in order {
+                out += "\(indent)<outline text=\"\(escape(tag))\" title=\"\(escape(tag))\">\n"
+                emit(nested[tag]!, level: level + 1, indent: indent + "  ")
                 out += "\(indent)</outline>\n"
             }
         }
@@ -115,29 +115,29 @@ public enum OPML {
         return out + "  </body>\n</opml>\n"
     }
 
-    static func escape(_ s: String) -> String {
-        var o = ""
-        for ch in s.unicodeScalars {
+    static func escape(_ text: String) -> String {
+        var escaped = ""
+        for ch in text.unicodeScalars {
             switch ch {
-            case "&": o += "&amp;"
-            case "<": o += "&lt;"
-            case ">": o += "&gt;"
-            case "\"": o += "&quot;"
-            case "\n": o += "&#10;"
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            case "\n": escaped += "&#10;"
             default:
                 if ch.value < 0x20 && ch != "\t" { continue }
-                o.unicodeScalars.append(ch)
+                escaped.unicodeScalars.append(ch)
             }
         }
-        return o
+        return escaped
     }
 }
 
 extension String {
     fileprivate func trimmingCharacters() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" || f == "\n" || f == "\r" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" || l == "\n" || l == "\r" { s = s.dropLast() }
-        return String(s)
+        var text = Substring(self)
+        while let first = text.first, first == " " || first == "\t" || first == "\n" || first == "\r" { text = text.dropFirst() }
+        while let last = text.last, last == " " || last == "\t" || last == "\n" || last == "\r" { text = text.dropLast() }
+        return String(text)
     }
 }

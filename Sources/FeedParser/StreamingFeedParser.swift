@@ -269,10 +269,10 @@ public final class StreamingFeedParser {
 
 extension String {
     fileprivate func trimmingCharacters(in set: String) -> String {
-        var s = Substring(self)
-        while let f = s.first, set.contains(f) { s = s.dropFirst() }
-        while let l = s.last, set.contains(l) { s = s.dropLast() }
-        return String(s)
+        var trimmed = Substring(self)
+        while let first = trimmed.first, set.contains(first) { trimmed = trimmed.dropFirst() }
+        while let last = trimmed.last, set.contains(last) { trimmed = trimmed.dropLast() }
+        return String(trimmed)
     }
 }
 

@@ -118,10 +118,10 @@ final class Transcoder {
                     .assumingMemoryBound(to: CChar.self)
                 var outLeft = ob.count
                 var inP: UnsafeMutablePointer<CChar>? = inPtr
-                let r = iconv(cd, &inP, &inLeft, &outPtr, &outLeft)
-                let e = errno
+                let converted = iconv(cd, &inP, &inLeft, &outPtr, &outLeft)
+                let code = errno
                 inPtr = inP!
-                return (r, ob.count - outLeft, e)
+                return (converted, ob.count - outLeft, code)
             }
             out.append(contentsOf: buffer[0..<produced])
             if result != -1 { break }
