@@ -48,9 +48,9 @@ public struct Article: Sendable, Hashable {
     /// `<seq>_<id>.txt`, the sequence number zero-padded to `width` digits (at least 3).
     public static func fileName(seq: Int, id: String, width: Int = 3) -> String {
         var digits = String(seq)
-        let w = max(3, width)
-        if digits.utf8.count < w {
-            digits = String(repeating: "0", count: w - digits.utf8.count) + digits
+        let padded = max(3, width)
+        if digits.utf8.count < padded {
+            digits = String(repeating: "0", count: padded - digits.utf8.count) + digits
         }
         return digits + "_" + id + ".txt"
     }
@@ -94,8 +94,8 @@ public struct ArticleBuilder<Converter: MarkupConverter> {
         if title.isEmpty, let link = item.effectiveLink { title = TextBuilder.oneLine(link) }
         if title.isEmpty { title = "(untitled)" }
         let date: String
-        if let d = item.articleDate {
-            date = d.localDateString
+        if let articleDate = item.articleDate {
+            date = articleDate.localDateString
         } else {
             date = FeedDate(secondsSinceEpoch: firstSeen.secondsSinceEpoch).localDateString
         }
@@ -104,11 +104,11 @@ public struct ArticleBuilder<Converter: MarkupConverter> {
 
     /// The fullest text the item carries: content, else summary (rule 10).
     public mutating func bodyText(of item: FeedItem) -> UTF8Text {
-        if let c = item.content {
-            let text = c.articleUTF8(using: &converter)
+        if let content = item.content {
+            let text = content.articleUTF8(using: &converter)
             if !text.isEmpty { return text }
         }
-        if let s = item.summary { return s.articleUTF8(using: &converter) }
+        if let summary = item.summary { return summary.articleUTF8(using: &converter) }
         return UTF8Text(bytes: [])
     }
 

@@ -82,7 +82,7 @@ public enum JSONValue: Sendable, Equatable {
 
     /// An object's members in order, or nil.
     public var members: [(String, JSONValue)]? {
-        if case .object(let m) = self { return m }
+        if case .object(let members) = self { return members }
         return nil
     }
 
@@ -106,7 +106,7 @@ public enum JSONValue: Sendable, Equatable {
 
     /// The elements of an array, or nil.
     public var array: [JSONValue]? {
-        if case .array(let a) = self { return a }
+        if case .array(let elements) = self { return elements }
         return nil
     }
 

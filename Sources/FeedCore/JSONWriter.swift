@@ -17,7 +17,7 @@ public struct JSONWriter: Sendable {
 
     public mutating func string(_ key: String?, _ value: String?) {
         prefix(key)
-        if let v = value { writeString(v) } else { bytes.append(contentsOf: "null".utf8) }
+        if let value { writeString(value) } else { bytes.append(contentsOf: "null".utf8) }
     }
 
     public mutating func int(_ key: String?, _ value: Int64?) {
@@ -31,19 +31,19 @@ public struct JSONWriter: Sendable {
     }
 
     /// Writes a value read by `JSONValue` (numbers keep their text).
-    public mutating func value(_ key: String?, _ v: JSONValue) {
-        switch v {
+    public mutating func value(_ key: String?, _ json: JSONValue) {
+        switch json {
         case .null: raw(key, "null")
-        case .bool(let b): bool(key, b)
-        case .number(let n): raw(key, n)
-        case .string(let s): string(key, s)
-        case .array(let a):
+        case .bool(let flag): bool(key, flag)
+        case .number(let number): raw(key, number)
+        case .string(let text): string(key, text)
+        case .array(let elements):
             beginArray(key)
-            for e in a { value(nil, e) }
+            for element in elements { value(nil, element) }
             endArray()
         case .object(let members):
             beginObject(key)
-            for (k, e) in members { value(k, e) }
+            for (name, element) in members { value(name, element) }
             endObject()
         }
     }

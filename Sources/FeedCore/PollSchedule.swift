@@ -35,11 +35,11 @@ public struct PublisherHints: Sendable, Equatable {
             guard let seconds, seconds > 0 else { return }
             if seconds > (best?.0 ?? 0) { best = (seconds, why) }
         }
-        if let t = ttlMinutes { offer(Int64(t) * 60, "ttl \(t) min") }
-        if let p = updatePeriod {
-            let period: Int64? = ["hourly": 3600, "daily": 86400, "weekly": 7 * 86400, "monthly": 30 * 86400, "yearly": 365 * 86400][p.lowercased()]
-            let f = max(1, updateFrequency ?? 1)
-            if let period { offer(period / Int64(f), "sy:updatePeriod \(p.lowercased())/\(f)") }
+        if let minutes = ttlMinutes { offer(Int64(minutes) * 60, "ttl \(minutes) min") }
+        if let name = updatePeriod {
+            let period: Int64? = ["hourly": 3600, "daily": 86400, "weekly": 7 * 86400, "monthly": 30 * 86400, "yearly": 365 * 86400][name.lowercased()]
+            let frequency = max(1, updateFrequency ?? 1)
+            if let period { offer(period / Int64(frequency), "sy:updatePeriod \(name.lowercased())/\(frequency)") }
         }
         offer(maxAge, "Cache-Control max-age \(maxAge ?? 0) s")
         offer(expiresIn, "Expires in \(expiresIn ?? 0) s")
@@ -126,20 +126,20 @@ public struct PollSchedule: Sendable, Equatable {
         return clamp(Int64((Double(delay) * (1 + factor)).rounded()))
     }
 
-    /// The first start of an hour from `t` on that is neither a skipped hour (GMT) nor on a
-    /// skipped day; nil when `t` itself is allowed or when everything is skipped.
-    static func skipping(_ t: Int64, hours: [Int], days: [Int]) -> Int64? {
+    /// The first start of an hour from `start` on that is neither a skipped hour (GMT) nor on a
+    /// skipped day; nil when `start` itself is allowed or when everything is skipped.
+    static func skipping(_ start: Int64, hours: [Int], days: [Int]) -> Int64? {
         guard !hours.isEmpty || !days.isEmpty else { return nil }
-        func allowed(_ x: Int64) -> Bool {
-            let hour = Int((x % 86400 + 86400) % 86400 / 3600)
-            let weekday = Int(((x / 86400) % 7 + 7 + 4) % 7)  // 1970-01-01 was a Thursday
+        func allowed(_ time: Int64) -> Bool {
+            let hour = Int((time % 86400 + 86400) % 86400 / 3600)
+            let weekday = Int(((time / 86400) % 7 + 7 + 4) % 7)  // 1970-01-01 was a Thursday
             return !hours.contains(hour) && !days.contains(weekday)
         }
-        if allowed(t) { return nil }
-        var x = t - (t % 3600 + 3600) % 3600
+        if allowed(start) { return nil }
+        var hourStart = start - (start % 3600 + 3600) % 3600
         for _ in 0..<(24 * 7) {
-            x += 3600
-            if allowed(x) { return x }
+            hourStart += 3600
+            if allowed(hourStart) { return hourStart }
         }
         return nil
     }

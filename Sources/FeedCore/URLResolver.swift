@@ -11,10 +11,10 @@ public enum URLResolver {
         var authority = ""
         var rest = Substring(afterScheme)
         if rest.hasPrefix("//") {
-            let a = rest.dropFirst(2)
-            let end = a.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? a.endIndex
-            authority = "//" + a[..<end]
-            rest = a[end...]
+            let afterSlashes = rest.dropFirst(2)
+            let end = afterSlashes.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? afterSlashes.endIndex
+            authority = "//" + afterSlashes[..<end]
+            rest = afterSlashes[end...]
         }
         let baseNoFragment = rest.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
         let baseParts = baseNoFragment.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
@@ -82,10 +82,10 @@ public enum URLResolver {
         return result
     }
 
-    private static func trimmed(_ s: String) -> String {
+    private static func trimmed(_ text: String) -> String {
         // Almost every URL starts and ends with a visible ASCII character: nothing to trim.
-        if let f = s.utf8.first, let l = s.utf8.last, f > 0x20 && f < 0x7F && l > 0x20 && l < 0x7F { return s }
-        let scalars = s.unicodeScalars
+        if let head = text.utf8.first, let tail = text.utf8.last, head > 0x20 && head < 0x7F && tail > 0x20 && tail < 0x7F { return text }
+        let scalars = text.unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
         return String(scalars[first...last])

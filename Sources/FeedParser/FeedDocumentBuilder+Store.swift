@@ -20,9 +20,9 @@ extension FeedDocumentBuilder {
 
     mutating func store(_ field: Field, raw: String, isXHTML: Bool, base: String?) {
         switch field {
-        case .feedTitle(let k), .feedSubtitle(let k), .title(let k), .summary(let k), .content(let k):
-            place(field, richText(raw, kind: k, isXHTML: isXHTML))
-        case .mediaDescription(let k): place(field, richText(raw, kind: k, isXHTML: false))
+        case .feedTitle(let kind), .feedSubtitle(let kind), .title(let kind), .summary(let kind), .content(let kind):
+            place(field, richText(raw, kind: kind, isXHTML: isXHTML))
+        case .mediaDescription(let kind): place(field, richText(raw, kind: kind, isXHTML: false))
         case .dcDescription: place(field, .html(UTF8Text(raw)))
         case .feedLink:
             let t = raw.trimmingXMLSpace

@@ -30,8 +30,8 @@ public enum OPML {
         _ = LibXML.initialized
         guard !bytes.isEmpty, bytes.count < Int(Int32.max) else { throw OPMLError(description: "the file is empty") }
         let options = Int32(XML_PARSE_RECOVER.rawValue | XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
-        let doc = bytes.withUnsafeBufferPointer { p in
-            p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { xmlReadMemory($0, Int32(p.count), nil, nil, options) }
+        let doc = bytes.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { xmlReadMemory($0, Int32(buffer.count), nil, nil, options) }
         }
         guard let doc else { throw OPMLError(description: "not XML") }
         defer { xmlFreeDoc(doc) }
@@ -40,9 +40,9 @@ public enum OPML {
         }
         var feeds: [OPMLFeed] = []
         var child = root.pointee.children
-        while let c = child {
-            if c.pointee.type == XML_ELEMENT_NODE, name(c) == "body" { walk(c.pointee.children, path: [], into: &feeds, depth: 0) }
-            child = c.pointee.next
+        while let element = child {
+            if element.pointee.type == XML_ELEMENT_NODE, name(element) == "body" { walk(element.pointee.children, path: [], into: &feeds, depth: 0) }
+            child = element.pointee.next
         }
         return feeds
     }
@@ -50,24 +50,24 @@ public enum OPML {
     private static func walk(_ first: xmlNodePtr?, path: [String], into feeds: inout [OPMLFeed], depth: Int) {
         guard depth < 64 else { return }
         var node = first
-        while let n = node {
-            defer { node = n.pointee.next }
-            guard n.pointee.type == XML_ELEMENT_NODE, name(n) == "outline" else { continue }
-            let title = attribute(n, "title") ?? attribute(n, "text")
-            if let url = attribute(n, "xmlUrl") ?? attribute(n, "xmlurl") ?? attribute(n, "url"), !url.isEmpty, attribute(n, "type")?.lowercased() != "link" {
+        while let outline = node {
+            defer { node = outline.pointee.next }
+            guard outline.pointee.type == XML_ELEMENT_NODE, name(outline) == "outline" else { continue }
+            let title = attribute(outline, "title") ?? attribute(outline, "text")
+            if let url = attribute(outline, "xmlUrl") ?? attribute(outline, "xmlurl") ?? attribute(outline, "url"), !url.isEmpty, attribute(outline, "type")?.lowercased() != "link" {
                 var tags = path
-                for c in (attribute(n, "category") ?? "").split(separator: ",") {
-                    let t = String(c).trimmingCharacters()
-                    if t.hasPrefix("/") {
-                        tags.append(contentsOf: t.split(separator: "/").map(String.init).filter { !tags.contains($0) })
-                    } else if !t.isEmpty && !tags.contains(t) {
-                        tags.append(t)
+                for category in (attribute(outline, "category") ?? "").split(separator: ",") {
+                    let tag = String(category).trimmingCharacters()
+                    if tag.hasPrefix("/") {
+                        tags.append(contentsOf: tag.split(separator: "/").map(String.init).filter { !tags.contains($0) })
+                    } else if !tag.isEmpty && !tags.contains(tag) {
+                        tags.append(tag)
                     }
                 }
-                feeds.append(OPMLFeed(xmlURL: url, title: title, htmlURL: attribute(n, "htmlUrl"), tags: tags))
+                feeds.append(OPMLFeed(xmlURL: url, title: title, htmlURL: attribute(outline, "htmlUrl"), tags: tags))
             }
-            if n.pointee.children != nil {
-                walk(n.pointee.children, path: title.map { path + [$0] } ?? path, into: &feeds, depth: depth + 1)
+            if outline.pointee.children != nil {
+                walk(outline.pointee.children, path: title.map { path + [$0] } ?? path, into: &feeds, depth: depth + 1)
             }
         }
     }

@@ -110,9 +110,9 @@ public final class StreamingFeedParser {
         case .sniffing:
             throw .empty
         case .json:
-            if let t = transcoder, !t.isPassThrough {
+            if let transcoder, !transcoder.isPassThrough {
                 var out: [UInt8] = []
-                t.convert(UnsafeBufferPointer(start: nil, count: 0), into: &out, isFinal: true)
+                transcoder.convert(UnsafeBufferPointer(start: nil, count: 0), into: &out, isFinal: true)
                 json.append(contentsOf: out)
             }
             var feed = try JSONFeedParser.parse(json, baseURL: options.baseURL)
@@ -165,8 +165,8 @@ public final class StreamingFeedParser {
             let decided = head.withUnsafeBufferPointer { decide($0, isComplete: false) }
             if decided, failure == nil { flushHead() }
         case .json:
-            if let t = transcoder, !t.isPassThrough {
-                t.convert(p, into: &json, isFinal: isFinal)
+            if let transcoder, !transcoder.isPassThrough {
+                transcoder.convert(p, into: &json, isFinal: isFinal)
             } else {
                 json.append(contentsOf: p)
             }
@@ -202,9 +202,9 @@ public final class StreamingFeedParser {
     /// True for a document that opens like an HTML page.
     static func looksLikeHTML(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
         func startsWith(_ word: String) -> Bool {
-            let w = Array(word.utf8)
-            guard p.count >= w.count else { return false }
-            for i in 0..<w.count where (p[i] | (w[i] >= 0x61 ? 0x20 : 0)) != w[i] { return false }
+            let pattern = Array(word.utf8)
+            guard p.count >= pattern.count else { return false }
+            for i in 0..<pattern.count where (p[i] | (pattern[i] >= 0x61 ? 0x20 : 0)) != pattern[i] { return false }
             return true
         }
         return startsWith("<!doctype html") || startsWith("<html")

@@ -25,10 +25,10 @@ final class Transcoder {
             cd = nil
         default:
             let handle = iconv_open("UTF-8", charset.description)
-            guard let h = handle, h != iconv_t(bitPattern: -1) else {
+            guard let handle, handle != iconv_t(bitPattern: -1) else {
                 throw .unsupported(charset.description)
             }
-            cd = h
+            cd = handle
         }
     }
 
