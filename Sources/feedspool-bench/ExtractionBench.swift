@@ -32,20 +32,20 @@ enum ExtractionBench {
             let extracted = (try? ArticleExtractor.extract(page.tree))?.body
             cpu += cpuSeconds() - started
             if extracted == nil { noArticle += 1 }
-            let c = TextOverlap.confusion(extracted: extracted ?? "", reference: reference)
-            tp += c.tp
-            fp += c.fp
-            fn += c.fn
+            let counts = TextOverlap.confusion(extracted: extracted ?? "", reference: reference)
+            tp += counts.tp
+            fp += counts.fp
+            fn += counts.fn
             pages += 1
             let metadata = readFile(dir + "/expected-metadata.json").map { String(decoding: $0, as: UTF8.self) } ?? ""
             if !metadata.replacingAll(" ", "").contains("\"readerable\":false") {
-                atp += c.tp
-                afp += c.fp
-                afn += c.fn
+                atp += counts.tp
+                afp += counts.fp
+                afn += counts.fn
                 articlePages += 1
             }
             if verbose {
-                let p = c.tp + c.fp > 0 ? c.tp / (c.tp + c.fp) : 0, r = c.tp + c.fn > 0 ? c.tp / (c.tp + c.fn) : 0
+                let p = counts.tp + counts.fp > 0 ? counts.tp / (counts.tp + counts.fp) : 0, r = counts.tp + counts.fn > 0 ? counts.tp / (counts.tp + counts.fn) : 0
                 print("\(name)\tP \(format(p))\tR \(format(r))\(extracted == nil ? "\tno article" : "")")
             }
         }
@@ -65,10 +65,10 @@ enum ExtractionBench {
         }
     }
 
-    static func format(_ d: Double) -> String {
-        guard d.isFinite else { return "-" }
-        let v = (d * 1000).rounded() / 1000
-        return String(v)
+    static func format(_ value: Double) -> String {
+        guard value.isFinite else { return "-" }
+        let rounded = (value * 1000).rounded() / 1000
+        return String(rounded)
     }
 
     static func cpuSeconds() -> Double {
@@ -78,11 +78,11 @@ enum ExtractionBench {
     }
 
     static func listDirectory(_ path: String) -> [String] {
-        guard let d = opendir(path) else { return [] }
-        defer { closedir(d) }
+        guard let value = opendir(path) else { return [] }
+        defer { closedir(value) }
         var out: [String] = []
-        while let e = readdir(d) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        while let entry = readdir(value) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
             if !name.hasPrefix(".") { out.append(name) }
         }
         return out
@@ -95,9 +95,9 @@ enum ExtractionBench {
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let n = read(fd, &chunk, chunk.count)
-            if n <= 0 { return out }
-            out.append(contentsOf: chunk[0..<n])
+            let got = read(fd, &chunk, chunk.count)
+            if got <= 0 { return out }
+            out.append(contentsOf: chunk[0..<got])
         }
     }
 }
@@ -106,7 +106,7 @@ extension String {
     /// Every `target` replaced (the standard library's `replacing` would pull in regex).
     func replacingAll(_ target: Character, _ replacement: String) -> String {
         var out = ""
-        for c in self { if c == target { out += replacement } else { out.append(c) } }
+        for ch in self { if ch == target { out += replacement } else { out.append(ch) } }
         return out
     }
 }

@@ -61,19 +61,19 @@ func rmrf(_ path: String) {
 func deliveryRate(_ durability: SpoolDirectory.Durability, count: Int, dir: String) throws -> Double {
     rmrf(dir)
     mkdir(dir, 0o755)
-    let c = Config(path: dir + "/feedspool.toml", spoolDir: dir + "/spool", stateDir: dir + "/state")
-    let site = try IngestSite(config: c, clock: clock)
+    let config = Config(path: dir + "/feedspool.toml", spoolDir: dir + "/spool", stateDir: dir + "/state")
+    let site = try IngestSite(config: config, clock: clock)
     site.ingestor.deliverer.durability = durability
     let feeds = count / perPoll
     var records: [FeedRecord] = []
-    for f in 0..<feeds { records.append(try site.store.ensureFeed(key: "https://bench\(f).example/feed", name: nil, now: clock())) }
+    for feed in 0..<feeds { records.append(try site.store.ensureFeed(key: "https://bench\(feed).example/feed", name: nil, now: clock())) }
     let docs = (0..<feeds).map { feedDoc($0, 0..<perPoll) }
-    let t = now()
+    let started = now()
     var delivered = 0
-    for f in 0..<feeds {
-        delivered += try site.ingestor.ingest(docs[f], feed: records[f], settings: IngestSettings(), etag: nil, lastModified: nil).delivered.count
+    for feed in 0..<feeds {
+        delivered += try site.ingestor.ingest(docs[feed], feed: records[feed], settings: IngestSettings(), etag: nil, lastModified: nil).delivered.count
     }
-    return Double(delivered) / (now() - t)
+    return Double(delivered) / (now() - started)
 }
 
 /// The two durability protocols in alternating rounds (this disk's speed drifts): medians.
@@ -134,14 +134,14 @@ do {
     let site = try IngestSite(config: config, clock: clock)
     let feeds = articles / perPoll
     var records: [FeedRecord] = []
-    for f in 0..<feeds { records.append(try site.store.ensureFeed(key: "https://bench\(f).example/feed", name: nil, now: clock())) }
+    for feed in 0..<feeds { records.append(try site.store.ensureFeed(key: "https://bench\(feed).example/feed", name: nil, now: clock())) }
     let docs = (0..<feeds).map { feedDoc($0, 0..<perPoll) }
 
     // 1. Delivery into an empty spool.
     var delivered = 0
     let t0 = now()
-    for f in 0..<feeds {
-        delivered += try site.ingestor.ingest(docs[f], feed: records[f], settings: IngestSettings(), etag: nil, lastModified: nil).delivered.count
+    for feed in 0..<feeds {
+        delivered += try site.ingestor.ingest(docs[feed], feed: records[feed], settings: IngestSettings(), etag: nil, lastModified: nil).delivered.count
     }
     let deliverSeconds = now() - t0
     print("| deliver \(delivered) new articles (batched sync, group commit per poll of \(perPoll)) | \(String(format: "%.2f", deliverSeconds)) s | **\(Int(Double(delivered) / deliverSeconds)) articles/s** | >= 2,000/s |")
@@ -151,28 +151,28 @@ do {
     var seen = Int(try site.store.seenCount)
     var filler = 0
     while seen < seenTarget {
-        let n = min(10_000, seenTarget - seen)
-        var c = PollCommit(feedID: records[filler % feeds].id, now: clock())
-        for k in 0..<n {
-            c.items.append(ItemRecord(identity: Int64(bitPattern: ContentHash.mix(UInt64(seen + k) &+ 0xABCDEF)), content: 0, seq: nil, decision: .recorded))
+        let batch = min(10_000, seenTarget - seen)
+        var commit = PollCommit(feedID: records[filler % feeds].id, now: clock())
+        for offset in 0..<batch {
+            commit.items.append(ItemRecord(identity: Int64(bitPattern: ContentHash.mix(UInt64(seen + offset) &+ 0xABCDEF)), content: 0, seq: nil, decision: .recorded))
         }
-        _ = try site.store.commit(c)
-        seen += n
+        _ = try site.store.commit(commit)
+        seen += batch
         filler += 1
     }
     let t1 = now()
     var alreadySeen = 0
-    for f in 0..<feeds {
-        alreadySeen += try site.ingestor.ingest(docs[f], feed: records[f], settings: IngestSettings(), etag: nil, lastModified: nil).alreadySeen
+    for feed in 0..<feeds {
+        alreadySeen += try site.ingestor.ingest(docs[feed], feed: records[feed], settings: IngestSettings(), etag: nil, lastModified: nil).alreadySeen
     }
     let checkSeconds = now() - t1
     print("| check \(alreadySeen) items against \(try site.store.seenCount) seen identities (full poll path, \(feeds) commits) | \(String(format: "%.2f", checkSeconds)) s | \(Int(Double(alreadySeen) / checkSeconds)) items/s | - |")
     let t2 = now()
     var hits = 0
-    for f in 0..<feeds {
-        for i in 0..<perPoll {
-            let id = ArticleID.make(feedKey: records[f].key, identity: .guid("urn:bench:\(f):\(i)"))
-            if try site.store.seen(feedID: records[f].id, identity: Int64(bitPattern: UInt64(id, radix: 16) ?? 0)) != nil { hits += 1 }
+    for feed in 0..<feeds {
+        for item in 0..<perPoll {
+            let id = ArticleID.make(feedKey: records[feed].key, identity: .guid("urn:bench:\(feed):\(item)"))
+            if try site.store.seen(feedID: records[feed].id, identity: Int64(bitPattern: UInt64(id, radix: 16) ?? 0)) != nil { hits += 1 }
         }
     }
     let lookupSeconds = now() - t2
