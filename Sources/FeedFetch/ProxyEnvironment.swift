@@ -30,16 +30,16 @@ enum ProxyEnvironment {
         guard getaddrinfo(host, nil, &hints, &list) == 0 else { return [] }
         defer { freeaddrinfo(list) }
         var out: [String] = []
-        var p = list
-        while let ai = p {
+        var entry = list
+        while let ai = entry {
             if ai.pointee.ai_family == AF_INET, let sa = ai.pointee.ai_addr {
-                let a = sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { q in withUnsafeBytes(of: q.pointee.sin_addr) { Array($0) } }
-                out.append(AddressPolicy.format(ipv4: a))
+                let octets = sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { address in withUnsafeBytes(of: address.pointee.sin_addr) { Array($0) } }
+                out.append(AddressPolicy.format(ipv4: octets))
             } else if ai.pointee.ai_family == AF_INET6, let sa = ai.pointee.ai_addr {
-                let a = sa.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { q in withUnsafeBytes(of: q.pointee.sin6_addr) { Array($0) } }
-                out.append(AddressPolicy.format(ipv6: a))
+                let octets = sa.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { address in withUnsafeBytes(of: address.pointee.sin6_addr) { Array($0) } }
+                out.append(AddressPolicy.format(ipv6: octets))
             }
-            p = ai.pointee.ai_next
+            entry = ai.pointee.ai_next
         }
         return out
     }

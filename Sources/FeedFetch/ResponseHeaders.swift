@@ -14,8 +14,8 @@ public struct ResponseHeaders: Sendable, Equatable {
         for field in fields { append(name: field.name, value: field.value) }
     }
 
-    public static func == (a: ResponseHeaders, b: ResponseHeaders) -> Bool {
-        a.fields.elementsEqual(b.fields) { $0.name == $1.name && $0.value == $1.value }
+    public static func == (lhs: ResponseHeaders, rhs: ResponseHeaders) -> Bool {
+        lhs.fields.elementsEqual(rhs.fields) { $0.name == $1.name && $0.value == $1.value }
     }
 
     mutating func append(name: String, value: String) {
@@ -167,10 +167,10 @@ public enum ContentType {
 extension StringProtocol {
     func trimmingASCIISpaces() -> String {
         let bytes = Array(utf8)
-        var a = 0
-        var b = bytes.count
-        while a < b, bytes[a] == 0x20 || bytes[a] == 0x09 { a += 1 }
-        while b > a, bytes[b - 1] == 0x20 || bytes[b - 1] == 0x09 || bytes[b - 1] == 0x0D || bytes[b - 1] == 0x0A { b -= 1 }
-        return String(decoding: bytes[a..<b], as: UTF8.self)
+        var start = 0
+        var end = bytes.count
+        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 || bytes[end - 1] == 0x0D || bytes[end - 1] == 0x0A { end -= 1 }
+        return String(decoding: bytes[start..<end], as: UTF8.self)
     }
 }

@@ -121,17 +121,17 @@ final class Transfer {
         var reason: String?
         var text = ""
         if family == AF_INET {
-            let a = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { p in
+            let octets = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { p in
                 withUnsafeBytes(of: p.pointee.sin_addr) { Array($0) }
             }
-            reason = AddressPolicy.privateRange(ipv4: a)
-            text = AddressPolicy.format(ipv4: a)
+            reason = AddressPolicy.privateRange(ipv4: octets)
+            text = AddressPolicy.format(ipv4: octets)
         } else if family == AF_INET6 {
-            let a = address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { p in
+            let octets = address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { p in
                 withUnsafeBytes(of: p.pointee.sin6_addr) { Array($0) }
             }
-            reason = AddressPolicy.privateRange(ipv6: a)
-            text = AddressPolicy.format(ipv6: a)
+            reason = AddressPolicy.privateRange(ipv6: octets)
+            text = AddressPolicy.format(ipv6: octets)
         } else {
             reason = "not an internet address"
             text = "family \(family)"
@@ -148,36 +148,36 @@ final class Transfer {
 
 let writeCallback: fs_curl_data_callback = { data, size, count, userdata in
     guard let userdata, let data else { return 0 }
-    let t = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
-    let n = size * count
-    let ok = data.withMemoryRebound(to: UInt8.self, capacity: n) { t.receiveBody(UnsafeBufferPointer(start: $0, count: n)) }
-    return ok ? n : 0
+    let transfer = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
+    let total = size * count
+    let ok = data.withMemoryRebound(to: UInt8.self, capacity: total) { transfer.receiveBody(UnsafeBufferPointer(start: $0, count: total)) }
+    return ok ? total : 0
 }
 
 let headerCallback: fs_curl_data_callback = { data, size, count, userdata in
     guard let userdata, let data else { return 0 }
-    let t = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
-    let n = size * count
-    data.withMemoryRebound(to: UInt8.self, capacity: n) { t.receiveHeaderLine(UnsafeBufferPointer(start: $0, count: n)) }
-    return n
+    let transfer = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
+    let total = size * count
+    data.withMemoryRebound(to: UInt8.self, capacity: total) { transfer.receiveHeaderLine(UnsafeBufferPointer(start: $0, count: total)) }
+    return total
 }
 
 let debugCallback: fs_curl_debug_callback = { _, type, data, size, userdata in
     guard let userdata, let data, type == CURLINFO_HEADER_OUT else { return 0 }
-    let t = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
-    data.withMemoryRebound(to: UInt8.self, capacity: size) { t.recordRequestHeaders(UnsafeBufferPointer(start: $0, count: size)) }
+    let transfer = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
+    data.withMemoryRebound(to: UInt8.self, capacity: size) { transfer.recordRequestHeaders(UnsafeBufferPointer(start: $0, count: size)) }
     return 0
 }
 
 let openSocketCallback: fs_curl_opensocket_callback = { userdata, _, address in
     guard let userdata, let address else { return fs_curl_socket_bad() }
-    let t = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
+    let transfer = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
     let family = address.pointee.family
     // The address lives inside curl's larger storage: point at it, never copy the
     // 16-byte `sockaddr` (an IPv6 address is longer).
     let offset = MemoryLayout<curl_sockaddr>.offset(of: \curl_sockaddr.addr) ?? 16
     let sa = (UnsafeRawPointer(address) + offset).assumingMemoryBound(to: sockaddr.self)
-    let admitted = t.admit(family: family, address: sa)
+    let admitted = transfer.admit(family: family, address: sa)
     guard admitted else { return fs_curl_socket_bad() }
     return socket(family, address.pointee.socktype | Int32(SOCK_CLOEXEC.rawValue), address.pointee.protocol)
 }

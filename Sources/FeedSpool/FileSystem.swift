@@ -104,12 +104,12 @@ public struct PosixFileSystem: SpoolFileSystem {
     private func writeAll(_ fd: Int32, _ path: String, _ bytes: UnsafeRawBufferPointer) throws(SpoolError) {
         var off = 0
         while off < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + off, bytes.count - off)
-            if n < 0 {
+            let written = Glibc.write(fd, bytes.baseAddress! + off, bytes.count - off)
+            if written < 0 {
                 if errno == EINTR { continue }
                 throw SpoolError("write", path, code: errno)
             }
-            off += n
+            off += written
         }
     }
 
@@ -123,9 +123,9 @@ public struct PosixFileSystem: SpoolFileSystem {
             throw error
         }
         if fsync(fd) != 0 {
-            let e = errno
+            let code = errno
             close(fd)
-            throw SpoolError("fsync", path, code: e)
+            throw SpoolError("fsync", path, code: code)
         }
         if close(fd) != 0 && errno != EINTR { throw SpoolError("close", path, code: errno) }
     }
@@ -173,17 +173,17 @@ public struct PosixFileSystem: SpoolFileSystem {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
-            let n = Glibc.read(fd, &chunk, chunk.count)
-            if n < 0 { if errno == EINTR { continue } else { return nil } }
-            if n == 0 { return bytes }
-            bytes.append(contentsOf: chunk[0..<n])
+            let got = Glibc.read(fd, &chunk, chunk.count)
+            if got < 0 { if errno == EINTR { continue } else { return nil } }
+            if got == 0 { return bytes }
+            bytes.append(contentsOf: chunk[0..<got])
             if bytes.count > limit { return nil }
         }
     }
 
     public func freeBytes(_ path: String) -> Int64? {
-        var s = statvfs()
-        guard statvfs(path, &s) == 0 else { return nil }
-        return Int64(s.f_bavail) * Int64(s.f_frsize)
+        var stats = statvfs()
+        guard statvfs(path, &stats) == 0 else { return nil }
+        return Int64(stats.f_bavail) * Int64(stats.f_frsize)
     }
 }

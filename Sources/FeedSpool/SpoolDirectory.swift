@@ -20,12 +20,12 @@ public struct SpoolDirectory: Sendable {
 
     /// Writes a file into staging and fsyncs it.
     public func stage(_ name: String, _ text: String) throws(SpoolError) {
-        var t = text
+        var bytes = text
         let path = stagedPath(name)
         let fs = fileSystem
         var failure: SpoolError?
-        t.withUTF8 { p in
-            do throws(SpoolError) { try fs.writeDurably(path, UnsafeRawBufferPointer(p)) } catch { failure = error }
+        bytes.withUTF8 { buffer in
+            do throws(SpoolError) { try fs.writeDurably(path, UnsafeRawBufferPointer(buffer)) } catch { failure = error }
         }
         if let failure { throw failure }
     }
@@ -48,19 +48,19 @@ public struct SpoolDirectory: Sendable {
         guard !files.isEmpty else { return }
         switch durability {
         case .perFile:
-            for f in files {
-                created(f.name)
-                try stage(f.name, f.text)
+            for file in files {
+                created(file.name)
+                try stage(file.name, file.text)
             }
             try syncStaging()
         case .batched:
             let fs = fileSystem
             var batch = try fs.beginBatch(staging)
             var failure: SpoolError?
-            for f in files {
-                created(f.name)
-                let path = stagedPath(f.name)
-                var text = f.text
+            for file in files {
+                created(file.name)
+                let path = stagedPath(file.name)
+                var text = file.text
                 text.withUTF8 { p in
                     do throws(SpoolError) { try fs.write(path, UnsafeRawBufferPointer(p), in: &batch) } catch { failure = error }
                 }
@@ -98,7 +98,7 @@ public struct SpoolDirectory: Sendable {
     @discardableResult
     public func clearStaging() throws(SpoolError) -> [String] {
         let names = try fileSystem.list(staging)
-        for n in names { try fileSystem.remove(staging + "/" + n) }
+        for name in names { try fileSystem.remove(staging + "/" + name) }
         if !names.isEmpty { try fileSystem.syncDirectory(staging) }
         return names
     }

@@ -126,15 +126,15 @@ final class Statement {
 
     @discardableResult
     func bind(_ values: SQLValue...) -> Statement {
-        for (i, v) in values.enumerated() { bind(v, at: Int32(i + 1)) }
+        for (index, value) in values.enumerated() { bind(value, at: Int32(index + 1)) }
         return self
     }
 
-    func bind(_ value: SQLValue, at i: Int32) {
+    func bind(_ value: SQLValue, at position: Int32) {
         switch value {
-        case .null: sqlite3_bind_null(stmt, i)
-        case .int(let v): sqlite3_bind_int64(stmt, i, v)
-        case .text(let s): sqlite3_bind_text(stmt, i, s, -1, fs_sqlite_transient())
+        case .null: sqlite3_bind_null(stmt, position)
+        case .int(let number): sqlite3_bind_int64(stmt, position, number)
+        case .text(let text): sqlite3_bind_text(stmt, position, text, -1, fs_sqlite_transient())
         }
     }
 
@@ -145,9 +145,9 @@ final class Statement {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
         default:
-            let e = db.error("step", rc)
+            let failure = db.error("step", rc)
             sqlite3_reset(stmt)
-            throw e
+            throw failure
         }
     }
 
@@ -171,8 +171,8 @@ final class Statement {
     }
 
     func text(_ col: Int32) -> String? {
-        guard let p = sqlite3_column_text(stmt, col) else { return nil }
-        return String(cString: p)
+        guard let chars = sqlite3_column_text(stmt, col) else { return nil }
+        return String(cString: chars)
     }
 }
 

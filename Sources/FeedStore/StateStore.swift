@@ -45,11 +45,11 @@ public final class StateStore: StateBackend {
         guard version <= Schema.migrations.count else {
             throw StoreError("\(db.path): the state was written by a newer feedspool (schema \(version), this one knows \(Schema.migrations.count))")
         }
-        for n in version..<Schema.migrations.count {
+        for step in version..<Schema.migrations.count {
             try db.transaction { () throws(StoreError) in
-                try db.execute(Schema.migrations[n])
-                if n == 0 { try db.execute("INSERT INTO meta(key, value) VALUES('seq_width', '9')") }
-                try db.execute("PRAGMA user_version = \(n + 1)")
+                try db.execute(Schema.migrations[step])
+                if step == 0 { try db.execute("INSERT INTO meta(key, value) VALUES('seq_width', '9')") }
+                try db.execute("PRAGMA user_version = \(step + 1)")
             }
         }
     }

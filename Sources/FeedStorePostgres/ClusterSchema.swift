@@ -148,12 +148,12 @@ public enum ClusterSchema {
             throw PGError(
                 "\(db.place): the cluster state was written by a newer feedspool (schema \(found), this one knows \(version)); upgrade this node")
         }
-        for n in found..<version {
+        for step in found..<version {
             try db.transaction { () throws(PGError) in
-                try db.executeScript(migrations[n])
+                try db.executeScript(migrations[step])
                 try db.execute(
                     "INSERT INTO feedspool_meta(key, value) VALUES('schema', $1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    .text(String(n + 1)))
+                    .text(String(step + 1)))
             }
         }
         return found
