@@ -35,11 +35,7 @@ struct DiscoverCommand: AsyncParsableCommand {
     func run() async throws {
         var config = FetchConfiguration()
         config.allowPrivateNetworks = allowPrivateNetworks
-        let engine: FetchEngine
-        do { engine = try FetchEngine(configuration: config) } catch {
-            Diagnostics.print("\(error)")
-            throw ExitCode(1)
-        }
+        let engine = try Diagnostics.orExit { try FetchEngine(configuration: config) }
         defer { engine.shutdown() }
         let first = await engine.fetch(FetchRequest(url: url))
         guard case .fetched(let body) = first.outcome else {

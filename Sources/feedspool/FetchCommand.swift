@@ -96,13 +96,7 @@ struct FetchCommand: AsyncParsableCommand {
     /// The URLs of the arguments, then those of --url-file.
     private func allURLs() throws -> [String] {
         guard let urlFile else { return arguments }
-        var bytes: [UInt8] = []
-        do {
-            try InputFile(path: urlFile).read { bytes.append(contentsOf: $0) }
-        } catch {
-            Diagnostics.print("\(error)")
-            throw ExitCode(1)
-        }
+        let bytes = try Diagnostics.orExit { try InputFile(path: urlFile).bytes() }
         let lines = String(decoding: bytes, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         // A URL has no spaces: the first word of a line is its URL.
         let urls = lines.compactMap { $0.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).first.map(String.init) }
@@ -117,13 +111,7 @@ struct FetchCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let config = configuration
-        let engine: FetchEngine
-        do {
-            engine = try FetchEngine(configuration: config)
-        } catch {
-            Diagnostics.print("\(error)")
-            throw ExitCode(1)
-        }
+        let engine = try Diagnostics.orExit { try FetchEngine(configuration: config) }
         defer { engine.shutdown() }
 
         let job = FetchJob(

@@ -30,4 +30,11 @@ struct InputFile {
             buffer.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[0..<got])) }
         }
     }
+
+    /// The whole file (or standard input).
+    func bytes() throws(Failure) -> [UInt8] {
+        var bytes: [UInt8] = []
+        try read { bytes.append(contentsOf: $0) }
+        return bytes
+    }
 }

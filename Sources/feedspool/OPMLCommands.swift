@@ -70,24 +70,11 @@ struct ImportOPMLCommand: AsyncParsableCommand {
     private func document() async throws -> [UInt8] {
         let lower = file.lowercased()
         guard lower.hasPrefix("https://") || lower.hasPrefix("http://") else {
-            var bytes: [UInt8] = []
-            do {
-                try InputFile(path: file).read { bytes.append(contentsOf: $0) }
-            } catch {
-                Diagnostics.print("\(error)")
-                throw ExitCode(1)
-            }
-            return bytes
+            return try Diagnostics.orExit { try InputFile(path: file).bytes() }
         }
         var config = FetchConfiguration()
         config.allowPrivateNetworks = allowPrivateNetworks
-        let engine: FetchEngine
-        do {
-            engine = try FetchEngine(configuration: config)
-        } catch {
-            Diagnostics.print("\(error)")
-            throw ExitCode(1)
-        }
+        let engine = try Diagnostics.orExit { try FetchEngine(configuration: config) }
         defer { engine.shutdown() }
         let result = await engine.fetch(FetchRequest(url: file))
         guard case .fetched(let body) = result.outcome else {
@@ -139,11 +126,7 @@ struct ExportOPMLCommand: ParsableCommand {
     var config: String = Config.defaultPath
 
     func run() throws {
-        let loaded: Config
-        do { loaded = try Config.load(path: config) } catch {
-            Diagnostics.print("\(error)")
-            throw ExitCode(2)
-        }
+        let loaded = try Diagnostics.orExit(2) { try Config.load(path: config) }
         print(OPML.write(loaded.feeds.map { OPMLFeed(xmlURL: $0.url, title: $0.name, tags: $0.tags) }), terminator: "")
     }
 }

@@ -1,3 +1,5 @@
+import ArgumentParser
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -64,5 +66,16 @@ enum Diagnostics {
     static func print(_ message: String) {
         var line = "feedspool: " + message + "\n"
         line.withUTF8 { bytes in _ = Glibc.write(2, bytes.baseAddress, bytes.count) }
+    }
+
+    /// `body`'s result; when it throws, its error is printed and the command ends with
+    /// `code` (1: the work failed; 2: the configuration cannot be read).
+    static func orExit<T>(_ code: Int32 = 1, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            print("\(error)")
+            throw ExitCode(code)
+        }
     }
 }

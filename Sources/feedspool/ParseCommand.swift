@@ -76,7 +76,7 @@ struct ParseCommand: ParsableCommand {
         }
         stdout.flush()
         if let directory {
-            do { try directory.sync() } catch { Diagnostics.print("\(error)"); throw ExitCode(1) }
+            try Diagnostics.orExit { try directory.sync() }
         }
         if failed > 0 { throw ExitCode(1) }
     }
@@ -84,12 +84,7 @@ struct ParseCommand: ParsableCommand {
     /// The directory `--out` names, opened (nil without `--out`).
     private func openDirectory() throws -> ArticleDirectory? {
         guard let out else { return nil }
-        do {
-            return try ArticleDirectory(path: out)
-        } catch {
-            Diagnostics.print("\(error)")
-            throw ExitCode(1)
-        }
+        return try Diagnostics.orExit { try ArticleDirectory(path: out) }
     }
 
     /// Reads and parses one file, reporting on stderr what was recovered from (and with
@@ -131,11 +126,6 @@ struct ParseCommand: ParsableCommand {
             stdout.write("\n\n")
             return
         }
-        do {
-            try directory.write(article, seq: seq)
-        } catch {
-            Diagnostics.print("\(error)")
-            throw ExitCode(1)
-        }
+        try Diagnostics.orExit { try directory.write(article, seq: seq) }
     }
 }
