@@ -44,7 +44,7 @@ final class Transfer {
 
     deinit {
         errorBuffer.deallocate()
-        if let h = headerList { curl_slist_free_all(h) }
+        if let headerList { curl_slist_free_all(headerList) }
     }
 
     var curlErrorText: String { String(cString: errorBuffer) }
