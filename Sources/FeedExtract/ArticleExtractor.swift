@@ -121,10 +121,10 @@ public enum ArticleExtractor {
     static let bylineHints = ContentScoring.Patterns(["byline", "author"])
 
     /// Words of a text whose white space is folded (spaces and line feeds only).
-    static func wordCount(_ s: String) -> Int {
+    static func wordCount(_ string: String) -> Int {
         var count = 0
         var inWord = false
-        var text = s
+        var text = string
         text.withUTF8 { bytes in
             var i = 0
             while i < bytes.count {
@@ -176,10 +176,10 @@ public enum ArticleExtractor {
         if strong.count >= 2 {
             var ancestor = tree[best].parent
             while ancestor > 0 && tree[ancestor].name != "body" {
-                let holds = strong.filter { c in
-                    var p = tree[c].parent
-                    while p > 0 && p != ancestor { p = tree[p].parent }
-                    return p == ancestor
+                let holds = strong.filter { candidate in
+                    var above = tree[candidate].parent
+                    while above > 0 && above != ancestor { above = tree[above].parent }
+                    return above == ancestor
                 }.count
                 if holds >= 2 {
                     top = ancestor
@@ -225,24 +225,24 @@ public enum ArticleExtractor {
         let threshold = max(10, scoring.scores[top] * 0.2)
         let topClass = tree[top].attribute("class")
         var out: [Int] = []
-        for s in tree.children(of: parent) {
-            if s == top {
-                out.append(s)
+        for sibling in tree.children(of: parent) {
+            if sibling == top {
+                out.append(sibling)
                 continue
             }
-            guard !scoring.excluded[s], !tree[s].isText else { continue }
+            guard !scoring.excluded[sibling], !tree[sibling].isText else { continue }
             var bonus = 0.0
-            if let c = topClass, !c.isEmpty, tree[s].attribute("class") == c { bonus = scoring.scores[top] * 0.2 }
-            if scoring.isCandidate[s] && scoring.scores[s] + bonus >= threshold {
-                out.append(s)
-            } else if tree[s].name != "p", scoring.paragraphs[s] >= 2, scoring.textLength[s] >= 400, scoring.linkDensity(s) < 0.15,
-                scoring.classWeight(s) >= 0
+            if let shared = topClass, !shared.isEmpty, tree[sibling].attribute("class") == shared { bonus = scoring.scores[top] * 0.2 }
+            if scoring.isCandidate[sibling] && scoring.scores[sibling] + bonus >= threshold {
+                out.append(sibling)
+            } else if tree[sibling].name != "p", scoring.paragraphs[sibling] >= 2, scoring.textLength[sibling] >= 400, scoring.linkDensity(sibling) < 0.15,
+                scoring.classWeight(sibling) >= 0
             {
                 // More of the article's paragraphs, grouped deeper than the scoring reaches.
-                out.append(s)
-            } else if tree[s].name == "p" {
-                let length = scoring.textLength[s], density = scoring.linkDensity(s)
-                if length > 80 && density < 0.25 { out.append(s) } else if length > 0 && length <= 80 && density == 0 && tree.rawText(of: s).hasSuffix(".") { out.append(s) }
+                out.append(sibling)
+            } else if tree[sibling].name == "p" {
+                let length = scoring.textLength[sibling], density = scoring.linkDensity(sibling)
+                if length > 80 && density < 0.25 { out.append(sibling) } else if length > 0 && length <= 80 && density == 0 && tree.rawText(of: sibling).hasSuffix(".") { out.append(sibling) }
             }
         }
         return out
@@ -252,18 +252,18 @@ public enum ArticleExtractor {
     /// holds the best block: (node, source).
     static func markedContainer(_ signals: PageSignals, _ scoring: ContentScoring, holding top: Int) -> (node: Int, source: String)? {
         let tree = scoring.tree
-        func holds(_ c: Int) -> Bool {
-            var p = top
-            while p >= 0 {
-                if p == c { return true }
-                p = tree[p].parent
+        func holds(_ container: Int) -> Bool {
+            var above = top
+            while above >= 0 {
+                if above == container { return true }
+                above = tree[above].parent
             }
             return false
         }
         // The container must hold most of the best block's text, not a page-wide wrapper
         // around the article and much else.
-        func tight(_ c: Int) -> Bool {
-            holds(c) && !scoring.excluded[c] && scoring.textLength[c] <= max(scoring.textLength[top] * 2, scoring.textLength[top] + 2000)
+        func tight(_ container: Int) -> Bool {
+            holds(container) && !scoring.excluded[container] && scoring.textLength[container] <= max(scoring.textLength[top] * 2, scoring.textLength[top] + 2000)
         }
         if let microdata = signals.microdataBody, holds(microdata) || (scoring.textLength[microdata] >= scoring.textLength[top] / 2 && !scoring.excluded[microdata]) {
             if scoring.textLength[microdata] > 0 { return (microdata, "microdata") }
@@ -281,36 +281,36 @@ public enum ArticleExtractor {
     /// did.
     public static func explain(_ tree: PageTree, stripsUnlikely: Bool = true) -> String {
         let scoring = ContentScoring(tree, stripsUnlikely: stripsUnlikely)
-        func describe(_ i: Int) -> String {
-            let n = tree[i]
-            var s = "<" + n.name
-            if let id = n.attribute("id") { s += " id=\"\(id)\"" }
-            if let c = n.attribute("class") { s += " class=\"\(c.prefix(60))\"" }
-            return s + ">"
+        func describe(_ node: Int) -> String {
+            let element = tree[node]
+            var tag = "<" + element.name
+            if let id = element.attribute("id") { tag += " id=\"\(id)\"" }
+            if let classes = element.attribute("class") { tag += " class=\"\(classes.prefix(60))\"" }
+            return tag + ">"
         }
         var out = "pass \(stripsUnlikely ? 1 : 2) (class names \(stripsUnlikely ? "" : "not ")ruling out): readerable: \(scoring.readerable)\n"
         let top = (0..<tree.count).filter { scoring.isCandidate[$0] }.sorted { scoring.scores[$0] > scoring.scores[$1] }.prefix(5)
-        for i in top {
-            out += "candidate \(describe(i)) score \(Int(scoring.scores[i])) text \(scoring.textLength[i]) links \(Int(scoring.linkDensity(i) * 100))%\n"
+        for candidate in top {
+            out += "candidate \(describe(candidate)) score \(Int(scoring.scores[candidate])) text \(scoring.textLength[candidate]) links \(Int(scoring.linkDensity(candidate) * 100))%\n"
         }
         let signals = PageSignals(tree)
         let chosen = visibleBody(tree, signals: signals, title: title(signals, tree: tree), stripsUnlikely: stripsUnlikely)
         out += "body (\(chosen.source)) from \(chosen.roots.prefix(4).map(describe).joined(separator: ", "))\(chosen.roots.count > 4 ? ", …" : ""): \(wordCount(chosen.body)) words\n"
         var lengths: [(Int, Int)] = []
-        for i in 0..<tree.count where tree[i].name == "p" {
-            lengths.append((i, ContentScoring.visibleLength(tree.rawText(of: i))))
+        for paragraph in 0..<tree.count where tree[paragraph].name == "p" {
+            lengths.append((paragraph, ContentScoring.visibleLength(tree.rawText(of: paragraph))))
         }
-        for (i, length) in lengths.sorted(by: { $0.1 > $1.1 }).prefix(3) {
+        for (paragraph, length) in lengths.sorted(by: { $0.1 > $1.1 }).prefix(3) {
             var cause = "kept"
-            var p = i
-            while p > 0 {
-                if scoring.excluded[p] && (tree[p].parent < 0 || !scoring.excluded[tree[p].parent]) {
-                    cause = "left out by \(describe(p))"
+            var above = paragraph
+            while above > 0 {
+                if scoring.excluded[above] && (tree[above].parent < 0 || !scoring.excluded[tree[above].parent]) {
+                    cause = "left out by \(describe(above))"
                     break
                 }
-                p = tree[p].parent
+                above = tree[above].parent
             }
-            out += "paragraph of \(length) characters under \(describe(tree[i].parent)): \(cause)\n"
+            out += "paragraph of \(length) characters under \(describe(tree[paragraph].parent)): \(cause)\n"
         }
         return out
     }

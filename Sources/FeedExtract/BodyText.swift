@@ -15,13 +15,13 @@ struct BodyText {
     init(scoring: ContentScoring, title: String?, best: Int?) {
         self.scoring = scoring
         self.title = title
-        var p = Set<Int>()
-        var i = best ?? -1
-        while i >= 0 {
-            p.insert(i)
-            i = scoring.tree[i].parent
+        var chain = Set<Int>()
+        var node = best ?? -1
+        while node >= 0 {
+            chain.insert(node)
+            node = scoring.tree[node].parent
         }
-        protected = p
+        protected = chain
     }
 
     var tree: PageTree { scoring.tree }
@@ -32,29 +32,29 @@ struct BodyText {
         var titleSkipped = false
         // An explicit stack (pages nest deep): an element, then a marker to end it.
         var stack: [(node: Int, entering: Bool)] = roots.reversed().map { ($0, true) }
-        while let (i, entering) = stack.popLast() {
+        while let (node, entering) = stack.popLast() {
             if !entering {
-                extractor.end(tree.nodes[i].tag)
+                extractor.end(tree.nodes[node].tag)
                 continue
             }
-            if tree.nodes[i].isText {
-                if !scoring.excluded[i] {
-                    var t = tree.nodes[i].text
-                    t.withUTF8 { extractor.characters($0) }
+            if tree.nodes[node].isText {
+                if !scoring.excluded[node] {
+                    var characters = tree.nodes[node].text
+                    characters.withUTF8 { extractor.characters($0) }
                 }
                 continue
             }
-            if scoring.excluded[i] || isClutter(i) { continue }
-            let name = tree.nodes[i].name
+            if scoring.excluded[node] || isClutter(node) { continue }
+            let name = tree.nodes[node].name
             if !titleSkipped, let title, name.utf8.count == 2, name.first == "h",
-                TextBuilder.oneLine(tree.rawText(of: i)) == title
+                TextBuilder.oneLine(tree.rawText(of: node)) == title
             {
                 titleSkipped = true
                 continue
             }
-            extractor.start(tree.nodes[i].tag)
-            stack.append((i, false))
-            for c in tree.children(of: i).reversed() { stack.append((c, true)) }
+            extractor.start(tree.nodes[node].tag)
+            stack.append((node, false))
+            for child in tree.children(of: node).reversed() { stack.append((child, true)) }
         }
         return extractor.string
     }
@@ -62,28 +62,28 @@ struct BodyText {
     /// A block inside the article that is not its text (Readability's "clean conditionally",
     /// simplified): a class that says otherwise, a list that is mostly links, a block that is
     /// mostly links or list items without paragraphs.
-    func isClutter(_ i: Int) -> Bool {
-        let name = tree.nodes[i].name
+    func isClutter(_ node: Int) -> Bool {
+        let name = tree.nodes[node].name
         switch name {
         case "div", "section", "ul", "ol", "table", "figure", "header", "dl":
             break
         case "h1", "h2", "h3", "h4", "h5", "h6", "p", "span", "time", "address":
             // A byline, a dateline, a credit: marked so by their class.
-            return !protected.contains(i) && scoring.classWeight(i) < 0
+            return !protected.contains(node) && scoring.classWeight(node) < 0
         default:
             return false
         }
-        if protected.contains(i) { return false }
-        let weight = scoring.classWeight(i)
+        if protected.contains(node) { return false }
+        let weight = scoring.classWeight(node)
         if weight < 0 { return true }
-        let density = scoring.linkDensity(i)
+        let density = scoring.linkDensity(node)
         let isList = name == "ul" || name == "ol"
-        if scoring.commas[i] >= 10 { return false }
+        if scoring.commas[node] >= 10 { return false }
         if isList { return density > 0.5 }
         if weight >= 25 { return density > 0.5 }
-        let p = scoring.paragraphs[i], li = scoring.listItems[i]
-        if li > p + 1 && density > 0.3 { return true }
-        if density > 0.35 && scoring.textLength[i] < 600 { return true }
+        let paragraphs = scoring.paragraphs[node], listItems = scoring.listItems[node]
+        if listItems > paragraphs + 1 && density > 0.3 { return true }
+        if density > 0.35 && scoring.textLength[node] < 600 { return true }
         return false
     }
 }

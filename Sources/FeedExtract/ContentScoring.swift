@@ -36,16 +36,16 @@ struct ContentScoring {
         self.tree = tree
         self.stripsUnlikely = stripsUnlikely
         self.hints = hints ?? ClassHints(tree)
-        let n = tree.count
-        excluded = [Bool](repeating: false, count: n)
-        textLength = [Int](repeating: 0, count: n)
-        linkLength = [Int](repeating: 0, count: n)
-        commas = [Int](repeating: 0, count: n)
-        paragraphs = [Int](repeating: 0, count: n)
-        listItems = [Int](repeating: 0, count: n)
-        images = [Int](repeating: 0, count: n)
-        scores = [Double](repeating: 0, count: n)
-        isCandidate = [Bool](repeating: false, count: n)
+        let count = tree.count
+        excluded = [Bool](repeating: false, count: count)
+        textLength = [Int](repeating: 0, count: count)
+        linkLength = [Int](repeating: 0, count: count)
+        commas = [Int](repeating: 0, count: count)
+        paragraphs = [Int](repeating: 0, count: count)
+        listItems = [Int](repeating: 0, count: count)
+        images = [Int](repeating: 0, count: count)
+        scores = [Double](repeating: 0, count: count)
+        isCandidate = [Bool](repeating: false, count: count)
         markExcluded()
         measure()
         score()
@@ -54,27 +54,27 @@ struct ContentScoring {
     // MARK: What is not the story
 
     /// +25 for a class or id that says content, −25 for one that says anything else.
-    func classWeight(_ i: Int) -> Double { hints.weight[i] }
+    func classWeight(_ node: Int) -> Double { hints.weight[node] }
 
     static let hiddenStyles = Patterns(["display:none", "visibility:hidden"])
 
-    static func isHidden(_ n: PageTree.Node) -> Bool {
-        if n.attribute("hidden") != nil || n.attribute("aria-hidden") == "true" { return true }
-        guard let style = n.attribute("style") else { return false }
+    static func isHidden(_ element: PageTree.Node) -> Bool {
+        if element.attribute("hidden") != nil || element.attribute("aria-hidden") == "true" { return true }
+        guard let style = element.attribute("style") else { return false }
         let compact = style.utf8.filter { $0 != 0x20 }.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
         return hiddenStyles.match(compact)
     }
 
     private mutating func markExcluded() {
-        for i in 1..<tree.count {
-            if excluded[tree.nodes[i].parent] {
-                excluded[i] = true
+        for node in 1..<tree.count {
+            if excluded[tree.nodes[node].parent] {
+                excluded[node] = true
                 continue
             }
-            if hints.alwaysExcluded[i] {
-                excluded[i] = true
-            } else if stripsUnlikely && hints.unlikely[i] {
-                excluded[i] = true
+            if hints.alwaysExcluded[node] {
+                excluded[node] = true
+            } else if stripsUnlikely && hints.unlikely[node] {
+                excluded[node] = true
             }
         }
     }
@@ -82,19 +82,19 @@ struct ContentScoring {
     // MARK: Measuring
 
     /// Visible characters of a text (white space runs counted as one) and its commas.
-    static func measureText(_ s: String) -> (length: Int, commas: Int) {
+    static func measureText(_ string: String) -> (length: Int, commas: Int) {
         var count = 0, commas = 0
         var space = true
-        var text = s
-        text.withUTF8 { u in
-            for c in u {
-                if c == 0x20 || c == 0x0A || c == 0x09 || c == 0x0D {
+        var text = string
+        text.withUTF8 { bytes in
+            for byte in bytes {
+                if byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D {
                     if !space { count += 1 }
                     space = true
-                } else if c & 0xC0 != 0x80 {
+                } else if byte & 0xC0 != 0x80 {
                     count += 1
                     space = false
-                    if c == 0x2C { commas += 1 }
+                    if byte == 0x2C { commas += 1 }
                 }
             }
         }
@@ -102,80 +102,80 @@ struct ContentScoring {
     }
 
     /// Visible characters of a text, white space runs counted as one.
-    static func visibleLength(_ s: String) -> Int { measureText(s).length }
+    static func visibleLength(_ text: String) -> Int { measureText(text).length }
 
     private mutating func measure() {
-        for i in stride(from: tree.count - 1, through: 1, by: -1) where !excluded[i] {
-            textLength[i] += hints.ownLength[i]
-            if hints.inLink[i] { linkLength[i] += hints.ownLength[i] }
-            commas[i] += hints.ownCommas[i]
-            switch hints.kind[i] {
-            case 1: paragraphs[i] += 1
-            case 2: listItems[i] += 1
-            case 3: images[i] += 1
+        for node in stride(from: tree.count - 1, through: 1, by: -1) where !excluded[node] {
+            textLength[node] += hints.ownLength[node]
+            if hints.inLink[node] { linkLength[node] += hints.ownLength[node] }
+            commas[node] += hints.ownCommas[node]
+            switch hints.kind[node] {
+            case 1: paragraphs[node] += 1
+            case 2: listItems[node] += 1
+            case 3: images[node] += 1
             default: break
             }
-            let p = tree.nodes[i].parent
-            textLength[p] += textLength[i]
-            linkLength[p] += linkLength[i]
-            commas[p] += commas[i]
-            paragraphs[p] += paragraphs[i]
-            listItems[p] += listItems[i]
-            images[p] += images[i]
+            let parent = tree.nodes[node].parent
+            textLength[parent] += textLength[node]
+            linkLength[parent] += linkLength[node]
+            commas[parent] += commas[node]
+            paragraphs[parent] += paragraphs[node]
+            listItems[parent] += listItems[node]
+            images[parent] += images[node]
         }
     }
 
-    func linkDensity(_ i: Int) -> Double {
-        textLength[i] == 0 ? 0 : Double(linkLength[i]) / Double(textLength[i])
+    func linkDensity(_ node: Int) -> Double {
+        textLength[node] == 0 ? 0 : Double(linkLength[node]) / Double(textLength[node])
     }
 
     // MARK: Scoring
 
     /// True for an element whose children are all inline (no block inside): a paragraph
     /// written as a `div`.
-    func holdsOnlyInline(_ i: Int) -> Bool {
-        var c = tree.nodes[i].firstChild
-        while c >= 0 {
-            if !tree.nodes[c].isText && !excluded[c] {
-                let t = tree.nodes[c].tag
-                if t == .block || t == .cell { return false }
+    func holdsOnlyInline(_ node: Int) -> Bool {
+        var child = tree.nodes[node].firstChild
+        while child >= 0 {
+            if !tree.nodes[child].isText && !excluded[child] {
+                let tag = tree.nodes[child].tag
+                if tag == .block || tag == .cell { return false }
             }
-            c = tree.nodes[c].nextSibling
+            child = tree.nodes[child].nextSibling
         }
         return true
     }
 
-    func isParagraph(_ i: Int) -> Bool {
-        let n = tree[i]
-        switch n.name {
+    func isParagraph(_ node: Int) -> Bool {
+        let element = tree[node]
+        switch element.name {
         case "p", "pre", "td", "blockquote", "li", "dd": return true
-        case "div", "section", "span", "font", "center": return holdsOnlyInline(i)
+        case "div", "section", "span", "font", "center": return holdsOnlyInline(node)
         default: return false
         }
     }
 
-    private func baseScore(_ i: Int) -> Double {
-        var s: Double
-        switch tree[i].name {
-        case "div", "article", "main": s = 5
-        case "pre", "td", "blockquote", "section": s = 3
-        case "address", "ol", "ul", "dl", "dd", "dt", "li", "form": s = -3
-        case "h1", "h2", "h3", "h4", "h5", "h6", "th": s = -5
-        default: s = 0
+    private func baseScore(_ node: Int) -> Double {
+        var score: Double
+        switch tree[node].name {
+        case "div", "article", "main": score = 5
+        case "pre", "td", "blockquote", "section": score = 3
+        case "address", "ol", "ul", "dl", "dd", "dt", "li", "form": score = -3
+        case "h1", "h2", "h3", "h4", "h5", "h6", "th": score = -5
+        default: score = 0
         }
-        return s + classWeight(i)
+        return score + classWeight(node)
     }
 
     private mutating func score() {
-        for i in 1..<tree.count where !excluded[i] && !tree[i].isText && isParagraph(i) {
+        for node in 1..<tree.count where !excluded[node] && !tree[node].isText && isParagraph(node) {
             // A paragraph inside a paragraph counts once, at the outer one.
-            if let p = Optional(tree[i].parent), p > 0, isParagraph(p), tree[p].name != "td", tree[p].name != "blockquote" { continue }
-            let length = textLength[i]
+            if let parent = Optional(tree[node].parent), parent > 0, isParagraph(parent), tree[parent].name != "td", tree[parent].name != "blockquote" { continue }
+            let length = textLength[node]
             guard length >= 25 else { continue }
             var points = 1.0
-            points += Double(commas[i])
+            points += Double(commas[node])
             points += Double(min(length / 100, 3))
-            var ancestor = tree[i].parent
+            var ancestor = tree[node].parent
             var level = 0
             while ancestor > 0 && level < 3 {
                 if !isCandidate[ancestor] {
@@ -188,16 +188,16 @@ struct ContentScoring {
                 level += 1
             }
         }
-        for i in 0..<tree.count where isCandidate[i] {
-            scores[i] *= 1 - linkDensity(i)
+        for node in 0..<tree.count where isCandidate[node] {
+            scores[node] *= 1 - linkDensity(node)
         }
     }
 
     /// The best-scoring container, if any paragraph scored.
     var best: Int? {
         var top: Int?
-        for i in 0..<tree.count where isCandidate[i] && !excluded[i] {
-            if top == nil || scores[i] > scores[top!] { top = i }
+        for node in 0..<tree.count where isCandidate[node] && !excluded[node] {
+            if top == nil || scores[node] > scores[top!] { top = node }
         }
         return top
     }
@@ -205,11 +205,11 @@ struct ContentScoring {
     /// Readability's "probably readerable" test: enough long paragraphs of visible text.
     var readerable: Bool {
         var total = 0.0
-        for i in 1..<tree.count where !excluded[i] {
-            let n = tree[i]
-            guard n.name == "p" || n.name == "pre" || n.name == "article" || (n.name == "div" && holdsOnlyInline(i)) else { continue }
-            let l = textLength[i]
-            if l >= 140 { total += Double(l - 140).squareRoot() }
+        for node in 1..<tree.count where !excluded[node] {
+            let element = tree[node]
+            guard element.name == "p" || element.name == "pre" || element.name == "article" || (element.name == "div" && holdsOnlyInline(node)) else { continue }
+            let length = textLength[node]
+            if length >= 140 { total += Double(length - 140).squareRoot() }
             if total > 20 { return true }
         }
         return false

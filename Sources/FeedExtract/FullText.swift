@@ -69,10 +69,10 @@ public enum Plausibility {
     /// The share of the title's words (of three letters or more) found in the start of
     /// the page's text.
     static func titleOverlap(_ title: String, _ page: String) -> Double {
-        func words(_ s: String, limit: Int) -> [String] {
+        func words(_ text: String, limit: Int) -> [String] {
             var out: [String] = []
             var current = ""
-            for ch in s.lowercased() {
+            for ch in text.lowercased() {
                 if ch.isLetter || ch.isNumber {
                     current.append(ch)
                 } else if !current.isEmpty {
@@ -100,9 +100,9 @@ extension ArticleExtractor {
 extension String {
     /// Without blank characters at either end.
     func trimmingCharacters(whereBlank: Bool) -> String {
-        var s = Substring(self)
-        while let first = s.first, first.isWhitespace { s = s.dropFirst() }
-        while let last = s.last, last.isWhitespace { s = s.dropLast() }
-        return String(s)
+        var trimmed = Substring(self)
+        while let first = trimmed.first, first.isWhitespace { trimmed = trimmed.dropFirst() }
+        while let last = trimmed.last, last.isWhitespace { trimmed = trimmed.dropLast() }
+        return String(trimmed)
     }
 }

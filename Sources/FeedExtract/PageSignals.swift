@@ -24,17 +24,17 @@ struct PageSignals {
     ]
 
     init(_ tree: PageTree) {
-        for i in 0..<tree.count where !tree.nodes[i].isText {
+        for element in 0..<tree.count where !tree.nodes[element].isText {
             // Most elements are neither of these nor carry attributes: passed over without
             // copying them.
-            switch tree.nodes[i].name {
+            switch tree.nodes[element].name {
             case "title", "meta", "html", "script": break
-            default: if tree.nodes[i].attributes.isEmpty { continue }
+            default: if tree.nodes[element].attributes.isEmpty { continue }
             }
-            let node = tree[i]
+            let node = tree[element]
             switch node.name {
             case "title" where documentTitle == nil:
-                documentTitle = TextBuilder.oneLine(tree.rawTextIncludingSkipped(i)).nilIfEmpty
+                documentTitle = TextBuilder.oneLine(tree.rawTextIncludingSkipped(element)).nilIfEmpty
             case "meta":
                 if let key = (node.attribute("property") ?? node.attribute("name") ?? node.attribute("itemprop"))?.lowercased(),
                     let content = node.attribute("content"), meta[key] == nil
@@ -44,17 +44,17 @@ struct PageSignals {
             case "html" where htmlLang == nil:
                 htmlLang = node.attribute("lang")
             case "script" where node.attribute("type")?.lowercased().hasSuffix("ld+json") == true:
-                let json = tree.rawTextIncludingSkipped(i)
+                let json = tree.rawTextIncludingSkipped(element)
                 if let value = try? JSONValue.parse(Array(json.utf8)) { collectArticles(value, depth: 0) }
             default:
                 break
             }
             if let prop = node.attribute("itemprop")?.lowercased(), !node.isText {
                 switch prop {
-                case "articlebody": if microdataBody == nil { microdataBody = i }
-                case "headline": if microdataHeadline == nil { microdataHeadline = node.attribute("content") ?? TextBuilder.oneLine(tree.rawText(of: i)).nilIfEmpty }
-                case "datepublished": if microdataDate == nil { microdataDate = node.attribute("content") ?? node.attribute("datetime") ?? TextBuilder.oneLine(tree.rawText(of: i)).nilIfEmpty }
-                case "author": if microdataAuthor == nil { microdataAuthor = node.attribute("content") ?? TextBuilder.oneLine(tree.rawText(of: i)).nilIfEmpty }
+                case "articlebody": if microdataBody == nil { microdataBody = element }
+                case "headline": if microdataHeadline == nil { microdataHeadline = node.attribute("content") ?? TextBuilder.oneLine(tree.rawText(of: element)).nilIfEmpty }
+                case "datepublished": if microdataDate == nil { microdataDate = node.attribute("content") ?? node.attribute("datetime") ?? TextBuilder.oneLine(tree.rawText(of: element)).nilIfEmpty }
+                case "author": if microdataAuthor == nil { microdataAuthor = node.attribute("content") ?? TextBuilder.oneLine(tree.rawText(of: element)).nilIfEmpty }
                 default: break
                 }
             }
@@ -131,7 +131,7 @@ extension PageTree {
     /// script's).
     func rawTextIncludingSkipped(_ root: Int) -> String {
         var out = ""
-        for i in descendants(of: root) where self[i].isText { out += self[i].text }
+        for node in descendants(of: root) where self[node].isText { out += self[node].text }
         return out
     }
 }

@@ -65,10 +65,10 @@ public struct RobotsTxt: Sendable {
 
     /// Whether `agent` may fetch `path` (the URL's path and query, starting with `/`).
     public func allows(_ path: String, agent: String) -> Bool {
-        guard let g = group(for: agent) else { return true }
-        let p = Array((path.isEmpty ? "/" : path).utf8)
+        guard let group = group(for: agent) else { return true }
+        let target = Array((path.isEmpty ? "/" : path).utf8)
         var best: (length: Int, allow: Bool)?
-        for rule in g.rules where Self.matches(rule.pattern, p) {
+        for rule in group.rules where Self.matches(rule.pattern, target) {
             let length = rule.pattern.count
             if best == nil || length > best!.length || (length == best!.length && rule.allow) { best = (length, rule.allow) }
         }
@@ -109,9 +109,9 @@ public struct RobotsTxt: Sendable {
 
 extension Substring {
     var trimmingSpaces: String {
-        var s = self
-        while let first = s.first, first == " " || first == "\t" { s = s.dropFirst() }
-        while let last = s.last, last == " " || last == "\t" { s = s.dropLast() }
-        return String(s)
+        var trimmed = self
+        while let first = trimmed.first, first == " " || first == "\t" { trimmed = trimmed.dropFirst() }
+        while let last = trimmed.last, last == " " || last == "\t" { trimmed = trimmed.dropLast() }
+        return String(trimmed)
     }
 }

@@ -6,19 +6,19 @@ public enum TextOverlap {
     public static func shingles(_ text: String) -> [String: Int] {
         var tokens: [Substring] = []
         var start: String.Index?
-        var i = text.startIndex
-        while i < text.endIndex {
-            let ch = text[i]
+        var position = text.startIndex
+        while position < text.endIndex {
+            let ch = text[position]
             let word = ch.isLetter || ch.isNumber || ch == "_" || ch.unicodeScalars.first!.properties.isAlphabetic
             if word {
-                if start == nil { start = i }
-            } else if let s = start {
-                tokens.append(text[s..<i])
+                if start == nil { start = position }
+            } else if let wordStart = start {
+                tokens.append(text[wordStart..<position])
                 start = nil
             }
-            i = text.index(after: i)
+            position = text.index(after: position)
         }
-        if let s = start { tokens.append(text[s...]) }
+        if let wordStart = start { tokens.append(text[wordStart...]) }
         var out: [String: Int] = [:]
         guard tokens.count >= 4 else {
             if !tokens.isEmpty { out[tokens.joined(separator: " "), default: 0] += 1 }
