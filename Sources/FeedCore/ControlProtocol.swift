@@ -75,7 +75,7 @@ public enum ControlProtocol {
         }
         var v: Int?
         if let value = json["v"] {
-            guard let n = value.int64, let small = Int(exactly: n) else { throw .malformed("wrong type for \"v\": \(value.typeName), not an integer") }
+            guard let number = value.int64, let small = Int(exactly: number) else { throw .malformed("wrong type for \"v\": \(value.typeName), not an integer") }
             v = small
         }
         if let v, v != version { throw .malformed("protocol version \(v) is not supported (this daemon speaks \(version))") }
@@ -85,15 +85,15 @@ public enum ControlProtocol {
         if let value = json["feeds"], value != .null {
             guard let list = value.array else { throw .malformed("wrong type for \"feeds\": \(value.typeName), not an array of URLs") }
             feeds = []
-            for (k, f) in list.enumerated() {
-                guard let url = f.string else { throw .malformed("wrong type for \"feeds.\(k)\": \(f.typeName), not a string") }
+            for (index, entry) in list.enumerated() {
+                guard let url = entry.string else { throw .malformed("wrong type for \"feeds.\(index)\": \(entry.typeName), not a string") }
                 feeds!.append(url)
             }
         }
         var article: String?
         if let value = json["article"], value != .null {
-            guard let a = value.scalarText else { throw .malformed("wrong type for \"article\": \(value.typeName), not a string") }
-            article = a
+            guard let text = value.scalarText else { throw .malformed("wrong type for \"article\": \(value.typeName), not a string") }
+            article = text
         }
         var request = Request(cmd, feeds: feeds, article: article)
         request.v = v

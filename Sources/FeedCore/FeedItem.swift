@@ -12,8 +12,8 @@ public struct Person: Sendable, Hashable {
 
     /// The name, else the address (the universal feed parser's rule).
     public var displayName: String? {
-        if let n = name, !n.isEmpty { return n }
-        if let e = email, !e.isEmpty { return e }
+        if let name, !name.isEmpty { return name }
+        if let email, !email.isEmpty { return email }
         return nil
     }
 }
@@ -70,9 +70,9 @@ public struct FeedItem: Sendable, Hashable {
 
     /// The link a reader would follow: `link`, else a permalink `guid`.
     public var effectiveLink: String? {
-        if let l = link, !l.isEmpty { return l }
-        if guidIsPermaLink, let g = guid, g.hasPrefix("http://") || g.hasPrefix("https://") {
-            return g
+        if let link, !link.isEmpty { return link }
+        if guidIsPermaLink, let guid, guid.hasPrefix("http://") || guid.hasPrefix("https://") {
+            return guid
         }
         return nil
     }

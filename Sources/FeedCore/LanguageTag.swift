@@ -4,8 +4,8 @@ public enum LanguageTag {
     /// around the code goes. The case is kept (BCP 47 tags compare without it). Nil for an
     /// empty code.
     public static func normalize(_ code: String) -> String? {
-        var s = code
-        let clean = s.withUTF8 { u in
+        var tag = code
+        let clean = tag.withUTF8 { u in
             !u.isEmpty && !u.contains(0x5F) && u.first! > 0x20 && u.last! > 0x20
         }
         if clean { return code }

@@ -12,16 +12,16 @@ public enum RichText: Sendable, Hashable {
     /// True when the field holds no characters at all.
     public var isEmpty: Bool {
         switch self {
-        case .text(let s), .paragraphs(let s): return s.isEmpty
-        case .html(let h): return h.isEmpty
+        case .text(let text), .paragraphs(let text): return text.isEmpty
+        case .html(let html): return html.isEmpty
         }
     }
 
     /// Calls `body` with the UTF-8 of the characters as carried, whatever their kind.
     public func withRawUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         switch self {
-        case .text(var s), .paragraphs(var s): return s.withUTF8(body)
-        case .html(let h): return h.bytes.withUnsafeBufferPointer(body)
+        case .text(var text), .paragraphs(var text): return text.withUTF8(body)
+        case .html(let html): return html.bytes.withUnsafeBufferPointer(body)
         }
     }
 }
@@ -77,8 +77,8 @@ extension RichText {
 
     private static func plainParagraphsBuilder(_ text: String) -> TextBuilder {
         var builder = TextBuilder()
-        var s = text
-        s.withUTF8 { p in
+        var utf8 = text
+        utf8.withUTF8 { p in
             var lineStart = 0
             var i = 0
             var lastLineBlank = false

@@ -73,19 +73,19 @@ extension FeedDocumentBuilder {
     }
 
     mutating func channelChild(
-        _ ns: FeedNamespace, _ name: LocalName, _ a: FeedAttributes, _ frame: inout Frame, depth: Int
+        _ ns: FeedNamespace, _ name: LocalName, _ attributes: FeedAttributes, _ frame: inout Frame, depth: Int
     ) {
         let base = self.base
         let atom = info.format.isAtom
         switch ns {
         case _ where (ns.isRSS && !atom) || (atom && (ns.isAtom || ns == .none)):
             switch name {
-            case .title: begin(.feedTitle(atom ? Self.atomTextKind(a, format: info.format) : .rssTitle), depth: depth, base: base)
+            case .title: begin(.feedTitle(atom ? Self.atomTextKind(attributes, format: info.format) : .rssTitle), depth: depth, base: base)
             case .link:
-                if atom { atomLink(a, base: base, forItem: false) } else { begin(.feedLink, depth: depth, base: base) }
+                if atom { atomLink(attributes, base: base, forItem: false) } else { begin(.feedLink, depth: depth, base: base) }
             case .description where !atom: begin(.feedSubtitle(.html), depth: depth, base: base)
             case .abstract where info.format == .cdf: begin(.feedSubtitle(.html), depth: depth, base: base)
-            case .subtitle, .tagline: begin(.feedSubtitle(Self.atomTextKind(a, format: info.format)), depth: depth, base: base)
+            case .subtitle, .tagline: begin(.feedSubtitle(Self.atomTextKind(attributes, format: info.format)), depth: depth, base: base)
             case .id where atom: begin(.feedId, depth: depth, base: base)
             case .language: begin(.feedLanguage, depth: depth, base: base)
             case .lastBuildDate, .updated, .modified: begin(.feedUpdated, depth: depth, base: base)
@@ -95,7 +95,7 @@ extension FeedDocumentBuilder {
             case .author:
                 if atom { frame.role = .person(owner: .feed) } else { begin(.feedRSSAuthor, depth: depth, base: base) }
             case .logo where info.format == .cdf:
-                if let href = a.anyCase("href", "HREF"), info.image == nil { info.image = URLResolver.resolve(href, against: base) }
+                if let href = attributes.anyCase("href", "HREF"), info.image == nil { info.image = URLResolver.resolve(href, against: base) }
             case .logo, .icon: if info.image == nil { begin(.feedImage, depth: depth, base: base) }
             case .image: frame.role = .image
             case .ttl: begin(.feedTTL, depth: depth, base: base)
@@ -105,7 +105,7 @@ extension FeedDocumentBuilder {
             }
         case .atom:
             // Atom inside an RSS channel: its self link, and its id as the feed's id.
-            if name == .link { atomLink(a, base: base, forItem: false) }
+            if name == .link { atomLink(attributes, base: base, forItem: false) }
             if name == .id && info.id == nil { begin(.feedId, depth: depth, base: base) }
         case .dc:
             switch name {
@@ -123,7 +123,7 @@ extension FeedDocumentBuilder {
             if name == .updatePeriod { begin(.updatePeriod, depth: depth, base: base) }
             if name == .updateFrequency { begin(.updateFrequency, depth: depth, base: base) }
         case .itunes:
-            if name == .image, let href = a["href"], info.image == nil {
+            if name == .image, let href = attributes["href"], info.image == nil {
                 info.image = URLResolver.resolve(href, against: base)
             }
             if name == .author && info.authors.isEmpty { begin(.feedCreator, depth: depth, base: base) }
@@ -133,13 +133,13 @@ extension FeedDocumentBuilder {
     }
 
     mutating func itemChild(
-        _ ns: FeedNamespace, _ name: LocalName, _ a: FeedAttributes, _ frame: inout Frame, depth: Int
+        _ ns: FeedNamespace, _ name: LocalName, _ attributes: FeedAttributes, _ frame: inout Frame, depth: Int
     ) {
         let base = self.base
         let atom = info.format.isAtom
         switch ns {
         case _ where (ns.isRSS && !atom) || (atom && (ns.isAtom || ns == .none)) || (ns == .atom && !atom):
-            feedItemChild(ns, name, a, &frame, depth: depth)
+            feedItemChild(ns, name, attributes, &frame, depth: depth)
         case .content:
             if name == .encoded { begin(.content(.html), depth: depth, base: base) }
         case .xhtml:
@@ -147,13 +147,13 @@ extension FeedDocumentBuilder {
         case .dc, .dcterms:
             dublinCoreItemChild(ns, name, depth: depth)
         case .media:
-            mediaItemChild(name, a, depth: depth)
+            mediaItemChild(name, attributes, depth: depth)
         case .itunes:
             switch name {
             case .summary: begin(.itunesSummary, depth: depth, base: base)
             case .author: begin(.itunesAuthor, depth: depth, base: base)
             case .image:
-                if let href = a["href"] { itemState.itunesImage = URLResolver.resolve(href, against: base) }
+                if let href = attributes["href"] { itemState.itunesImage = URLResolver.resolve(href, against: base) }
             default: break
             }
         default:
@@ -166,27 +166,27 @@ extension FeedDocumentBuilder {
     }
 
     /// An item's element in its feed format's own vocabulary (RSS, Atom, CDF).
-    private mutating func feedItemChild(_ ns: FeedNamespace, _ name: LocalName, _ a: FeedAttributes, _ frame: inout Frame, depth: Int) {
+    private mutating func feedItemChild(_ ns: FeedNamespace, _ name: LocalName, _ attributes: FeedAttributes, _ frame: inout Frame, depth: Int) {
         let base = self.base
         let atom = info.format.isAtom
         switch name {
-        case .title: begin(.title(ns.isAtom || atom ? Self.atomTextKind(a, format: info.format) : .rssTitle), depth: depth, base: base)
+        case .title: begin(.title(ns.isAtom || atom ? Self.atomTextKind(attributes, format: info.format) : .rssTitle), depth: depth, base: base)
         case .link:
             if atom || ns.isAtom {
-                atomLink(a, base: base, forItem: true)
+                atomLink(attributes, base: base, forItem: true)
             } else {
                 begin(.link, depth: depth, base: base)
             }
         case .description where !atom: begin(.summary(.html), depth: depth, base: base)
         case .abstract where info.format == .cdf: begin(.summary(.html), depth: depth, base: base)
-        case .summary: begin(.summary(Self.atomTextKind(a, format: info.format)), depth: depth, base: base)
+        case .summary: begin(.summary(Self.atomTextKind(attributes, format: info.format)), depth: depth, base: base)
         case .content:
-            if a["src"] == nil {
-                begin(.content(Self.atomTextKind(a, format: info.format, content: true)), depth: depth, base: base)
+            if attributes["src"] == nil {
+                begin(.content(Self.atomTextKind(attributes, format: info.format, content: true)), depth: depth, base: base)
             }
         case .body where ns == .none: begin(.content(.xhtml), depth: depth, base: base)
         case .guid where !atom:
-            let permaLink = a["isPermaLink"]?.lowercasedToken != "false"
+            let permaLink = attributes["isPermaLink"]?.lowercasedToken != "false"
             begin(.guid(permaLink: permaLink), depth: depth, base: base)
         case .id where atom || ns.isAtom: begin(.guid(permaLink: false), depth: depth, base: base)
         case .pubDate, .published, .issued: begin(.published, depth: depth, base: base)
@@ -194,7 +194,7 @@ extension FeedDocumentBuilder {
         case .author:
             if atom || ns.isAtom { frame.role = .person(owner: .item) } else { begin(.rssAuthor, depth: depth, base: base) }
         case .category:
-            if let term = a["term"] ?? a["label"] {
+            if let term = attributes["term"] ?? attributes["label"] {
                 let category = TextBuilder.oneLine(term)
                 if !category.isEmpty { Self.add(category, to: &itemState.item.categories) }
             } else {
@@ -202,9 +202,9 @@ extension FeedDocumentBuilder {
             }
         case .comments: begin(.comments, depth: depth, base: base)
         case .enclosure:
-            if let url = a["url"], !url.trimmingXMLSpace.isEmpty {
+            if let url = attributes["url"], !url.trimmingXMLSpace.isEmpty {
                 addEnclosure(
-                    URLResolver.resolve(url, against: base), type: a["type"], length: a["length"])
+                    URLResolver.resolve(url, against: base), type: attributes["type"], length: attributes["length"])
             }
         case .source where atom || ns.isAtom:
             frame.role = .skip  // the entry's origin feed: its title and id are not ours
@@ -237,18 +237,18 @@ extension FeedDocumentBuilder {
     }
 
     /// Media RSS's elements of an item (and of its `media:group`).
-    private mutating func mediaItemChild(_ name: LocalName, _ a: FeedAttributes, depth: Int) {
+    private mutating func mediaItemChild(_ name: LocalName, _ attributes: FeedAttributes, depth: Int) {
         let base = self.base
         switch name {
         case .content:
-            if let url = a["url"], !url.trimmingXMLSpace.isEmpty {
-                addEnclosure(URLResolver.resolve(url, against: base), type: a["type"], length: a["fileSize"])
+            if let url = attributes["url"], !url.trimmingXMLSpace.isEmpty {
+                addEnclosure(URLResolver.resolve(url, against: base), type: attributes["type"], length: attributes["fileSize"])
             }
         case .thumbnail:
-            if let url = a["url"], itemState.item.thumbnail == nil {
+            if let url = attributes["url"], itemState.item.thumbnail == nil {
                 itemState.item.thumbnail = URLResolver.resolve(url, against: base)
             }
-        case .description: begin(.mediaDescription(Self.mediaTextKind(a)), depth: depth, base: base)
+        case .description: begin(.mediaDescription(Self.mediaTextKind(attributes)), depth: depth, base: base)
         case .title: begin(.mediaTitle, depth: depth, base: base)
         case .category: begin(.category, depth: depth, base: base)
         default: break  // media:group's children arrive here too: the group is transparent
@@ -256,12 +256,12 @@ extension FeedDocumentBuilder {
     }
 
     /// CDF keeps a channel's and an item's link and modification time in attributes.
-    mutating func cdfAttributes(_ a: FeedAttributes, forItem: Bool) {
-        if let href = a.anyCase("href", "HREF")?.trimmingXMLSpace, !href.isEmpty {
+    mutating func cdfAttributes(_ attributes: FeedAttributes, forItem: Bool) {
+        if let href = attributes.anyCase("href", "HREF")?.trimmingXMLSpace, !href.isEmpty {
             let url = URLResolver.resolve(href, against: base)
             if forItem { itemState.item.link = url } else if info.link == nil { info.link = url }
         }
-        if var lastmod = a.anyCase("lastmod", "LASTMOD") {
+        if var lastmod = attributes.anyCase("lastmod", "LASTMOD") {
             let date = lastmod.withUTF8 { parseDate($0, "LASTMOD") }
             if forItem { itemState.item.updated = date } else if info.updated == nil { info.updated = date }
         }
@@ -275,11 +275,11 @@ extension FeedDocumentBuilder {
     }
 
     /// An Atom `link`: `rel` alternate (the default), enclosure or self.
-    private mutating func atomLink(_ a: FeedAttributes, base: String?, forItem: Bool) {
-        guard let href = a["href"], !href.trimmingXMLSpace.isEmpty else { return }
+    private mutating func atomLink(_ attributes: FeedAttributes, base: String?, forItem: Bool) {
+        guard let href = attributes["href"], !href.trimmingXMLSpace.isEmpty else { return }
         let url = URLResolver.resolve(href, against: base)
-        let rel = a["rel"]?.lowercasedToken ?? "alternate"
-        let type = a["type"]?.lowercased()
+        let rel = attributes["rel"]?.lowercasedToken ?? "alternate"
+        let type = attributes["type"]?.lowercased()
         let isHTML = type == nil || type!.hasPrefix("text/html") || type!.hasPrefix("application/xhtml")
         switch rel {
         case "alternate", "http://www.iana.org/assignments/relation/alternate":
@@ -292,7 +292,7 @@ extension FeedDocumentBuilder {
                 info.link = url
             }
         case "enclosure":
-            if forItem { addEnclosure(url, type: a["type"], length: a["length"]) }
+            if forItem { addEnclosure(url, type: attributes["type"], length: attributes["length"]) }
         case "self":
             if !forItem && info.selfLink == nil { info.selfLink = url }
         default:

@@ -15,7 +15,7 @@ extension FeedDocumentBuilder {
     }
 
     mutating func parseDate(_ text: UnsafeBufferPointer<UInt8>, _ what: String) -> FeedDate? {
-        if let d = DateParser.parse(bytes: text) { return d }
+        if let date = DateParser.parse(bytes: text) { return date }
         let trimmed = String(decoding: text, as: UTF8.self).trimmingXMLSpace
         if !trimmed.isEmpty { warn("unparseable date \"\(trimmed.prefix(64))\" in <\(what)>") }
         return nil
@@ -27,9 +27,9 @@ extension FeedDocumentBuilder {
 
     /// RSS titles are text, but many carry escaped markup or double-escaped entities
     /// ("AT&amp;amp;T"); those are read as HTML.
-    static func looksLikeMarkup(_ s: String) -> Bool {
-        var s = s
-        return s.withUTF8 { looksLikeMarkup($0) }
+    static func looksLikeMarkup(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { looksLikeMarkup($0) }
     }
 
     static func looksLikeMarkup(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -76,9 +76,9 @@ extension FeedDocumentBuilder.Field {
 
     var textKind: FeedDocumentBuilder.TextKind? {
         switch self {
-        case .feedTitle(let k), .feedSubtitle(let k), .title(let k), .summary(let k), .content(let k),
-            .mediaDescription(let k):
-            return k
+        case .feedTitle(let kind), .feedSubtitle(let kind), .title(let kind), .summary(let kind), .content(let kind),
+            .mediaDescription(let kind):
+            return kind
         default:
             return nil
         }

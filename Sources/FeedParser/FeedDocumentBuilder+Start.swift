@@ -60,7 +60,7 @@ extension FeedDocumentBuilder {
         // markup (`<title>a <b>b</title><guid>…`). End the field here and read on.
         if let cap = capture.take() {
             finish(cap)
-            for k in cap.depth..<frames.count { frames[k].role = .transparent }
+            for level in cap.depth..<frames.count { frames[level].role = .transparent }
         }
         return false
     }
@@ -93,7 +93,7 @@ extension FeedDocumentBuilder {
             // An item inside an item: the previous one was never closed.
             finishItem()
             inItem = false
-            for k in parentIndex..<frames.count { frames[k].role = .transparent }
+            for level in parentIndex..<frames.count { frames[level].role = .transparent }
         }
         switch inItem ? parentRole : (parentRole == .item ? .other : parentRole) {
         case .root, .channel, .other, .image, .transparent, .skipHours, .skipDays:
@@ -141,9 +141,9 @@ extension FeedDocumentBuilder {
 
     /// The index of the innermost open element that is not `.transparent`.
     private func logicalParent() -> Int {
-        var i = frames.count - 1
-        while i > 0 && frames[i].role == .transparent { i -= 1 }
-        return i
+        var index = frames.count - 1
+        while index > 0 && frames[index].role == .transparent { index -= 1 }
+        return index
     }
 
     /// Elements that never occur inside a text field, so meeting one there means the

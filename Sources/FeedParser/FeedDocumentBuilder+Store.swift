@@ -25,46 +25,46 @@ extension FeedDocumentBuilder {
         case .mediaDescription(let kind): place(field, richText(raw, kind: kind, isXHTML: false))
         case .dcDescription: place(field, .html(UTF8Text(raw)))
         case .feedLink:
-            let t = raw.trimmingXMLSpace
-            if !t.isEmpty && info.link == nil { info.link = URLResolver.resolve(t, against: base) }
+            let text = raw.trimmingXMLSpace
+            if !text.isEmpty && info.link == nil { info.link = URLResolver.resolve(text, against: base) }
         case .feedId: if info.id == nil { info.id = raw.trimmingXMLSpace.nilIfEmpty }
         case .feedUpdated, .feedPublished, .published, .updated:
-            var s = raw
-            s.withUTF8 { storeDate(field, $0) }
-        case .feedLanguage: if let l = LanguageTag.normalize(raw) { info.language = l }
+            var value = raw
+            value.withUTF8 { storeDate(field, $0) }
+        case .feedLanguage: if let language = LanguageTag.normalize(raw) { info.language = language }
         case .feedImage:
-            if let u = raw.trimmingXMLSpace.nilIfEmpty, info.image == nil { info.image = URLResolver.resolve(u, against: base) }
+            if let url = raw.trimmingXMLSpace.nilIfEmpty, info.image == nil { info.image = URLResolver.resolve(url, against: base) }
         case .feedTTL: info.ttlMinutes = Int(raw.trimmingXMLSpace)
         case .updatePeriod: info.updatePeriod = raw.trimmingXMLSpace.nilIfEmpty
         case .updateFrequency: info.updateFrequency = Int(raw.trimmingXMLSpace)
         case .skipHour:
             // 0-23 in GMT; some feeds write 24 for midnight.
-            if let h = Int(raw.trimmingXMLSpace), (0...24).contains(h), !info.skipHours.contains(h % 24) { info.skipHours.append(h % 24) }
+            if let hour = Int(raw.trimmingXMLSpace), (0...24).contains(hour), !info.skipHours.contains(hour % 24) { info.skipHours.append(hour % 24) }
         case .skipDay:
             let days = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
-            if let d = days.firstIndex(of: raw.trimmingXMLSpace.lowercased()), !info.skipDays.contains(d) { info.skipDays.append(d) }
+            if let day = days.firstIndex(of: raw.trimmingXMLSpace.lowercased()), !info.skipDays.contains(day) { info.skipDays.append(day) }
         case .feedRSSAuthor, .feedCreator:
-            if info.authors.isEmpty, let p = PersonText.person(raw) { info.authors.append(p) }
+            if info.authors.isEmpty, let author = PersonText.person(raw) { info.authors.append(author) }
         case .feedPublisher: if info.publisher == nil { info.publisher = PersonText.person(raw) }
         case .personName: person.name = PersonText.plainName(raw).nilIfEmpty
         case .personEmail: person.email = raw.trimmingXMLSpace.nilIfEmpty
         case .personURI: person.uri = raw.trimmingXMLSpace.nilIfEmpty.map { URLResolver.resolve($0, against: base) }
 
         case .link:
-            if let t = raw.trimmingXMLSpace.nilIfEmpty, itemState.item.link == nil {
-                itemState.item.link = URLResolver.resolve(t, against: base)
+            if let text = raw.trimmingXMLSpace.nilIfEmpty, itemState.item.link == nil {
+                itemState.item.link = URLResolver.resolve(text, against: base)
             }
         case .guid(let permaLink):
-            if itemState.item.guid == nil, let g = raw.trimmingXMLSpace.nilIfEmpty {
-                itemState.item.guid = g
+            if itemState.item.guid == nil, let guid = raw.trimmingXMLSpace.nilIfEmpty {
+                itemState.item.guid = guid
                 itemState.item.guidIsPermaLink = permaLink
             }
-        case .rssAuthor: if let p = PersonText.person(raw) { itemState.item.authors.append(p) }
+        case .rssAuthor: if let author = PersonText.person(raw) { itemState.item.authors.append(author) }
         case .publisher: if itemState.item.publisher == nil { itemState.item.publisher = PersonText.person(raw) }
         case .category:
-            if let c = TextBuilder.oneLine(raw).nilIfEmpty { Self.add(c, to: &itemState.item.categories) }
+            if let text = TextBuilder.oneLine(raw).nilIfEmpty { Self.add(text, to: &itemState.item.categories) }
         case .comments:
-            if let c = raw.trimmingXMLSpace.nilIfEmpty { itemState.item.commentsURL = URLResolver.resolve(c, against: base) }
+            if let text = raw.trimmingXMLSpace.nilIfEmpty { itemState.item.commentsURL = URLResolver.resolve(text, against: base) }
         case .mediaTitle: itemState.mediaTitle = raw
         case .dcTitle: itemState.dcTitle = raw
         case .itunesSummary: itemState.itunesSummary = raw

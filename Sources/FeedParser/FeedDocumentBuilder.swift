@@ -25,8 +25,8 @@ struct FeedDocumentBuilder {
     var info = FeedInfo()
     private(set) var failure: Failure?
 
-    mutating func setFailure(_ f: Failure) {
-        if failure == nil { failure = f }
+    mutating func setFailure(_ first: Failure) {
+        if failure == nil { failure = first }
     }
     var rootSeen = false
     var warnings: [ParseWarning] = []
@@ -188,8 +188,8 @@ struct FeedDocumentBuilder {
         if cap.truncated || cap.xhtml?.text.truncated == true {
             warn("a field longer than \(Self.fieldLimit >> 20) MiB was cut to that length")
         }
-        if let x = cap.xhtml {
-            store(cap.field, raw: x.string, isXHTML: true, base: cap.base)
+        if let xhtml = cap.xhtml {
+            store(cap.field, raw: xhtml.string, isXHTML: true, base: cap.base)
         } else if let kind = cap.field.textKind, kind == .base64Text || kind == .base64HTML {
             // Decoded here; bytes that are not base64 of UTF-8 text are no text at all.
             if let text = Base64.decodeText(captured) {

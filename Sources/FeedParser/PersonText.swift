@@ -45,11 +45,11 @@ enum PersonText {
     /// digits and `_-.+`, the domain of labels of letters, digits and `-` joined by dots,
     /// ending in a label of letters.
     static func emailRange(in s: [Unicode.Scalar]) -> (Int, Int)? {
-        func isLocal(_ c: Unicode.Scalar) -> Bool {
-            c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c) || "_-.+".unicodeScalars.contains(c))
+        func isLocal(_ scalar: Unicode.Scalar) -> Bool {
+            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "_-.+".unicodeScalars.contains(scalar))
         }
-        func isDomain(_ c: Unicode.Scalar) -> Bool {
-            c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "-" || c == ".")
+        func isDomain(_ scalar: Unicode.Scalar) -> Bool {
+            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "-" || scalar == ".")
         }
         for at in s.indices where s[at] == "@" {
             var start = at

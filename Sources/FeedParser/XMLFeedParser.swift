@@ -56,11 +56,11 @@ final class XMLFeedParser {
         // xmlParseChunk takes an Int32 size. An empty final chunk runs the loop once, with
         // terminate set.
         repeat {
-            let n = min(chunk.count - offset, 1 << 30)
-            let last = isFinal && offset + n == chunk.count
+            let length = min(chunk.count - offset, 1 << 30)
+            let last = isFinal && offset + length == chunk.count
             let base = chunk.baseAddress.map { UnsafeRawPointer($0 + offset).assumingMemoryBound(to: CChar.self) }
-            _ = xmlParseChunk(ctxt, base, Int32(n), last ? 1 : 0)
-            offset += n
+            _ = xmlParseChunk(ctxt, base, Int32(length), last ? 1 : 0)
+            offset += length
         } while offset < chunk.count && !stopped
         if (builder.failure != nil || builder.tooDeep) && !stopped {
             stopped = true
@@ -112,9 +112,9 @@ final class XMLFeedParser {
         }
         // The attributes' namespaces go in a buffer kept for the next element.
         attributeNamespaces.removeAll(keepingCapacity: true)
-        for i in 0..<Int(nbAttributes) {
-            let a = attributes + 5 * i
-            attributeNamespaces.append(namespace(uri: a[2].map { UnsafePointer($0) }, prefix: a[1].map { UnsafePointer($0) }))
+        for index in 0..<Int(nbAttributes) {
+            let attribute = attributes + 5 * index
+            attributeNamespaces.append(namespace(uri: attribute[2].map { UnsafePointer($0) }, prefix: attribute[1].map { UnsafePointer($0) }))
         }
         attributeNamespaces.withUnsafeBufferPointer { namespaces in
             let entries = UnsafeRawPointer(attributes).assumingMemoryBound(to: UnsafePointer<UInt8>?.self)
@@ -125,13 +125,13 @@ final class XMLFeedParser {
     private var attributeNamespaces: [FeedNamespace] = []
 
     private static func makeHandler() -> xmlSAXHandler {
-        var h = xmlSAXHandler()
-        h.initialized = XML_SAX2_MAGIC
-        h.startElementNs = { ctx, localname, prefix, uri, _, _, nbAttributes, _, attributes in
+        var handler = xmlSAXHandler()
+        handler.initialized = XML_SAX2_MAGIC
+        handler.startElementNs = { ctx, localname, prefix, uri, _, _, nbAttributes, _, attributes in
             guard let ctx, let localname else { return }
             XMLFeedParser.with(ctx) { $0.startElement(localname, prefix, uri, nbAttributes, attributes) }
         }
-        h.endElementNs = { ctx, localname, prefix, uri in
+        handler.endElementNs = { ctx, localname, prefix, uri in
             guard let ctx, let localname else { return }
             XMLFeedParser.with(ctx) { parser in
                 parser.builder.end(namespace: parser.namespace(uri: uri, prefix: prefix), name: parser.name(localname))
@@ -141,18 +141,18 @@ final class XMLFeedParser {
             guard let ctx, let ch, len > 0 else { return }
             XMLFeedParser.with(ctx) { $0.builder.characters(UnsafeBufferPointer(start: ch, count: Int(len))) }
         }
-        h.characters = characters
+        handler.characters = characters
         // The same callback for white space: libxml2 then skips its test of whether white
         // space is ignorable (which, with no tree being built, always says no).
-        h.ignorableWhitespace = characters
-        h.cdataBlock = { ctx, ch, len in
+        handler.ignorableWhitespace = characters
+        handler.cdataBlock = { ctx, ch, len in
             guard let ctx, let ch, len > 0 else { return }
             XMLFeedParser.with(ctx) { $0.cdata(UnsafeBufferPointer(start: ch, count: Int(len))) }
         }
-        h.serror = { ctx, error in
+        handler.serror = { ctx, error in
             guard let ctx, let error else { return }
             XMLFeedParser.with(ctx) { $0.recordError(error) }
         }
-        return h
+        return handler
     }
 }
