@@ -73,12 +73,12 @@ public enum ControlProtocol {
         guard json.isObject else {
             throw .malformed("the request is \(json.typeName), not a JSON object; send one line like {\"v\":1,\"cmd\":\"status\"}")
         }
-        var v: Int?
+        var asked: Int?
         if let value = json["v"] {
             guard let number = value.int64, let small = Int(exactly: number) else { throw .malformed("wrong type for \"v\": \(value.typeName), not an integer") }
-            v = small
+            asked = small
         }
-        if let v, v != version { throw .malformed("protocol version \(v) is not supported (this daemon speaks \(version))") }
+        if let asked, asked != version { throw .malformed("protocol version \(asked) is not supported (this daemon speaks \(version))") }
         guard let cmdValue = json["cmd"] else { throw .malformed("the request has no \"cmd\"") }
         guard let cmd = cmdValue.string else { throw .malformed("wrong type for \"cmd\": \(cmdValue.typeName), not a string") }
         var feeds: [String]?
@@ -96,7 +96,7 @@ public enum ControlProtocol {
             article = text
         }
         var request = Request(cmd, feeds: feeds, article: article)
-        request.v = v
+        request.v = asked
         return request
     }
 

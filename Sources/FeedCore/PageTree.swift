@@ -38,19 +38,19 @@ public struct PageTree: Sendable {
         nodes = [Node(name: "#document", tag: .block, parent: -1)]
     }
 
-    public subscript(_ i: Int) -> Node {
+    public subscript(_ node: Int) -> Node {
         // Read in place: a copy of a node retains its arrays and strings.
-        _read { yield nodes[i] }
+        _read { yield nodes[node] }
     }
     public var count: Int { nodes.count }
 
     /// The children of `i`, in order.
-    public func children(of i: Int) -> [Int] {
+    public func children(of node: Int) -> [Int] {
         var out: [Int] = []
-        var c = nodes[i].firstChild
-        while c >= 0 {
-            out.append(c)
-            c = nodes[c].nextSibling
+        var child = nodes[node].firstChild
+        while child >= 0 {
+            out.append(child)
+            child = nodes[child].nextSibling
         }
         return out
     }
@@ -60,35 +60,35 @@ public struct PageTree: Sendable {
         // Nodes are numbered in document order and a subtree's are consecutive: from the
         // root to just before the next node outside it.
         var end = root
-        var i = root
-        while i >= 0 {
-            if nodes[i].nextSibling >= 0 {
-                end = nodes[i].nextSibling
+        var node = root
+        while node >= 0 {
+            if nodes[node].nextSibling >= 0 {
+                end = nodes[node].nextSibling
                 break
             }
-            i = nodes[i].parent
+            node = nodes[node].parent
         }
-        if i < 0 { end = nodes.count }
+        if node < 0 { end = nodes.count }
         return Array(root..<end)
     }
 
     /// The text below `root`, as it stands (no folding), script and style left out.
     public func rawText(of root: Int) -> String {
         var out = ""
-        for i in descendants(of: root) {
-            let n = nodes[i]
-            if n.isText, !isInsideSkipped(i, below: root) { out += n.text }
+        for node in descendants(of: root) {
+            let element = nodes[node]
+            if element.isText, !isInsideSkipped(node, below: root) { out += element.text }
         }
         return out
     }
 
     /// True when an element between `i` and `root` is dropped with its content (script,
     /// style, template, …).
-    public func isInsideSkipped(_ i: Int, below root: Int) -> Bool {
-        var p = nodes[i].parent
-        while p >= 0 && p != root {
-            if nodes[p].tag == .skip { return true }
-            p = nodes[p].parent
+    public func isInsideSkipped(_ node: Int, below root: Int) -> Bool {
+        var above = nodes[node].parent
+        while above >= 0 && above != root {
+            if nodes[above].tag == .skip { return true }
+            above = nodes[above].parent
         }
         return false
     }
@@ -124,9 +124,9 @@ public struct PageTree: Sendable {
             var node = Node(name: name, tag: HTMLTag.classify(name), parent: parent)
             node.attributes = attributes
             tree.nodes.append(node)
-            let i = tree.nodes.count - 1
-            link(i, to: parent)
-            stack.append(i)
+            let added = tree.nodes.count - 1
+            link(added, to: parent)
+            stack.append(added)
         }
 
         public mutating func end(_ name: String) {
@@ -136,16 +136,16 @@ public struct PageTree: Sendable {
             }
             // libxml2 reports ends in order; a stray one closes the nearest open element
             // of that name, and nothing when none is open.
-            guard let k = stack.lastIndex(where: { tree.nodes[$0].name == name }), k > 0 else { return }
-            stack.removeSubrange(k...)
+            guard let open = stack.lastIndex(where: { tree.nodes[$0].name == name }), open > 0 else { return }
+            stack.removeSubrange(open...)
         }
 
-        public mutating func text(_ s: String) {
+        public mutating func text(_ piece: String) {
             let parent = stack[stack.count - 1]
             // Text joins the text node before it: libxml2 hands text over in pieces.
             let last = tree.nodes[parent].lastChild
             if last >= 0 && tree.nodes[last].isText {
-                tree.nodes[last].text += s
+                tree.nodes[last].text += piece
                 return
             }
             guard tree.nodes.count < PageTree.maxNodes else {
@@ -153,15 +153,15 @@ public struct PageTree: Sendable {
                 return
             }
             var node = Node(name: "", tag: .inline, parent: parent)
-            node.text = s
+            node.text = piece
             tree.nodes.append(node)
             link(tree.nodes.count - 1, to: parent)
         }
 
-        private mutating func link(_ i: Int, to parent: Int) {
+        private mutating func link(_ node: Int, to parent: Int) {
             let last = tree.nodes[parent].lastChild
-            if last >= 0 { tree.nodes[last].nextSibling = i } else { tree.nodes[parent].firstChild = i }
-            tree.nodes[parent].lastChild = i
+            if last >= 0 { tree.nodes[last].nextSibling = node } else { tree.nodes[parent].firstChild = node }
+            tree.nodes[parent].lastChild = node
         }
     }
 }

@@ -19,17 +19,17 @@ struct InternedMemo<Value> {
     /// The value for `p`, made by `make` the first time `p` is seen.
     @inline(__always)
     mutating func value(for p: UnsafeRawPointer, _ make: () -> Value) -> Value {
-        let i = Self.slot(p)
-        if keys[i] == p, let v = values[i] { return v }
-        let v: Value
+        let slot = Self.slot(p)
+        if keys[slot] == p, let memo = values[slot] { return memo }
+        let memo: Value
         if let known = all[p] {
-            v = known
+            memo = known
         } else {
-            v = make()
-            all[p] = v
+            memo = make()
+            all[p] = memo
         }
-        keys[i] = p
-        values[i] = v
-        return v
+        keys[slot] = p
+        values[slot] = memo
+        return memo
     }
 }

@@ -128,15 +128,15 @@ public final class StreamingFeedParser {
                 throw .notAFeed("no XML root element: the document is not XML\(first)")
             }
             var warnings = notes
-            let c = repair.counts
-            if c.total > 0 {
+            let counts = repair.counts
+            if counts.total > 0 {
                 var parts: [String] = []
-                if c.escapedAmpersands > 0 { parts.append("\(c.escapedAmpersands) bare '&' escaped") }
-                if c.htmlEntities > 0 { parts.append("\(c.htmlEntities) HTML entities undefined in XML decoded") }
-                if c.escapedLessThan > 0 { parts.append("\(c.escapedLessThan) stray '<' escaped") }
-                if c.invalidUTF8 > 0 { parts.append("\(c.invalidUTF8) bytes of invalid UTF-8 read as windows-1252") }
-                if c.removedControls > 0 { parts.append("\(c.removedControls) characters illegal in XML removed") }
-                if c.removedReferences > 0 { parts.append("\(c.removedReferences) references to illegal characters removed") }
+                if counts.escapedAmpersands > 0 { parts.append("\(counts.escapedAmpersands) bare '&' escaped") }
+                if counts.htmlEntities > 0 { parts.append("\(counts.htmlEntities) HTML entities undefined in XML decoded") }
+                if counts.escapedLessThan > 0 { parts.append("\(counts.escapedLessThan) stray '<' escaped") }
+                if counts.invalidUTF8 > 0 { parts.append("\(counts.invalidUTF8) bytes of invalid UTF-8 read as windows-1252") }
+                if counts.removedControls > 0 { parts.append("\(counts.removedControls) characters illegal in XML removed") }
+                if counts.removedReferences > 0 { parts.append("\(counts.removedReferences) references to illegal characters removed") }
                 warnings.append(ParseWarning(line: 0, column: 0, message: "repaired: " + parts.joined(separator: ", ")))
             }
             warnings += xml.xmlWarnings
@@ -195,8 +195,8 @@ public final class StreamingFeedParser {
     }
 
     /// What of the buffered head follows the byte-order mark and leading white space.
-    private func sliceAfterDecision(_ h: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
-        UnsafeBufferPointer(rebasing: h[min(skipBytes, h.count)...])
+    private func sliceAfterDecision(_ head: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: head[min(skipBytes, head.count)...])
     }
 
     /// True for a document that opens like an HTML page.
@@ -211,9 +211,9 @@ public final class StreamingFeedParser {
     }
 
     /// Decides encoding and format from the head; false when more bytes are needed.
-    private func decide(_ h: UnsafeBufferPointer<UInt8>, isComplete: Bool) -> Bool {
+    private func decide(_ head: UnsafeBufferPointer<UInt8>, isComplete: Bool) -> Bool {
         // A BOM or a 16/32-bit pattern first, on the raw bytes.
-        guard let raw = CharsetSniffer.decide(prefix: h, isComplete: isComplete, httpCharset: options.httpCharset)
+        guard let raw = CharsetSniffer.decide(prefix: head, isComplete: isComplete, httpCharset: options.httpCharset)
         else { return false }
         var decision = raw
         var start = raw.bomLength
@@ -225,38 +225,38 @@ public final class StreamingFeedParser {
         if asciiCompatible {
             // Leading white space (even before the XML declaration) is dropped: libxml2 would
             // take a declaration after it as an error.
-            while start < h.count, h[start].isXMLSpace {
+            while start < head.count, head[start].isXMLSpace {
                 start += 1
             }
-            if start == h.count {
+            if start == head.count {
                 if isComplete { failure = .empty }
                 return isComplete
             }
             if start > raw.bomLength {
-                let rest = UnsafeBufferPointer(rebasing: h[start...])
-                guard let d = CharsetSniffer.decide(prefix: rest, isComplete: isComplete, httpCharset: options.httpCharset)
+                let rest = UnsafeBufferPointer(rebasing: head[start...])
+                guard let found = CharsetSniffer.decide(prefix: rest, isComplete: isComplete, httpCharset: options.httpCharset)
                 else { return false }
-                decision = d
+                decision = found
                 decision.bomLength = raw.bomLength
             }
         }
         // Enough bytes to recognise "<!DOCTYPE html" whatever the chunking.
-        if asciiCompatible && !isComplete && h.count - start < 16 { return false }
-        if asciiCompatible && Self.looksLikeHTML(UnsafeBufferPointer(rebasing: h[start...])) {
+        if asciiCompatible && !isComplete && head.count - start < 16 { return false }
+        if asciiCompatible && Self.looksLikeHTML(UnsafeBufferPointer(rebasing: head[start...])) {
             failure = .notAFeed("an HTML page (it starts with <!DOCTYPE html> or <html>), not a feed")
             return true
         }
         charsetDecision = decision
         skipBytes = start
-        let t: Transcoder
+        let chosen: Transcoder
         do {
-            t = try Transcoder(decision.charset)
+            chosen = try Transcoder(decision.charset)
         } catch {
             notes.append(ParseWarning(line: 0, column: 0, message: "unknown character encoding \"\(decision.charset)\" (\(decision.reason)): read as UTF-8"))
-            t = try! Transcoder(.utf8)  // UTF-8 needs no iconv handle and cannot fail
+            chosen = try! Transcoder(.utf8)  // UTF-8 needs no iconv handle and cannot fail
         }
-        transcoder = t
-        let first = start < h.count ? h[start] : 0
+        transcoder = chosen
+        let first = start < head.count ? head[start] : 0
         if asciiCompatible && (first == 0x7B || first == 0x5B) {  // '{' or '[': JSON
             mode = .json
         } else {
