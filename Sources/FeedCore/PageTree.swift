@@ -44,7 +44,7 @@ public struct PageTree: Sendable {
     }
     public var count: Int { nodes.count }
 
-    /// The children of `i`, in order.
+    /// The children of `node`, in order.
     public func children(of node: Int) -> [Int] {
         var out: [Int] = []
         var child = nodes[node].firstChild
@@ -82,7 +82,7 @@ public struct PageTree: Sendable {
         return out
     }
 
-    /// True when an element between `i` and `root` is dropped with its content (script,
+    /// True when an element between `node` and `root` is dropped with its content (script,
     /// style, template, …).
     public func isInsideSkipped(_ node: Int, below root: Int) -> Bool {
         var above = nodes[node].parent

@@ -86,7 +86,7 @@ extension Ingestor {
         var best: (seq: Int64, distance: Int)?
         for (earlier, seq) in batch.simHashes {
             let distance = SimHash.distance(earlier, simHash)
-            if distance <= threshold, distance < (best?.distance ?? Int.max) { best = (seq, distance) }
+            if distance <= threshold, SimHashBands.isCloser((seq, distance), than: best) { best = (seq, distance) }
         }
         if best == nil {
             do { best = try store.nearestSimHash(simHash, threshold: threshold) } catch { throw .state(error) }

@@ -93,7 +93,7 @@ extension XMLRepair {
         return i
     }
 
-    /// The end of the run of bytes from `i` that pass unchanged in a state whose special
+    /// The end of the run of bytes from `start` that pass unchanged in a state whose special
     /// bytes `bit` marks in `classes`: sixteen bytes at a time while `scan` (`CByteScan`,
     /// stopping at them and at every non-ASCII byte; called with the bytes, their count
     /// and where to start) finds none, valid multi-byte characters passed one by one;

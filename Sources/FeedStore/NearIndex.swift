@@ -24,16 +24,16 @@ struct NearIndex {
         }
     }
 
-    /// The closest hash within `threshold` bits (the earliest added among equals), found
-    /// through the bands it shares with `h`: every hash up to `SimHashBands.guaranteedDistance`
-    /// bits away shares one.
+    /// The closest hash within `threshold` bits (the earliest delivery among equals), found
+    /// through the bands it shares with `hash`: every hash up to
+    /// `SimHashBands.guaranteedDistance` bits away shares one.
     func nearest(_ hash: UInt64, threshold: Int) -> (seq: Int64, distance: Int)? {
         var best: (seq: Int64, distance: Int)?
         for band in 0..<SimHashBands.count {
             for position in buckets[SimHashBands.bucket(hash, band: band)] {
                 let entry = entries[Int(position)]
                 let distance = (entry.simhash ^ hash).nonzeroBitCount
-                if distance <= threshold, distance < (best?.distance ?? Int.max) { best = (entry.seq, distance) }
+                if distance <= threshold, SimHashBands.isCloser((entry.seq, distance), than: best) { best = (entry.seq, distance) }
             }
         }
         return best

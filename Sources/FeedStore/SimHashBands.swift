@@ -12,7 +12,7 @@ public enum SimHashBands {
         (0..<count).map { band in Int64(band << 16) | Int64(value(hash, band: band)) }
     }
 
-    /// A dense number for band `band`'s value in `h`, below `bucketCount`.
+    /// A dense number for band `band`'s value in `hash`, below `bucketCount`.
     static func bucket(_ hash: UInt64, band: Int) -> Int {
         band * 512 + Int(value(hash, band: band))
     }
@@ -20,5 +20,12 @@ public enum SimHashBands {
     private static func value(_ hash: UInt64, band: Int) -> UInt64 {
         let width: UInt64 = band == 6 ? 10 : 9
         return (hash >> UInt64(band * 9)) & ((1 << width) - 1)
+    }
+
+    /// Whether a match is closer than `best`: fewer bits apart, or as many and delivered
+    /// earlier (which of equals is found first depends on the band it is found by).
+    public static func isCloser(_ match: (seq: Int64, distance: Int), than best: (seq: Int64, distance: Int)?) -> Bool {
+        guard let best else { return true }
+        return match.distance < best.distance || (match.distance == best.distance && match.seq < best.seq)
     }
 }

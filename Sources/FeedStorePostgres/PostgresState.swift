@@ -175,7 +175,7 @@ public final class PostgresState: StateBackend {
         for row in 0..<rows.count {
             guard let stored = rows.int(row, 0), let seq = rows.int(row, 1) else { continue }
             let distance = (UInt64(bitPattern: stored) ^ hash).nonzeroBitCount
-            if distance <= threshold, distance < (best?.distance ?? Int.max) { best = (seq, distance) }
+            if distance <= threshold, SimHashBands.isCloser((seq, distance), than: best) { best = (seq, distance) }
         }
         return best
     }

@@ -49,4 +49,21 @@ import Testing
         #expect(try reopened.size.simhashes == 1)
         #expect(try StateStore(directory: dir.path).nearestSimHash(b, threshold: 6) == nil)
     }
+
+    /// Of two hashes as close to the query, the earlier delivery is the match, whichever
+    /// band finds it first: here the later one shares the first band with the query, the
+    /// earlier only the second and those after it.
+    @Test func ofEqualDistancesTheEarlierDeliveryIsTheMatch() throws {
+        let dir = try Binaries.tempDirectory("near-index-tie")
+        let store = try StateStore(directory: dir.path)
+        _ = try store.ensureFeed(key: "https://e.example/feed", name: nil, now: 0)
+        let query: UInt64 = 0
+        let earlier = query ^ 0b11  // two bits in the first band
+        let later = query ^ (0b11 << 9)  // two bits in the second band
+        try Self.commit(store, [earlier, later], now: 100)
+        #expect(try store.nearestSimHash(query, threshold: 3)! == (0, 2))
+        #expect(try StateStore(directory: dir.path).nearestSimHash(query, threshold: 3)! == (0, 2))
+        #expect(SimHashBands.isCloser((1, 2), than: (0, 2)) == false)
+        #expect(SimHashBands.isCloser((1, 1), than: (0, 2)))
+    }
 }
