@@ -73,7 +73,7 @@ public struct TOMLParser {
                 try tables.set(key, value, line: startLine)
             }
         }
-        return try tables.finish()
+        return tables.finish()
     }
 
     /// `[name]` or `[[name]]` and the end of its line.

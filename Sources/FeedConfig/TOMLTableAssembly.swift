@@ -35,11 +35,11 @@ struct TOMLTableAssembly {
     }
 
     /// The whole document, its arrays of tables after the other keys (in the order each
-    /// array began).
-    mutating func finish() throws(TOMLError) -> TOMLTable {
+    /// array began). No array's name is a key of the root: `begin` refused every such
+    /// header, before the array and after it.
+    mutating func finish() -> TOMLTable {
         putAway()
         for (name, line) in arrayOrder {
-            if root[name] != nil { throw TOMLError(line: line, message: "\(name) is already a value, not an array of tables") }
             root.entries.append(.init(key: name, value: .array(arrays[name]!.map(TOMLValue.table)), line: line))
         }
         return root

@@ -19,8 +19,9 @@ enum JSONFeedParser {
         else {
             throw .notAFeed("a JSON document without \"version\" or \"items\", not a JSON Feed")
         }
-        let base = doc["feed_url"]?.scalarText ?? baseURL
-        let info = Self.info(doc, version: version, base: base)
+        let feedURL = doc["feed_url"]?.scalarText
+        let base = feedURL ?? baseURL
+        let info = Self.info(doc, version: version, feedURL: feedURL, base: base)
         var items: [FeedItem] = []
         var warnings: [ParseWarning] = []
         for (index, entry) in (doc["items"]?.array ?? []).enumerated() {
@@ -35,10 +36,9 @@ enum JSONFeedParser {
 
     /// The feed's own fields; relative links resolve against `base` (its `feed_url`, or the
     /// URL it was fetched from).
-    private static func info(_ doc: JSONValue, version: String?, base: String?) -> FeedInfo {
+    private static func info(_ doc: JSONValue, version: String?, feedURL: String?, base: String?) -> FeedInfo {
         var info = FeedInfo()
         info.format = version?.hasSuffix("/1") == true ? .jsonFeed10 : .jsonFeed11
-        let feedURL = doc["feed_url"]?.scalarText
         info.title = doc["title"]?.string.map { .text($0) }
         info.link = doc["home_page_url"]?.scalarText.map { URLResolver.resolve($0, against: base) }
         info.selfLink = feedURL

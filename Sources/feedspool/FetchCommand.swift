@@ -132,7 +132,7 @@ struct FetchCommand: AsyncParsableCommand {
             }
             while let report = await group.next() {
                 if report.failed { failed += 1 }
-                print(report, stdout, seq: &seq)
+                printReport(report, stdout, seq: &seq)
                 if next < urls.count {
                     let url = urls[next]
                     group.addTask { await job.run(url, engine: engine) }
@@ -162,7 +162,7 @@ struct FetchCommand: AsyncParsableCommand {
     /// Prints what one URL produced: its diagnostics on stderr (with --quiet only a
     /// failure's last), its JSON lines or articles on stdout, the articles numbered on from
     /// `seq`.
-    private func print(_ report: FeedReport, _ stdout: Output, seq: inout Int) {
+    private func printReport(_ report: FeedReport, _ stdout: Output, seq: inout Int) {
         if !quiet {
             for line in report.diagnostics { Diagnostics.print(line) }
         } else if report.failed, let last = report.diagnostics.last {

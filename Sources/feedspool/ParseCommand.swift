@@ -95,13 +95,12 @@ struct ParseCommand: ParsableCommand {
         let feed: ParsedFeed
         do {
             try InputFile(path: path).read { parser.feed($0) }
+        } catch {
+            Diagnostics.print("\(error)")  // names the file already
+            return nil
+        }
+        do {
             feed = try parser.finish()
-        } catch let failure as InputFile.Failure {
-            Diagnostics.print("\(failure)")
-            return nil
-        } catch let failure as FeedParseError {
-            Diagnostics.print("\(path): \(failure)")
-            return nil
         } catch {
             Diagnostics.print("\(path): \(error)")
             return nil

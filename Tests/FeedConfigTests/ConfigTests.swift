@@ -52,6 +52,9 @@ import Testing
             ("\n\nt = { a = 1 }\n", 3, "inline tables"),
             ("a.b = 1\n", 1, "dotted keys"),
             ("[t]\n[t]\n", 2, "defined twice"),
+            ("[[t]]\n[t]\n", 2, "defined twice"),
+            ("t = 1\n[[t]]\n", 2, "not an array of tables"),
+            ("[t]\n[[t]]\n", 2, "not an array of tables"),
             ("v = [1, 2\n", 2, "not closed"),
             ("s = \"\\q\"\n", 1, "unknown escape"),
         ]
